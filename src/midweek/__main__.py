@@ -1,0 +1,5 @@
+"""``python -m midweek``: the command line."""
+
+from midweek.cli import main
+
+main()

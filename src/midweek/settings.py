@@ -1,0 +1,209 @@
+"""One :class:`Settings` object: ``midweek.toml`` in the workspace, then ``MIDWEEK_*``.
+
+Precedence, highest first: explicit arguments (the CLI's ``--db``), the environment
+(``MIDWEEK_DATABASE_URL`` ...), the workspace's ``midweek.toml``, the defaults below.
+Every setting has help text; ``midweek init`` writes them all, commented, and a test
+checks that each one is documented in ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from midweek.errors import ConfigError
+
+CONFIG_NAME = "midweek.toml"
+DB_NAME = "midweek.db"
+ENV_PREFIX = "MIDWEEK_"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One row of the settings table: name, default and the help a user reads."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        f"sqlite:///{DB_NAME}",
+        "SQLAlchemy URL of the store. A relative SQLite path is taken from the workspace; "
+        "use postgresql+psycopg://user@host/db for several writers.",
+    ),
+    Setting("timezone", "UTC", "IANA time zone of the outlet, used for review windows."),
+    Setting("language", "en", "Output language of reviews: en, ru, uz-Latn or uz-Cyrl."),
+    Setting("fetch_deadline_s", 20.0, "Total deadline of one HTTP request, redirects included."),
+    Setting("fetch_max_bytes", 15 * 1024 * 1024, "Cap on a decompressed response body."),
+    Setting("fetch_max_redirects", 5, "Redirects followed per request, each re-checked."),
+    Setting("fetch_per_host_concurrency", 2, "Requests in flight to one host at most."),
+    Setting("fetch_per_host_delay_s", 0.5, "Minimum gap between two requests to one host."),
+    Setting("fetch_retries", 2, "Retries on 429/5xx and connection errors, with backoff."),
+    Setting(
+        "fetch_user_agent",
+        "midweek/0.1 (+https://github.com/midweek-news/midweek)",
+        "User-Agent sent with every request.",
+    ),
+    Setting(
+        "fetch_allow_hosts", [], "Hosts or networks allowed although private (e.g. an intranet)."
+    ),
+    Setting("fetch_respect_robots", True, "Honour robots.txt."),
+    Setting("fetch_threads", 8, "Pages fetched at once across all hosts."),
+    Setting("extract_workers", 0, "Extraction processes; 0 means one per CPU core."),
+    Setting("extract_timeout_s", 30.0, "Wall-clock limit for extracting one page."),
+    Setting("extract_memory_mb", 1024, "Address-space limit of an extraction worker."),
+    Setting("dedupe_horizon_days", 14, "How far back near-duplicates (reprints) are looked for."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The resolved settings of one workspace."""
+
+    workspace: Path
+    database_url: str
+    timezone: str
+    language: str
+    fetch_deadline_s: float
+    fetch_max_bytes: int
+    fetch_max_redirects: int
+    fetch_per_host_concurrency: int
+    fetch_per_host_delay_s: float
+    fetch_retries: int
+    fetch_user_agent: str
+    fetch_allow_hosts: tuple[str, ...]
+    fetch_respect_robots: bool
+    fetch_threads: int
+    extract_workers: int
+    extract_timeout_s: float
+    extract_memory_mb: int
+    dedupe_horizon_days: int
+
+    @property
+    def workers(self) -> int:
+        """Extraction processes to start."""
+        return self.extract_workers or (os.cpu_count() or 1)
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    """Turn a value from TOML or the environment into the setting's type."""
+    default = setting.default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, list):
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
+        return str(value)
+    except (TypeError, ValueError):
+        kind = type(default).__name__
+        raise ConfigError(f"{origin}: {setting.name} must be {kind}, got {value!r}") from None
+
+
+def load_settings(
+    workspace: Path | None = None,
+    *,
+    config: Path | None = None,
+    database_url: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Resolve the settings of a workspace.
+
+    Args:
+        workspace: the folder holding ``midweek.toml`` and ``midweek.db`` (default: cwd).
+        config: an explicit settings file (its folder becomes the workspace).
+        database_url: overrides every other source (the CLI's ``--db``).
+        environ: the environment to read ``MIDWEEK_*`` from (default: ``os.environ``).
+
+    Returns:
+        The frozen settings.
+
+    Raises:
+        ConfigError: unreadable file, unknown key or a value of the wrong type.
+    """
+    env = os.environ if environ is None else environ
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"settings file not found: {config}")
+        workspace = config.resolve().parent
+    workspace = (workspace or Path.cwd()).resolve()
+    path = config or workspace / CONFIG_NAME
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        for key, value in data.items():
+            if key not in _BY_NAME:
+                raise ConfigError(f"{path}: unknown setting {key!r} (see `midweek init --help`)")
+            values[key] = _coerce(_BY_NAME[key], value, str(path))
+    for setting in SETTINGS:
+        raw = env.get(ENV_PREFIX + setting.name.upper())
+        if raw is not None:
+            values[setting.name] = _coerce(setting, raw, ENV_PREFIX + setting.name.upper())
+    if database_url:
+        values["database_url"] = database_url
+    values["database_url"] = _resolve_database_url(str(values["database_url"]), workspace)
+    values["fetch_allow_hosts"] = tuple(values["fetch_allow_hosts"])
+    return Settings(workspace=workspace, **values)
+
+
+def _resolve_database_url(url: str, workspace: Path) -> str:
+    """Anchor a relative SQLite path at the workspace; accept a bare file path too."""
+    if "://" not in url:  # a plain path such as --db news.db
+        url = f"sqlite:///{url}"
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        raw = url[len(prefix) :]
+        if not raw.startswith("/"):
+            url = prefix + str((workspace / raw).resolve())
+    return url
+
+
+def render_settings_file() -> str:
+    """Return a commented ``midweek.toml`` holding every setting at its default."""
+    lines = [
+        "# midweek settings. Every key can also be set as MIDWEEK_<KEY> in the environment.",
+        "",
+    ]
+    for setting in SETTINGS:
+        lines.append(f"# {setting.help}")
+        lines.append(f"# {setting.name} = {_toml_value(setting.default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    """Format a default as a TOML literal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def setting_names() -> list[str]:
+    """Names of every setting, in table order (for docs and tests)."""
+    return [f.name for f in fields(Settings) if f.name != "workspace"]

@@ -1,0 +1,83 @@
+"""Settings: file, environment and flag precedence; clear errors; every setting documented."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from midweek.errors import ConfigError
+from midweek.settings import SETTINGS, load_settings, render_settings_file, setting_names
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_put_the_database_in_the_workspace(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'midweek.db'}"
+    assert settings.fetch_deadline_s == 20.0 and settings.fetch_allow_hosts == ()
+
+
+def test_file_then_environment_then_flag(tmp_path: Path) -> None:
+    (tmp_path / "midweek.toml").write_text(
+        'database_url = "news.db"\nfetch_threads = 3\nfetch_allow_hosts = ["10.0.0.0/8"]\n'
+    )
+    settings = load_settings(tmp_path, environ={"MIDWEEK_FETCH_THREADS": "5"})
+    assert settings.fetch_threads == 5
+    assert settings.database_url.endswith(str(tmp_path.resolve() / "news.db"))
+    assert settings.fetch_allow_hosts == ("10.0.0.0/8",)
+    flagged = load_settings(tmp_path, environ={}, database_url="postgresql+psycopg://h/db")
+    assert flagged.database_url == "postgresql+psycopg://h/db"
+
+
+def test_environment_lists_and_booleans(tmp_path: Path) -> None:
+    env = {
+        "MIDWEEK_FETCH_ALLOW_HOSTS": "127.0.0.1, intranet.local",
+        "MIDWEEK_FETCH_RESPECT_ROBOTS": "no",
+    }
+    settings = load_settings(tmp_path, environ=env)
+    assert settings.fetch_allow_hosts == ("127.0.0.1", "intranet.local")
+    assert settings.fetch_respect_robots is False
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("fetch_threads = 'many'", "fetch_threads must be int"),
+        ("no_such_setting = 1", "unknown setting 'no_such_setting'"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_bad_settings_file_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "midweek.toml").write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(tmp_path, environ={})
+
+
+def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="MIDWEEK_FETCH_DEADLINE_S"):
+        load_settings(tmp_path, environ={"MIDWEEK_FETCH_DEADLINE_S": "soon"})
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(config=tmp_path / "nope.toml", environ={})
+
+
+def test_rendered_file_is_valid_toml_and_loads_to_the_defaults(tmp_path: Path) -> None:
+    text = render_settings_file()
+    uncommented = "\n".join(
+        line[2:] for line in text.splitlines() if line.startswith("# ") and " = " in line
+    )
+    assert set(tomllib.loads(uncommented)) == {s.name for s in SETTINGS}
+    defaults = load_settings(tmp_path, environ={})
+    (tmp_path / "midweek.toml").write_text(text)
+    assert load_settings(tmp_path, environ={}) == defaults
+
+
+def test_every_setting_is_documented() -> None:
+    doc = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
+    missing = [name for name in setting_names() if f"`{name}`" not in doc]
+    assert missing == []
+    assert setting_names() == [s.name for s in SETTINGS]
