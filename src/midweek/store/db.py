@@ -1,0 +1,526 @@
+"""The store: the only module that talks to the database.
+
+SQLite (WAL, busy timeout, ``BEGIN IMMEDIATE`` for writers, FTS5) by default;
+PostgreSQL by URL for several writers. Every write is one transaction per batch, and
+uniqueness lives in the schema, so a killed run resumes with nothing lost or doubled.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import OperationalError, SQLAlchemyError, StatementError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from midweek.errors import StoreError
+from midweek.models import Article, Failure, Source, Story
+from midweek.store import schema
+
+logger = logging.getLogger(__name__)
+
+# "database is locked" must not happen under one writer and many readers: wait up to
+# 10 s for the lock (RELIABILITY.md asks for at least 5 s).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITE = "midweek_write"
+# Control characters: FTS5 and PostgreSQL text reject NUL, and none carries meaning here.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value: str) -> str:
+    """Text as every backend can store it: control characters (NUL above all) removed."""
+    return _CONTROL.sub("", value)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article ready to store: the values plus its dedupe keys."""
+
+    article: Article
+    key: str
+    canonical_url: str
+    content_hash: str
+    minhash: bytes | None = None
+    duplicate_of: int | None = None
+    # a reprint of an earlier row of the same batch, whose id is not known yet
+    duplicate_of_row: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    """A review as stored: its JSON body and where it stands."""
+
+    id: int
+    slug: str
+    title: str
+    lang: str
+    status: str
+    created_at: datetime
+    published_at: datetime | None
+    body: dict[str, Any]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """WAL, busy timeout, foreign keys; let SQLAlchemy's begin event open transactions."""
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take the lock up front (BEGIN IMMEDIATE) so they never deadlock on upgrade."""
+    if conn.get_execution_options().get(_WRITE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def quote_fts_query(query: str) -> str:
+    """Turn user text into a safe FTS5 query: every term quoted, joined by AND.
+
+    Punctuation can never break the query (datasette #651): each whitespace-separated
+    word becomes a double-quoted string with inner quotes doubled.
+    """
+    terms = [t for t in re.split(r"\s+", _CONTROL.sub(" ", query).strip()) if t]
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class Store:
+    """A connection to one midweek database."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Wrap an engine whose schema is already migrated (use :func:`open_store`)."""
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # -- plumbing -----------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+        try:
+            with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+                yield conn
+        except (OperationalError, StatementError) as exc:
+            raise StoreError(f"database write failed: {exc.orig}") from exc
+
+    def _insert(self, table: Any) -> Any:
+        """A dialect insert that supports ON CONFLICT."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # -- sources ------------------------------------------------------------------------
+    def add_source(self, source: Source, now: datetime) -> tuple[Source, bool]:
+        """Add a source unless its URL is already there.
+
+        Returns:
+            The stored source and whether it was new.
+        """
+        stmt = (
+            self._insert(schema.sources)
+            .values(url=source.url, kind=source.kind, title=source.title, added_at=now)
+            .on_conflict_do_nothing()
+            .returning(schema.sources.c.id)
+        )
+        with self._write() as conn:
+            created = conn.execute(stmt).scalar_one_or_none() is not None
+            row = conn.execute(
+                select(schema.sources).where(schema.sources.c.url == source.url)
+            ).one()
+        return _source(row), created
+
+    def list_sources(self) -> list[Source]:
+        """Every source, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.sources).order_by(schema.sources.c.id)).all()
+        return [_source(r) for r in rows]
+
+    def remove_source(self, url_or_id: str) -> bool:
+        """Remove a source by URL or numeric id; its articles stay. Returns whether it existed."""
+        column = schema.sources.c.id if url_or_id.isdigit() else schema.sources.c.url
+        value: int | str = int(url_or_id) if url_or_id.isdigit() else url_or_id
+        with self._write() as conn:
+            return conn.execute(schema.sources.delete().where(column == value)).rowcount > 0
+
+    def mark_source_checked(
+        self,
+        source_id: int,
+        now: datetime,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record a fetch of a source: validators for the next conditional GET, or the error."""
+        values: dict[str, Any] = {"checked_at": now, "last_error": error}
+        if error is None:
+            values.update(etag=etag, last_modified=last_modified)
+        with self._write() as conn:
+            conn.execute(
+                update(schema.sources).where(schema.sources.c.id == source_id).values(**values)
+            )
+
+    # -- articles -----------------------------------------------------------------------
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` already stored, as article keys or canonical URLs."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        a = schema.articles
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(conn.scalars(select(a.c.key).where(a.c.key.in_(chunk))))
+                found.update(
+                    conn.scalars(select(a.c.canonical_url).where(a.c.canonical_url.in_(chunk)))
+                )
+        return found
+
+    def add_articles(self, rows: Sequence[ArticleRow], now: datetime) -> list[int | None]:
+        """Insert a batch in one transaction; an article already there is skipped.
+
+        Returns:
+            For each row, the new id, or None when its key or canonical URL was stored.
+        """
+        ids: list[int | None] = []
+        with self._write() as conn:
+            for row in rows:
+                a = row.article
+                duplicate_of = row.duplicate_of
+                if duplicate_of is None and row.duplicate_of_row is not None:
+                    duplicate_of = ids[row.duplicate_of_row]
+                stmt = (
+                    self._insert(schema.articles)
+                    .values(
+                        key=row.key,
+                        canonical_url=row.canonical_url,
+                        url=_clean(a.url),
+                        guid=a.guid,
+                        source_id=a.source_id,
+                        outlet=_clean(a.outlet),
+                        title=_clean(a.title),
+                        description=_clean(a.description),
+                        text=_clean(a.text),
+                        authors=[_clean(x) for x in a.authors],
+                        published=a.published,
+                        fetched_at=a.fetched_at,
+                        ingested_at=now,
+                        lang=a.lang,
+                        script=a.script,
+                        image=a.image,
+                        content_hash=row.content_hash,
+                        minhash=row.minhash,
+                        duplicate_of=duplicate_of,
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(schema.articles.c.id)
+                )
+                ids.append(conn.execute(stmt).scalar_one_or_none())
+        return ids
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(schema.articles)) or 0)
+
+    def find_by_content_hash(self, hashes: Iterable[str]) -> dict[str, int]:
+        """The first stored article id of each content hash present."""
+        a = schema.articles
+        wanted = list(set(hashes))
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                stmt = (
+                    select(a.c.content_hash, func.min(a.c.id))
+                    .where(a.c.content_hash.in_(wanted[start : start + 500]))
+                    .group_by(a.c.content_hash)
+                )
+                out.update({h: int(i) for h, i in conn.execute(stmt)})
+        return out
+
+    def recent_signatures(self, since: datetime) -> Iterator[tuple[int, bytes]]:
+        """(id, MinHash bytes) of originals published or ingested since ``since``."""
+        a = schema.articles
+        stmt = (
+            select(a.c.id, a.c.minhash)
+            .where(a.c.minhash.is_not(None), a.c.duplicate_of.is_(None))
+            .where((a.c.published >= since) | (a.c.ingested_at >= since))
+            .order_by(a.c.id)
+        )
+        with self.engine.connect() as conn:
+            for article_id, blob in conn.execute(stmt):
+                yield int(article_id), bytes(blob)
+
+    def articles_between(self, start: datetime, end: datetime) -> list[Article]:
+        """Articles published in [start, end), oldest first."""
+        a = schema.articles
+        stmt = (
+            select(a)
+            .where(a.c.published >= start, a.c.published < end)
+            .order_by(a.c.published, a.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_article(r) for r in conn.execute(stmt)]
+
+    def get_articles(self, ids: Iterable[int]) -> dict[int, Article]:
+        """Articles by id."""
+        wanted = list(set(ids))
+        a = schema.articles
+        out: dict[int, Article] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                stmt = select(a).where(a.c.id.in_(wanted[start : start + 500]))
+                out.update({int(r.id): _article(r) for r in conn.execute(stmt)})
+        return out
+
+    def published_range(self) -> tuple[datetime | None, datetime | None]:
+        """The oldest and newest publication time stored."""
+        a = schema.articles
+        with self.engine.connect() as conn:
+            row = conn.execute(select(func.min(a.c.published), func.max(a.c.published))).one()
+        lo, hi = row
+        return (
+            schema.UTCDateTime().process_result_value(lo, self.engine.dialect),
+            schema.UTCDateTime().process_result_value(hi, self.engine.dialect),
+        )
+
+    def search_articles(self, query: str, limit: int = 20) -> list[Article]:
+        """Full-text search over titles and texts; any user text is safe."""
+        quoted = quote_fts_query(query)
+        if not quoted:
+            return []
+        a = schema.articles
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                ids = conn.scalars(
+                    text(
+                        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
+                        "ORDER BY rank LIMIT :n"
+                    ),
+                    {"q": quoted, "n": limit},
+                ).all()
+                rows = {int(r.id): r for r in conn.execute(select(a).where(a.c.id.in_(ids)))}
+                return [_article(rows[i]) for i in ids if i in rows]
+            document = func.to_tsvector(
+                "simple", func.coalesce(a.c.title, "") + " " + func.coalesce(a.c.text, "")
+            )
+            tsquery = func.plainto_tsquery("simple", query)
+            stmt = (
+                select(a)
+                .where(document.op("@@")(tsquery))
+                .order_by(func.ts_rank(document, tsquery).desc(), a.c.id)
+                .limit(limit)
+            )
+            return [_article(r) for r in conn.execute(stmt)]
+
+    # -- failures -----------------------------------------------------------------------
+    def record_failures(self, items: Sequence[Failure], now: datetime) -> None:
+        """Record skipped items; the same locator again bumps its count and reason."""
+        if not items:
+            return
+        f = schema.failures
+        with self._write() as conn:
+            for item in items:
+                stmt = self._insert(f).values(
+                    stage=item.stage,
+                    locator=item.locator[:2048],
+                    reason=item.reason,
+                    first_at=now,
+                    last_at=now,
+                    count=1,
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[f.c.stage, f.c.locator],
+                    set_={"reason": item.reason, "last_at": now, "count": f.c.count + 1},
+                )
+                conn.execute(stmt)
+
+    def list_failures(self, limit: int = 100) -> list[tuple[Failure, int]]:
+        """The latest failures with how often each happened."""
+        f = schema.failures
+        stmt = select(f).order_by(f.c.last_at.desc(), f.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                (Failure(r.stage, r.locator, r.reason), int(r._mapping["count"]))
+                for r in conn.execute(stmt)
+            ]
+
+    # -- stories and reviews ----------------------------------------------------------
+    def save_stories(self, stories: Sequence[Story]) -> None:
+        """Replace the stored membership of the given stories (keyed by story key)."""
+        s, sa_ = schema.stories, schema.story_articles
+        with self._write() as conn:
+            for story in stories:
+                values = {
+                    "headline": story.headline,
+                    "first_seen": story.first_seen,
+                    "last_seen": story.last_seen,
+                    "languages": list(story.languages),
+                    "outlets": list(story.outlets),
+                    "independent_articles": story.independent_articles,
+                }
+                stmt = self._insert(s).values(key=story.key, **values)
+                conn.execute(stmt.on_conflict_do_update(index_elements=[s.c.key], set_=values))
+                story_id = conn.scalar(select(s.c.id).where(s.c.key == story.key))
+                conn.execute(sa_.delete().where(sa_.c.story_id == story_id))
+                conn.execute(
+                    sa_.insert(),
+                    [{"story_id": story_id, "article_id": i} for i in story.article_ids],
+                )
+
+    def save_review(
+        self,
+        *,
+        slug: str,
+        title: str,
+        lang: str,
+        window_start: datetime,
+        window_end: datetime,
+        created_at: datetime,
+        body: dict[str, Any],
+    ) -> int:
+        """Insert or replace the draft with this slug; a published review is never overwritten.
+
+        Raises:
+            StoreError: the slug belongs to a published review.
+        """
+        r = schema.reviews
+        with self._write() as conn:
+            existing = conn.execute(select(r.c.id, r.c.status).where(r.c.slug == slug)).first()
+            values = {
+                "title": title,
+                "lang": lang,
+                "window_start": window_start,
+                "window_end": window_end,
+                "created_at": created_at,
+                "body": body,
+            }
+            if existing is None:
+                return int(
+                    conn.execute(
+                        r.insert().values(slug=slug, status="draft", **values).returning(r.c.id)
+                    ).scalar_one()
+                )
+            if existing.status == "published":
+                raise StoreError(f"review {slug!r} is published; unpublish it before rebuilding")
+            conn.execute(update(r).where(r.c.id == existing.id).values(**values))
+            return int(existing.id)
+
+    def get_review(self, slug: str) -> StoredReview | None:
+        """A review by slug."""
+        r = schema.reviews
+        with self.engine.connect() as conn:
+            row = conn.execute(select(r).where(r.c.slug == slug)).first()
+        return _review(row) if row else None
+
+    def list_reviews(self) -> list[StoredReview]:
+        """Every review, newest window first."""
+        r = schema.reviews
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(r).order_by(r.c.window_end.desc(), r.c.id.desc())).all()
+        return [_review(x) for x in rows]
+
+
+def _source(row: Row[Any]) -> Source:
+    """A sources row as a Source."""
+    return Source(
+        url=row.url,
+        kind=row.kind,
+        title=row.title or "",
+        id=int(row.id),
+        etag=row.etag,
+        last_modified=row.last_modified,
+    )
+
+
+def _article(row: Row[Any]) -> Article:
+    """An articles row as an Article."""
+    return Article(
+        url=row.url,
+        title=row.title,
+        text=row.text,
+        published=row.published,
+        authors=tuple(row.authors or ()),
+        lang=row.lang,
+        script=row.script,
+        image=row.image,
+        outlet=row.outlet,
+        guid=row.guid,
+        source_id=row.source_id,
+        fetched_at=row.fetched_at,
+        description=row.description,
+        id=int(row.id),
+        duplicate_of=row.duplicate_of,
+    )
+
+
+def _review(row: Row[Any]) -> StoredReview:
+    """A reviews row as a StoredReview."""
+    return StoredReview(
+        id=int(row.id),
+        slug=row.slug,
+        title=row.title,
+        lang=row.lang,
+        status=row.status,
+        created_at=row.created_at,
+        published_at=row.published_at,
+        body=dict(row.body),
+    )
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default create or migrate) the database at ``url``.
+
+    Args:
+        url: a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://...``).
+        migrate: bring the schema to the newest revision.
+
+    Returns:
+        The store.
+
+    Raises:
+        StoreError: the database cannot be reached or migrated.
+    """
+    try:
+        engine = create_engine(url, pool_pre_ping=url.startswith("postgresql"))
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name != "postgresql":
+        raise StoreError(f"unsupported database {engine.dialect.name!r}: use SQLite or PostgreSQL")
+    if migrate:
+        try:
+            migrate_store(engine)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open database {engine.url!r}: {exc.orig}") from None
+    return Store(engine)
+
+
+def migrate_store(engine: Engine) -> None:
+    """Run Alembic migrations up to head on ``engine``."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("midweek.store") / "migrations"))
+    with engine.connect().execution_options(**{_WRITE: True}) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()

@@ -1,0 +1,202 @@
+"""The store on SQLite and PostgreSQL: uniqueness, time zones, search, failures, reviews."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from midweek.errors import StoreError
+from midweek.models import Article, Failure, Source
+from midweek.store import ArticleRow, open_store, quote_fts_query
+
+NOW = datetime(2025, 7, 9, 12, 0, tzinfo=UTC)
+
+
+def _row(n: int, **changes: object) -> ArticleRow:
+    article = Article(
+        url=f"https://news.example/{n}",
+        title=f"Title {n}",
+        text=f"Body of article number {n}. Тошкент шаҳрида янгилик.",
+        published=NOW - timedelta(hours=n),
+        outlet="news.example",
+    )
+    values: dict[str, object] = {
+        "article": article,
+        "key": f"url:news.example/{n}",
+        "canonical_url": f"news.example/{n}",
+        "content_hash": f"{n:064x}",
+    }
+    values.update(changes)
+    return ArticleRow(**values)  # type: ignore[arg-type]
+
+
+def test_open_creates_schema_and_reopening_is_a_no_op(store_url: str) -> None:
+    store = open_store(store_url)
+    names = set(inspect(store.engine).get_table_names())
+    assert {"sources", "articles", "failures", "stories", "story_articles", "reviews"} <= names
+    store.close()
+    again = open_store(store_url)  # migrating a migrated store changes nothing
+    assert again.count_articles() == 0
+    again.close()
+
+
+def test_sources_are_unique_by_url(store_url: str) -> None:
+    store = open_store(store_url)
+    first, created = store.add_source(Source("https://a.example/feed", "feed", "A"), NOW)
+    second, created_again = store.add_source(Source("https://a.example/feed", "feed", "A"), NOW)
+    assert created and not created_again and first.id == second.id
+    store.mark_source_checked(first.id or 0, NOW, etag='"v1"', last_modified="Wed, 09 Jul 2025")
+    (listed,) = store.list_sources()
+    assert listed.etag == '"v1"' and listed.last_modified == "Wed, 09 Jul 2025"
+    assert store.remove_source(str(first.id)) and not store.remove_source(str(first.id))
+    store.close()
+
+
+def test_articles_are_stored_once_by_key_or_canonical_url(store_url: str) -> None:
+    store = open_store(store_url)
+    ids = store.add_articles([_row(1), _row(2)], NOW)
+    assert all(isinstance(i, int) for i in ids)
+    # same key, and a different key with the same canonical URL: both refused
+    again = store.add_articles([_row(1), _row(2, key="guid:x:2"), _row(3)], NOW)
+    assert again[0] is None and again[1] is None and isinstance(again[2], int)
+    assert store.count_articles() == 3
+    assert store.existing_keys(["url:news.example/1", "news.example/3", "nope"]) == {
+        "url:news.example/1",
+        "news.example/3",
+    }
+    store.close()
+
+
+def test_reprint_of_an_earlier_row_in_the_same_batch_is_linked(store_url: str) -> None:
+    store = open_store(store_url)
+    original, reprint = store.add_articles([_row(1), _row(2, duplicate_of_row=0)], NOW)
+    assert original is not None and reprint is not None
+    assert store.get_articles([reprint])[reprint].duplicate_of == original
+    store.close()
+
+
+def test_times_come_back_aware_utc_and_naive_times_are_refused(store_url: str) -> None:
+    store = open_store(store_url)
+    tashkent = datetime(2025, 7, 9, 17, 0, tzinfo=UTC) + timedelta(0)
+    row = _row(1)
+    row = ArticleRow(
+        article=Article(**{**_fields(row.article), "published": tashkent}),
+        key=row.key,
+        canonical_url=row.canonical_url,
+        content_hash=row.content_hash,
+    )
+    (article_id,) = store.add_articles([row], NOW)
+    assert article_id is not None
+    stored = store.get_articles([article_id])[article_id]
+    assert stored.published == tashkent and stored.published.tzinfo is not None
+    naive = Article(**{**_fields(row.article), "published": datetime(2025, 7, 9)})
+    with pytest.raises(StoreError):
+        store.add_articles([ArticleRow(naive, "k2", "c2", "h2")], NOW)
+    store.close()
+
+
+def _fields(article: Article) -> dict[str, object]:
+    return {name: getattr(article, name) for name in article.__slots__}  # type: ignore[attr-defined]
+
+
+def test_articles_between_is_half_open_and_ordered(store_url: str) -> None:
+    store = open_store(store_url)
+    store.add_articles([_row(n) for n in range(1, 6)], NOW)
+    found = store.articles_between(NOW - timedelta(hours=4), NOW - timedelta(hours=1))
+    assert [a.title for a in found] == ["Title 4", "Title 3", "Title 2"]
+    store.close()
+
+
+NASTY_QUERIES = [
+    'a"b',
+    "(",
+    ")",
+    "AND",
+    "OR NOT",
+    "NEAR(",
+    "*",
+    "^",
+    "col:umn",
+    "'; DROP TABLE articles; --",
+    '"""',
+    "-",
+    "+",
+    "{a}",
+    "a\\b",
+    "\x00",
+    "тошкент*",
+]
+
+
+@pytest.mark.parametrize("query", NASTY_QUERIES)
+def test_search_never_breaks_on_punctuation(store_url: str, query: str) -> None:
+    store = open_store(store_url)
+    store.add_articles([_row(1)], NOW)
+    store.search_articles(query)  # must not raise
+    assert store.count_articles() == 1
+    store.close()
+
+
+def test_search_finds_words_in_any_script(store_url: str) -> None:
+    store = open_store(store_url)
+    store.add_articles([_row(1), _row(2)], NOW)
+    assert {a.title for a in store.search_articles("number 2")} == {"Title 2"}
+    assert len(store.search_articles("шаҳрида")) == 2
+    assert store.search_articles("") == []
+    store.close()
+
+
+def test_quote_fts_query_quotes_every_term() -> None:
+    assert quote_fts_query('tokayev "putin') == '"tokayev" """putin"'
+    assert quote_fts_query("   ") == ""
+
+
+def test_failures_are_counted_not_duplicated(store_url: str) -> None:
+    store = open_store(store_url)
+    failure = Failure("fetch", "https://x.example/a", "HTTP 500")
+    store.record_failures([failure], NOW)
+    store.record_failures([Failure("fetch", "https://x.example/a", "HTTP 502")], NOW)
+    ((stored, count),) = store.list_failures()
+    assert stored.reason == "HTTP 502" and count == 2
+    store.close()
+
+
+def test_a_published_review_is_never_overwritten(store_url: str) -> None:
+    store = open_store(store_url)
+    args = {
+        "slug": "2025-07-07",
+        "title": "T",
+        "lang": "en",
+        "window_start": NOW - timedelta(days=2),
+        "window_end": NOW,
+        "created_at": NOW,
+    }
+    first = store.save_review(**args, body={"v": 1})  # type: ignore[arg-type]
+    assert store.save_review(**args, body={"v": 2}) == first  # type: ignore[arg-type]
+    review = store.get_review("2025-07-07")
+    assert review is not None and review.body == {"v": 2} and review.status == "draft"
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE reviews SET status = 'published'")
+    with pytest.raises(StoreError, match="published"):
+        store.save_review(**args, body={"v": 3})  # type: ignore[arg-type]
+    store.close()
+
+
+def test_bad_database_url_is_a_clear_error() -> None:
+    with pytest.raises(StoreError):
+        open_store("mysql+nonexistentdriver://x/y")
+    with pytest.raises(StoreError):
+        open_store("sqlite:////nonexistent-dir/deeper/midweek.db")
+
+
+def test_control_characters_in_text_are_stored_without_them(store_url: str) -> None:
+    store = open_store(store_url)
+    row = _row(1)
+    dirty = Article(**{**_fields(row.article), "text": "a\x00b\x07c", "title": "t\x1ft"})
+    (article_id,) = store.add_articles([ArticleRow(dirty, "k", "c", "h")], NOW)
+    assert article_id is not None
+    stored = store.get_articles([article_id])[article_id]
+    assert (stored.text, stored.title) == ("abc", "tt")
+    store.close()
