@@ -1,0 +1,517 @@
+"""Offline imports: JSONL article dumps, folders of saved HTML pages and WARC archives.
+
+:func:`iter_import` streams what a file or folder holds as :class:`~midweek.models.Article`
+(JSONL records, already clean text) or :class:`~midweek.models.Page` (HTML, still to be
+extracted). A bad record becomes a :class:`~midweek.models.Failure` and the iteration
+goes on; only a path that cannot be imported at all (missing, unknown kind) raises
+:class:`~midweek.errors.SourceError`. Files are read one record at a time, so a
+multi-gigabyte dump costs the memory of its largest record, and each record is capped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time
+from io import BufferedIOBase
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from midweek.errors import SourceError
+from midweek.models import Article, Failure, Page
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ImportItem",
+    "count_lines",
+    "iter_import",
+    "normalize_language",
+    "page_url_from_html",
+    "parse_published",
+]
+
+ImportItem = Article | Page | Failure
+
+# The largest single record (JSONL line, HTML file, WARC payload) we accept: the same cap
+# Miniflux puts on a fetched body (15 MiB, see RELIABILITY.md); a news article is far
+# smaller, so anything bigger is junk or hostile and is recorded as a Failure.
+MAX_RECORD_BYTES = 15 * 1024 * 1024
+# Read size when skipping the rest of an over-long line or counting lines.
+_CHUNK = 1024 * 1024
+# How much of an HTML file is parsed to find its canonical URL: <link rel=canonical> and
+# og:url live in <head>, which is within the first 512 KiB of every page in the
+# extraction data sets in ../shared/data (pages with huge inline scripts included).
+HEAD_SCAN_BYTES = 512 * 1024
+
+_HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+_JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+_WARC_SUFFIXES = (".warc", ".warc.gz")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# After warcio's content_stream the body is de-chunked and decompressed, so headers
+# describing the transfer encoding would now be false.
+_TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+# What warcio raises on bad input: ValueError covers its header parsing errors; a record
+# cut inside its WARC headers makes warcio 1.8 fail with AttributeError/TypeError on the
+# missing fields (seen in tests/sources/test_imports.py), so those count as bad data too.
+_WARC_ERRORS = (
+    ArchiveLoadFailed,
+    OSError,
+    EOFError,
+    zlib.error,
+    ValueError,
+    AttributeError,
+    TypeError,
+    IndexError,
+)
+_SCRIPT_SUBTAG = re.compile(r"^[A-Za-z]{4}$")
+_LANG_SUBTAG = re.compile(r"^[A-Za-z]{2,3}$")
+
+
+def _suffix_of(path: Path, suffixes: tuple[str, ...]) -> bool:
+    """Return whether the file name ends with one of the suffixes (case-insensitive)."""
+    return path.name.lower().endswith(suffixes)
+
+
+def iter_import(path: Path) -> Iterator[ImportItem]:
+    """Stream the articles or pages held by an import file or folder.
+
+    What ``path`` is decides how it is read:
+
+    * a directory: every ``*.html``, ``*.htm``, ``*.html.gz``, ``*.htm.gz`` below it,
+      recursively, in sorted order, each as a :class:`Page`;
+    * ``*.jsonl``, ``*.jsonl.gz``, ``*.ndjson``: one :class:`Article` per line (fields
+      ``url``, ``title``, ``text``, ``published``, optional ``lang``, ``source``,
+      ``id``/``guid``, ``authors``; other fields are ignored);
+    * ``*.warc``, ``*.warc.gz``: one :class:`Page` per HTTP response record with an HTML
+      content type;
+    * a single ``.html``/``.htm`` file (optionally gzipped): one :class:`Page`.
+
+    Args:
+        path: the file or folder.
+
+    Yields:
+        Articles or Pages, and a :class:`Failure` (stage ``"import"``) for each record
+        that cannot be read.
+
+    Raises:
+        SourceError: when the path does not exist or is of an unknown kind.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"import path does not exist: {path}")
+    if path.is_dir():
+        yield from _iter_html_dir(path)
+    elif _suffix_of(path, _JSONL_SUFFIXES):
+        yield from _iter_jsonl(path)
+    elif _suffix_of(path, _WARC_SUFFIXES):
+        yield from _iter_warc(path)
+    elif _suffix_of(path, _HTML_SUFFIXES):
+        yield _read_html_file(path)
+    else:
+        raise SourceError(
+            f"cannot import {path}: expected a folder of HTML files or a file ending in "
+            + ", ".join(_JSONL_SUFFIXES + _WARC_SUFFIXES + _HTML_SUFFIXES)
+        )
+
+
+def count_lines(path: Path) -> int | None:
+    """Estimate how many items an import holds, for a progress bar.
+
+    Args:
+        path: the file or folder given to :func:`iter_import`.
+
+    Returns:
+        The number of lines of a plain JSONL file, of HTML files in a folder, 1 for a
+        single HTML file; None when it is unknown without decompressing (gzip, WARC).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return sum(1 for _ in _html_files(path))
+    if _suffix_of(path, _HTML_SUFFIXES):
+        return 1
+    if _suffix_of(path, (".jsonl", ".ndjson")) and path.is_file():
+        lines = 0
+        last = b"\n"
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        return lines + (0 if last == b"\n" else 1)
+    return None
+
+
+# --- JSONL -------------------------------------------------------------------------
+
+
+def _open_maybe_gzip(path: Path) -> BufferedIOBase:
+    """Open a file for binary reading, decompressing when its name ends in .gz."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def _iter_jsonl(path: Path) -> Iterator[ImportItem]:
+    """Yield one Article (or Failure) per non-blank line of a JSONL file."""
+    line_no = 0
+    with _open_maybe_gzip(path) as fh:
+        while True:
+            try:
+                raw = fh.readline(MAX_RECORD_BYTES + 1)
+                if not raw:
+                    return
+                line_no += 1
+                too_long = len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n")
+                if too_long:
+                    _skip_to_newline(fh)
+            except (OSError, EOFError, zlib.error) as exc:
+                # a gzip stream that is corrupt or cut short cannot be resynchronised:
+                # report where it broke and stop this file
+                yield Failure(
+                    stage="import",
+                    locator=f"{path}:{line_no + 1}",
+                    reason=f"unreadable compressed data after line {line_no}: {exc}",
+                )
+                return
+            locator = f"{path}:{line_no}"
+            if too_long:
+                yield Failure("import", locator, f"line longer than {MAX_RECORD_BYTES} bytes")
+                continue
+            if not raw.strip():
+                continue
+            yield _article_from_line(raw, locator)
+
+
+def _skip_to_newline(fh: BufferedIOBase) -> None:
+    """Consume the rest of an over-long line without holding it in memory."""
+    while True:
+        chunk = fh.readline(_CHUNK)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _article_from_line(raw: bytes, locator: str) -> Article | Failure:
+    """Turn one JSONL line into an Article, or a Failure saying what is wrong."""
+    try:
+        record = json.loads(raw)
+    except RecursionError:
+        # hostile nesting ([[[[...]]]]) would otherwise escape as an exception
+        return Failure("import", locator, "not valid JSON: nested too deeply")
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, huge integers
+        return Failure("import", locator, f"not valid JSON: {exc}")
+    if not isinstance(record, dict):
+        return Failure("import", locator, f"a JSON {type(record).__name__}, not an object")
+    return _article_from_record(record, locator)
+
+
+def _text_field(record: Mapping[str, Any], name: str) -> str | None:
+    """Return a string field stripped, or None when it is absent, null or not a string."""
+    value = record.get(name)
+    if isinstance(value, str):
+        return value.strip()
+    return None
+
+
+def _article_from_record(record: Mapping[str, Any], locator: str) -> Article | Failure:
+    """Validate one JSON object and build the Article."""
+    url = _text_field(record, "url")
+    if not url:
+        return Failure("import", locator, "missing or empty 'url'")
+    text = _text_field(record, "text")
+    if not text:
+        return Failure("import", locator, "missing or empty 'text'")
+    published: datetime | None = None
+    raw_published = record.get("published")
+    if raw_published not in (None, ""):
+        published = parse_published(raw_published)
+        if published is None:
+            return Failure("import", locator, f"cannot parse 'published' {raw_published!r}")
+    lang, script = normalize_language(_text_field(record, "lang"))
+    guid = _guid_of(record)
+    source = _text_field(record, "source")
+    return Article(
+        url=url,
+        title=_text_field(record, "title") or "",
+        text=text,
+        published=published,
+        authors=_authors_of(record),
+        lang=lang,
+        script=script,
+        outlet=source or (urlsplit(url).hostname or ""),
+        guid=guid,
+    )
+
+
+def _guid_of(record: Mapping[str, Any]) -> str | None:
+    """Return the record's ``guid`` (else ``id``) as text, or None."""
+    for name in ("guid", "id"):
+        value = record.get(name)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | str) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _authors_of(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the record's authors (a list of names or one name), else ()."""
+    value = record.get("authors", record.get("author"))
+    if isinstance(value, str) and value.strip():
+        return (value.strip(),)
+    if isinstance(value, list):
+        return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+    return ()
+
+
+def parse_published(value: object) -> datetime | None:
+    """Parse an ISO 8601 date or date-time into an aware datetime.
+
+    A date alone is midnight UTC; a date-time without an offset is taken as UTC.
+
+    Args:
+        value: the field's value (only strings are accepted).
+
+    Returns:
+        The aware datetime, or None when the value is not an ISO 8601 date or date-time.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time(0, 0), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def normalize_language(value: str | None) -> tuple[str | None, str | None]:
+    """Split a language tag into its language and ISO 15924 script.
+
+    ``"uz-Cyrl"``, ``"uz_cyrl"``, ``"UZ-Latn-UZ"`` become ``("uz", "Cyrl")`` and so on;
+    ``"ru-RU"`` becomes ``("ru", None)``.
+
+    Args:
+        value: a BCP 47-like tag, or None.
+
+    Returns:
+        (language, script); (None, None) when the tag is missing or malformed.
+    """
+    if not value:
+        return None, None
+    subtags = [part for part in re.split(r"[-_]", value.strip()) if part]
+    if not subtags or not _LANG_SUBTAG.match(subtags[0]):
+        return None, None
+    lang = subtags[0].lower()
+    script = next((s.title() for s in subtags[1:] if _SCRIPT_SUBTAG.match(s)), None)
+    return lang, script
+
+
+# --- HTML files ----------------------------------------------------------------------
+
+
+def _html_files(folder: Path) -> Iterator[Path]:
+    """Yield the HTML files below a folder, recursively, in sorted order."""
+    candidates = (p for p in folder.rglob("*") if _suffix_of(p, _HTML_SUFFIXES) and p.is_file())
+    yield from sorted(candidates, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _iter_html_dir(folder: Path) -> Iterator[ImportItem]:
+    """Yield one Page (or Failure) per HTML file below a folder."""
+    found = False
+    for file in _html_files(folder):
+        found = True
+        yield _read_html_file(file)
+    if not found:
+        logger.warning("no HTML files found under %s", folder)
+
+
+def _read_html_file(path: Path) -> Page | Failure:
+    """Read one saved HTML page (gzipped or not) into a Page."""
+    locator = str(path)
+    try:
+        with _open_maybe_gzip(path) as fh:
+            body = fh.read(MAX_RECORD_BYTES + 1)
+        mtime = path.stat().st_mtime
+    except (OSError, EOFError, zlib.error) as exc:
+        return Failure("import", locator, f"cannot read HTML file: {exc}")
+    if len(body) > MAX_RECORD_BYTES:
+        return Failure("import", locator, f"HTML file larger than {MAX_RECORD_BYTES} bytes")
+    if not body.strip():
+        return Failure("import", locator, "empty HTML file")
+    file_uri = path.resolve().as_uri()
+    return Page(
+        url=page_url_from_html(body) or file_uri,
+        body=body,
+        # the file's modification time: stable across runs, unlike the clock
+        fetched_at=datetime.fromtimestamp(mtime, UTC),
+        headers={"content-type": "text/html"},
+        requested_url=file_uri,
+    )
+
+
+def page_url_from_html(body: bytes) -> str | None:
+    """Return the page's own absolute http(s) URL from its canonical link or og:url.
+
+    Args:
+        body: the HTML bytes.
+
+    Returns:
+        The ``<link rel=canonical>`` href, else the ``og:url`` content, when it is an
+        absolute http(s) URL; None otherwise.
+    """
+    head = body[:HEAD_SCAN_BYTES]
+    try:
+        doc = lxml.html.document_fromstring(head)
+    except (etree.ParserError, ValueError):
+        return None
+    candidates: list[str] = []
+    for link in doc.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        if "canonical" in rel:
+            candidates.append(link.get("href") or "")
+    for meta in doc.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:url":
+            candidates.append(meta.get("content") or "")
+    for candidate in candidates:
+        url = candidate.strip()
+        parts = urlsplit(url)
+        if parts.scheme.lower() in ("http", "https") and parts.netloc:
+            return url
+    return None
+
+
+# --- WARC ------------------------------------------------------------------------------
+
+
+def _iter_warc(path: Path) -> Iterator[ImportItem]:
+    """Yield one Page per HTML response record of a WARC file."""
+    problem = _warc_sniff_problem(path)
+    if problem:
+        yield Failure("import", str(path), problem)
+        return
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        previous: Any = None
+        while True:
+            try:
+                record = next(records, None)
+            except _WARC_ERRORS as exc:
+                where = getattr(records, "offset", "?")
+                reason = f"unreadable or truncated WARC data after offset {where}: {exc!r}"
+                yield Failure("import", str(path), reason)
+                return
+            # warcio reads the rest of the previous record when it moves on; bytes it
+            # still expected mean the file ended inside that record
+            if previous is not None and _missing_bytes(previous) > 0:
+                yield Failure(
+                    "import",
+                    str(path),
+                    f"truncated WARC: record at offset {records.get_record_offset()} lacks "
+                    f"{_missing_bytes(previous)} bytes",
+                )
+                return
+            if record is None:
+                break
+            previous = record
+            try:
+                page = _page_from_record(record, path)
+            except _WARC_ERRORS as exc:
+                yield Failure("import", str(path), f"unreadable WARC record: {exc}")
+                return
+            if page is not None:
+                yield page
+        # warcio stops quietly at a gzip member cut short: bytes left over that it did
+        # not turn into a record mean the file was truncated (or has junk at its end)
+        consumed = getattr(records, "offset", size)
+        if isinstance(consumed, int) and consumed < size:
+            yield Failure(
+                "import",
+                str(path),
+                f"truncated WARC: {size - consumed} bytes after offset {consumed} hold no "
+                "complete record",
+            )
+
+
+def _missing_bytes(record: Any) -> int:
+    """Return how many bytes of a record's block never arrived (0 when complete)."""
+    missing = getattr(record.raw_stream, "limit", 0)
+    return missing if isinstance(missing, int) else 0
+
+
+def _warc_sniff_problem(path: Path) -> str | None:
+    """Return why a file is not a WARC (it must start with ``WARC/``), else None."""
+    try:
+        with _open_maybe_gzip(path) as fh:
+            start = fh.read(5)
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"unreadable WARC data: {exc}"
+    if start != b"WARC/":
+        return f"not a WARC file (starts with {start!r})"
+    return None
+
+
+def _page_from_record(record: Any, path: Path) -> Page | Failure | None:
+    """Build a Page from a WARC record; None for records that are not HTML responses."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+    if content_type.split(";", 1)[0].strip() not in _HTML_TYPES:
+        return None
+    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
+    locator = f"{path}#{url}" if url else str(path)
+    if not url:
+        return Failure("import", locator, "response record without WARC-Target-URI")
+    fetched_at = _parse_warc_date(record.rec_headers.get_header("WARC-Date"))
+    if fetched_at is None:
+        return Failure("import", locator, "response record without a valid WARC-Date")
+    body = record.content_stream().read(MAX_RECORD_BYTES + 1)
+    if len(body) > MAX_RECORD_BYTES:
+        return Failure("import", locator, f"payload larger than {MAX_RECORD_BYTES} bytes")
+    # an uncompressed WARC cut short gives a short body without an error: the record's
+    # reader still expects bytes its Content-Length promised
+    if _missing_bytes(record) > 0:
+        return Failure(
+            "import", locator, f"truncated WARC record: {_missing_bytes(record)} bytes missing"
+        )
+    headers = {
+        name.lower(): value
+        for name, value in record.http_headers.headers
+        if name.lower() not in _TRANSFER_HEADERS
+    }
+    try:
+        status = int(record.http_headers.get_statuscode())
+    except (TypeError, ValueError):
+        status = 0
+    return Page(
+        url=url,
+        body=body,
+        fetched_at=fetched_at,
+        status=status,
+        headers=headers,
+        requested_url=url,
+    )
+
+
+def _parse_warc_date(value: str | None) -> datetime | None:
+    """Parse a WARC-Date (ISO 8601, usually with a Z) into an aware datetime."""
+    if not value:
+        return None
+    return parse_published(value)
