@@ -1,0 +1,128 @@
+"""Render a review as Markdown (CommonMark) with numbered citations and a source list.
+
+Every string that came from a third party (titles, sentences, outlet names) is escaped so
+it renders as the same plain text it was: a title like ``[click](javascript:...)`` or
+``<script>`` stays literal. Links are written only for http and https URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import quote, urlsplit
+
+from midweek.models import Citation, Review
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SOURCES_HEADING", "escape_markdown", "render_markdown", "safe_link_url"]
+
+# Characters CommonMark may read as markup anywhere in a line (inline syntax, HTML,
+# autolinks, tables, strikethrough).
+_INLINE_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|~!])")
+# Markup recognised only at the start of a line: headings, quotes, lists, rules.
+_LINE_START_RE = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
+_SAFE_SCHEMES = frozenset({"http", "https"})
+# Heading of the source list in the review's language (English when unknown).
+SOURCES_HEADING = {"en": "Sources", "ru": "Источники", "uz-Latn": "Manbalar", "uz-Cyrl": "Манбалар"}
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape text so CommonMark renders it literally, on one line.
+
+    Args:
+        text: Plain text from any source.
+
+    Returns:
+        The text with Markdown specials escaped and line breaks turned into spaces.
+    """
+    flat = " ".join(text.split())
+    escaped = _INLINE_SPECIAL_RE.sub(r"\\\1", flat)
+
+    def escape_marker(match: re.Match[str]) -> str:
+        """Escape the last character of a line-start marker."""
+        marker = match.group(2)
+        return f"{match.group(1)}{marker[:-1]}\\{marker[-1]}"
+
+    return _LINE_START_RE.sub(escape_marker, escaped)
+
+
+def safe_link_url(url: str) -> str | None:
+    """Return a URL fit for a link target, or None for anything but http(s).
+
+    Args:
+        url: A URL from an article.
+
+    Returns:
+        The URL with characters that could end a Markdown link or an HTML attribute
+        percent-encoded, or None when the scheme is not http/https or there is no host.
+    """
+    stripped = url.strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in stripped):
+        return None  # control characters: browsers drop them, so "java\tscript:" works
+    try:
+        parts = urlsplit(stripped)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _SAFE_SCHEMES or not parts.hostname:
+        return None
+    return quote(stripped, safe="/:?#[]@!$&'*+,;=%-._~")
+
+
+def _number_citations(review: Review) -> dict[int, int]:
+    """Number cited articles 1, 2, ... in order of first citation."""
+    numbers: dict[int, int] = {}
+    for section in review.sections:
+        for sentence in section.sentences:
+            for citation in sentence.citations:
+                numbers.setdefault(citation.article_id, len(numbers) + 1)
+    return numbers
+
+
+def _citation_mark(number: int, citation: Citation) -> str:
+    """``[n](url)``, or a plain ``\\[n\\]`` when the URL is not a safe link."""
+    url = safe_link_url(citation.url)
+    if url is None:
+        return f"\\[{number}\\]"
+    return f"[{number}]({url})"
+
+
+def render_markdown(review: Review) -> str:
+    """Render a review as a Markdown document.
+
+    Args:
+        review: The review.
+
+    Returns:
+        Markdown: title, rubric, teasers, intro, one ``##`` section per story with a
+        numbered citation link after each sentence, and a "Sources" list at the end.
+    """
+    numbers = _number_citations(review)
+    lines = [f"# {escape_markdown(review.title)}", "", f"*{escape_markdown(review.rubric)}*", ""]
+    if review.teasers:
+        lines.extend(f"- {escape_markdown(teaser)}" for teaser in review.teasers)
+        lines.append("")
+    lines.extend([escape_markdown(review.intro), ""])
+    sources: dict[int, Citation] = {}
+    for section in review.sections:
+        lines.extend([f"## {escape_markdown(section.heading)}", ""])
+        body = []
+        for sentence in section.sentences:
+            marks = []
+            for citation in sentence.citations:
+                sources.setdefault(citation.article_id, citation)
+                marks.append(_citation_mark(numbers[citation.article_id], citation))
+            body.append(" ".join([escape_markdown(sentence.text), *marks]))
+        lines.extend([" ".join(body), ""])
+    if sources:
+        lines.extend([f"## {SOURCES_HEADING.get(review.lang, 'Sources')}", ""])
+        for article_id, citation in sources.items():
+            title = escape_markdown(citation.title or citation.url)
+            url = safe_link_url(citation.url)
+            entry = f"[{title}]({url})" if url is not None else title
+            outlet = f" — {escape_markdown(citation.outlet)}" if citation.outlet else ""
+            lines.append(f"{numbers[article_id]}. {entry}{outlet}")
+        lines.append("")
+    if review.credits:
+        lines.extend([f"*{escape_markdown(review.credits)}*", ""])
+    return "\n".join(lines)
