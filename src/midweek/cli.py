@@ -1,0 +1,409 @@
+"""The command line: parse input, call the library, render. No logic lives here.
+
+Every user error ends as one red line on stderr and exit code 1 (2 for usage errors,
+Typer's own); never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from midweek import __version__
+from midweek.errors import ConfigError, MidweekError
+from midweek.settings import CONFIG_NAME, Settings, load_settings, render_settings_file
+
+app = typer.Typer(
+    name="midweek",
+    help="Turn a week of news into a published, cited review of its key developments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+sources_app = typer.Typer(help="Manage the feeds, sitemaps and pages midweek reads.")
+eval_app = typer.Typer(help="Measure midweek's quality on a labelled data set.")
+app.add_typer(sources_app, name="sources")
+app.add_typer(eval_app, name="eval")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    """Options shared by every command, resolved lazily."""
+
+    config: Path | None = None
+    db: str | None = None
+
+    def settings(self) -> Settings:
+        """The workspace's settings (cwd unless --config)."""
+        return load_settings(config=self.config, database_url=self.db)
+
+
+state = State()
+
+
+def _now() -> datetime:
+    """The CLI is where the clock is read; stages receive it."""
+    return datetime.now(UTC)
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file (default: ./midweek.toml).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL or SQLite path; overrides the settings file."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """midweek: sources -> articles -> stories -> a cited weekly review."""
+    state.config, state.db = config, db
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _open_store(settings: Settings) -> Any:
+    """Open the workspace store, creating it on first use."""
+    from midweek.store import open_store
+
+    return open_store(settings.database_url)
+
+
+def _progress() -> Progress:
+    """A Rich progress display for long jobs (goes to stderr, so --json stays clean)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+@app.command()
+def init(
+    force: Annotated[bool, typer.Option(help="Overwrite an existing midweek.toml.")] = False,
+) -> None:
+    """Create a workspace here: midweek.toml (every setting, commented) and the database."""
+    settings = state.settings()
+    path = settings.workspace / CONFIG_NAME
+    if path.exists() and not force:
+        out.print(f"{path} exists; kept it (use --force to rewrite)")
+    else:
+        path.write_text(render_settings_file(), encoding="utf-8")
+        out.print(f"wrote {path}")
+    _open_store(settings).close()
+    out.print(f"database ready: {settings.database_url}")
+
+
+# -- sources -------------------------------------------------------------------------------
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="Feed, news sitemap, or site URL (feeds found).")],
+    kind: Annotated[
+        str, typer.Option(help="auto (fetch and look), feed, sitemap or page.")
+    ] = "auto",
+) -> None:
+    """Add a source. With --kind auto the URL is fetched: a site's page is searched for feeds."""
+    from midweek.sourcing import add_source
+
+    settings = state.settings()
+    store = _open_store(settings)
+    try:
+        added = add_source(store, url, kind, settings, _now)
+    finally:
+        store.close()
+    for source, created in added:
+        verb = "added" if created else "already there"
+        out.print(f"{verb}: [{source.kind}] {source.url} {source.title}")
+
+
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the sources."""
+    store = _open_store(state.settings())
+    rows = store.list_sources()
+    store.close()
+    if as_json:
+        out.print_json(
+            data=[{"id": s.id, "url": s.url, "kind": s.kind, "title": s.title} for s in rows]
+        )
+        return
+    table = Table("id", "kind", "url", "title")
+    for s in rows:
+        table.add_row(str(s.id), s.kind, s.url, s.title)
+    out.print(table)
+
+
+@sources_app.command("remove")
+def sources_remove(url_or_id: Annotated[str, typer.Argument(help="URL or id.")]) -> None:
+    """Remove a source (its articles stay)."""
+    store = _open_store(state.settings())
+    found = store.remove_source(url_or_id)
+    store.close()
+    if not found:
+        raise ConfigError(f"no source {url_or_id!r} (see `midweek sources list`)")
+    out.print(f"removed {url_or_id}")
+
+
+@sources_app.command("import-opml")
+def sources_import_opml(path: Annotated[Path, typer.Argument(help="An OPML file.")]) -> None:
+    """Add every feed listed in an OPML file."""
+    from midweek.sourcing import import_opml
+
+    store = _open_store(state.settings())
+    try:
+        new, known = import_opml(store, path, _now())
+    finally:
+        store.close()
+    out.print(f"{new} sources added, {known} already there")
+
+
+@sources_app.command("export-opml")
+def sources_export_opml(
+    path: Annotated[Path | None, typer.Argument(help="Output file (default: stdout).")] = None,
+) -> None:
+    """Write the sources as OPML 2.0."""
+    from midweek.sources.opml import write_opml
+
+    store = _open_store(state.settings())
+    data = write_opml(store.list_sources())
+    store.close()
+    if path is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        path.write_bytes(data)
+        out.print(f"wrote {path}")
+
+
+# -- ingest --------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Import JSONL(.gz), a folder of .html(.gz) pages or a WARC."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Read new articles: from every source, or from a file with --file.
+
+    Re-running is safe: what is stored already is skipped (reported as duplicates).
+    """
+    from midweek.fetch import Fetcher
+    from midweek.pipeline import ingest_file, ingest_sources
+    from midweek.sourcing import fetch_policy
+
+    settings = state.settings()
+    store = _open_store(settings)
+    try:
+        with _progress() as progress:
+            if file is not None:
+                task = progress.add_task(f"importing {file.name}", total=None)
+                summary = ingest_file(
+                    store, file, settings, _now, lambda n: progress.advance(task, n)
+                )
+            else:
+                tasks: dict[str, Any] = {}
+
+                def report(phase: str, n: int, total: int | None) -> None:
+                    if phase not in tasks:
+                        tasks[phase] = progress.add_task(phase, total=total)
+                    progress.update(tasks[phase], advance=n, total=total)
+
+                with Fetcher(fetch_policy(settings)) as fetcher:
+                    summary = ingest_sources(store, fetcher, settings, _now, progress=report)
+    finally:
+        store.close()
+    _print_summary(summary.as_dict(), as_json)
+
+
+def _print_summary(data: dict[str, Any], as_json: bool) -> None:
+    """Print an ingest summary."""
+    if as_json:
+        out.print_json(data=data)
+        return
+    out.print(
+        f"new {data['new']} · duplicates {data['duplicates']} · reprints {data['reprints']}"
+        f" · failed {data['failed']}"
+    )
+    for reason, count in data["failure_reasons"].items():
+        out.print(f"  skipped {count}: {reason}")
+
+
+@app.command()
+def failures(limit: Annotated[int, typer.Option(help="How many.")] = 30) -> None:
+    """Show what was skipped lately, and why."""
+    store = _open_store(state.settings())
+    rows = store.list_failures(limit)
+    store.close()
+    table = Table("stage", "count", "where", "reason")
+    for failure, count in rows:
+        table.add_row(failure.stage, str(count), failure.locator, failure.reason)
+    out.print(table)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find (any punctuation is safe).")],
+    limit: Annotated[int, typer.Option(help="How many results.")] = 20,
+) -> None:
+    """Full-text search over stored articles."""
+    store = _open_store(state.settings())
+    found = store.search_articles(query, limit)
+    store.close()
+    for article in found:
+        date = article.published.date().isoformat() if article.published else "          "
+        out.print(f"{date}  {article.title}  [dim]{article.url}[/dim]")
+
+
+# -- review and demo -----------------------------------------------------------------------
+@app.command()
+def review(
+    start: Annotated[str, typer.Option("--from", help="Window start, ISO 8601 (local time).")],
+    end: Annotated[str, typer.Option("--to", help="Window end, ISO 8601 (local time).")],
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of the times.")] = None,
+    lang: Annotated[str | None, typer.Option(help="en, ru, uz-Latn or uz-Cyrl.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
+) -> None:
+    """Compose the review of a time window from the stored articles."""
+    from midweek.pipeline import build_review
+    from midweek.render import render
+
+    settings = state.settings()
+    window = _window(start, end, tz or settings.timezone)
+    store = _open_store(settings)
+    try:
+        composed = build_review(store, *window, lang=lang or settings.language, now=_now())
+    finally:
+        store.close()
+    text = render(composed, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+
+
+def _window(start: str, end: str, tz: str) -> tuple[datetime, datetime]:
+    """Parse a window's ends in a zone; they must be ordered."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone {tz!r} (use an IANA name like Asia/Tashkent)"
+        ) from None
+    parsed = []
+    for label, value in (("--from", start), ("--to", end)):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"{label}: not an ISO 8601 time: {value!r}") from None
+        parsed.append(moment if moment.tzinfo else moment.replace(tzinfo=zone))
+    if parsed[0] >= parsed[1]:
+        raise ConfigError("--from must be before --to")
+    return parsed[0], parsed[1]
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("--out", help="Folder for review.{html,md,json}.")] = Path(
+        "midweek-demo"
+    ),
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the HTML after.")] = True,
+    live: Annotated[
+        bool, typer.Option("--live", help="Read the built-in public feeds (needs a network).")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for serving on 127.0.0.1.")] = 8000,
+) -> None:
+    """Ingest the bundled Wikinews corpus (or live feeds), write a review, and serve it."""
+    from midweek.demo import run_demo, serve_folder
+
+    settings = state.settings()
+    store = _open_store(settings)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("demo: ingesting", total=None)
+            result = run_demo(
+                store,
+                settings,
+                output,
+                _now,
+                live=live,
+                progress=lambda n: progress.advance(task, n),
+            )
+    finally:
+        store.close()
+    _print_summary(result.summary, as_json=False)
+    out.print(f"review: {result.title} ({result.sections} sections)")
+    for path in result.files:
+        out.print(f"wrote {path}")
+    if serve:
+        serve_folder(output, port, announce=out.print)
+
+
+# -- evaluation ----------------------------------------------------------------------------
+@eval_app.command("extraction")
+def eval_extraction(
+    folder: Annotated[Path, typer.Argument(help="Folder with ground-truth.jsonl.gz and html/.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score article extraction on a benchmark folder (scrapinghub layout)."""
+    from midweek.evaluate.extraction import evaluate_extraction
+
+    if not (folder / "ground-truth.jsonl.gz").is_file():
+        raise ConfigError(f"{folder}: no ground-truth.jsonl.gz (scrapinghub layout expected)")
+    with _progress() as progress:
+        task = progress.add_task("extracting", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        scores = evaluate_extraction(folder, progress=report)
+    data = {
+        "precision": round(scores.precision, 4),
+        "recall": round(scores.recall, 4),
+        "f1": round(scores.f1, 4),
+        "pages": scores.pages,
+        "failures": scores.failures,
+        "pages_per_s": round(scores.pages_per_s, 2),
+    }
+    if as_json:
+        out.print_json(data=data)
+    else:
+        out.print(" · ".join(f"{k} {v}" for k, v in data.items()))
+
+
+def main() -> None:
+    """Entry point: run the app; a midweek error becomes one line and exit code 1."""
+    try:
+        app()
+    except MidweekError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; what was stored so far is kept, re-run to resume")
+        raise SystemExit(130) from None

@@ -1,0 +1,113 @@
+"""Adding sources: look at a URL to tell a feed from a sitemap from a site, import OPML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from midweek.errors import ConfigError, MidweekError, SourceError
+from midweek.fetch import Fetcher, FetchPolicy
+from midweek.models import Source
+from midweek.settings import Settings
+from midweek.sources.discover import discover_feeds
+from midweek.sources.feeds import parse_feed, sniff_kind
+from midweek.sources.opml import parse_opml
+from midweek.sources.sitemaps import parse_sitemap
+from midweek.store import Store
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("auto", "feed", "sitemap", "page")
+# An OPML file is a short list of URLs; anything larger is not one.
+MAX_OPML_BYTES = 5 * 1024 * 1024
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """The fetch policy the settings describe."""
+    return FetchPolicy(
+        deadline_s=settings.fetch_deadline_s,
+        max_bytes=settings.fetch_max_bytes,
+        max_redirects=settings.fetch_max_redirects,
+        per_host_concurrency=settings.fetch_per_host_concurrency,
+        per_host_delay_s=settings.fetch_per_host_delay_s,
+        retries=settings.fetch_retries,
+        user_agent=settings.fetch_user_agent,
+        allow_hosts=settings.fetch_allow_hosts,
+        respect_robots=settings.fetch_respect_robots,
+    )
+
+
+def classify_url(fetcher: Fetcher, url: str) -> list[Source]:
+    """Fetch ``url`` and say what sources it is: itself, or the feeds a site declares.
+
+    Raises:
+        FetchError: the URL cannot be fetched.
+        SourceError: it is neither a feed, a sitemap nor an HTML page.
+    """
+    page = fetcher.fetch(url)
+    kind = sniff_kind(page.body, page.content_type)
+    if kind in {"feed", "json_feed"}:
+        feed = parse_feed(page.body, page.url)
+        return [Source(url=page.url, kind="feed", title=feed.title)]
+    if kind == "sitemap":
+        parse_sitemap(page.body, page.url)  # raises SourceError when unreadable
+        return [Source(url=page.url, kind="sitemap")]
+    if kind == "html":
+        feeds = discover_feeds(page.body, page.url)
+        if feeds:
+            return [Source(url=f, kind="feed") for f in feeds]
+        return [Source(url=page.url, kind="page")]
+    raise SourceError(f"{url}: neither a feed, a sitemap nor an HTML page ({kind})")
+
+
+def add_source(
+    store: Store, url: str, kind: str, settings: Settings, now: Callable[[], datetime]
+) -> list[tuple[Source, bool]]:
+    """Add a source of a given kind, or look at it first with kind "auto".
+
+    Returns:
+        Each stored source and whether it was new.
+
+    Raises:
+        ConfigError: an unknown kind or a URL that is not http(s).
+        FetchError, SourceError: with "auto", the URL could not be classified.
+    """
+    if kind not in KINDS:
+        raise ConfigError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{url!r}: a source URL must start with http:// or https://")
+    if kind == "auto":
+        with Fetcher(fetch_policy(settings)) as fetcher:
+            found = classify_url(fetcher, url)
+    else:
+        found = [Source(url=url, kind=kind)]
+    return [store.add_source(s, now()) for s in found]
+
+
+def import_opml(store: Store, path: Path, now: datetime) -> tuple[int, int]:
+    """Add every feed of an OPML file.
+
+    Returns:
+        How many were new and how many were there already.
+
+    Raises:
+        SourceError: the file is missing, too large or not OPML.
+    """
+    try:
+        if path.stat().st_size > MAX_OPML_BYTES:
+            raise SourceError(f"{path}: larger than {MAX_OPML_BYTES} bytes; not an OPML list")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    new = known = 0
+    for source in parse_opml(data):
+        try:
+            _, created = store.add_source(source, now)
+        except MidweekError as exc:
+            logger.warning("OPML entry %s skipped: %s", source.url, exc)
+            continue
+        new += created
+        known += not created
+    return new, known

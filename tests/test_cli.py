@@ -1,0 +1,160 @@
+"""The command line: clear one-line errors, the documented help, and the main jobs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from midweek.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+# Help text is rendered at a fixed width so docs/cli.md is reproducible.
+HELP_ENV = {"TERMINAL_WIDTH": "100", "NO_COLOR": "1", "COLUMNS": "100"}
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real entry point (errors are turned into lines by main(), not by Typer)."""
+    return subprocess.run(
+        [sys.executable, "-m", "midweek", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "--file", "missing.jsonl"], "missing.jsonl"),
+        (["review", "--from", "monday", "--to", "2025-07-09T12:00"], "--from: not an ISO 8601"),
+        (["review", "--from", "2025-07-09", "--to", "2025-07-08"], "--from must be before --to"),
+        (
+            ["review", "--from", "2025-07-07", "--to", "2025-07-08", "--tz", "Mars/Base"],
+            "time zone",
+        ),
+        (["sources", "add", "ftp://example.com/feed", "--kind", "feed"], "http:// or https://"),
+        (["sources", "add", "https://example.com/feed", "--kind", "podcast"], "unknown kind"),
+        (["sources", "remove", "https://nowhere.example/"], "no source"),
+        (["--db", "/nonexistent-dir/deeper/x.db", "sources", "list"], "cannot open database"),
+        (["--config", "nope.toml", "sources", "list"], "settings file not found"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = _run(args, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_init_writes_settings_and_database(tmp_path: Path) -> None:
+    result = _run(["init"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "midweek.toml").is_file() and (tmp_path / "midweek.db").is_file()
+    again = _run(["init"], tmp_path)
+    assert "exists; kept it" in again.stdout
+
+
+def test_sources_round_trip_through_opml(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "m.db")]
+    for url in ("https://a.example/rss", "https://b.example/атом.xml"):
+        assert runner.invoke(app, [*db, "sources", "add", url, "--kind", "feed"]).exit_code == 0
+    listed = json.loads(runner.invoke(app, [*db, "sources", "list", "--json"]).stdout)
+    assert [s["url"] for s in listed] == ["https://a.example/rss", "https://b.example/атом.xml"]
+    opml = tmp_path / "out.opml"
+    assert runner.invoke(app, [*db, "sources", "export-opml", str(opml)]).exit_code == 0
+    other = ["--db", str(tmp_path / "other.db")]
+    result = runner.invoke(app, [*other, "sources", "import-opml", str(opml)])
+    assert "2 sources added, 0 already there" in result.stdout
+    result = runner.invoke(app, [*other, "sources", "import-opml", str(opml)])
+    assert "0 sources added, 2 already there" in result.stdout
+    assert runner.invoke(app, [*db, "sources", "remove", "1"]).exit_code == 0
+    listed = json.loads(runner.invoke(app, [*db, "sources", "list", "--json"]).stdout)
+    assert [s["id"] for s in listed] == [2]
+
+
+def test_ingest_json_summary_and_second_run_adds_nothing(tmp_path: Path, shared_data: Path) -> None:
+    corpus = shared_data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"
+    args = ["--db", str(tmp_path / "m.db"), "ingest", "--file", str(corpus), "--json"]
+    first = json.loads(runner.invoke(app, args).stdout)
+    second = json.loads(runner.invoke(app, args).stdout)
+    assert (first["new"], first["duplicates"], first["failed"]) == (291, 0, 0)
+    assert (second["new"], second["duplicates"], second["failed"]) == (0, 291, 0)
+
+
+def test_demo_writes_the_review_three_ways(tmp_path: Path) -> None:
+    result = _run(["demo", "--no-serve", "--out", "out"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "out" / "review.html").read_text()
+    data = json.loads((tmp_path / "out" / "review.json").read_text())
+    markdown = (tmp_path / "out" / "review.md").read_text()
+    assert len(data["sections"]) >= 3 and len(data["teasers"]) == 3
+    assert data["title"] in html and data["title"] in markdown
+    assert "https://en.wikinews.org/wiki/" in markdown
+    # CC BY 2.5 asks for attribution on every copy
+    assert all("CC BY 2.5" in text for text in (html, markdown, data["credits"]))
+    # the demo stored what it built: a second run adds nothing and serves the same review
+    again = _run(["demo", "--no-serve", "--out", "out"], tmp_path)
+    assert "new 0 · duplicates 291" in again.stdout
+    search = _run(["search", "Nobel"], tmp_path)
+    assert "Nobel" in search.stdout
+    window = ["--from", "2019-10-04T00:00", "--to", "2019-10-11T00:00", "--tz", "UTC"]
+    review = _run(["review", *window, "--format", "json"], tmp_path)
+    assert review.returncode == 0, review.stderr
+    assert json.loads(review.stdout)["title"] == data["title"]
+
+
+def _help_pages() -> dict[str, str]:
+    """Every command's --help as the user sees it."""
+    commands = [
+        [],
+        ["init"],
+        ["sources", "add"],
+        ["sources", "list"],
+        ["sources", "remove"],
+        ["sources", "import-opml"],
+        ["sources", "export-opml"],
+        ["ingest"],
+        ["failures"],
+        ["search"],
+        ["review"],
+        ["demo"],
+        ["eval", "extraction"],
+    ]
+    pages = {}
+    for command in commands:
+        result = runner.invoke(app, [*command, "--help"], env=HELP_ENV, prog_name="midweek")
+        assert result.exit_code == 0, result.output
+        text = "\n".join(line.rstrip() for line in result.output.splitlines()).strip()
+        pages[" ".join(["midweek", *command])] = text
+    return pages
+
+
+def render_cli_doc() -> str:
+    """docs/cli.md, generated from the real help (python tests/test_cli.py rewrites it)."""
+    parts = [
+        "# Command line",
+        "",
+        "Generated from `--help`; `python tests/test_cli.py` rewrites it and the tests check it.",
+    ]
+    for name, text in _help_pages().items():
+        parts += ["", f"## `{name}`", "", "```text", text, "```"]
+    return "\n".join(parts) + "\n"
+
+
+def test_docs_show_the_current_help() -> None:
+    doc = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    expected = render_cli_doc()
+    assert re.sub(r"\s+", " ", doc) == re.sub(r"\s+", " ", expected), (
+        "docs/cli.md is stale: run `python tests/test_cli.py`"
+    )
+
+
+if __name__ == "__main__":
+    (REPO / "docs" / "cli.md").write_text(render_cli_doc(), encoding="utf-8")
