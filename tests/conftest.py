@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from midweek.models import Article
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -27,6 +31,26 @@ def read_gz(path: Path) -> bytes:
     """Return the decompressed bytes of a .gz fixture."""
     with gzip.open(path, "rb") as fh:
         return fh.read()
+
+
+@pytest.fixture(scope="session")
+def wikinews(shared_data: Path) -> list[Article]:
+    """The English Wikinews demo set as articles with ids."""
+    path = shared_data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    return [
+        Article(
+            url=r["url"],
+            title=r["title"],
+            text=r["text"],
+            published=datetime.fromisoformat(r["published"]).replace(tzinfo=UTC),
+            lang="en",
+            outlet=r["source"],
+            id=i + 1,
+        )
+        for i, r in enumerate(records)
+    ]
 
 
 # PostgreSQL: the server CI starts on 127.0.0.1:5432 (trust auth). Each test session

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,26 +16,6 @@ from midweek.rank import rank_stories
 START = datetime(2019, 10, 4, tzinfo=UTC)
 END = datetime(2019, 10, 11, tzinfo=UTC)  # exclusive: the review covers 4–10 October
 NOW = datetime(2019, 10, 11, 8, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def wikinews(shared_data: Path) -> list[Article]:
-    """The English Wikinews demo set as articles with ids."""
-    path = shared_data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh]
-    return [
-        Article(
-            url=r["url"],
-            title=r["title"],
-            text=r["text"],
-            published=datetime.fromisoformat(r["published"]).replace(tzinfo=UTC),
-            lang="en",
-            outlet=r["source"],
-            id=i + 1,
-        )
-        for i, r in enumerate(records)
-    ]
 
 
 def _review(articles: list[Article], limit: int = 20, **kwargs: str) -> tuple[Review, list[str]]:

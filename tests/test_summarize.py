@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from midweek.cluster import group_stories
 from midweek.models import Article, Story
 from midweek.summarize import MIN_WORDS, summarize_story
-
-
-@pytest.fixture(scope="module")
-def wikinews(shared_data: Path) -> list[Article]:
-    """The English Wikinews demo set as articles with ids."""
-    path = shared_data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh]
-    return [
-        Article(
-            url=r["url"],
-            title=r["title"],
-            text=r["text"],
-            published=datetime.fromisoformat(r["published"]).replace(tzinfo=UTC),
-            lang="en",
-            outlet=r["source"],
-            id=i + 1,
-        )
-        for i, r in enumerate(records)
-    ]
 
 
 def _flat(text: str) -> str:
