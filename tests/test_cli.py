@@ -39,6 +39,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         (["sources", "add", "ftp://example.com/feed", "--kind", "feed"], "http:// or https://"),
         (["sources", "add", "https://example.com/feed", "--kind", "podcast"], "unknown kind"),
         (["sources", "remove", "https://nowhere.example/"], "no source"),
+        (["ingest"], "no sources to read"),
         (["--db", "/nonexistent-dir/deeper/x.db", "sources", "list"], "cannot open database"),
         (["--config", "nope.toml", "sources", "list"], "settings file not found"),
     ],

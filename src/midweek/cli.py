@@ -118,7 +118,11 @@ def init(
 
 
 # -- sources -------------------------------------------------------------------------------
-@sources_app.command("add")
+@sources_app.command(
+    "add",
+    epilog="Examples: midweek sources add https://kun.uz (its feeds are found) · "
+    "midweek sources add https://example.com/news.xml --kind sitemap",
+)
 def sources_add(
     url: Annotated[str, typer.Argument(help="Feed, news sitemap, or site URL (feeds found).")],
     kind: Annotated[
@@ -198,7 +202,10 @@ def sources_export_opml(
 
 
 # -- ingest --------------------------------------------------------------------------------
-@app.command()
+@app.command(
+    epilog="Examples: midweek ingest · midweek ingest --file archive.jsonl.gz --json · "
+    "midweek ingest --file pages/ · midweek ingest --file crawl.warc.gz",
+)
 def ingest(
     file: Annotated[
         Path | None,
@@ -278,7 +285,10 @@ def search(
 
 
 # -- review and demo -----------------------------------------------------------------------
-@app.command()
+@app.command(
+    epilog="Example: midweek review --from 2025-07-07T00:00 --to 2025-07-09T12:00 "
+    "--tz Asia/Tashkent --format html --out review.html",
+)
 def review(
     start: Annotated[str, typer.Option("--from", help="Window start, ISO 8601 (local time).")],
     end: Annotated[str, typer.Option("--to", help="Window end, ISO 8601 (local time).")],

@@ -26,7 +26,7 @@ from pebble import ProcessExpired, ProcessPool
 from midweek import dedupe
 from midweek.cluster import group_stories
 from midweek.compose import compose_review
-from midweek.errors import ExtractError, FetchError, MidweekError, SourceError
+from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
 from midweek.models import Article, Failure, FeedEntry, Page, Review, Source
@@ -350,6 +350,11 @@ def ingest_sources(
     """
     ingestor = Ingestor(store, now, horizon_days=settings.dedupe_horizon_days)
     todo = list(store.list_sources() if sources is None else sources)
+    if not todo:
+        raise ConfigError(
+            "no sources to read: add one with `midweek sources add URL`, "
+            "or import a file with `midweek ingest --file PATH`"
+        )
     entries: list[tuple[FeedEntry, int | None]] = []
     direct_pages: list[Page] = []
     source_failures: list[Failure] = []
