@@ -9,12 +9,10 @@ and reviews the last seven days instead.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import logging
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -57,6 +55,7 @@ class DemoResult:
     """What the demo did and wrote."""
 
     summary: dict[str, Any]
+    slug: str
     title: str
     sections: int
     files: tuple[Path, ...]
@@ -112,23 +111,11 @@ def run_demo(
             store.articles_between(first, last + timedelta(seconds=1)) if first and last else []
         )
         start, end = densest_window([a.published for a in stored if a.published], DEMO_WINDOW)
-    review = build_review(store, start, end, lang="en", now=now())
-    if not live:
-        review = replace(review, credits=DEMO_CREDITS)
+    credits = "" if live else DEMO_CREDITS
+    review = build_review(store, start, end, lang="en", now=now(), credits=credits)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = (out_dir / "review.html", out_dir / "review.md", out_dir / "review.json")
     files[0].write_text(render_html(review), encoding="utf-8")
     files[1].write_text(render_markdown(review), encoding="utf-8")
     files[2].write_text(render_json(review), encoding="utf-8")
-    return DemoResult(summary.as_dict(), review.title, len(review.sections), files)
-
-
-def serve_folder(folder: Path, port: int, announce: Callable[[str], None]) -> None:
-    """Serve ``folder`` on 127.0.0.1 until interrupted (only loopback: nothing is exposed)."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        announce(f"serving http://127.0.0.1:{port}/review.html (Ctrl-C to stop)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            announce("stopped")
+    return DemoResult(summary.as_dict(), review.slug, review.title, len(review.sections), files)

@@ -462,9 +462,17 @@ MAX_SECTIONS = 6
 
 
 def build_review(
-    store: Store, window_start: datetime, window_end: datetime, *, lang: str, now: datetime
+    store: Store,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    lang: str,
+    now: datetime,
+    credits: str = "",
 ) -> Review:
     """Group the window's articles into stories, rank them, compose and store the draft.
+
+    ``credits`` is the attribution the sources' licences require, kept with the review.
 
     Returns:
         The composed review (also saved as a draft under its slug).
@@ -482,6 +490,7 @@ def build_review(
     review = compose_review(
         ranked, by_id, window_start=window_start, window_end=window_end, now=now, lang=lang
     )
+    review = replace(review, credits=credits)
     store.save_stories([r.story for r in ranked])
     review_id = store.save_review(
         slug=review.slug,

@@ -59,6 +59,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("extract_timeout_s", 30.0, "Wall-clock limit for extracting one page."),
     Setting("extract_memory_mb", 1024, "Address-space limit of an extraction worker."),
     Setting("dedupe_horizon_days", 14, "How far back near-duplicates (reprints) are looked for."),
+    Setting(
+        "secret_key",
+        "",
+        "Signs reader cookies and form tokens (at least 32 characters). Empty: one is "
+        "generated once in .midweek-secret (mode 0600) in the workspace.",
+    ),
+    Setting(
+        "site_name", "midweek", "The site's name, shown in pages, the feed and share previews."
+    ),
+    Setting(
+        "site_url",
+        "",
+        "Public root URL for canonical and share links, e.g. https://news.example/. Empty: "
+        "taken from each request's Host header; set it in production.",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -85,6 +100,9 @@ class Settings:
     extract_timeout_s: float
     extract_memory_mb: int
     dedupe_horizon_days: int
+    secret_key: str
+    site_name: str
+    site_url: str
 
     @property
     def workers(self) -> int:

@@ -110,16 +110,16 @@ class Store:
 
     # -- plumbing -----------------------------------------------------------------------
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite); for modules that add tables."""
         try:
             with self.engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
                 yield conn
         except (OperationalError, StatementError) as exc:
             raise StoreError(f"database write failed: {exc.orig}") from exc
 
-    def _insert(self, table: Any) -> Any:
-        """A dialect insert that supports ON CONFLICT."""
+    def insert_for(self, table: Any) -> Any:
+        """A dialect insert that supports ON CONFLICT (upserts on either backend)."""
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
@@ -136,12 +136,12 @@ class Store:
             The stored source and whether it was new.
         """
         stmt = (
-            self._insert(schema.sources)
+            self.insert_for(schema.sources)
             .values(url=source.url, kind=source.kind, title=source.title, added_at=now)
             .on_conflict_do_nothing()
             .returning(schema.sources.c.id)
         )
-        with self._write() as conn:
+        with self.write() as conn:
             created = conn.execute(stmt).scalar_one_or_none() is not None
             row = conn.execute(
                 select(schema.sources).where(schema.sources.c.url == source.url)
@@ -158,7 +158,7 @@ class Store:
         """Remove a source by URL or numeric id; its articles stay. Returns whether it existed."""
         column = schema.sources.c.id if url_or_id.isdigit() else schema.sources.c.url
         value: int | str = int(url_or_id) if url_or_id.isdigit() else url_or_id
-        with self._write() as conn:
+        with self.write() as conn:
             return conn.execute(schema.sources.delete().where(column == value)).rowcount > 0
 
     def mark_source_checked(
@@ -174,7 +174,7 @@ class Store:
         values: dict[str, Any] = {"checked_at": now, "last_error": error}
         if error is None:
             values.update(etag=etag, last_modified=last_modified)
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(
                 update(schema.sources).where(schema.sources.c.id == source_id).values(**values)
             )
@@ -201,14 +201,14 @@ class Store:
             For each row, the new id, or None when its key or canonical URL was stored.
         """
         ids: list[int | None] = []
-        with self._write() as conn:
+        with self.write() as conn:
             for row in rows:
                 a = row.article
                 duplicate_of = row.duplicate_of
                 if duplicate_of is None and row.duplicate_of_row is not None:
                     duplicate_of = ids[row.duplicate_of_row]
                 stmt = (
-                    self._insert(schema.articles)
+                    self.insert_for(schema.articles)
                     .values(
                         key=row.key,
                         canonical_url=row.canonical_url,
@@ -337,9 +337,9 @@ class Store:
         if not items:
             return
         f = schema.failures
-        with self._write() as conn:
+        with self.write() as conn:
             for item in items:
-                stmt = self._insert(f).values(
+                stmt = self.insert_for(f).values(
                     stage=item.stage,
                     locator=item.locator[:2048],
                     reason=item.reason,
@@ -367,7 +367,7 @@ class Store:
     def save_stories(self, stories: Sequence[Story]) -> None:
         """Replace the stored membership of the given stories (keyed by story key)."""
         s, sa_ = schema.stories, schema.story_articles
-        with self._write() as conn:
+        with self.write() as conn:
             for story in stories:
                 values = {
                     "headline": story.headline,
@@ -377,7 +377,7 @@ class Store:
                     "outlets": list(story.outlets),
                     "independent_articles": story.independent_articles,
                 }
-                stmt = self._insert(s).values(key=story.key, **values)
+                stmt = self.insert_for(s).values(key=story.key, **values)
                 conn.execute(stmt.on_conflict_do_update(index_elements=[s.c.key], set_=values))
                 story_id = conn.scalar(select(s.c.id).where(s.c.key == story.key))
                 conn.execute(sa_.delete().where(sa_.c.story_id == story_id))
@@ -403,7 +403,7 @@ class Store:
             StoreError: the slug belongs to a published review.
         """
         r = schema.reviews
-        with self._write() as conn:
+        with self.write() as conn:
             existing = conn.execute(select(r.c.id, r.c.status).where(r.c.slug == slug)).first()
             values = {
                 "title": title,

@@ -1,0 +1,326 @@
+"""Queries of the reader-facing site: ratings, review listings, stories, single articles.
+
+They run on the engine of an existing :class:`~midweek.store.db.Store` and follow its
+rules: one transaction per write (``BEGIN IMMEDIATE`` on SQLite), uniqueness in the
+schema. A rating is an upsert on ``UNIQUE(review_id, reader_id)``, so a second vote by the
+same reader, even one racing the first, updates the row instead of adding one; averages
+and counts are computed from the rows by SQL every time, never kept as running totals.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.engine import Row
+
+from midweek.models import Article
+from midweek.store import schema
+from midweek.store.db import Store
+from midweek.store.site_schema import READER_ID_LENGTH, ratings
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "MAX_STARS",
+    "MIN_STARS",
+    "RatingSummary",
+    "ReviewListing",
+    "StoryView",
+    "get_article",
+    "get_review_listing",
+    "get_story",
+    "list_review_listings",
+    "rate_review",
+    "rating_summaries",
+    "rating_summary",
+    "reader_stars",
+    "review_with_rating",
+]
+
+# The scale the site offers (1–5 stars, as in the seed review's page); the table's CHECK
+# constraint holds the same bounds.
+MIN_STARS = 1
+MAX_STARS = 5
+# Surrogate code points: in a Python string they are always lone (pairs are decoded).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class RatingSummary:
+    """The ratings of one review: how many, and their mean (None when there are none)."""
+
+    count: int
+    average: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewListing:
+    """A review as lists and feeds show it: its columns, intro, teasers and body."""
+
+    id: int
+    slug: str
+    title: str
+    lang: str
+    status: str
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    published_at: datetime | None
+    intro: str
+    teasers: tuple[str, ...]
+    body: dict[str, Any]  # the stored JSON body (``review_to_dict``'s shape)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    """A stored story with its articles, oldest first."""
+
+    id: int
+    key: str
+    headline: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    languages: tuple[str, ...]
+    outlets: tuple[str, ...]
+    independent_articles: int
+    articles: tuple[Article, ...]
+
+
+def rate_review(store: Store, *, review_id: int, reader_id: str, stars: int, now: datetime) -> None:
+    """Record a reader's stars for a review; a second vote replaces the first.
+
+    Args:
+        store: The store.
+        review_id: The review's id (it must exist).
+        reader_id: The verified reader id (from the signed cookie, never a header).
+        stars: 1 to 5.
+        now: The time of the vote.
+
+    Raises:
+        ValueError: stars out of range or an empty or over-long reader id.
+        StoreError: the write failed (for instance, no such review).
+    """
+    if not MIN_STARS <= stars <= MAX_STARS:
+        raise ValueError(f"stars must be {MIN_STARS}..{MAX_STARS}, got {stars}")
+    if not reader_id or len(reader_id) > READER_ID_LENGTH:
+        raise ValueError("reader id missing or too long")
+    stmt = store.insert_for(ratings).values(
+        review_id=review_id, reader_id=reader_id, stars=stars, created_at=now, updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ratings.c.review_id, ratings.c.reader_id],
+        set_={"stars": stars, "updated_at": now},
+    )
+    with store.write() as conn:
+        conn.execute(stmt)
+
+
+def rating_summaries(store: Store, review_ids: Iterable[int]) -> dict[int, RatingSummary]:
+    """Count and SQL ``AVG`` of the stars of each review (zero count, no mean, when unrated).
+
+    Args:
+        store: The store.
+        review_ids: The reviews wanted.
+
+    Returns:
+        A summary for every requested id.
+    """
+    with store.engine.connect() as conn:
+        return _summaries(conn, review_ids)
+
+
+def _summaries(conn: Connection, review_ids: Iterable[int]) -> dict[int, RatingSummary]:
+    """Count and mean of each review's stars, on an open connection."""
+    wanted = list(set(review_ids))
+    out = {i: RatingSummary(0, None) for i in wanted}
+    if not wanted:
+        return out
+    # AVG over an integer column: cast so both backends return a fractional mean.
+    average = func.avg(ratings.c.stars * 1.0)
+    stmt = (
+        select(ratings.c.review_id, func.count(), average)
+        .where(ratings.c.review_id.in_(wanted))
+        .group_by(ratings.c.review_id)
+    )
+    for review_id, count, mean in conn.execute(stmt):
+        out[int(review_id)] = RatingSummary(int(count), float(mean))
+    return out
+
+
+def rating_summary(store: Store, review_id: int) -> RatingSummary:
+    """Count and mean of one review's stars.
+
+    Args:
+        store: The store.
+        review_id: The review.
+
+    Returns:
+        The summary; ``average`` is None when nobody has rated it.
+    """
+    return rating_summaries(store, [review_id])[review_id]
+
+
+def reader_stars(store: Store, review_id: int, reader_id: str) -> int | None:
+    """The stars this reader gave this review, if any.
+
+    Args:
+        store: The store.
+        review_id: The review.
+        reader_id: The verified reader id.
+
+    Returns:
+        1..5, or None.
+    """
+    with store.engine.connect() as conn:
+        return _stars(conn, review_id, reader_id)
+
+
+def _stars(conn: Connection, review_id: int, reader_id: str) -> int | None:
+    """A reader's stars for a review, on an open connection."""
+    stmt = select(ratings.c.stars).where(
+        ratings.c.review_id == review_id, ratings.c.reader_id == reader_id
+    )
+    value = conn.scalar(stmt)
+    return int(value) if value is not None else None
+
+
+def review_with_rating(
+    store: Store, slug: str, reader_id: str | None
+) -> tuple[ReviewListing, RatingSummary, int | None] | None:
+    """What a review page needs, read on one connection (the page's hot path).
+
+    Args:
+        store: The store.
+        slug: The review's slug.
+        reader_id: The verified reader, or None for a new one (who has not voted).
+
+    Returns:
+        The review, its rating summary and the reader's stars; None when there is no
+        such review.
+    """
+    r = schema.reviews
+    with store.engine.connect() as conn:
+        row = conn.execute(select(r).where(r.c.slug == slug)).first()
+        if row is None:
+            return None
+        listing = _listing(row)
+        summary = _summaries(conn, [listing.id])[listing.id]
+        mine = _stars(conn, listing.id, reader_id) if reader_id else None
+    return listing, summary, mine
+
+
+def list_review_listings(store: Store, *, limit: int, offset: int = 0) -> list[ReviewListing]:
+    """Reviews, newest window first (drafts and published alike for now).
+
+    Args:
+        store: The store.
+        limit: At most this many.
+        offset: Skip this many first.
+
+    Returns:
+        The listings.
+    """
+    r = schema.reviews
+    stmt = select(r).order_by(r.c.window_end.desc(), r.c.id.desc()).limit(limit).offset(offset)
+    with store.engine.connect() as conn:
+        return [_listing(row) for row in conn.execute(stmt)]
+
+
+def get_review_listing(store: Store, slug: str) -> ReviewListing | None:
+    """One review by slug, with its window columns.
+
+    Args:
+        store: The store.
+        slug: The review's slug.
+
+    Returns:
+        The listing, or None.
+    """
+    r = schema.reviews
+    with store.engine.connect() as conn:
+        row = conn.execute(select(r).where(r.c.slug == slug)).first()
+    return _listing(row) if row is not None else None
+
+
+def _scrub(value: Any) -> Any:
+    """JSON values with lone surrogates replaced by U+FFFD (JSON's ``\\ud800`` escapes
+    decode to them, and no UTF-8 response can carry them)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _listing(row: Row[Any]) -> ReviewListing:
+    """A reviews row as a listing (its body scrubbed of lone surrogates)."""
+    body: dict[str, Any] = _scrub(dict(row.body or {}))
+    return ReviewListing(
+        id=int(row.id),
+        slug=row.slug,
+        title=row.title,
+        lang=row.lang,
+        status=row.status,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        created_at=row.created_at,
+        published_at=row.published_at,
+        intro=str(body.get("intro", "")),
+        teasers=tuple(str(t) for t in body.get("teasers", ())),
+        body=body,
+    )
+
+
+def get_story(store: Store, key: str) -> StoryView | None:
+    """A story by key with its articles in order of publication.
+
+    Args:
+        store: The store.
+        key: The story key (``s-136``).
+
+    Returns:
+        The story, or None when there is no such key.
+    """
+    s, sa_ = schema.stories, schema.story_articles
+    with store.engine.connect() as conn:
+        row = conn.execute(select(s).where(s.c.key == key)).first()
+        if row is None:
+            return None
+        ids = list(conn.scalars(select(sa_.c.article_id).where(sa_.c.story_id == row.id)))
+    found = store.get_articles(ids)
+    articles = sorted(
+        found.values(),
+        key=lambda a: (a.published is None, a.published or datetime.min, a.id or 0),
+    )
+    return StoryView(
+        id=int(row.id),
+        key=row.key,
+        headline=row.headline,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        languages=tuple(row.languages or ()),
+        outlets=tuple(row.outlets or ()),
+        independent_articles=int(row.independent_articles or 0),
+        articles=tuple(articles),
+    )
+
+
+def get_article(store: Store, article_id: int) -> Article | None:
+    """One stored article by id.
+
+    Args:
+        store: The store.
+        article_id: Its id.
+
+    Returns:
+        The article, or None.
+    """
+    return store.get_articles([article_id]).get(article_id)

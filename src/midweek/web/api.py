@@ -1,0 +1,201 @@
+"""The read-only JSON API under ``/api/``, described by FastAPI's OpenAPI schema.
+
+Every route answers 200 or a 4xx: a missing review, story or article is a 404, an id out
+of range or a query too long is a 422 (validation), never a 5xx.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Any, Final
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from pydantic import BaseModel
+
+from midweek.models import Article
+from midweek.store.site import (
+    RatingSummary,
+    ReviewListing,
+    get_article,
+    get_review_listing,
+    get_story,
+    list_review_listings,
+    rating_summaries,
+    rating_summary,
+)
+from midweek.web.routes import MAX_QUERY_CHARS, SEARCH_RESULTS, clean_query
+from midweek.web.runtime import canonical_url, get_site
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+# Reviews one list call returns at most.
+MAX_PAGE: Final = 100
+# Row ids fit a 32-bit INTEGER on PostgreSQL; a larger number is refused, not sent.
+MAX_ID: Final = 2**31 - 1
+
+
+class RatingOut(BaseModel):
+    """A review's rating: count, and the mean when there is at least one."""
+
+    count: int
+    average: float | None
+
+
+class ReviewSummaryOut(BaseModel):
+    """A review as a list shows it."""
+
+    slug: str
+    title: str
+    lang: str
+    status: str
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    published_at: datetime | None
+    url: str
+    rating: RatingOut
+
+
+class ReviewOut(ReviewSummaryOut):
+    """A whole review: the summary and the body (see ``REVIEW_JSON_SCHEMA``)."""
+
+    body: dict[str, Any]
+
+
+class ArticleOut(BaseModel):
+    """An article's metadata (its text is not republished)."""
+
+    id: int
+    url: str
+    title: str
+    outlet: str
+    description: str
+    published: datetime | None
+    lang: str | None
+    script: str | None
+    duplicate_of: int | None
+
+
+class StoryOut(BaseModel):
+    """A story and its articles, oldest first."""
+
+    key: str
+    headline: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    languages: list[str]
+    outlets: list[str]
+    independent_articles: int
+    articles: list[ArticleOut]
+
+
+class SearchOut(BaseModel):
+    """Search results."""
+
+    query: str
+    results: list[ArticleOut]
+
+
+def _rating(summary: RatingSummary) -> RatingOut:
+    """The API form of a rating summary."""
+    return RatingOut(count=summary.count, average=summary.average)
+
+
+def _summary(request: Request, listing: ReviewListing, rating: RatingSummary) -> dict[str, Any]:
+    """The fields every review answer shares."""
+    path = f"/reviews/{quote(listing.slug, safe='')}"
+    return {
+        "slug": listing.slug,
+        "title": listing.title,
+        "lang": listing.lang,
+        "status": listing.status,
+        "window_start": listing.window_start,
+        "window_end": listing.window_end,
+        "created_at": listing.created_at,
+        "published_at": listing.published_at,
+        "url": canonical_url(request, get_site(request), path),
+        "rating": _rating(rating),
+    }
+
+
+def _article(article: Article) -> ArticleOut:
+    """The API form of an article."""
+    return ArticleOut(
+        id=article.id or 0,
+        url=article.url,
+        title=article.title,
+        outlet=article.outlet,
+        description=article.description,
+        published=article.published,
+        lang=article.lang,
+        script=article.script,
+        duplicate_of=article.duplicate_of,
+    )
+
+
+@router.get("/reviews", response_model=list[ReviewSummaryOut])
+def api_reviews(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> list[ReviewSummaryOut]:
+    """Reviews, newest window first (drafts included until publishing exists)."""
+    store = get_site(request).store
+    listings = list_review_listings(store, limit=limit, offset=offset)
+    ratings = rating_summaries(store, [r.id for r in listings])
+    return [ReviewSummaryOut(**_summary(request, r, ratings[r.id])) for r in listings]
+
+
+@router.get("/reviews/{slug}", response_model=ReviewOut, responses={404: {}})
+def api_review(request: Request, slug: str) -> ReviewOut:
+    """One review with its body and rating."""
+    store = get_site(request).store
+    listing = get_review_listing(store, slug)
+    if listing is None:
+        raise HTTPException(status_code=404, detail="no such review")
+    return ReviewOut(
+        **_summary(request, listing, rating_summary(store, listing.id)), body=listing.body
+    )
+
+
+@router.get("/stories/{key}", response_model=StoryOut, responses={404: {}})
+def api_story(request: Request, key: str) -> StoryOut:
+    """One story with its articles."""
+    found = get_story(get_site(request).store, key)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such story")
+    return StoryOut(
+        key=found.key,
+        headline=found.headline,
+        first_seen=found.first_seen,
+        last_seen=found.last_seen,
+        languages=list(found.languages),
+        outlets=list(found.outlets),
+        independent_articles=found.independent_articles,
+        articles=[_article(a) for a in found.articles],
+    )
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses={404: {}})
+def api_article(request: Request, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> ArticleOut:
+    """One article's metadata."""
+    found = get_article(get_site(request).store, article_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such article")
+    return _article(found)
+
+
+@router.get("/search", response_model=SearchOut)
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = SEARCH_RESULTS,
+) -> SearchOut:
+    """Full-text search over stored articles; any punctuation is safe."""
+    query = clean_query(q)
+    found = get_site(request).store.search_articles(query, limit) if query else []
+    return SearchOut(query=query, results=[_article(a) for a in found])

@@ -1,0 +1,278 @@
+"""The reader's pages: home, review, story, search, archive, the Atom feed, the rating form.
+
+Each handler parses the request, calls the store and the view models, and renders. Every
+page works without JavaScript; the rating form is a plain POST answered by a 303 back to
+the review. Drafts and published reviews are shown alike until the editor's desk exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import partial
+from typing import Final
+from urllib.parse import parse_qsl, quote
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from midweek.store.site import (
+    MAX_STARS,
+    MIN_STARS,
+    get_review_listing,
+    get_story,
+    list_review_listings,
+    rate_review,
+    rating_summaries,
+    review_with_rating,
+)
+from midweek.web.feed import render_atom
+from midweek.web.i18n import gettext
+from midweek.web.runtime import (
+    READER_COOKIE,
+    Site,
+    canonical_url,
+    choose_language,
+    finish,
+    get_site,
+    reader_of,
+    render_page,
+)
+from midweek.web.views import archive_weeks, article_href, group_articles, review_page, share_links
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(include_in_schema=False)
+
+# Reviews on the home page: about two months of weekly reviews.
+HOME_REVIEWS: Final = 20
+# Entries in the Atom feed: readers poll often; 20 covers months of weekly reviews.
+FEED_ENTRIES: Final = 20
+# Reviews the archive lists: ten years of weekly reviews fit in one page.
+ARCHIVE_REVIEWS: Final = 600
+# Results a search page shows.
+SEARCH_RESULTS: Final = 30
+# Longest search text used; the rest is cut (a real query is a few words).
+MAX_QUERY_CHARS: Final = 200
+# A rating form is two short fields (~120 bytes); anything much bigger is not ours.
+MAX_FORM_BYTES: Final = 2048
+# How long a throttled reader is told to wait (the reader bucket's refill period).
+RETRY_AFTER_S: Final = 10
+# Control characters never belong in a query; PostgreSQL rejects NUL outright.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_query(raw: str | None) -> str:
+    """Search text as the store gets it: control characters out, length capped.
+
+    Args:
+        raw: The ``q`` parameter.
+
+    Returns:
+        The cleaned query (possibly empty).
+    """
+    return " ".join(_CONTROL.sub(" ", raw or "").split())[:MAX_QUERY_CHARS]
+
+
+def _review_path(slug: str) -> str:
+    """The path of a review page (the slug percent-encoded)."""
+    return f"/reviews/{quote(slug, safe='')}"
+
+
+def _message(
+    request: Request, site: Site, lang: str, status_code: int, key: str, **headers: str
+) -> Response:
+    """A small page that says what went wrong, in the reader's language."""
+    response = render_page(
+        request, site, "message.html", lang, status_code=status_code, message=gettext(lang, key)
+    )
+    response.headers.update(headers)
+    return response
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """The latest reviews, newest window first."""
+    site = get_site(request)
+    lang, remember = choose_language(request, site)
+    listings = list_review_listings(site.store, limit=HOME_REVIEWS)
+    ratings = rating_summaries(site.store, [r.id for r in listings])
+    response = render_page(
+        request,
+        site,
+        "home.html",
+        lang,
+        canonical=canonical_url(request, site, "/"),
+        reviews=listings,
+        ratings=ratings,
+        review_path=_review_path,
+    )
+    return finish(response, request, lang=lang if remember else None)
+
+
+@router.get("/reviews/{slug}")
+def review(request: Request, slug: str) -> Response:
+    """One review in the Midweek layout, with its rating form and share links."""
+    site = get_site(request)
+    reader_id, new_cookie = reader_of(request, site)
+    found = review_with_rating(site.store, slug, None if new_cookie else reader_id)
+    if found is None:
+        raise HTTPException(status_code=404)
+    stored, summary, mine = found
+    lang, remember = choose_language(request, site, stored.lang)
+    page = review_page(stored.body)
+    url = canonical_url(request, site, _review_path(stored.slug))
+    response = render_page(
+        request,
+        site,
+        "review.html",
+        lang,
+        canonical=url,
+        review=page,
+        stored=stored,
+        summary=summary,
+        mine=mine,
+        stars=range(MIN_STARS, MAX_STARS + 1),
+        csrf=site.signer.csrf_token(reader_id),
+        action=_review_path(stored.slug) + "/rating",
+        shares=share_links(url, page.title or stored.title, gettext(lang, "email")),
+    )
+    # the page holds this reader's form token and vote: no shared cache may keep it
+    response.headers["Cache-Control"] = "private, no-store"
+    return finish(response, request, lang=lang if remember else None, reader_cookie=new_cookie)
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    """A small urlencoded form body, or None for any other type or a body too large."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), max_num_fields=8)
+    except ValueError:
+        return None
+    return {k: v for k, v in reversed(pairs)}  # the first value of a repeated field wins
+
+
+@router.post("/reviews/{slug}/rating")
+async def rate(request: Request, slug: str) -> Response:
+    """Record the reader's stars (CSRF-checked, throttled) and go back to the review (303)."""
+    site = get_site(request)
+    lang, _ = choose_language(request, site)
+    reader_id = site.signer.reader_from_cookie(request.cookies.get(READER_COOKIE))
+    if reader_id is None:  # no signed cookie: a cross-site POST or a forged one
+        return _message(request, site, lang, 403, "forbidden")
+    form = await _read_form(request)
+    if form is None:
+        return _message(request, site, lang, 400, "bad_request")
+    if not site.signer.check_csrf(reader_id, form.get("csrf")):
+        return _message(request, site, lang, 403, "forbidden")
+    raw = form.get("stars", "")
+    if not raw.isascii() or not raw.isdigit() or not MIN_STARS <= int(raw) <= MAX_STARS:
+        return _message(request, site, lang, 400, "bad_request")
+    moment = site.monotonic()
+    # the socket's peer: uvicorn rewrites it from X-Forwarded-For only for proxies it trusts
+    address = request.client.host if request.client else "unknown"
+    if not (
+        site.reader_throttle.allow(reader_id, moment)
+        and site.address_throttle.allow(address, moment)
+    ):
+        return _message(
+            request, site, lang, 429, "throttled", **{"Retry-After": str(RETRY_AFTER_S)}
+        )
+    stored = await run_in_threadpool(get_review_listing, site.store, slug)
+    if stored is None:
+        raise HTTPException(status_code=404)
+    await run_in_threadpool(
+        partial(
+            rate_review,
+            site.store,
+            review_id=stored.id,
+            reader_id=reader_id,
+            stars=int(raw),
+            now=site.now(),
+        )
+    )
+    return RedirectResponse(_review_path(stored.slug) + "#rating", status_code=303)
+
+
+@router.get("/stories/{key}")
+def story(request: Request, key: str) -> Response:
+    """A story: its articles by language and outlet, and their timeline."""
+    site = get_site(request)
+    found = get_story(site.store, key)
+    if found is None:
+        raise HTTPException(status_code=404)
+    lang, remember = choose_language(request, site)
+    url = canonical_url(request, site, f"/stories/{quote(found.key, safe='')}")
+    response = render_page(
+        request,
+        site,
+        "story.html",
+        lang,
+        canonical=url,
+        story=found,
+        groups=group_articles(found.articles),
+        href=article_href,
+        shares=share_links(url, found.headline, gettext(lang, "email")),
+    )
+    return finish(response, request, lang=lang if remember else None)
+
+
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
+    """Full-text search over stored articles; any punctuation is safe."""
+    site = get_site(request)
+    lang, remember = choose_language(request, site)
+    query = clean_query(q)
+    results = site.store.search_articles(query, SEARCH_RESULTS) if query else []
+    response = render_page(
+        request,
+        site,
+        "search.html",
+        lang,
+        query=query,
+        results=results,
+        href=article_href,
+    )
+    return finish(response, request, lang=lang if remember else None)
+
+
+@router.get("/archive")
+def archive(request: Request) -> Response:
+    """Every review, grouped by the ISO week its window starts in."""
+    site = get_site(request)
+    lang, remember = choose_language(request, site)
+    weeks = archive_weeks(list_review_listings(site.store, limit=ARCHIVE_REVIEWS))
+    response = render_page(
+        request,
+        site,
+        "archive.html",
+        lang,
+        canonical=canonical_url(request, site, "/archive"),
+        weeks=weeks,
+        review_path=_review_path,
+    )
+    return finish(response, request, lang=lang if remember else None)
+
+
+@router.get("/feed.atom")
+def feed(request: Request) -> Response:
+    """The Atom feed of the latest reviews."""
+    site = get_site(request)
+    listings = list_review_listings(site.store, limit=FEED_ENTRIES)
+    urls = {r.slug: canonical_url(request, site, _review_path(r.slug)) for r in listings}
+    body = render_atom(
+        listings,
+        site_name=site.site_name,
+        site_url=canonical_url(request, site, "/"),
+        review_url=urls,
+        now=site.now(),
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -1,0 +1,57 @@
+"""Helpers of the site's tests: an in-process client, the test key, a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from midweek.store import Store
+from midweek.web.app import create_app
+from midweek.web.security import TokenBucket
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
+SECRET = "test-secret-key-of-forty-characters-long"
+SLUG = "review-2019-10-04-to-2019-10-10"
+
+
+class Client:
+    """A synchronous face on ``httpx.AsyncClient`` over ``ASGITransport`` (in process)."""
+
+    def __init__(self, app: FastAPI, base_url: str = "http://testserver") -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.run(self.http.get(url, **kwargs))  # type: ignore[no-any-return]
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.run(self.http.post(url, **kwargs))  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.run(self.http.aclose())
+        self.loop.close()
+
+
+def make_app(store: Store, **kwargs: Any) -> FastAPI:
+    """The site on ``store`` with the test key and a fixed clock."""
+    return create_app(store, secret_key=SECRET, now=lambda: NOW, **kwargs)
+
+
+def loosen_throttles(app: FastAPI) -> None:
+    """Let a test send many votes (the throttle has tests of its own)."""
+    big = 1e9
+    app.state.site = replace(
+        app.state.site,
+        reader_throttle=TokenBucket(big, 1.0, 10),
+        address_throttle=TokenBucket(big, 1.0, 10),
+    )
