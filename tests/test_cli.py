@@ -126,6 +126,9 @@ def _help_pages() -> dict[str, str]:
         ["search"],
         ["review"],
         ["demo"],
+        ["serve"],
+        ["entities"],
+        ["tags"],
         ["eval", "extraction"],
     ]
     pages = {}

@@ -18,8 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from midweek import __version__
+from midweek.entities import commands as entity_commands
 from midweek.errors import ConfigError, MidweekError
 from midweek.settings import CONFIG_NAME, Settings, load_settings, render_settings_file
+from midweek.web.commands import serve
 
 app = typer.Typer(
     name="midweek",
@@ -343,14 +345,16 @@ def demo(
     output: Annotated[Path, typer.Option("--out", help="Folder for review.{html,md,json}.")] = Path(
         "midweek-demo"
     ),
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the HTML after.")] = True,
+    serve_site: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site after (midweek serve).")
+    ] = True,
     live: Annotated[
         bool, typer.Option("--live", help="Read the built-in public feeds (needs a network).")
     ] = False,
     port: Annotated[int, typer.Option(help="Port for serving on 127.0.0.1.")] = 8000,
 ) -> None:
     """Ingest the bundled Wikinews corpus (or live feeds), write a review, and serve it."""
-    from midweek.demo import run_demo, serve_folder
+    from midweek.demo import run_demo
 
     settings = state.settings()
     store = _open_store(settings)
@@ -371,8 +375,9 @@ def demo(
     out.print(f"review: {result.title} ({result.sections} sections)")
     for path in result.files:
         out.print(f"wrote {path}")
-    if serve:
-        serve_folder(output, port, announce=out.print)
+    if serve_site:
+        out.print(f"the review: http://127.0.0.1:{port}/reviews/{result.slug}")
+        serve(host="127.0.0.1", port=port)
 
 
 # -- evaluation ----------------------------------------------------------------------------
@@ -405,6 +410,11 @@ def eval_extraction(
         out.print_json(data=data)
     else:
         out.print(" · ".join(f"{k} {v}" for k, v in data.items()))
+
+
+app.command()(serve)
+app.command("entities")(entity_commands.entities)
+app.command("tags")(entity_commands.tags)
 
 
 def main() -> None:

@@ -1,0 +1,481 @@
+"""Find the mentions of entities in a text and link each to one entity.
+
+Three finders, one linker:
+
+1. the KB gazetteer, script-agnostic: the longest run of words whose Latin keys (see
+   :mod:`midweek.entities.normalize`) equal an alias, then the same with case endings
+   stripped, then an abbreviation with an Uzbek suffix ("BMTga"), then a fuzzy match for
+   long single words ("Mirziyoevning");
+2. office phrases ("the President of Kazakhstan", "Qozogʻiston Prezidenti") resolved to
+   the holder on the article's date;
+3. for Russian, natasha's PER/LOC/ORG spans, linked through their lemmas, or made
+   provisional (``prov:<latin key>``); for Latin-script text, runs of capitalised words
+   that the KB does not know become provisional too.
+
+An ambiguous alias (two Aliyevs) is resolved by the context: entities named
+unambiguously elsewhere in the text (or the story), the countries mentioned, and the
+date against office terms. The confidence of each link is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from midweek.entities.kb import AliasEntry, KnowledgeBase
+from midweek.entities.model import PROVISIONAL_PREFIX, Mention
+from midweek.entities.ner import russian_spans
+from midweek.entities.normalize import (
+    UZ_SUFFIXES,
+    detect_script_lang,
+    has_cyrillic,
+    stem_key,
+    suffix_variants,
+    token_key,
+    tokenize,
+)
+
+logger = logging.getLogger(__name__)
+
+# Confidence of each way of linking (ordered by how often each rule was right on the
+# acceptance texts and the ITN silver set; an exact alias is almost always right).
+CONFIDENCE_EXACT = 1.0
+CONFIDENCE_ABBREVIATION = 0.9
+CONFIDENCE_STEM = 0.85
+CONFIDENCE_NER_LINKED = 0.85
+CONFIDENCE_ROLE = 0.7
+CONFIDENCE_PROVISIONAL = 0.5
+# A fuzzy link's confidence is its similarity (0-1) times this factor.
+CONFIDENCE_FUZZY_FACTOR = 0.8
+# A single word matches an alias fuzzily at this rapidfuzz ratio (0-100) or above. One
+# edit in an 8-letter key scores 87.5 and one insertion in 7 letters 93; 88 lets through
+# "Zelenskiy"/"Zelenskii" and stops "Karimova"/"Karimov"-like pairs below 8 letters.
+FUZZY_MIN_SCORE = 88.0
+# Male surname endings whose female form adds -a (Karimov → Karimova): never fuzzy-merged.
+FEMALE_SURNAME_BASES = ("ov", "ev", "in")
+# Weights for resolving an ambiguous alias (their order matters more than their size):
+# the same person named in full nearby beats office terms, which beat the country context.
+CONTEXT_SAME_ENTITY_WEIGHT = 2.0
+OFFICE_ON_DATE_WEIGHT = 1.0
+COUNTRY_CONTEXT_WEIGHT = 0.5
+# Confidence of a link chosen among equally likely candidates (first in KB order).
+CONFIDENCE_TIE = 0.3
+# A text whose letters are at least this share upper case is "shouting" (a headline):
+# case cannot tell "US" from "us" there, so only abbreviations of 3+ letters match.
+SHOUTING_RATIO = 0.8
+SHOUTING_MIN_ABBREVIATION = 3
+# The holder's own name within this many words after an office phrase means the phrase
+# is a title ("President Tokayev"), not a mention of its own.
+ROLE_NAME_WINDOW = 4
+# Provisional names: runs of capitalised words of these lengths (one capitalised word is
+# too often a sentence start or a common noun to stand alone).
+PROVISIONAL_MIN_WORDS = 2
+PROVISIONAL_MAX_WORDS = 4
+# Words that are capitalised only because they open a sentence (English and Uzbek
+# function words, the commonest in the samples); dropped from the start of a run.
+PROVISIONAL_SKIP_FIRST = frozenset(
+    {
+        "the", "a", "an", "in", "on", "at", "but", "and", "for", "with", "this", "that",
+        "after", "before", "when", "while", "as", "by", "from", "to", "of",
+        "bu", "va", "lekin", "ammo", "shu", "u", "ular", "biz", "men", "keyin",
+    }
+)  # fmt: skip
+
+# Office words by role (keys: compare with token_key/stem_key). Multi-word phrases are
+# tuples; "of" and "'s" around the country are skipped.
+ROLE_PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "president": (("president",), ("prezident",)),
+    "prime_minister": (
+        ("prime", "minister"),
+        ("premer", "ministr"),
+        ("bosh", "vazir"),
+        ("premer",),
+    ),
+    "foreign_minister": (
+        ("foreign", "minister"),
+        ("tashqi", "ishlar", "vazir"),
+        ("glava", "mid"),
+    ),
+}
+_SKIP_WORDS = frozenset({"of", "the"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """One word of the text with its keys."""
+
+    text: str
+    start: int
+    end: int
+    key: str
+    stem_ru: str  # Russian stem key ('' for a Latin word)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A span (token range) with its candidate aliases, before disambiguation."""
+
+    i: int
+    j: int
+    entries: list[AliasEntry]
+    how: str
+    confidence: float
+
+
+def _tokens(text: str, russian_cyrillic: bool) -> list[_Token]:
+    """The words of a text with their keys and stems."""
+    out = []
+    for word, start, end in tokenize(text):
+        key = token_key(word)
+        if not key:
+            continue
+        ru = russian_cyrillic and has_cyrillic(word)
+        out.append(_Token(word, start, end, key, stem_key(key, True) if ru else ""))
+    return out
+
+
+def _is_shouting(text: str) -> bool:
+    """True when most letters are capitals (an ALL-CAPS headline)."""
+    sample = text[:10_000]
+    upper = sum(map(str.isupper, sample))
+    lower = sum(map(str.islower, sample))
+    return upper > 0 and upper / (upper + lower) >= SHOUTING_RATIO
+
+
+def _case_ok(entry: AliasEntry, surface: str, shouting: bool) -> bool:
+    """Whether the case of the text's span fits the alias (UN vs un, Того vs того)."""
+    if entry.abbreviation:
+        letters = [c for c in surface if c.isalpha()]
+        if shouting:
+            return len(token_key(entry.surface)) >= SHOUTING_MIN_ABBREVIATION
+        return surface[:1].isupper() and sum(c.isupper() for c in letters) >= 2
+    if entry.proper:
+        return surface[:1].isupper()
+    return True
+
+
+def _gazetteer(
+    text: str, toks: Sequence[_Token], kb: KnowledgeBase, shouting: bool
+) -> list[_Candidate]:
+    """Longest-match KB aliases over word n-grams (exact, stem, abbreviation, fuzzy)."""
+    out: list[_Candidate] = []
+    i, n_tok = 0, len(toks)
+    while i < n_tok:
+        found = _match_at(text, toks, i, kb, shouting)
+        if found is None:
+            i += 1
+            continue
+        out.append(found)
+        i = found.j
+    return out
+
+
+def _match_at(
+    text: str, toks: Sequence[_Token], i: int, kb: KnowledgeBase, shouting: bool
+) -> _Candidate | None:
+    """The best alias match starting at word i, or None."""
+    tok = toks[i]
+    top = min(kb.max_len, len(toks) - i)
+    # exact keys, then the last word without an Uzbek/English suffix (same index)
+    multi = tok.key in kb.first_exact
+    single = multi or any(v in kb.first_exact for v in suffix_variants(tok.key))
+    for how, conf in (("exact", CONFIDENCE_EXACT), ("stem", CONFIDENCE_STEM)):
+        for n in range(top if multi else 1, 0 if single else 1, -1):
+            window = toks[i : i + n]
+            head = tuple(t.key for t in window[:-1])
+            lasts = (window[-1].key,) if how == "exact" else suffix_variants(window[-1].key)[1:]
+            for last in lasts:
+                found = _accept(kb.exact.get((*head, last)), text, window, shouting)
+                if found:
+                    return _Candidate(i, i + n, found, how, conf)
+    if tok.stem_ru and tok.stem_ru in kb.first_stem_ru:  # Russian: every word inflects
+        for n in range(top, 0, -1):
+            window = toks[i : i + n]
+            entries = kb.stemmed_ru.get(tuple(t.stem_ru for t in window))
+            found = _accept(entries, text, window, shouting)
+            if found:
+                return _Candidate(i, i + n, found, "stem", CONFIDENCE_STEM)
+    return _abbreviation_with_suffix(tok, i, kb, shouting) or _fuzzy(tok, i, kb)
+
+
+def _accept(
+    entries: list[AliasEntry] | None, text: str, window: Sequence[_Token], shouting: bool
+) -> list[AliasEntry]:
+    """The entries whose case fits the text span."""
+    if not entries:
+        return []
+    surface = text[window[0].start : window[-1].end]
+    return [e for e in entries if _case_ok(e, surface, shouting)]
+
+
+def _abbreviation_with_suffix(
+    tok: _Token, i: int, kb: KnowledgeBase, shouting: bool
+) -> _Candidate | None:
+    """An upper-case abbreviation with an Uzbek suffix: 'BMTga', 'АҚШнинг', 'NATOning'."""
+    if shouting:
+        return None
+    word = tok.text
+    if not word[:2].isupper() or word.isupper():
+        return None
+    for cut in range(len(word) - 1, 1, -1):
+        head, tail = word[:cut], word[cut:]
+        if not head.isupper() or token_key(tail) not in UZ_SUFFIXES:
+            continue
+        entries = [e for e in kb.exact.get((token_key(head),), []) if e.abbreviation]
+        if entries:
+            return _Candidate(i, i + 1, entries, "abbrev", CONFIDENCE_ABBREVIATION)
+    return None
+
+
+def _fuzzy(tok: _Token, i: int, kb: KnowledgeBase) -> _Candidate | None:
+    """A capitalised long word close to a single-word alias (same first letter)."""
+    if not tok.text[:1].isupper():
+        return None
+    bucket = kb.fuzzy.get(tok.key[:1])
+    if not bucket:
+        return None
+    best: tuple[str, float] | None = None
+    for probe in suffix_variants(tok.key):
+        hit = process.extractOne(
+            probe, bucket.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
+        )
+        if hit and (best is None or hit[1] > best[1]):
+            best = (hit[0], hit[1])
+    if best is None or _female_form(tok.key, best[0]):
+        return None
+    conf = round(best[1] / 100 * CONFIDENCE_FUZZY_FACTOR, 3)
+    return _Candidate(i, i + 1, bucket[best[0]], "fuzzy", conf)
+
+
+def _female_form(key: str, alias_key: str) -> bool:
+    """True for a female surname of a male alias: 'mirzioeva' (Saida) vs 'mirzioev'.
+
+    In Uzbek and Russian surnames in -ov/-ev/-in take -a for women: another person.
+    """
+    return key.startswith(alias_key + "a") and alias_key.endswith(FEMALE_SURNAME_BASES)
+
+
+def _resolve(
+    cand: _Candidate, kb: KnowledgeBase, context: Collection[str], when: date | None
+) -> tuple[str, float]:
+    """One entity id for a candidate, with its confidence (context breaks ties)."""
+    ids = list(dict.fromkeys(e.entity_id for e in cand.entries))
+    if len(ids) == 1:
+        return ids[0], cand.confidence
+    scores = []
+    for entity_id in ids:
+        entity = kb.entities[entity_id]
+        score = 0.0
+        if entity_id in context:
+            score += CONTEXT_SAME_ENTITY_WEIGHT
+        if when is not None and any(o.holds_on(when) for o in entity.offices):
+            score += OFFICE_ON_DATE_WEIGHT
+        if any(o.of in context for o in entity.offices):
+            score += COUNTRY_CONTEXT_WEIGHT
+        scores.append(score)
+    best = max(scores)
+    winners = [ids[k] for k, s in enumerate(scores) if s == best]
+    if len(winners) > 1:
+        return winners[0], CONFIDENCE_TIE
+    runner_up = max(s for s in scores if s != best)
+    margin = (best - runner_up) / (best + 1e-9)
+    return winners[0], round(cand.confidence * (0.5 + 0.5 * margin), 3)
+
+
+def _role_mentions(
+    text: str,
+    toks: Sequence[_Token],
+    mentions: Sequence[Mention],
+    kb: KnowledgeBase,
+    when: date,
+    token_at: dict[int, int],
+) -> list[Mention]:
+    """Office phrases next to a country mention, resolved to the holder on the date."""
+    out = []
+    named = {(m.entity_id, m.start) for m in mentions}
+    for m in mentions:
+        entity = kb.entities.get(m.entity_id)
+        if entity is None or entity.type != "country":
+            continue
+        first, last = token_at[m.start], token_at[m.end - 1]
+        for role, phrases in ROLE_PHRASES.items():
+            span = _role_span(toks, first, last, phrases)
+            if span is None:
+                continue
+            holders = kb.holders(role, entity.id, when)
+            if len(holders) != 1:
+                continue
+            holder = holders[0]
+            lo, hi = min(span[0], first), max(span[1], last + 1)
+            after = toks[hi : hi + ROLE_NAME_WINDOW]
+            if any((holder.id, t.start) in named for t in after):
+                continue  # "President of Kazakhstan Kassym-Jomart Tokayev": a title
+            start, end = toks[lo].start, toks[hi - 1].end
+            found = Mention(text[start:end], start, end, holder.id, CONFIDENCE_ROLE, m.lang, "role")
+            out.append(replace(found, type="person"))
+    return out
+
+
+def _role_span(
+    toks: Sequence[_Token], first: int, last: int, phrases: Sequence[tuple[str, ...]]
+) -> tuple[int, int] | None:
+    """Token range of an office phrase just before or just after tokens [first, last]."""
+    before = first
+    while before > 0 and toks[before - 1].key in _SKIP_WORDS:
+        before -= 1
+    for phrase in phrases:
+        n = len(phrase)
+        lo, hi = before - n, last + 1
+        if lo >= 0 and _starts(toks[lo : lo + n], phrase):
+            return lo, first
+        if hi + n <= len(toks) and _starts(toks[hi : hi + n], phrase):
+            return hi, hi + n
+    return None
+
+
+def _starts(toks: Sequence[_Token], phrase: tuple[str, ...]) -> bool:
+    """True if each word's key starts with the phrase's word ('prezidenti' ~ 'prezident')."""
+    return all(t.key.startswith(w) for t, w in zip(toks, phrase, strict=True))
+
+
+def _provisional_latin(text: str, toks: Sequence[_Token], taken: Sequence[bool]) -> list[Mention]:
+    """Runs of 2-4 capitalised Latin words the KB does not know, as provisional entities."""
+    out = []
+    run: list[int] = []
+
+    def flush() -> None:
+        """Emit the current run if it is long enough."""
+        if run and toks[run[0]].key in PROVISIONAL_SKIP_FIRST:
+            del run[:1]  # "The Hague Court": a capitalised function word opens a sentence
+        if PROVISIONAL_MIN_WORDS <= len(run) <= PROVISIONAL_MAX_WORDS:
+            start, end = toks[run[0]].start, toks[run[-1]].end
+            key = "-".join(suffix_variants(toks[k].key)[-1] for k in run)
+            entity_id = PROVISIONAL_PREFIX + key
+            conf = CONFIDENCE_PROVISIONAL
+            out.append(Mention(text[start:end], start, end, entity_id, conf, how="provisional"))
+        run.clear()
+
+    for k, t in enumerate(toks):
+        word = t.text
+        capital = word[:1].isupper() and not word.isupper() and not has_cyrillic(word)
+        contiguous = not run or text[toks[run[-1]].end : t.start] in {" ", "-"}
+        if capital and not taken[k] and contiguous:
+            run.append(k)
+        else:
+            flush()
+            if capital and not taken[k]:
+                run.append(k)
+    flush()
+    return out
+
+
+def find_mentions(
+    text: str,
+    lang: str | None = None,
+    *,
+    kb: KnowledgeBase,
+    when: date | None = None,
+    context: Collection[str] = (),
+    use_ner: bool = True,
+    provisional: bool = True,
+) -> list[Mention]:
+    """Every mention of an entity in a text, each linked to one entity.
+
+    Args:
+        text: the text (any size; natasha sees only its first NER_MAX_CHARS characters).
+        lang: 'en', 'ru', 'uz-Latn', 'uz-Cyrl' or 'uz'; None guesses from the script.
+        kb: the knowledge base (:func:`midweek.entities.load_kb`).
+        when: the article's date: picks office holders and breaks ties between people.
+        context: entity ids known from the surrounding story (help disambiguation).
+        use_ner: run natasha on Russian text.
+        provisional: also report names the KB does not know, as ``prov:`` entities.
+
+    Returns:
+        Mentions in text order, without overlaps.
+    """
+    if not text or not text.strip():
+        return []
+    guessed = detect_script_lang(text)
+    russian = lang == "ru" or (lang is None and guessed == "ru")
+    toks = _tokens(text, russian_cyrillic=russian)
+    shouting = _is_shouting(text)
+    cands = _gazetteer(text, toks, kb, shouting)
+    # unambiguous links first: they are the context of the ambiguous ones
+    known = set(context)
+    known.update(c.entries[0].entity_id for c in cands if len({e.entity_id for e in c.entries}) < 2)
+    mentions = []
+    for c in cands:
+        entity_id, conf = _resolve(c, kb, known, when)
+        start, end = toks[c.i].start, toks[c.j - 1].end
+        etype = kb.entities[entity_id].type
+        mentions.append(Mention(text[start:end], start, end, entity_id, conf, lang, c.how, etype))
+    if when is not None:
+        token_at = {t.start: k for k, t in enumerate(toks)}
+        token_at.update({t.end - 1: k for k, t in enumerate(toks)})
+        mentions += _role_mentions(text, toks, mentions, kb, when, token_at)
+    taken = _covered(len(text), mentions)
+    if russian and use_ner:
+        mentions += _ner_mentions(text, lang, kb, when, known, taken)
+    elif provisional and guessed == "latin":
+        toks_taken = [taken[t.start] for t in toks]
+        mentions += [m for m in _provisional_latin(text, toks, toks_taken) if not taken[m.start]]
+    mentions.sort(key=lambda m: (m.start, -m.end))
+    return _drop_overlaps(mentions)
+
+
+def _covered(length: int, mentions: Sequence[Mention]) -> list[bool]:
+    """Which characters are already inside a mention."""
+    taken = [False] * (length + 1)
+    for m in mentions:
+        taken[m.start : m.end] = [True] * (m.end - m.start)
+    return taken
+
+
+def _ner_mentions(
+    text: str,
+    lang: str | None,
+    kb: KnowledgeBase,
+    when: date | None,
+    known: Collection[str],
+    taken: Sequence[bool],
+) -> list[Mention]:
+    """natasha spans the gazetteer missed: linked through their lemma, else provisional."""
+    out = []
+    for span in russian_spans(text):
+        if any(taken[span.start : span.end]):
+            continue
+        entries = [
+            e
+            for ent in kb.lookup(span.normal)
+            for e in (kb.exact.get(tuple(token_key(w) for w, _, _ in tokenize(span.normal))) or [])
+            if e.entity_id == ent.id
+        ] or [AliasEntry(ent.id, "ru", span.normal, False, True) for ent in kb.lookup(span.normal)]
+        if entries:
+            cand = _Candidate(0, 0, entries, "ner", CONFIDENCE_NER_LINKED)
+            entity_id, conf = _resolve(cand, kb, known, when)
+            etype = kb.entities[entity_id].type
+            found = Mention(span.text, span.start, span.end, entity_id, conf, lang, "ner")
+            out.append(replace(found, type=etype))
+            continue
+        key = "-".join(token_key(w) for w, _, _ in tokenize(span.normal))
+        if key:
+            out.append(
+                Mention(span.text, span.start, span.end, PROVISIONAL_PREFIX + key,
+                        CONFIDENCE_PROVISIONAL, lang, "provisional", span.type)
+            )  # fmt: skip
+    return out
+
+
+def _drop_overlaps(mentions: Sequence[Mention]) -> list[Mention]:
+    """Keep the first (longest at a position) of overlapping mentions."""
+    out: list[Mention] = []
+    end = -1
+    for m in mentions:
+        if m.start >= end:
+            out.append(m)
+            end = m.end
+    return out
