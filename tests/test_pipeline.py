@@ -244,6 +244,12 @@ def test_review_of_the_demo_window_cites_stored_articles(tmp_path: Path, shared_
         for sentence in section.sentences:
             assert any(sentence.text in stored[c.article_id].text for c in sentence.citations)
     assert store.get_review(review.slug) is not None
+    # tags are canonical entities named in the review's language
+    slugs = {t.slug for t in review.tags}
+    assert {"united-states", "united-kingdom"} <= slugs
+    assert all(t.entity_id and t.name for t in review.tags)
+    in_uzbek = build_review(store, start, end, lang="uz-Latn", now=NOW)
+    assert "AQSh" in {t.name for t in in_uzbek.tags}
     store.close()
 
 

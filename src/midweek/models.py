@@ -155,6 +155,15 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewTag:
+    """A tag of a review: a canonical entity named in the review's language and script."""
+
+    name: str
+    slug: str  # stable across languages: the tag page's address
+    entity_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Review:
     """A composed review of a time window."""
 
@@ -168,7 +177,7 @@ class Review:
     window_end: datetime
     created_at: datetime
     lang: str = "en"
-    tags: tuple[str, ...] = ()
+    tags: tuple[ReviewTag, ...] = ()
     author: str = "midweek"
     status: str = "draft"  # "draft" | "published"
     credits: str = ""  # attribution the sources' licences require (plain text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import resource
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
@@ -26,11 +26,12 @@ from pebble import ProcessExpired, ProcessPool
 from midweek import dedupe
 from midweek.cluster import group_stories
 from midweek.compose import compose_review
+from midweek.entities import KnowledgeBase, load_kb, tags_for
 from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
-from midweek.models import Article, Failure, FeedEntry, Page, Review, Source
-from midweek.rank import rank_stories
+from midweek.models import Article, Failure, FeedEntry, Page, Review, ReviewTag, Source
+from midweek.rank import RankedStory, rank_stories
 from midweek.render.jsonout import review_to_dict
 from midweek.settings import Settings
 from midweek.sources.feeds import parse_feed, sniff_kind
@@ -459,6 +460,17 @@ def _fetch_pages(
 STORY_LOOKBACK = timedelta(days=3)
 # Sections in a review: the seed review has 3 to 6; 6 leaves room for an editor to cut.
 MAX_SECTIONS = 6
+# Tags under a review: the seed review shows five; ten leaves the editor a choice.
+REVIEW_TAG_LIMIT = 10
+
+
+def review_tags(
+    ranked: Sequence[RankedStory], articles: Mapping[int, Article], lang: str, kb: KnowledgeBase
+) -> tuple[ReviewTag, ...]:
+    """The top canonical entities of the ranked stories' articles, named in ``lang``."""
+    members = [articles[i] for r in ranked for i in r.story.article_ids if i in articles]
+    tags = tags_for(members, lang, kb=kb, limit=REVIEW_TAG_LIMIT)
+    return tuple(ReviewTag(name=t.name, slug=t.slug, entity_id=t.entity_id) for t in tags)
 
 
 def build_review(
@@ -469,10 +481,12 @@ def build_review(
     lang: str,
     now: datetime,
     credits: str = "",
+    kb: KnowledgeBase | None = None,
 ) -> Review:
     """Group the window's articles into stories, rank them, compose and store the draft.
 
-    ``credits`` is the attribution the sources' licences require, kept with the review.
+    ``credits`` is the attribution the sources' licences require, kept with the review;
+    ``kb`` the knowledge base that names the tags (default: the bundled one).
 
     Returns:
         The composed review (also saved as a draft under its slug).
@@ -490,7 +504,8 @@ def build_review(
     review = compose_review(
         ranked, by_id, window_start=window_start, window_end=window_end, now=now, lang=lang
     )
-    review = replace(review, credits=credits)
+    tags = review_tags(ranked, by_id, review.lang, kb or load_kb())
+    review = replace(review, credits=credits, tags=tags)
     store.save_stories([r.story for r in ranked])
     review_id = store.save_review(
         slug=review.slug,

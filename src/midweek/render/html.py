@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from midweek.models import Citation, Review
-from midweek.render.markdown import SOURCES_HEADING, safe_link_url
+from midweek.render.markdown import SOURCES_HEADING, TAGS_LABEL, safe_link_url
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ def render_html(review: Review, *, stylesheet_inline: bool = True) -> str:
         sections=sections,
         sources=sources,
         sources_heading=SOURCES_HEADING.get(review.lang, "Sources"),
+        tags_label=TAGS_LABEL.get(review.lang, "Tags"),
         csp=content_security_policy(stylesheet_inline=stylesheet_inline),
         # Our own constant, not third-party text: safe to mark so the hash matches.
         css=Markup(REVIEW_CSS) if stylesheet_inline else None,  # noqa: S704

@@ -91,7 +91,7 @@ REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
         "window_end": {"type": "string", "format": "date-time"},
         "created_at": {"type": "string", "format": "date-time"},
         "lang": {"type": "string"},
-        "tags": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"$ref": "#/$defs/tag"}},
         "author": {"type": "string"},
         "status": {"enum": ["draft", "published"]},
         "credits": {"type": "string"},
@@ -100,6 +100,16 @@ REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
         "citation": _CITATION_SCHEMA,
         "sentence": _SENTENCE_SCHEMA,
         "section": _SECTION_SCHEMA,
+        "tag": {
+            "type": "object",
+            "required": ["name", "slug", "entity_id"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string"},
+                "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                "entity_id": {"type": "string"},
+            },
+        },
     },
 }
 
@@ -155,7 +165,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "window_end": _iso(review.window_end),
         "created_at": _iso(review.created_at),
         "lang": review.lang,
-        "tags": list(review.tags),
+        "tags": [{"name": t.name, "slug": t.slug, "entity_id": t.entity_id} for t in review.tags],
         "author": review.author,
         "status": review.status,
         "credits": review.credits,

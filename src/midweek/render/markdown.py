@@ -24,6 +24,7 @@ _INLINE_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|~!])")
 _LINE_START_RE = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
 _SAFE_SCHEMES = frozenset({"http", "https"})
 # Heading of the source list in the review's language (English when unknown).
+TAGS_LABEL = {"en": "Tags", "ru": "Теги", "uz-Latn": "Teglar", "uz-Cyrl": "Теглар"}
 SOURCES_HEADING = {"en": "Sources", "ru": "Источники", "uz-Latn": "Manbalar", "uz-Cyrl": "Манбалар"}
 
 
@@ -123,6 +124,9 @@ def render_markdown(review: Review) -> str:
             outlet = f" — {escape_markdown(citation.outlet)}" if citation.outlet else ""
             lines.append(f"{numbers[article_id]}. {entry}{outlet}")
         lines.append("")
+    if review.tags:
+        names = " · ".join(escape_markdown(t.name) for t in review.tags)
+        lines.extend([f"{TAGS_LABEL.get(review.lang, 'Tags')}: {names}", ""])
     if review.credits:
         lines.extend([f"*{escape_markdown(review.credits)}*", ""])
     return "\n".join(lines)

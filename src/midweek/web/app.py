@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from midweek import __version__
 from midweek.store.db import Store
-from midweek.web import api, routes
+from midweek.web import api, routes, tags
 from midweek.web.i18n import DEFAULT_LANGUAGE, gettext, normalize_language
 from midweek.web.runtime import Site, choose_language, get_site, render_page
 from midweek.web.security import ReaderSigner, SecurityHeadersMiddleware, TokenBucket
@@ -98,6 +98,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(routes.router)
+    app.include_router(tags.router)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     return app
 

@@ -79,6 +79,7 @@ def render_atom(
     site_url: str,
     review_url: dict[str, str],
     now: datetime,
+    self_url: str | None = None,
 ) -> bytes:
     """Render reviews as an Atom feed.
 
@@ -88,6 +89,7 @@ def render_atom(
         site_url: The site's root URL (``https://example.org/``), the feed's id.
         review_url: The canonical URL of each review, by slug.
         now: The feed's ``updated`` when there is no entry.
+        self_url: The feed's own URL (default: ``feed.atom`` under ``site_url``).
 
     Returns:
         The UTF-8 XML document.
@@ -97,7 +99,13 @@ def render_atom(
     _sub(feed, "title", site_name)
     _sub(feed, "id", site_url)
     _sub(feed, "link", rel="alternate", type="text/html", href=site_url)
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=site_url + "feed.atom")
+    _sub(
+        feed,
+        "link",
+        rel="self",
+        type="application/atom+xml",
+        href=self_url or site_url + "feed.atom",
+    )
     times = [r.published_at or r.created_at for r in listings]
     _sub(feed, "updated", max(times, default=now).isoformat())
     author = _sub(feed, "author")

@@ -39,7 +39,14 @@ from midweek.web.runtime import (
     reader_of,
     render_page,
 )
-from midweek.web.views import archive_weeks, article_href, group_articles, review_page, share_links
+from midweek.web.views import (
+    archive_weeks,
+    article_href,
+    group_articles,
+    review_page,
+    review_path,
+    share_links,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +82,6 @@ def clean_query(raw: str | None) -> str:
     return " ".join(_CONTROL.sub(" ", raw or "").split())[:MAX_QUERY_CHARS]
 
 
-def _review_path(slug: str) -> str:
-    """The path of a review page (the slug percent-encoded)."""
-    return f"/reviews/{quote(slug, safe='')}"
-
-
 def _message(
     request: Request, site: Site, lang: str, status_code: int, key: str, **headers: str
 ) -> Response:
@@ -106,7 +108,7 @@ def home(request: Request) -> Response:
         canonical=canonical_url(request, site, "/"),
         reviews=listings,
         ratings=ratings,
-        review_path=_review_path,
+        review_path=review_path,
     )
     return finish(response, request, lang=lang if remember else None)
 
@@ -122,7 +124,7 @@ def review(request: Request, slug: str) -> Response:
     stored, summary, mine = found
     lang, remember = choose_language(request, site, stored.lang)
     page = review_page(stored.body)
-    url = canonical_url(request, site, _review_path(stored.slug))
+    url = canonical_url(request, site, review_path(stored.slug))
     response = render_page(
         request,
         site,
@@ -135,7 +137,7 @@ def review(request: Request, slug: str) -> Response:
         mine=mine,
         stars=range(MIN_STARS, MAX_STARS + 1),
         csrf=site.signer.csrf_token(reader_id),
-        action=_review_path(stored.slug) + "/rating",
+        action=review_path(stored.slug) + "/rating",
         shares=share_links(url, page.title or stored.title, gettext(lang, "email")),
     )
     # the page holds this reader's form token and vote: no shared cache may keep it
@@ -199,7 +201,7 @@ async def rate(request: Request, slug: str) -> Response:
             now=site.now(),
         )
     )
-    return RedirectResponse(_review_path(stored.slug) + "#rating", status_code=303)
+    return RedirectResponse(review_path(stored.slug) + "#rating", status_code=303)
 
 
 @router.get("/stories/{key}")
@@ -257,7 +259,7 @@ def archive(request: Request) -> Response:
         lang,
         canonical=canonical_url(request, site, "/archive"),
         weeks=weeks,
-        review_path=_review_path,
+        review_path=review_path,
     )
     return finish(response, request, lang=lang if remember else None)
 
@@ -267,7 +269,7 @@ def feed(request: Request) -> Response:
     """The Atom feed of the latest reviews."""
     site = get_site(request)
     listings = list_review_listings(site.store, limit=FEED_ENTRIES)
-    urls = {r.slug: canonical_url(request, site, _review_path(r.slug)) for r in listings}
+    urls = {r.slug: canonical_url(request, site, review_path(r.slug)) for r in listings}
     body = render_atom(
         listings,
         site_name=site.site_name,

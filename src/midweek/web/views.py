@@ -7,6 +7,7 @@ built only from http/https URLs (:func:`midweek.render.markdown.safe_link_url`).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,10 @@ __all__ = [
     "review_page",
     "share_links",
 ]
+
+
+# What a tag slug may be (as midweek.entities makes them): safe in a path as it is.
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,14 @@ class SectionView:
 
 
 @dataclass(frozen=True, slots=True)
+class TagLink:
+    """A review's tag: the entity's name in the review's language and its tag page slug."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewPage:
     """Everything the review template shows, from the stored JSON body."""
 
@@ -73,7 +86,7 @@ class ReviewPage:
     sections: tuple[SectionView, ...]
     sources: tuple[CitationLink, ...]
     lang: str
-    tags: tuple[str, ...]
+    tags: tuple[TagLink, ...]
     author: str
     status: str
     credits: str
@@ -165,7 +178,7 @@ def review_page(body: dict[str, Any]) -> ReviewPage:
         sections=tuple(sections),
         sources=tuple(numbers.values()),
         lang=str(body.get("lang", "")),
-        tags=tuple(str(t) for t in body.get("tags") or ()),
+        tags=_tags(body.get("tags")),
         author=str(body.get("author", "")),
         status=str(body.get("status", "draft")),
         credits=str(body.get("credits", "")),
@@ -176,6 +189,23 @@ def review_page(body: dict[str, Any]) -> ReviewPage:
         else None,
         created_at=_parse_time(body.get("created_at")),
     )
+
+
+def _tags(value: Any) -> tuple[TagLink, ...]:
+    """The tags of a stored body; a tag without a URL-safe slug is shown unlinked."""
+    tags = []
+    for tag in value or ():
+        if isinstance(tag, dict):
+            slug = str(tag.get("slug", ""))
+            tags.append(TagLink(str(tag.get("name", "")), slug if _SLUG.fullmatch(slug) else ""))
+        else:  # bodies stored before tags became entities held plain names
+            tags.append(TagLink(str(tag), ""))
+    return tuple(tags)
+
+
+def review_path(slug: str) -> str:
+    """The path of a review page (the slug percent-encoded)."""
+    return f"/reviews/{quote(slug, safe='')}"
 
 
 def _day_before(moment: datetime) -> date:
