@@ -129,6 +129,9 @@ def _help_pages() -> dict[str, str]:
         ["serve"],
         ["entities"],
         ["tags"],
+        ["users", "add"],
+        ["users", "list"],
+        ["users", "remove"],
         ["eval", "extraction"],
     ]
     pages = {}

@@ -21,6 +21,7 @@ from midweek import __version__
 from midweek.entities import commands as entity_commands
 from midweek.errors import ConfigError, MidweekError
 from midweek.settings import CONFIG_NAME, Settings, load_settings, render_settings_file
+from midweek.web import usercommands
 from midweek.web.commands import serve
 
 app = typer.Typer(
@@ -415,6 +416,7 @@ def eval_extraction(
 app.command()(serve)
 app.command("entities")(entity_commands.entities)
 app.command("tags")(entity_commands.tags)
+app.add_typer(usercommands.users_app, name="users")
 
 
 def main() -> None:

@@ -200,3 +200,25 @@ def test_control_characters_in_text_are_stored_without_them(store_url: str) -> N
     stored = store.get_articles([article_id])[article_id]
     assert (stored.text, stored.title) == ("abc", "tt")
     store.close()
+
+
+def test_a_draft_an_editor_changed_is_never_rebuilt_over(store_url: str) -> None:
+    from midweek.store.editor_schema import reviews_generated
+
+    store = open_store(store_url)
+    args = {
+        "slug": "2025-07-07",
+        "title": "T",
+        "lang": "en",
+        "window_start": NOW - timedelta(days=2),
+        "window_end": NOW,
+        "created_at": NOW,
+    }
+    review_id = store.save_review(**args, body={"v": 1})  # type: ignore[arg-type]
+    with store.engine.begin() as conn:  # what the desk keeps at an editor's first edit
+        conn.execute(reviews_generated.insert().values(review_id=review_id, body={}, saved_at=NOW))
+    with pytest.raises(StoreError, match="editor's changes"):
+        store.save_review(**args, body={"v": 2})  # type: ignore[arg-type]
+    stored = store.get_review("2025-07-07")
+    assert stored is not None and stored.body == {"v": 1}
+    store.close()

@@ -26,7 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from midweek.errors import StoreError
 from midweek.models import Article, Failure, Source, Story
-from midweek.store import schema
+from midweek.store import editor_schema, schema
 
 logger = logging.getLogger(__name__)
 
@@ -397,10 +397,11 @@ class Store:
         created_at: datetime,
         body: dict[str, Any],
     ) -> int:
-        """Insert or replace the draft with this slug; a published review is never overwritten.
+        """Insert or replace the draft with this slug; an editor's work is never overwritten.
 
         Raises:
-            StoreError: the slug belongs to a published review.
+            StoreError: the slug belongs to a published review, or to a draft an editor
+                has changed (its generated body was kept at the first edit).
         """
         r = schema.reviews
         with self.write() as conn:
@@ -421,6 +422,16 @@ class Store:
                 )
             if existing.status == "published":
                 raise StoreError(f"review {slug!r} is published; unpublish it before rebuilding")
+            generated = editor_schema.reviews_generated
+            edited = conn.scalar(
+                select(func.count())
+                .select_from(generated)
+                .where(generated.c.review_id == existing.id)
+            )
+            if edited:
+                raise StoreError(
+                    f"review {slug!r} has an editor's changes; rebuilding would lose them"
+                )
             conn.execute(update(r).where(r.c.id == existing.id).values(**values))
             return int(existing.id)
 

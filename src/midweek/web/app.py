@@ -23,7 +23,8 @@ from starlette.staticfiles import StaticFiles
 
 from midweek import __version__
 from midweek.store.db import Store
-from midweek.web import api, routes, tags
+from midweek.web import api, editor, routes, tags
+from midweek.web.auth import LoginRequired, login_required
 from midweek.web.i18n import DEFAULT_LANGUAGE, gettext, normalize_language
 from midweek.web.runtime import Site, choose_language, get_site, render_page
 from midweek.web.security import ReaderSigner, SecurityHeadersMiddleware, TokenBucket
@@ -99,6 +100,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(routes.router)
     app.include_router(tags.router)
+    app.include_router(editor.router)  # /editor/: login, desk, edits, publishing
+    app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     return app
 

@@ -1,0 +1,278 @@
+"""The editor's desk under ``/editor/``: drafts and published reviews, edit, preview, publish.
+
+Every route here depends on :func:`midweek.web.auth.require_editor` (set on the router, so
+a new route cannot forget it); every POST checks the session's CSRF token and the
+version of the body the form was built from. Handlers parse the form, call
+:mod:`midweek.store.editor` and render; no script runs on any of these pages.
+
+Wire into the app with::
+
+    app.include_router(editor.router)
+    app.add_exception_handler(LoginRequired, login_required)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from midweek.entities import KnowledgeBase, load_kb
+from midweek.store.editor import (
+    EditConflictError,
+    ReviewEdit,
+    SectionEdit,
+    apply_edit,
+    body_version,
+    delete_section,
+    generated_body,
+    get_desk_review,
+    list_audit,
+    list_desk_reviews,
+    move_section,
+    review_diff,
+    save_review_edit,
+    section_text,
+    set_review_status,
+    tag_names,
+)
+from midweek.web import auth
+from midweek.web.auth import Editor, check_editor_csrf, editor_page, read_form, require_editor
+from midweek.web.runtime import get_site
+from midweek.web.views import review_page
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["router"]
+
+# Every desk route depends on require_editor here, so a new one cannot forget the guard.
+desk_routes = APIRouter(
+    prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)]
+)
+
+# A review of six sections of ~2 KB each is ~20 KB as a form; 512 KiB bounds a runaway.
+MAX_EDIT_FORM_BYTES: Final = 512 * 1024
+# Fields of the edit form: ~8 of its own plus 2 per section; 400 is 190 sections.
+MAX_EDIT_FORM_FIELDS: Final = 400
+# Small forms (publish, unpublish): a token and a version.
+MAX_SMALL_FORM_BYTES: Final = 4096
+
+EditorDep = Annotated[Editor, Depends(require_editor)]
+
+
+@lru_cache(maxsize=1)
+def _kb() -> KnowledgeBase:
+    """The bundled knowledge base (resolves new tag names), loaded once per process."""
+    return load_kb()
+
+
+def _review_url(review_id: int, suffix: str = "") -> str:
+    """The desk path of a review."""
+    return f"/editor/reviews/{review_id}{suffix}"
+
+
+async def _checked_form(
+    request: Request, editor: Editor, max_bytes: int, fields: int
+) -> dict[str, str]:
+    """The form of a desk POST, its CSRF token checked.
+
+    Raises:
+        HTTPException: 400 for an unreadable body, 403 for a bad token.
+    """
+    form = await read_form(request, max_bytes, fields)
+    if form is None:
+        raise HTTPException(status_code=400)
+    if not check_editor_csrf(get_site(request), editor, form):
+        raise HTTPException(status_code=403)
+    return form
+
+
+@desk_routes.get("/")
+def desk(request: Request, editor: EditorDep) -> Response:
+    """Every review, drafts and published, with its state and whether it was edited."""
+    site = get_site(request)
+    reviews = list_desk_reviews(site.store)
+    return editor_page(request, "editor/desk.html", editor=editor, reviews=reviews)
+
+
+def _load(request: Request, review_id: int) -> Any:
+    """The review, or 404."""
+    found = get_desk_review(get_site(request).store, review_id)
+    if found is None:
+        raise HTTPException(status_code=404)
+    return found
+
+
+@desk_routes.get("/reviews/{review_id}")
+def edit_page(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """The edit form of a draft (a published review shows its state and the unpublish form)."""
+    review = _load(request, review_id)
+    return _edit_form(request, editor, review)
+
+
+def _edit_form(
+    request: Request, editor: Editor, review: Any, *, status_code: int = 200, error: str = ""
+) -> Response:
+    """Render the edit page of ``review``."""
+    body = review.body
+    sections = [
+        {"heading": str(s.get("heading", "")), "text": section_text(s)}
+        for s in body.get("sections") or ()
+    ]
+    return editor_page(
+        request,
+        "editor/edit.html",
+        status_code=status_code,
+        editor=editor,
+        review=review,
+        version=body_version(body),
+        fields={
+            "title": str(body.get("title", "")),
+            "rubric": str(body.get("rubric", "")),
+            "intro": str(body.get("intro", "")),
+            "teasers": "\n".join(str(t) for t in body.get("teasers") or ()),
+            "tags": ", ".join(tag_names(body.get("tags") or ())),
+        },
+        sections=sections,
+        error=error,
+    )
+
+
+def edit_from_form(form: dict[str, str], section_count: int) -> ReviewEdit:
+    """The edit a form asks for (missing fields read as empty).
+
+    Args:
+        form: The form fields.
+        section_count: How many sections the stored review has.
+
+    Returns:
+        The edit.
+    """
+    return ReviewEdit(
+        title=form.get("title", ""),
+        rubric=form.get("rubric", ""),
+        intro=form.get("intro", ""),
+        teasers=tuple(form.get("teasers", "").splitlines()),
+        tags=tuple(form.get("tags", "").split(",")),
+        sections=tuple(
+            SectionEdit(form.get(f"heading-{i}", ""), form.get(f"text-{i}", ""))
+            for i in range(section_count)
+        ),
+    )
+
+
+def _operation(body: dict[str, Any], op: str) -> tuple[dict[str, Any], str]:
+    """Apply the section operation a button named (``up-2``, ``down-0``, ``delete-1``).
+
+    Returns:
+        The new body and the audit log's name of the action.
+
+    Raises:
+        ValueError: an unknown operation or section.
+    """
+    if op == "save":
+        return body, "edit"
+    verb, _, index = op.partition("-")
+    if not index.isascii() or not index.isdigit():
+        raise ValueError(f"unknown operation {op!r}")
+    if verb in ("up", "down"):
+        return move_section(body, int(index), -1 if verb == "up" else 1), f"move_section_{verb}"
+    if verb == "delete":
+        return delete_section(body, int(index)), "delete_section"
+    raise ValueError(f"unknown operation {op!r}")
+
+
+@desk_routes.post("/reviews/{review_id}")
+async def save_edit(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """Save the form, then move or delete a section if that button was pressed."""
+    site = get_site(request)
+    form = await _checked_form(request, editor, MAX_EDIT_FORM_BYTES, MAX_EDIT_FORM_FIELDS)
+    review = await run_in_threadpool(_load, request, review_id)
+    try:
+        edit = edit_from_form(form, len(review.body.get("sections") or ()))
+        kb = await run_in_threadpool(_kb) if edit.tags else None
+        body = apply_edit(review.body, edit, kb)
+        body, action = _operation(body, form.get("op", "save"))
+        await run_in_threadpool(
+            lambda: save_review_edit(
+                site.store,
+                review_id,
+                body,
+                expected_version=form.get("version", ""),
+                user_name=editor.user.name,
+                action=action,
+                now=site.now(),
+            )
+        )
+    except (ValueError, EditConflictError) as exc:
+        return _edit_form(request, editor, review, status_code=409, error=str(exc))
+    return RedirectResponse(_review_url(review_id), status_code=303)
+
+
+async def _set_status(request: Request, review_id: int, editor: Editor, status: str) -> Response:
+    """Publish or unpublish, then back to the review's desk page."""
+    site = get_site(request)
+    await _checked_form(request, editor, MAX_SMALL_FORM_BYTES, 8)
+    try:
+        await run_in_threadpool(
+            lambda: set_review_status(
+                site.store, review_id, status, user_name=editor.user.name, now=site.now()
+            )
+        )
+    except EditConflictError:
+        raise HTTPException(status_code=404) from None
+    return RedirectResponse(_review_url(review_id), status_code=303)
+
+
+@desk_routes.post("/reviews/{review_id}/publish")
+async def publish(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """Publish the review: readers see it as published; it can no longer be rebuilt."""
+    return await _set_status(request, review_id, editor, "published")
+
+
+@desk_routes.post("/reviews/{review_id}/unpublish")
+async def unpublish(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """Return the review to draft, so it can be edited again."""
+    return await _set_status(request, review_id, editor, "draft")
+
+
+@desk_routes.get("/reviews/{review_id}/preview")
+def preview(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """The review as readers will see it (without the rating and share forms)."""
+    review = _load(request, review_id)
+    return editor_page(
+        request, "editor/preview.html", editor=editor, review=review, page=review_page(review.body)
+    )
+
+
+@desk_routes.get("/reviews/{review_id}/history")
+def history(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """The audit log of a review and the diff between its generated and current text."""
+    site = get_site(request)
+    review = _load(request, review_id)
+    generated = generated_body(site.store, review_id)
+    entries = [
+        (entry, json.dumps(entry.changes, ensure_ascii=False, indent=2))
+        for entry in list_audit(site.store, review_id)
+    ]
+    diff = review_diff(generated, review.body) if generated is not None else ""
+    return editor_page(
+        request,
+        "editor/history.html",
+        editor=editor,
+        review=review,
+        entries=entries,
+        diff_lines=diff.splitlines(),
+        edited=generated is not None,
+    )
+
+
+# What the app includes: the login and logout routes (auth) and the guarded desk.
+router = APIRouter(include_in_schema=False)
+router.include_router(auth.router)
+router.include_router(desk_routes)

@@ -1,0 +1,223 @@
+"""The site in a real browser: headless Chromium (Debian's) driven by Selenium.
+
+The real app runs on uvicorn on 127.0.0.1 over the demo store (built by ``run_demo``).
+A reader rates the demo review and searches; an editor logs in, edits a heading and
+publishes, and the reader's page shows it. Every page is checked for JavaScript console
+errors and for requests to any host but 127.0.0.1. Screenshots go to the test's tmp dir
+and to ``$MIDWEEK_ARTIFACTS`` when set. Chromium missing is a failure, not a skip: CI
+installs ``chromium`` and ``chromium-driver``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+
+from midweek.store import Store
+from midweek.store.editor import add_user
+from web.sitehelpers import NOW, SLUG, make_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1200,1600",
+)
+# Seconds to wait for the server to start and for a page to settle.
+STARTUP_TIMEOUT_S = 15.0
+PAGE_TIMEOUT_S = 20.0
+USER = "editor-one"
+PASSWORD = "a long enough passphrase"
+# A word the demo corpus (Wikinews, October 2019) holds for certain: the Nobel prizes.
+SEARCH_WORD = "Nobel"
+
+# The site has no favicon yet: Chromium's own request for it 404s (not the page's doing).
+_FAVICON_404 = re.compile(r"^http://127\.0\.0\.1:\d+/favicon\.ico - .* 404 ")
+
+# data: URLs carry their bytes inline (no host); Chromium loads a 1x1 GIF so itself.
+_BROWSER_SCHEMES = ("chrome", "about", "devtools", "data")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(demo_store: Store) -> Iterator[str]:
+    """The real app on uvicorn in a thread, on a free port of 127.0.0.1; yields its root."""
+    add_user(demo_store, USER, PASSWORD, now=NOW)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; no race to find one
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(make_app(demo_store), log_level="warning", server_header=False)
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=STARTUP_TIMEOUT_S)
+    sock.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Headless Chromium with console and network logs; fails when it is not installed."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.fail(
+            f"real-browser tests need {CHROMIUM} and {CHROMEDRIVER}: "
+            "apt-get install chromium chromium-driver"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    monkeypatch.setenv("SE_OFFLINE", "1")  # Selenium Manager must never download a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    driver.set_page_load_timeout(PAGE_TIMEOUT_S)
+    driver.implicitly_wait(2)
+    driver.get_log("performance")  # drop the start-up tab's entries
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _shot(driver: Any, tmp_path: Path, name: str) -> None:
+    """Save a PNG screenshot here and, when set, under $MIDWEEK_ARTIFACTS."""
+    path = tmp_path / f"{name}.png"
+    assert driver.save_screenshot(str(path)), f"screenshot {name} failed"
+    artifacts = os.environ.get("MIDWEEK_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(artifacts) / path.name)
+
+
+def _submit(driver: Any, element: Any) -> None:
+    """Click a submit button (or submit a form field) and wait for the next page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    if element.tag_name == "button":
+        element.click()
+    else:
+        element.submit()
+    WebDriverWait(driver, PAGE_TIMEOUT_S).until(expected_conditions.staleness_of(page))
+
+
+def _check_logs(driver: Any) -> list[str]:
+    """Fail on console errors or on any request to a host but 127.0.0.1; return the URLs."""
+    errors = [
+        e
+        for e in driver.get_log("browser")
+        if e.get("level") == "SEVERE" and not _FAVICON_404.search(e.get("message", ""))
+    ]
+    assert not errors, f"JavaScript console errors: {errors}"
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    # chrome:// and about: are the browser's own pages (the first tab), not the site's
+    foreign = [
+        u
+        for u in urls
+        if urlsplit(u).scheme not in _BROWSER_SCHEMES and urlsplit(u).hostname != "127.0.0.1"
+    ]
+    assert not foreign, f"requests to other hosts: {foreign}"
+    return urls
+
+
+def test_reader_rates_the_review_and_searches(server: str, browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/reviews/{SLUG}")
+    summary = browser.find_element(By.CSS_SELECTOR, "#rating .summary").text
+    assert summary == "no ratings yet"
+    _shot(browser, tmp_path, "review-before-rating")
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, '#rating button[value="4"]'))
+    summary = browser.find_element(By.CSS_SELECTOR, "#rating .summary").text
+    assert summary == "4.0 · 1 rating"
+    assert browser.find_element(By.CSS_SELECTOR, "#rating .mine").text == "Your rating: 4 of 5"
+    pressed = browser.find_element(By.CSS_SELECTOR, '#rating button[aria-pressed="true"]')
+    assert pressed.get_attribute("value") == "4"
+    _shot(browser, tmp_path, "review-after-rating")
+    urls = _check_logs(browser)
+    assert any(u.endswith("/static/site.css") for u in urls)  # the log does see requests
+
+    box = browser.find_element(By.ID, "q")
+    box.send_keys(SEARCH_WORD)
+    _submit(browser, box)
+    results = browser.find_elements(By.CSS_SELECTOR, "main li")
+    assert (
+        results
+        and SEARCH_WORD.casefold() in browser.find_element(By.TAG_NAME, "main").text.casefold()
+    )
+    assert "/search?q=" + SEARCH_WORD in browser.current_url
+    _shot(browser, tmp_path, "search")
+    _check_logs(browser)
+
+
+def test_editor_edits_a_heading_and_publishes(server: str, browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    new_heading = "Prizes, courts and a diplomat: the editor's heading"
+    browser.get(f"{server}/editor/")  # anonymous: sent to the login page
+    assert urlsplit(browser.current_url).path == "/editor/login"
+    browser.find_element(By.ID, "name").send_keys(USER)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    _shot(browser, tmp_path, "editor-login")
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert urlsplit(browser.current_url).path == "/editor/"
+    cookie = browser.get_cookie("mw_editor")
+    assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    _shot(browser, tmp_path, "editor-desk")
+
+    link = browser.find_element(By.CSS_SELECTOR, "table.desk td a")
+    browser.get(link.get_attribute("href"))
+    heading = browser.find_element(By.ID, "heading-0")
+    heading.clear()
+    heading.send_keys(new_heading)
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, 'form.edit button[value="save"]'))
+    assert browser.find_element(By.ID, "heading-0").get_attribute("value") == new_heading
+    _shot(browser, tmp_path, "editor-edited")
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, 'button[name="publish"]'))
+    assert browser.find_elements(By.CSS_SELECTOR, 'button[name="unpublish"]')
+    _check_logs(browser)
+
+    browser.get(f"{server}/reviews/{SLUG}")
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "article.review h2")]
+    assert headings[0] == new_heading
+    article = browser.find_element(By.CSS_SELECTOR, "article.review")
+    assert article.get_attribute("data-status") == "published"
+    _shot(browser, tmp_path, "reader-sees-published")
+    _check_logs(browser)

@@ -1,0 +1,546 @@
+"""The editor's desk: guarded routes, logins and throttling, edits, publishing, audit, diff."""
+
+from __future__ import annotations
+
+import html as htmlmod
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from argon2 import PasswordHasher
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import inspect
+from typer.testing import CliRunner
+
+from midweek.errors import ConfigError, StoreError
+from midweek.store import Store, open_store
+from midweek.store import editor as desk
+from midweek.store.editor import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    ReviewEdit,
+    SectionEdit,
+    add_user,
+    apply_edit,
+    authenticate,
+    body_version,
+    delete_section,
+    edit_sentences,
+    merge_tags,
+    move_section,
+    review_diff,
+    section_text,
+)
+from web.sitehelpers import NOW, SLUG, Client, make_app
+
+USER = "dilnoza"
+PASSWORD = "correct horse battery"
+LOGIN = "/editor/login"
+# Routes under /editor that an anonymous visitor may use: the login form and its POST.
+PUBLIC_EDITOR_ROUTES = {("/editor/login", "GET"), ("/editor/login", "POST")}
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its cheapest: the tests check the flow, not the cost (~200 ms a hash)."""
+    monkeypatch.setattr(desk, "PASSWORD_HASHER", PasswordHasher(1, 8, 1))
+    desk._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def editor_store(demo_store: Store) -> Store:
+    """The demo store with one editor account."""
+    add_user(demo_store, USER, PASSWORD, now=NOW)
+    return demo_store
+
+
+@pytest.fixture
+def editor_client(editor_store: Store) -> Iterator[Client]:
+    """A client on the demo store (an editor account exists, nobody is logged in)."""
+    c = Client(make_app(editor_store))
+    yield c
+    c.close()
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match is not None, "no CSRF token on the page"
+    return match.group(1)
+
+
+def _login(client: Client, name: str = USER, password: str = PASSWORD) -> Any:
+    token = _csrf(client.get(LOGIN).text)
+    return client.post(LOGIN, data={"csrf": token, "name": name, "password": password})
+
+
+def _session(client: Client) -> str | None:
+    return next((c.value for c in client.http.cookies.jar if c.name == "mw_editor"), None)
+
+
+class _Form(HTMLParser):
+    """The named inputs and textareas of the page's ``form.edit``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._in_form = False
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self._in_form = "edit" in (a.get("class") or "")
+        elif self._in_form and tag == "input" and a.get("name"):
+            self.fields[str(a["name"])] = a.get("value") or ""
+        elif self._in_form and tag == "textarea":
+            self._textarea = str(a["name"])
+            self.fields[self._textarea] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.fields[self._textarea] += data
+
+
+def _edit_fields(client: Client, review_id: int) -> dict[str, str]:
+    page = client.get(f"/editor/reviews/{review_id}")
+    assert page.status_code == 200
+    parser = _Form()
+    parser.feed(page.text)
+    assert parser.fields, "no edit form on the page"
+    return parser.fields
+
+
+def _review_id(store: Store) -> int:
+    stored = store.get_review(SLUG)
+    assert stored is not None
+    return stored.id
+
+
+# -- the guard ----------------------------------------------------------------------------
+def test_every_editor_route_refuses_anonymous_requests(editor_client: Client) -> None:
+    """Built from the route table: a new /editor route without the guard fails here."""
+    checked = 0
+    declared = set()
+    # FastAPI keeps included routers nested: iter_route_contexts flattens them
+    for route in iter_route_contexts(editor_client.app.routes):
+        if not (route.path or "").startswith("/editor"):
+            continue
+        assert route.methods, f"{route.path} is not a plain route (a mount?): guard it"
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        for method in sorted(route.methods):
+            declared.add((route.path, method))
+            if (route.path, method) in PUBLIC_EDITOR_ROUTES:
+                continue
+            for cookie in ("", "mw_editor=forged-session-id"):
+                editor_client.http.cookies.clear()
+                response = editor_client.run(
+                    editor_client.http.request(
+                        method, path, headers={"cookie": cookie}, data={"csrf": "x"}
+                    )
+                )
+                if method in ("GET", "HEAD"):
+                    assert response.status_code == 303, (method, route.path)
+                    assert response.headers["location"] == LOGIN
+                else:
+                    assert response.status_code in (401, 403), (method, route.path)
+                checked += 1
+    assert declared >= PUBLIC_EDITOR_ROUTES  # the allow-list names real routes only
+    assert checked >= 2 * 8  # desk, edit, save, preview, history, publish, unpublish, logout
+
+
+def test_login_form_needs_its_csrf_token(editor_client: Client) -> None:
+    editor_client.get(LOGIN)
+    response = editor_client.post(LOGIN, data={"name": USER, "password": PASSWORD})
+    assert response.status_code == 403
+    assert _session(editor_client) is None
+
+
+# -- logins, sessions, throttling --------------------------------------------------------
+def test_login_sets_a_strict_cookie_and_a_new_session_id_each_time(
+    editor_client: Client,
+) -> None:
+    first = _login(editor_client)
+    assert first.status_code == 303 and first.headers["location"] == "/editor/"
+    cookie = first.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/editor" in cookie
+    assert "Secure" not in cookie  # plain http here; see the https test
+    old = _session(editor_client)
+    assert old and editor_client.get("/editor/").status_code == 200
+    second = _login(editor_client)  # logging in again, holding the old cookie
+    assert second.status_code == 303
+    new = _session(editor_client)
+    assert new and new != old
+    # the old id is dead: no fixation, no second live session from one browser
+    response = editor_client.get("/editor/", headers={"cookie": f"mw_editor={old}"})
+    assert response.status_code == 303
+
+
+def test_session_cookie_is_secure_over_https(editor_store: Store) -> None:
+    c = Client(make_app(editor_store), base_url="https://testserver")
+    try:
+        response = _login(c)
+        assert response.status_code == 303
+        assert "Secure" in response.headers["set-cookie"]
+    finally:
+        c.close()
+
+
+def test_unknown_user_and_wrong_password_read_the_same(editor_client: Client) -> None:
+    wrong = _login(editor_client, password="not the password at all")
+    unknown = _login(editor_client, name="nobody-here")
+    assert wrong.status_code == unknown.status_code == 401
+    message = re.findall(r'class="error"[^>]*>([^<]+)<', wrong.text)
+    assert message and message == re.findall(r'class="error"[^>]*>([^<]+)<', unknown.text)
+
+
+def test_ten_wrong_passwords_lock_the_name(editor_client: Client) -> None:
+    for _ in range(MAX_FAILED_LOGINS):
+        assert _login(editor_client, password="wrong password!").status_code == 401
+    locked = _login(editor_client)  # even the right password is refused now
+    assert locked.status_code == 429
+    assert locked.headers["retry-after"] == str(int(LOCKOUT.total_seconds()))
+    assert _session(editor_client) is None
+
+
+def test_lock_counts_per_address_and_expires(editor_store: Store) -> None:
+    for i in range(MAX_FAILED_LOGINS):  # ten names, one address
+        result = authenticate(editor_store, f"guess{i}", "x" * 12, address="192.0.2.9", now=NOW)
+        assert result.user is None and not result.locked
+    from_there = authenticate(editor_store, USER, PASSWORD, address="192.0.2.9", now=NOW)
+    assert from_there.locked and from_there.user is None
+    elsewhere = authenticate(editor_store, USER, PASSWORD, address="198.51.100.1", now=NOW)
+    assert elsewhere.user is not None and elsewhere.user.name == USER
+    later = NOW + LOCKOUT + timedelta(seconds=1)
+    again = authenticate(editor_store, USER, PASSWORD, address="192.0.2.9", now=later)
+    assert again.user is not None
+
+
+def test_disabled_or_removed_users_cannot_log_in(editor_store: Store) -> None:
+    from midweek.store.editor import create_session, remove_user, session_user
+
+    token = create_session(editor_store, 1, now=NOW)
+    assert session_user(editor_store, token, now=NOW) is not None
+    assert session_user(editor_store, token, now=NOW + desk.SESSION_TTL) is None  # expired
+    assert remove_user(editor_store, USER)
+    assert session_user(editor_store, token, now=NOW) is None
+    assert authenticate(editor_store, USER, PASSWORD, address="a", now=NOW).user is None
+
+
+def test_logout_ends_the_session(editor_client: Client) -> None:
+    _login(editor_client)
+    old = _session(editor_client)
+    page = editor_client.get("/editor/").text
+    assert editor_client.post("/editor/logout", data={"csrf": "forged"}).status_code == 403
+    response = editor_client.post("/editor/logout", data={"csrf": _csrf(page)})
+    assert response.status_code == 303 and response.headers["location"] == LOGIN
+    response = editor_client.get("/editor/", headers={"cookie": f"mw_editor={old}"})
+    assert response.status_code == 303
+
+
+def test_user_rules() -> None:
+    from midweek.store.editor import check_user_name
+
+    assert check_user_name(" ana.b ") == "ana.b"
+    for bad in ("", "-x", "a b", "x" * 65, "<b>"):
+        with pytest.raises(ConfigError):
+            check_user_name(bad)
+
+
+def test_add_user_refuses_short_passwords_and_taken_names(editor_store: Store) -> None:
+    with pytest.raises(ConfigError, match="password"):
+        add_user(editor_store, "someone", "short", now=NOW)
+    with pytest.raises(ConfigError, match="already"):
+        add_user(editor_store, USER, PASSWORD, now=NOW)
+
+
+# -- editing and publishing --------------------------------------------------------------
+def test_edit_publish_and_the_reader_sees_the_published_text(
+    editor_client: Client, editor_store: Store
+) -> None:
+    review_id = _review_id(editor_store)
+    assert _login(editor_client).status_code == 303
+    desk_page = editor_client.get("/editor/")
+    assert (
+        f"/editor/reviews/{review_id}" in desk_page.text and 'data-status="draft"' in desk_page.text
+    )
+    fields = _edit_fields(editor_client, review_id)
+    old_heading = fields["heading-0"]
+    fields.update({"heading-0": "A heading the editor wrote", "title": "The edited week"})
+    saved = editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "save"})
+    assert saved.status_code == 303
+    reader = editor_client.get(f"/reviews/{SLUG}").text
+    assert "<h2>A heading the editor wrote</h2>" in reader
+    assert f"<h2>{htmlmod.escape(old_heading)}</h2>" not in reader
+    assert 'data-status="draft"' in reader  # drafts are still shown, and marked
+
+    token = _csrf(editor_client.get(f"/editor/reviews/{review_id}").text)
+    published = editor_client.post(f"/editor/reviews/{review_id}/publish", data={"csrf": token})
+    assert published.status_code == 303
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None and stored.status == "published"
+    assert stored.published_at == NOW and stored.body["status"] == "published"
+    reader = editor_client.get(f"/reviews/{SLUG}").text
+    assert 'data-status="published"' in reader and "A heading the editor wrote" in reader
+    feed = editor_client.get("/feed.atom").text
+    assert "The edited week" in feed
+
+    # the published review is locked: no edit form, a stale POST is refused, no rebuild
+    assert 'form class="edit"' not in editor_client.get(f"/editor/reviews/{review_id}").text
+    refused = editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "save"})
+    assert refused.status_code == 409
+    from midweek.pipeline import build_review
+
+    start = datetime.fromisoformat(stored.body["window_start"])
+    end = datetime.fromisoformat(stored.body["window_end"])
+    with pytest.raises(StoreError, match="published"):
+        build_review(editor_store, start, end, lang="en", now=NOW)
+    after = editor_store.get_review(SLUG)
+    assert after is not None and after.body == stored.body
+
+    history = editor_client.get(f"/editor/reviews/{review_id}/history").text
+    assert "+## A heading the editor wrote" in htmlmod.unescape(history)
+    assert f"-## {old_heading}" in htmlmod.unescape(history)
+    assert ">publish<" in history and ">edit<" in history and USER in history
+
+    token = _csrf(editor_client.get(f"/editor/reviews/{review_id}").text)
+    editor_client.post(f"/editor/reviews/{review_id}/unpublish", data={"csrf": token})
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None and stored.status == "draft" and stored.published_at is None
+
+
+def test_section_buttons_move_and_delete(editor_client: Client, editor_store: Store) -> None:
+    review_id = _review_id(editor_store)
+    _login(editor_client)
+    before = editor_store.get_review(SLUG)
+    assert before is not None and len(before.body["sections"]) >= 3
+    headings = [s["heading"] for s in before.body["sections"]]
+    fields = _edit_fields(editor_client, review_id)
+    editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "down-0"})
+    moved = editor_store.get_review(SLUG)
+    assert moved is not None
+    assert [s["heading"] for s in moved.body["sections"]][:2] == [headings[1], headings[0]]
+    fields = _edit_fields(editor_client, review_id)
+    editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "delete-1"})
+    cut = editor_store.get_review(SLUG)
+    assert cut is not None and headings[0] not in [s["heading"] for s in cut.body["sections"]]
+    assert len(cut.body["sections"]) == len(headings) - 1
+
+
+def test_a_stale_form_cannot_overwrite(editor_client: Client, editor_store: Store) -> None:
+    review_id = _review_id(editor_store)
+    _login(editor_client)
+    fields = _edit_fields(editor_client, review_id)
+    first = editor_client.post(
+        f"/editor/reviews/{review_id}", data={**fields, "title": "First", "op": "save"}
+    )
+    assert first.status_code == 303
+    second = editor_client.post(
+        f"/editor/reviews/{review_id}", data={**fields, "title": "Second", "op": "save"}
+    )
+    assert second.status_code == 409
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None and stored.title == "First"
+
+
+def test_edit_needs_the_session_token(editor_client: Client, editor_store: Store) -> None:
+    review_id = _review_id(editor_store)
+    _login(editor_client)
+    fields = _edit_fields(editor_client, review_id)
+    response = editor_client.post(
+        f"/editor/reviews/{review_id}", data={**fields, "csrf": "x", "title": "Hijacked"}
+    )
+    assert response.status_code == 403
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None and stored.title != "Hijacked"
+
+
+def test_editor_pages_escape_and_carry_no_script(
+    editor_client: Client, editor_store: Store
+) -> None:
+    review_id = _review_id(editor_store)
+    _login(editor_client)
+    fields = _edit_fields(editor_client, review_id)
+    evil = "<script>alert(1)</script>"
+    editor_client.post(
+        f"/editor/reviews/{review_id}",
+        data={**fields, "title": evil, "heading-0": evil, "tags": evil, "op": "save"},
+    )
+    for path in (
+        "/editor/",
+        f"/editor/reviews/{review_id}",
+        f"/editor/reviews/{review_id}/preview",
+        f"/editor/reviews/{review_id}/history",
+        LOGIN,
+    ):
+        response = editor_client.get(path)
+        assert response.status_code == 200, path
+        assert "<script" not in response.text.lower(), path
+        assert "script-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"
+    assert "&lt;script&gt;" in editor_client.get("/editor/").text
+
+
+def test_audit_log_records_who_what_and_the_changed_fields(
+    editor_client: Client, editor_store: Store
+) -> None:
+    review_id = _review_id(editor_store)
+    _login(editor_client)
+    fields = _edit_fields(editor_client, review_id)
+    editor_client.post(
+        f"/editor/reviews/{review_id}", data={**fields, "rubric": "NEW RUBRIC", "op": "save"}
+    )
+    entries = desk.list_audit(editor_store, review_id)
+    assert [e.action for e in entries] == ["edit"]
+    assert entries[0].user_name == USER and entries[0].at == NOW
+    assert set(entries[0].changes) == {"rubric"}
+    assert entries[0].changes["rubric"]["after"] == "NEW RUBRIC"
+    generated = desk.generated_body(editor_store, review_id)
+    assert generated is not None and generated["rubric"] != "NEW RUBRIC"
+    json.dumps(entries[0].changes)  # plain JSON
+
+
+# -- pure edits -----------------------------------------------------------------------------
+def _section() -> dict[str, Any]:
+    cite = {"url": "https://news.example/", "title": "t", "outlet": "o"}
+    return {
+        "heading": "Water",
+        "story_key": "s-1",
+        "sentences": [
+            {"text": "The dam opened.", "citations": [{**cite, "article_id": 1}]},
+            {"text": "Farmers  cheered.", "citations": [{**cite, "article_id": 2}]},
+            {
+                "text": "Prices fell.",
+                "citations": [{**cite, "article_id": 1}, {**cite, "article_id": 3}],
+            },
+        ],
+    }
+
+
+def test_kept_sentences_keep_their_citations_and_rewritten_ones_pass_theirs_on() -> None:
+    section = _section()
+    assert section_text(section) == "The dam opened.\nFarmers cheered.\nPrices fell."
+    out = edit_sentences(section, "The dam opened.\nGrowers were glad.\n\nMarkets calmed.")
+    assert [s["text"] for s in out] == ["The dam opened.", "Growers were glad.", "Markets calmed."]
+    assert [c["article_id"] for c in out[0]["citations"]] == [1]
+    assert out[1]["citations"] == []
+    # sentences 2 and 3 were rewritten: their sources (2 and 3) go to the last sentence
+    assert [c["article_id"] for c in out[2]["citations"]] == [2, 3]
+    cited = {c["article_id"] for s in out for c in s["citations"]}
+    assert cited == {1, 2, 3}
+
+
+def test_apply_edit_leaves_untouched_sections_alone() -> None:
+    body = {
+        "title": "T",
+        "rubric": "R",
+        "intro": "I",
+        "teasers": ["a"],
+        "tags": ["x"],
+        "sections": [_section()],
+        "status": "draft",
+    }
+    same = ReviewEdit(
+        "T", "R", "I", ("a",), ("x",), (SectionEdit("Water", section_text(_section())),)
+    )
+    assert apply_edit(body, same) == body
+    assert body_version(apply_edit(body, same)) == body_version(body)
+    with pytest.raises(ValueError, match="sections"):
+        apply_edit(body, ReviewEdit("T", "R", "I", (), (), ()))
+
+
+def test_section_moves_clamp_and_delete() -> None:
+    body = {"sections": [{"heading": "a"}, {"heading": "b"}, {"heading": "c"}]}
+    assert [s["heading"] for s in move_section(body, 0, -1)["sections"]] == ["a", "b", "c"]
+    assert [s["heading"] for s in move_section(body, 2, -1)["sections"]] == ["a", "c", "b"]
+    assert [s["heading"] for s in delete_section(body, 1)["sections"]] == ["a", "c"]
+    assert [s["heading"] for s in body["sections"]] == ["a", "b", "c"]  # input unchanged
+    with pytest.raises(ValueError):
+        delete_section(body, 3)
+
+
+def test_tags_keep_their_objects_and_new_names_resolve_to_entities() -> None:
+    from midweek.entities import load_kb
+
+    kb = load_kb()
+    objects = [{"name": "Tashkent", "slug": "tashkent", "entity_id": "Q269"}]
+    merged = merge_tags(objects, ["tashkent", " Donald  Trump ", "donald trump", "", "Zyx Qwv"], kb)
+    assert merged[0] is objects[0]
+    assert merged[1] == {"name": "Donald Trump", "slug": "donald-trump", "entity_id": "Q22686"}
+    assert merged[2] == {"name": "Zyx Qwv", "slug": "prov-zyx-qwv", "entity_id": "prov:zyx-qwv"}
+    assert len(merged) == 3
+    cyrillic = merge_tags([], ["Неизвестное имя"], None)[0]
+    assert re.fullmatch(r"prov-[0-9a-f]{12}", cyrillic["slug"])
+    assert merge_tags(["water"], ["Water"], None) == ["water"]  # an older body's plain tag
+
+
+def test_review_diff_is_a_readable_unified_diff() -> None:
+    before = {"title": "Old", "sections": [_section()]}
+    after = {**before, "title": "New"}
+    diff = review_diff(before, after)
+    assert diff.startswith("--- generated\n+++ current")
+    assert "-title: Old" in diff and "+title: New" in diff
+    assert review_diff(before, before) == ""
+
+
+# -- migrations and the CLI ---------------------------------------------------------------
+def test_migration_adds_and_removes_the_desk_tables(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        names = set(inspect(store.engine).get_table_names())
+        tables = {"users", "editor_sessions", "login_failures", "review_audit", "reviews_generated"}
+        assert tables <= names
+        config = Config()
+        config.set_main_option(
+            "script_location", str(resources.files("midweek.store") / "migrations")
+        )
+        with store.engine.connect().execution_options(midweek_write=True) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002")
+            conn.commit()
+        assert not tables & set(inspect(store.engine).get_table_names())
+    finally:
+        store.close()
+
+
+def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import midweek.cli
+    from midweek.web.usercommands import users_app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(midweek.cli.state, "db", f"sqlite:///{tmp_path / 'u.db'}")
+    monkeypatch.setattr(midweek.cli.state, "config", None)
+    app = typer.Typer()
+    app.add_typer(users_app, name="users")
+    runner = CliRunner()
+    typed = runner.invoke(app, ["users", "add", "ana"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert typed.exit_code == 0, typed.output
+    assert PASSWORD not in typed.output  # the prompt hides what is typed
+    piped = runner.invoke(app, ["users", "add", "bo", "--password-stdin"], input=PASSWORD + "\n")
+    assert piped.exit_code == 0, piped.output
+    listed = runner.invoke(app, ["users", "list", "--json"])
+    assert [u["name"] for u in json.loads(listed.output)] == ["ana", "bo"]
+    assert runner.invoke(app, ["users", "remove", "bo"]).exit_code == 0
+    missing = runner.invoke(app, ["users", "remove", "bo"])
+    assert missing.exit_code != 0 and isinstance(missing.exception, ConfigError)
+    store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
+    try:
+        assert authenticate(store, "ana", PASSWORD, address="a", now=NOW).user is not None
+    finally:
+        store.close()
