@@ -133,6 +133,7 @@ def _help_pages() -> dict[str, str]:
         ["users", "list"],
         ["users", "remove"],
         ["eval", "extraction"],
+        ["eval", "summaries"],
     ]
     pages = {}
     for command in commands:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -95,3 +96,80 @@ def test_language_preference_and_edge_cases() -> None:
     assert summarize_story(Story("s", "t", (1,), None, None), {1: empty}) == ()
     with pytest.raises(ValueError):
         summarize_story(story, {1: en}, max_sentences=-1)
+
+
+def _story(texts: list[str], lang: str | None = None) -> tuple[Story, dict[int, Article]]:
+    """A story of one article per text (ids 1..n)."""
+    articles = {
+        i: Article(url=f"https://e.org/{i}", title=f"t{i}", text=t, id=i, lang=lang)
+        for i, t in enumerate(texts, start=1)
+    }
+    return Story("s", "t", tuple(articles), None, None, independent_articles=len(texts)), articles
+
+
+def test_max_words_is_a_hard_budget(wikinews: list[Article]) -> None:
+    """Whole sentences only, and never more words than the budget; too small gives ()."""
+    by_id = {a.id: a for a in wikinews if a.id is not None}
+    for story in group_stories(wikinews)[:15]:
+        got = summarize_story(story, by_id, max_sentences=20, max_words=70)
+        assert got
+        assert sum(len(s.text.split()) for s in got) <= 70
+        assert summarize_story(story, by_id, max_sentences=20, max_words=MIN_WORDS - 1) == ()
+    with pytest.raises(ValueError):
+        summarize_story(group_stories(wikinews)[0], by_id, max_words=-1)
+
+
+def test_a_fact_several_articles_report_beats_an_aside() -> None:
+    """Centrality and support from the other articles outweigh an aside's early position.
+
+    A lead-only ranking picks the bakery sentence (second in the first article).
+    """
+    story, articles = _story(
+        [
+            "The city council voted to close the old harbour bridge for repairs. "
+            "A local bakery celebrated its fiftieth birthday with free pastries for children.",
+            "Engineers found deep cracks in the harbour bridge last month during an inspection. "
+            "The council closed the harbour bridge after the engineers warned of the cracks.",
+            "Drivers face long detours now that the harbour bridge is closed for repairs. "
+            "The cracked harbour bridge will stay closed until engineers finish the repairs.",
+        ]
+    )
+    got = [s.text for s in summarize_story(story, articles, max_sentences=4)]
+    assert not any("bakery" in text for text in got)
+
+
+def test_russian_and_uzbek_cyrillic_smoke() -> None:
+    """Cyrillic stories give cited, verbatim sentences in the requested language."""
+    ru = [
+        "Центральный банк повысил ключевую ставку на половину процентного пункта в пятницу. "
+        "Аналитики ожидали более осторожного решения из-за замедления инфляции осенью. "
+        "Следующее заседание совета директоров банка пройдёт в декабре этого года.",
+        "Решение о повышении ключевой ставки банк объяснил ростом потребительских цен. "
+        "По словам экономистов, кредиты для бизнеса и населения заметно подорожают.",
+    ]
+    uz = [
+        "Тошкент шаҳрида янги метро бекати фойдаланишга топширилди ва йўловчилар кутиб олинди. "
+        "Бекат қурилиши икки йил давом этди ва унда минглаб ишчилар меҳнат қилди. "
+        "Шаҳар ҳокимлиги яқин йилларда яна бешта бекат қуришни режалаштирмоқда.",
+        "Янги метро бекати шаҳарнинг жанубий туманларини марказ билан боғлайди. "
+        "Йўловчилар сони кунига ўн минг кишига етиши кутилмоқда, деб хабар берди ҳокимлик.",
+    ]
+    for texts, lang, tag in ((ru, "ru", "ru"), (uz, "uz", "uz-Cyrl")):
+        story, articles = _story(texts, lang=lang)
+        articles = {i: replace(a, script="Cyrl") for i, a in articles.items()}
+        got = summarize_story(story, articles, max_sentences=3, lang=tag, max_words=60)
+        assert 1 <= len(got) <= 3
+        for sentence in got:
+            source = articles[sentence.citations[0].article_id]
+            assert sentence.text in _flat(source.text)
+        assert sum(len(s.text.split()) for s in got) <= 60
+
+
+def test_ten_stories_summarise_fast(wikinews: list[Article]) -> None:
+    """A review's ten stories take well under a second each (the brief's speed bound)."""
+    by_id = {a.id: a for a in wikinews if a.id is not None}
+    stories = sorted(group_stories(wikinews), key=lambda s: -len(s.article_ids))[:10]
+    started = time.perf_counter()
+    for story in stories:
+        summarize_story(story, by_id, max_sentences=3)
+    assert (time.perf_counter() - started) / len(stories) < 0.25
