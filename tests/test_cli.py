@@ -134,6 +134,8 @@ def _help_pages() -> dict[str, str]:
         ["users", "remove"],
         ["eval", "extraction"],
         ["eval", "summaries"],
+        ["eval", "clustering"],
+        ["eval", "pairs"],
     ]
     pages = {}
     for command in commands:

@@ -1,17 +1,21 @@
-"""Story grouping: the ECB+ B-cubed quality gate and the rules for reprints and keys.
+"""Story grouping: the ECB+ B-cubed quality gate, the online clusterer, reprints and keys.
 
 ECB+ dev (772 documents, 86 gold stories in 43 topics, two similar events per topic),
-measured when STORY_SIMILARITY was calibrated:
+lexical model (no embeddings), shipped weights:
 
-| clustering                      | B-cubed P | R     | F1    |
-|---------------------------------|-----------|-------|-------|
-| group_stories, file order       | 0.831     | 0.909 | 0.868 |
-| group_stories, seeded shuffle   | 0.846     | 0.872 | 0.859 |
-| all singletons                  | 1.000     | 0.085 | 0.158 |
-| one cluster per gold topic      | 0.518     | 1.000 | 0.683 |
+| clustering                                   | B-cubed P | R     | F1    |
+|----------------------------------------------|-----------|-------|-------|
+| group_stories (online, learned), file order  | 0.876     | 0.893 | 0.884 |
+| group_stories (online, learned), shuffled    | 0.859     | 0.864 | 0.862 |
+| retired single-pass TF-IDF, file order       | 0.831     | 0.909 | 0.868 |
+| retired single-pass TF-IDF, shuffled         | 0.846     | 0.872 | 0.859 |
+| all singletons                               | 1.000     | 0.085 | 0.158 |
+| one cluster per gold topic                   | 0.518     | 1.000 | 0.683 |
 
-The last row is an oracle (it reads the gold topic) and still loses: the hard part of
-ECB+ is telling apart two similar events of one topic.
+The shipped weights are fit on ECB+ dev itself, so the first two rows are in-sample; the
+two-fold cross-validation by topic of benchmarks/learn_cluster_weights.py gives 0.874 and
+0.931 on the held-out folds. The topic oracle still loses: the hard part of ECB+ is
+telling apart two similar events of one topic.
 """
 
 from __future__ import annotations
@@ -26,15 +30,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from midweek.cluster import STORY_HORIZON, group_stories, tfidf_matrix, tokenize_words
+from midweek.cluster import (
+    MONO_FEATURES,
+    STORY_HORIZON,
+    ClusterDoc,
+    ClusterState,
+    OnlineClusterer,
+    group_stories,
+    named_strings,
+    tfidf_matrix,
+    tokenize_words,
+)
 from midweek.models import Article
 
 # Floors: the figures above minus a 0.02 margin for harmless changes (tokeniser tweaks).
 # Lowering one is a deliberate, reviewed act.
-ECB_F1_FLOOR_FILE_ORDER = 0.848
-ECB_F1_FLOOR_SHUFFLED = 0.839
+ECB_F1_FLOOR_FILE_ORDER = 0.864
+ECB_F1_FLOOR_SHUFFLED = 0.842
 SHUFFLE_SEED = 20191007
 
 
@@ -185,3 +200,122 @@ def test_tfidf_rows_are_unit_length_and_tokens_cross_scripts() -> None:
     assert norms[0] == pytest.approx(1.0)
     assert norms[1] == pytest.approx(1.0)
     assert norms[2] == 0.0
+
+
+# -- the online clusterer ------------------------------------------------------------------
+def _doc(doc_id: int, title: str, text: str, day: float, **extra: Any) -> ClusterDoc:
+    """A dated clusterer input."""
+    return ClusterDoc(
+        id=doc_id,
+        title=title,
+        text=text,
+        lang=extra.pop("lang", "en"),
+        published=datetime(2019, 10, 1, tzinfo=UTC) + timedelta(days=day),
+        **extra,
+    )
+
+
+def _unit(*values: float) -> np.ndarray:
+    """A small L2-normalised vector."""
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_online_reprint_joins_original_without_moving_it() -> None:
+    """A reprint joins its original's cluster even with unrelated text."""
+    clusterer = OnlineClusterer()
+    quake = clusterer.add(_doc(1, "Chile earthquake kills six", QUAKE, 0))
+    flood = clusterer.add(_doc(2, "Kerala floods displace thousands", FLOOD, 0.1))
+    reprint = clusterer.add(_doc(3, "Kerala floods", FLOOD, 0.2, duplicate_of=1))
+    assert reprint == quake != flood
+    assert clusterer.state.stats.reprints == 1
+    assert clusterer.add(_doc(1, "again", QUAKE, 0.3)) == quake  # repeated id: counted
+    assert clusterer.state.stats.repeated_ids == 1
+
+
+def test_state_round_trips_through_json() -> None:
+    """A saved and restored state makes the same decisions as the live one."""
+    live = OnlineClusterer()
+    live.add(_doc(1, "Chile earthquake kills six", QUAKE, 0, vector=_unit(1, 0, 0)))
+    live.add(_doc(2, "Kerala floods displace thousands", FLOOD, 0.1, vector=_unit(0, 1, 0)))
+    saved = json.loads(json.dumps(live.state.to_json()))
+    resumed = OnlineClusterer(state=ClusterState.from_json(saved))
+    follow = _doc(3, "Chile quake near Iquique kills six", QUAKE, 0.5, vector=_unit(1, 0.1, 0))
+    assert resumed.add(follow) == live.add(follow)
+    assert resumed.state.to_json()["n_docs"] == live.state.to_json()["n_docs"]
+    with pytest.raises(ValueError, match="version"):
+        ClusterState.from_json({"version": 99})
+
+
+def test_cross_lingual_clusters_link_by_dense_similarity() -> None:
+    """An English and a Russian report with near-identical vectors form one story with
+    two languages; an unrelated Russian report stays apart."""
+    clusterer = OnlineClusterer()
+    english = clusterer.add(_doc(1, "Chile earthquake kills six", QUAKE, 0, vector=_unit(1, 0, 0)))
+    russian = clusterer.add(
+        _doc(
+            2,
+            "Землетрясение в Чили",
+            "Погибли шесть человек.",
+            0.2,
+            lang="ru",
+            vector=_unit(1, 0.05, 0),
+        )
+    )
+    other = clusterer.add(
+        _doc(3, "Финал кубка", "Клуб выиграл кубок.", 0.3, lang="ru", vector=_unit(0, 0, 1))
+    )
+    assert english != russian  # monolingual clusters ...
+    assert clusterer.story_of(english) == clusterer.story_of(russian)  # ... one story
+    assert clusterer.story_languages(clusterer.story_of(english)) == ("en", "ru")
+    assert clusterer.story_of(other) != clusterer.story_of(english)
+
+
+def test_entities_argument_replaces_the_proxy() -> None:
+    """Canonical entity ids, when given, are what the entity feature reads."""
+    text = "Officials met on Tuesday to discuss the plan."
+    clusterer = OnlineClusterer()
+    clusterer.add(ClusterDoc(1, "Talks", text, "en", entities=frozenset({"Q1", "Q2"})))
+    clusterer.add(ClusterDoc(2, "Talks", text, "en", entities=frozenset({"Q1", "Q2"})))
+    overlap = MONO_FEATURES.index("entity_overlap")
+    assert clusterer.last_rows[0, overlap] == pytest.approx(1.0)
+    assert named_strings("Talks in Tashkent on 2019 budget. Then Mirziyoyev spoke.") == {
+        "tashkent",
+        "2019",
+        "mirziyoyev",
+    }
+
+
+def test_memory_is_flat_as_stories_close() -> None:
+    """On a long stream, open clusters stay bounded by the horizon, not the archive."""
+    clusterer = OnlineClusterer()
+    peak = 0
+    for i in range(600):
+        topic = f"topic{i // 5}"  # a new event every 5 articles, 10 articles a day
+        clusterer.add(_doc(i, f"{topic} report", f"Report on {topic} number {i}.", i / 10))
+        peak = max(peak, clusterer.open_clusters())
+    assert clusterer.state.stats.closed_clusters > 80
+    assert peak <= 10 * 4 + 5  # at most ~4 days of articles are open
+    assert len(clusterer.state.member_cluster) <= peak * 5
+
+
+def test_group_stories_uses_an_embedder_across_languages() -> None:
+    """With an embedder, group_stories links reports in two languages."""
+
+    class Fixed:
+        """Vectors by language of the fixture texts."""
+
+        name = "fixed"
+
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            """Quake texts share a vector; the rest get another."""
+            return np.stack(
+                [_unit(1, 0, 0) if ("Chile" in t or "Чили" in t) else _unit(0, 1, 0) for t in texts]
+            )
+
+    english = _article(1, "Chile earthquake kills six", QUAKE, 4)
+    russian = replace(_article(2, "Землетрясение в Чили", "Погибли шесть человек.", 4), lang="ru")
+    stories = group_stories([english, russian], embedder=Fixed())
+    assert len(stories) == 1
+    assert stories[0].languages == ("en", "ru")
+    assert len(group_stories([english, russian])) == 2  # lexical: monolingual

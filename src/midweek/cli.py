@@ -20,6 +20,7 @@ from rich.table import Table
 from midweek import __version__
 from midweek.entities import commands as entity_commands
 from midweek.errors import ConfigError, MidweekError
+from midweek.evaluate.commands import eval_clustering, eval_pairs
 from midweek.evaluate.summary_commands import summaries
 from midweek.settings import CONFIG_NAME, Settings, load_settings, render_settings_file
 from midweek.web import usercommands
@@ -419,6 +420,8 @@ app.command("entities")(entity_commands.entities)
 app.command("tags")(entity_commands.tags)
 app.add_typer(usercommands.users_app, name="users")
 eval_app.command("summaries")(summaries)
+eval_app.command("clustering")(eval_clustering)
+eval_app.command("pairs")(eval_pairs)
 
 
 def main() -> None:

