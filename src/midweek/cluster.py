@@ -68,6 +68,7 @@ __all__ = [
     "ClusterWeights",
     "LinearModel",
     "OnlineClusterer",
+    "build_story",
     "group_stories",
     "load_weights",
     "named_strings",
@@ -994,7 +995,7 @@ def _root_of(article_id: int, by_id: Mapping[int, Article]) -> int:
         current = parent
 
 
-def _build_story(members: Iterable[int], by_id: Mapping[int, Article]) -> Story:
+def build_story(members: Iterable[int], by_id: Mapping[int, Article]) -> Story:
     """Turn member ids into a :class:`Story` with the figures ranking needs."""
     group = sorted((by_id[i] for i in members), key=_order_key)
     independent = [a for a in group if a.duplicate_of is None]
@@ -1067,7 +1068,7 @@ def group_stories(
     grouped: dict[int, list[int]] = defaultdict(list)
     for article_id, root in roots.items():
         grouped[clusterer.story_of(cluster_of[root])].append(article_id)
-    stories = [_build_story(members, by_id) for members in grouped.values()]
+    stories = [build_story(members, by_id) for members in grouped.values()]
     stories.sort(key=lambda s: (s.first_seen is None, s.first_seen or _EPOCH, s.key))
     logger.debug("grouped %d articles into %d stories", len(by_id), len(stories))
     return stories

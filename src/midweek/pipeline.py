@@ -24,8 +24,9 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from midweek import dedupe
-from midweek.cluster import group_stories
+from midweek.cluster import ClusterDoc, ClusterState, OnlineClusterer, build_story, group_stories
 from midweek.compose import compose_review
+from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, load_kb, tags_for
 from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
 from midweek.extract import extract_article
@@ -38,6 +39,12 @@ from midweek.sources.feeds import parse_feed, sniff_kind
 from midweek.sources.imports import iter_import
 from midweek.sources.sitemaps import parse_sitemap
 from midweek.store import ArticleRow, Store
+from midweek.store.stories import (
+    articles_in_clusters,
+    load_cluster_state,
+    save_cluster_run,
+    unclustered_articles,
+)
 from midweek.text.lang import detect_language
 
 logger = logging.getLogger(__name__)
@@ -517,3 +524,59 @@ def build_review(
         body=review_to_dict(review),
     )
     return replace(review, id=review_id)
+
+
+# -- incremental story clustering ----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ClusterRun:
+    """What one clustering run did."""
+
+    articles: int  # newly clustered
+    stories: int  # stories created or changed
+    open_clusters: int  # what the clusterer keeps in memory for the next run
+
+
+def cluster_new_articles(
+    store: Store,
+    now: datetime,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> ClusterRun:
+    """Assign the articles no run has clustered yet to stories, resuming the stream.
+
+    The clusterer's state is loaded from the store and saved back with the new
+    assignments and the rebuilt stories in one transaction, so a run costs time in
+    proportion to the new articles, a second run with nothing new changes nothing, and a
+    killed run is simply done again.
+    """
+    saved = load_cluster_state(store)
+    clusterer = OnlineClusterer(state=ClusterState.from_json(saved) if saved else None)
+    fresh = unclustered_articles(store)
+    vectors: list[Any] = [None] * len(fresh)
+    if embedder is not None and fresh:
+        vectors = list(embedder.embed([embedding_text(a.title, a.text) for a in fresh]))
+    assignments: dict[int, int] = {}
+    for article, vector in zip(fresh, vectors, strict=True):
+        assert article.id is not None  # stored articles have ids
+        assignments[article.id] = clusterer.add(ClusterDoc.from_article(article, vector=vector))
+        if progress:
+            progress(1)
+    touched = {clusterer.story_of(c) for c in assignments.values()}
+    # every cluster (open or closed) whose story was touched: its members are rebuilt
+    known = set(clusterer.state.parent) | set(clusterer.state.clusters) | set(assignments.values())
+    clusters = {c for c in known if clusterer.story_of(c) in touched}
+    member_cluster = {**articles_in_clusters(store, clusters), **assignments}
+    grouped: dict[int, list[int]] = {}
+    for article_id, cluster in member_cluster.items():
+        grouped.setdefault(clusterer.story_of(cluster), []).append(article_id)
+    by_id = {**store.get_articles(member_cluster), **{a.id: a for a in fresh if a.id}}
+    stories = [build_story(members, by_id) for members in grouped.values()]
+    save_cluster_run(
+        store,
+        state=clusterer.state.to_json(),
+        assignments=assignments,
+        stories=stories,
+        now=now,
+    )
+    return ClusterRun(len(fresh), len(stories), clusterer.open_clusters())

@@ -278,7 +278,7 @@ class Store:
             .order_by(a.c.published, a.c.id)
         )
         with self.engine.connect() as conn:
-            return [_article(r) for r in conn.execute(stmt)]
+            return [article_from_row(r) for r in conn.execute(stmt)]
 
     def get_articles(self, ids: Iterable[int]) -> dict[int, Article]:
         """Articles by id."""
@@ -288,7 +288,7 @@ class Store:
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 stmt = select(a).where(a.c.id.in_(wanted[start : start + 500]))
-                out.update({int(r.id): _article(r) for r in conn.execute(stmt)})
+                out.update({int(r.id): article_from_row(r) for r in conn.execute(stmt)})
         return out
 
     def published_range(self) -> tuple[datetime | None, datetime | None]:
@@ -318,7 +318,7 @@ class Store:
                     {"q": quoted, "n": limit},
                 ).all()
                 rows = {int(r.id): r for r in conn.execute(select(a).where(a.c.id.in_(ids)))}
-                return [_article(rows[i]) for i in ids if i in rows]
+                return [article_from_row(rows[i]) for i in ids if i in rows]
             document = func.to_tsvector(
                 "simple", func.coalesce(a.c.title, "") + " " + func.coalesce(a.c.text, "")
             )
@@ -329,7 +329,7 @@ class Store:
                 .order_by(func.ts_rank(document, tsquery).desc(), a.c.id)
                 .limit(limit)
             )
-            return [_article(r) for r in conn.execute(stmt)]
+            return [article_from_row(r) for r in conn.execute(stmt)]
 
     # -- failures -----------------------------------------------------------------------
     def record_failures(self, items: Sequence[Failure], now: datetime) -> None:
@@ -462,8 +462,8 @@ def _source(row: Row[Any]) -> Source:
     )
 
 
-def _article(row: Row[Any]) -> Article:
-    """An articles row as an Article."""
+def article_from_row(row: Row[Any]) -> Article:
+    """An articles row as an Article (for modules that query the articles table)."""
     return Article(
         url=row.url,
         title=row.title,

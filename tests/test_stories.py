@@ -1,0 +1,128 @@
+"""Incremental story clustering: resumable, idempotent, and the same as one long run."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from midweek.cli import app
+from midweek.pipeline import cluster_new_articles, ingest_file
+from midweek.settings import load_settings
+from midweek.store import open_store
+from midweek.store.stories import get_story, list_stories
+
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+runner = CliRunner()
+
+
+def _posts(shared_data: Path, limit: int) -> list[dict[str, object]]:
+    """Russian telegram posts (gazeta.uz, podrobno.uz) as import records, in time order."""
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    out: list[dict[str, object]] = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            post = json.loads(line)
+            text = post.get("text_ru") or ""
+            if len(text) < 120:
+                continue
+            out.append(
+                {
+                    "url": f"https://t.me/{post['channel']}/{post['id']}",
+                    "title": text.split("\n", 1)[0][:120],
+                    "text": text,
+                    "published": post["published"].replace(" ", "T") + "+05:00",
+                    "lang": "ru",
+                    "source": post["channel"],
+                }
+            )
+            if len(out) >= limit:
+                break
+    return sorted(out, key=lambda r: str(r["published"]))
+
+
+def _write(path: Path, records: list[dict[str, object]]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def _partition(url: str) -> set[frozenset[str]]:
+    """Stories as sets of article URLs (ids differ between stores)."""
+    store = open_store(url)
+    found = list_stories(store, limit=100_000)
+    articles = store.get_articles(i for s in found for i in s.article_ids)
+    store.close()
+    return {frozenset(articles[i].url for i in s.article_ids) for s in found}
+
+
+def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    posts = _posts(shared_data, 400)
+    first, second = (
+        _write(tmp_path / "a.jsonl.gz", posts[:250]),
+        _write(tmp_path / "b.jsonl.gz", posts[250:]),
+    )
+    whole = _write(tmp_path / "all.jsonl.gz", posts)
+
+    one = load_settings(tmp_path / "one", environ={})
+    one.workspace.mkdir()
+    store = open_store(one.database_url)
+    ingest_file(store, whole, one, lambda: NOW)
+    run = cluster_new_articles(store, NOW)
+    assert run.articles == store.count_articles() > 350
+    store.close()
+
+    two = load_settings(tmp_path / "two", environ={})
+    two.workspace.mkdir()
+    store = open_store(two.database_url)
+    ingest_file(store, first, two, lambda: NOW)
+    assert cluster_new_articles(store, NOW).articles == (before := store.count_articles())
+    ingest_file(store, second, two, lambda: NOW)
+    second_run = cluster_new_articles(store, NOW)
+    assert second_run.articles == store.count_articles() - before > 0  # only the new ones
+    again = cluster_new_articles(store, NOW)
+    assert (again.articles, again.stories) == (0, 0)
+    store.close()
+
+    stories = _partition(one.database_url)
+    assert _partition(two.database_url) == stories
+    assert 1 < len(stories) < 400  # grouped, not all singletons nor one blob
+    assert any(len(s) > 1 for s in stories)
+
+
+def test_every_article_is_in_exactly_one_story(tmp_path: Path, shared_data: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    store = open_store(settings.database_url)
+    ingest_file(
+        store, _write(tmp_path / "p.jsonl.gz", _posts(shared_data, 150)), settings, lambda: NOW
+    )
+    cluster_new_articles(store, NOW)
+    found = list_stories(store, limit=10_000)
+    members = [i for s in found for i in s.article_ids]
+    assert sorted(members) == sorted(set(members))
+    assert len(members) == store.count_articles()
+    story, articles = get_story(store, found[0].key)  # type: ignore[misc]
+    assert {a.id for a in articles} == set(story.article_ids)
+    store.close()
+
+
+def test_cli_cluster_stories_and_story(tmp_path: Path, shared_data: Path) -> None:
+    corpus = _write(tmp_path / "p.jsonl.gz", _posts(shared_data, 120))
+    db = ["--db", str(tmp_path / "m.db")]
+    assert runner.invoke(app, [*db, "ingest", "--file", str(corpus)]).exit_code == 0
+    result = runner.invoke(app, [*db, "cluster", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["articles"] == 120
+    listed = json.loads(runner.invoke(app, [*db, "stories", "--json", "--lang", "ru"]).stdout)
+    assert listed and all("ru" in s["languages"] for s in listed)
+    assert runner.invoke(app, [*db, "stories", "--lang", "en", "--json"]).stdout.strip() == "[]"
+    shown = json.loads(runner.invoke(app, [*db, "story", listed[0]["key"], "--json"]).stdout)
+    assert len(shown["articles"]) == len(listed[0]["article_ids"])
+    recent = runner.invoke(app, [*db, "stories", "--since", "2100-01-01", "--json"])
+    assert recent.stdout.strip() == "[]"
