@@ -109,3 +109,22 @@ def test_bad_extension_is_a_config_error(tmp_path: Path, content: str) -> None:
 def test_missing_extension_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         load_kb(extra=[tmp_path / "nope.jsonl"], with_territories=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "entity_id"),
+    [
+        ("ДР Конго", "iso3166:CD"),
+        ("Демократическая Республика Конго", "iso3166:CD"),
+        ("Democratic Republic of the Congo", "iso3166:CD"),
+        ("Голландия", "iso3166:NL"),
+        ("Ленинград", "mw:place:saint-petersburg"),
+        ("NYC", "Q60"),
+        ("Syrian Arab Republic", "Q858"),
+        ("Slovak Republic", "iso3166:SK"),
+    ],
+)
+def test_added_aliases(kb: KnowledgeBase, name: str, entity_id: str) -> None:
+    assert [e.id for e in kb.lookup(name)] == [entity_id]
+    entity = kb.get(entity_id)
+    assert entity is not None and "added as" in entity.source  # the row notes its source

@@ -239,3 +239,171 @@ def test_megabyte_russian_is_time_bounded(kb: KnowledgeBase) -> None:
     found = find_mentions(text, "ru", kb=kb)
     assert time.perf_counter() - started < 30  # about 6 s here: natasha sees 20 kchar
     assert len(found) > 30_000
+
+
+# -- office phrases: only a specific, current holder ----------------------------------------
+# Sentences written for these tests; dates chosen so that the KB has one holder.
+DAY_2019 = date(2019, 8, 16)
+DAY_2026 = date(2026, 5, 1)
+
+
+def _found(
+    text: str, lang: str, kb: KnowledgeBase, when: date | None = None
+) -> list[tuple[str, str]]:
+    """(surface, entity id) of each mention."""
+    return [(m.text, m.entity_id) for m in find_mentions(text, lang, kb=kb, when=when)]
+
+
+def test_a_derived_word_is_not_the_office(kb: KnowledgeBase) -> None:
+    found = find_mentions("A senator ends her US presidential bid.", "en", kb=kb, when=DAY_2019)
+    assert [(m.text, m.entity_id, m.how) for m in found] == [("US", "Q30", "exact")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She began a campaign for president of the United States.",
+        "He wants to be president of the United States one day.",
+        "The former president of the United States wrote a book.",
+        "The Vice President of the United States flew home.",
+        "The US president-elect gave a speech.",
+    ],
+)
+def test_a_generic_or_other_office_is_not_the_holder(kb: KnowledgeBase, text: str) -> None:
+    people = {m.entity_id for m in find_mentions(text, "en", kb=kb, when=DAY_2019)}
+    assert "Q22686" not in people, text
+    assert "Q30" in people  # the country is still a mention
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Сын экс-президента Узбекистана Ислама Каримова дал интервью.", "ru"),
+        ("Книга о бывшем президенте Узбекистана вышла в Ташкенте.", "ru"),
+        ("Первого президента Узбекистана вспоминали в Самарканде.", "ru"),
+        ("The former president of Uzbekistan Islam Karimov died in 2016.", "en"),
+        ("Oʻzbekistonning sobiq Prezidenti haqida kitob chiqdi.", "uz-Latn"),
+    ],
+)
+def test_a_former_holder_is_not_the_current_one(kb: KnowledgeBase, text: str, lang: str) -> None:
+    ids = {m.entity_id for m in find_mentions(text, lang, kb=kb, when=DAY_2026)}
+    assert "mw:person:shavkat-mirziyoyev" not in ids, text
+    assert "Q265" in ids
+
+
+def test_a_title_before_another_persons_name_is_not_the_holder(kb: KnowledgeBase) -> None:
+    text = "The President of Uzbekistan Islam Karimov opened the road in 1995."
+    ids = [m.entity_id for m in find_mentions(text, "en", kb=kb, when=DAY_2026)]
+    assert "mw:person:shavkat-mirziyoyev" not in ids
+    assert "mw:person:islam-karimov" in ids
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The President of Uzbekistan opened the new road.", "en"),
+        ("Uzbekistan's president opened the new road.", "en"),
+        ("Президент Узбекистана открыл новую дорогу.", "ru"),
+        ("Встреча с президентом Узбекистана прошла в Ташкенте.", "ru"),
+        ("Oʻzbekiston Prezidentining tashrifi boshlandi.", "uz-Latn"),
+    ],
+)
+def test_a_specific_office_is_still_the_holder(kb: KnowledgeBase, text: str, lang: str) -> None:
+    roles = [m for m in find_mentions(text, lang, kb=kb, when=DAY_2026) if m.how == "role"]
+    assert [m.entity_id for m in roles] == ["mw:person:shavkat-mirziyoyev"], text
+
+
+# -- a KB place inside a longer name ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "name", "not_linked"),
+    [
+        ("Storms hit New Jersey overnight.", "New Jersey", "iso3166:JE"),
+        ("Oil rigs in the Gulf of Mexico were closed.", "Gulf of Mexico", "iso3166:MX"),
+        ("She teaches at University College London now.", "University College London", "Q84"),
+        ("He studied at the University of Washington for a year.", "University of Washington",
+         "Q61"),
+        ("A gala at the Washington Hilton ended late.", "Washington Hilton", "Q61"),
+        ("A reporter for the New York Post asked first.", "New York Post", "Q60"),
+        ("Members of the All India Hindu Union met.", "All India Hindu Union", "Q668"),
+    ],
+)  # fmt: skip
+def test_a_place_inside_a_longer_name_is_not_linked(
+    kb: KnowledgeBase, text: str, name: str, not_linked: str
+) -> None:
+    found = find_mentions(text, "en", kb=kb)
+    assert not_linked not in {m.entity_id for m in found}, text
+    assert [m.text for m in found if m.how == "provisional"] == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "entity_id"),
+    [
+        ("The Republic of Uzbekistan signed the treaty.", "Republic of Uzbekistan", "Q265"),
+        ("The Prime Minister of Slovakia Igor Novak spoke.", "Slovakia", "iso3166:SK"),
+        ("Talks resumed in Washington Tuesday.", "Washington", "Q61"),
+        ("The US Democratic primary starts soon.", "US", "Q30"),
+        ("Talks with Kazakhstan President Tokayev ended.", "Kazakhstan", "Q232"),
+    ],
+)
+def test_a_place_in_a_title_or_country_form_stays_linked(
+    kb: KnowledgeBase, text: str, mention: str, entity_id: str
+) -> None:
+    assert (mention, entity_id) in _found(text, "en", kb)
+
+
+@pytest.mark.skipif(not natasha_available(), reason="natasha not installed")
+def test_a_russian_place_inside_an_organisation_name_is_not_linked(kb: KnowledgeBase) -> None:
+    text = "Футбольный клуб «Истанбул Башакшехир» выиграл у соперника."
+    ids = {m.entity_id for m in find_mentions(text, "ru", kb=kb)}
+    assert "mw:place:istanbul" not in ids
+
+
+# -- demonyms, abbreviations, currencies ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("These American bison came.", "en"),
+        ("Several Uzbekistani farmers came.", "en"),
+        ("Узбекистанцы засыпали редакцию письмами.", "ru"),
+        ("Узбекистанский хлопок подорожал.", "ru"),
+    ],
+)
+def test_a_demonym_is_not_the_country(kb: KnowledgeBase, text: str, lang: str) -> None:
+    assert find_mentions(text, lang, kb=kb) == [], text
+
+
+def test_a_demonym_ends_a_provisional_name(kb: KnowledgeBase) -> None:
+    text = "Former Uzbekistani President Alisher Qodirov spoke."
+    assert _found(text, "en", kb) == [("Alisher Qodirov", "prov:alisher-qodirov")]
+
+
+def test_a_title_is_not_part_of_a_provisional_name(kb: KnowledgeBase) -> None:
+    assert _found("Crowds cheered King Frederik today.", "en", kb) == [
+        ("Frederik", "prov:frederik")
+    ]
+
+
+def test_a_dotted_abbreviation_keeps_its_period(kb: KnowledgeBase) -> None:
+    assert _found("Former U.S. intelligence agent spoke.", "en", kb) == [("U.S.", "Q30")]
+    assert _found("They flew back to the U.S. on Friday.", "en", kb) == [("U.S.", "Q30")]
+
+
+def test_a_currency_is_not_the_country(kb: KnowledgeBase) -> None:
+    assert find_mentions("The deal is worth US$2 million.", "en", kb=kb) == []
+    assert _found("US troops left.", "en", kb) == [("US", "Q30")]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "entity_id"),
+    [
+        ("Выборы в ДР Конго перенесли.", "ru", "iso3166:CD"),
+        ("Выборы в Демократической Республике Конго перенесли.", "ru", "iso3166:CD"),
+        ("Тюльпаны привезли из Голландии.", "ru", "iso3166:NL"),
+        ("Блокада Ленинграда длилась 872 дня.", "ru", "mw:place:saint-petersburg"),
+        ("Flights to NYC resumed.", "en", "Q60"),
+        ("The Syrian Arab Republic voted.", "en", "Q858"),
+        ("The Slovak Republic voted.", "en", "iso3166:SK"),
+    ],
+)
+def test_added_aliases_in_text(kb: KnowledgeBase, text: str, lang: str, entity_id: str) -> None:
+    assert entity_id in {m.entity_id for m in find_mentions(text, lang, kb=kb)}, text

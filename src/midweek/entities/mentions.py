@@ -7,10 +7,15 @@ Three finders, one linker:
    stripped, then an abbreviation with an Uzbek suffix ("BMTga"), then a fuzzy match for
    long single words ("Mirziyoevning");
 2. office phrases ("the President of Kazakhstan", "Qozogʻiston Prezidenti") resolved to
-   the holder on the article's date;
+   the holder on the article's date (:mod:`midweek.entities.roles`);
 3. for Russian, natasha's PER/LOC/ORG spans, linked through their lemmas, or made
    provisional (``prov:<latin key>``); for Latin-script text, runs of capitalised words
    that the KB does not know become provisional too.
+
+What is not a mention: a word derived from a name ("American", "Узбекистанцы"), an
+abbreviation glued to a currency sign ("US$"), and, in English, a KB place inside a
+longer name ("New Jersey", "Gulf of Mexico": the longer name becomes provisional, see
+:mod:`midweek.entities.names`; in Russian natasha's organisation span decides).
 
 An ambiguous alias (two Aliyevs) is resolved by the context: entities named
 unambiguously elsewhere in the text (or the story), the countries mentioned, and the
@@ -20,6 +25,7 @@ date against office terms. The confidence of each link is recorded.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -28,16 +34,18 @@ from rapidfuzz import fuzz, process
 
 from midweek.entities.kb import AliasEntry, KnowledgeBase
 from midweek.entities.model import PROVISIONAL_PREFIX, Mention
-from midweek.entities.ner import russian_spans
+from midweek.entities.names import TITLE_WORDS, longer_name
+from midweek.entities.ner import NerSpan, russian_spans
 from midweek.entities.normalize import (
     UZ_SUFFIXES,
     detect_script_lang,
     has_cyrillic,
-    stem_key,
     suffix_variants,
     token_key,
     tokenize,
 )
+from midweek.entities.roles import role_mentions
+from midweek.entities.words import Word, words_of
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +55,6 @@ CONFIDENCE_EXACT = 1.0
 CONFIDENCE_ABBREVIATION = 0.9
 CONFIDENCE_STEM = 0.85
 CONFIDENCE_NER_LINKED = 0.85
-CONFIDENCE_ROLE = 0.7
 CONFIDENCE_PROVISIONAL = 0.5
 # A fuzzy link's confidence is its similarity (0-1) times this factor.
 CONFIDENCE_FUZZY_FACTOR = 0.8
@@ -68,9 +75,6 @@ CONFIDENCE_TIE = 0.3
 # case cannot tell "US" from "us" there, so only abbreviations of 3+ letters match.
 SHOUTING_RATIO = 0.8
 SHOUTING_MIN_ABBREVIATION = 3
-# The holder's own name within this many words after an office phrase means the phrase
-# is a title ("President Tokayev"), not a mention of its own.
-ROLE_NAME_WINDOW = 4
 # Provisional names: runs of capitalised words of these lengths (one capitalised word is
 # too often a sentence start or a common noun to stand alone).
 PROVISIONAL_MIN_WORDS = 2
@@ -81,38 +85,31 @@ PROVISIONAL_SKIP_FIRST = frozenset(
     {
         "the", "a", "an", "in", "on", "at", "but", "and", "for", "with", "this", "that",
         "after", "before", "when", "while", "as", "by", "from", "to", "of",
+        "these", "those", "some", "many", "most", "both", "each", "every", "other", "such",
         "bu", "va", "lekin", "ammo", "shu", "u", "ular", "biz", "men", "keyin",
     }
 )  # fmt: skip
 
-# Office words by role (keys: compare with token_key/stem_key). Multi-word phrases are
-# tuples; "of" and "'s" around the country are skipped.
-ROLE_PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "president": (("president",), ("prezident",)),
-    "prime_minister": (
-        ("prime", "minister"),
-        ("premer", "ministr"),
-        ("bosh", "vazir"),
-        ("premer",),
-    ),
-    "foreign_minister": (
-        ("foreign", "minister"),
-        ("tashqi", "ishlar", "vazir"),
-        ("glava", "mid"),
-    ),
-}
-_SKIP_WORDS = frozenset({"of", "the"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    """One word of the text with its keys."""
-
-    text: str
-    start: int
-    end: int
-    key: str
-    stem_ru: str  # Russian stem key ('' for a Latin word)
+# A fuzzy hit is refused when the word is the alias plus one of these endings (keys;
+# after the alias or the alias less its last letter): a demonym or adjective derived from
+# the name ("American", "Ukrainian", "Uzbekistani", "Узбекистанцы", "узбекистанский",
+# "Oʻzbekistonlik"), not a spelling of it. English, Russian (ц → "s" in keys) and Uzbek.
+DERIVED_ENDINGS = frozenset(
+    {
+        "n", "an", "ian", "ans", "ians", "ns", "i", "is", "ese", "ish", "ic", "ics",
+        "s", "si", "es", "sev", "sam", "sami", "ka", "ki", "sk", "ski", "skaya", "skoe", "skogo",
+        "skix", "skie", "skomu", "skim", "skoi", "skuu", "lik", "liklar",
+    }
+)  # fmt: skip
+# The "how" of a word derived from a name ("American"): never a mention, never in a name.
+HOW_DERIVED = "derived"
+# Entity types that may be part of a longer name ("New Jersey", "Gulf of Mexico").
+PLACE_TYPES = frozenset({"country", "place"})
+# Currency signs: "US$2 million", "A$", "HK$" name a currency, not the country.
+CURRENCY_SIGNS = frozenset("$€£¥₽")
+# An abbreviation written with periods ("U.S", "U.K") whose last period the word
+# tokenizer drops: the period belongs to the mention.
+_DOTTED_ABBREVIATION_RE = re.compile(r"(?:\w\.)+\w")
 
 
 @dataclass(slots=True)
@@ -124,18 +121,6 @@ class _Candidate:
     entries: list[AliasEntry]
     how: str
     confidence: float
-
-
-def _tokens(text: str, russian_cyrillic: bool) -> list[_Token]:
-    """The words of a text with their keys and stems."""
-    out = []
-    for word, start, end in tokenize(text):
-        key = token_key(word)
-        if not key:
-            continue
-        ru = russian_cyrillic and has_cyrillic(word)
-        out.append(_Token(word, start, end, key, stem_key(key, True) if ru else ""))
-    return out
 
 
 def _is_shouting(text: str) -> bool:
@@ -159,35 +144,43 @@ def _case_ok(entry: AliasEntry, surface: str, shouting: bool) -> bool:
 
 
 def _gazetteer(
-    text: str, toks: Sequence[_Token], kb: KnowledgeBase, shouting: bool
-) -> list[_Candidate]:
-    """Longest-match KB aliases over word n-grams (exact, stem, abbreviation, fuzzy)."""
+    text: str, toks: Sequence[Word], kb: KnowledgeBase, shouting: bool
+) -> tuple[list[_Candidate], set[int]]:
+    """Longest-match KB aliases over word n-grams (exact, stem, abbreviation, fuzzy).
+
+    Returns the candidates and the indexes of words derived from a name ("American").
+    """
     out: list[_Candidate] = []
+    derived: set[int] = set()
     i, n_tok = 0, len(toks)
     while i < n_tok:
         found = _match_at(text, toks, i, kb, shouting)
-        if found is None:
+        if found is None or found.how == HOW_DERIVED:
+            if found is not None:
+                derived.add(i)
             i += 1
             continue
         out.append(found)
         i = found.j
-    return out
+    return out, derived
 
 
 def _match_at(
-    text: str, toks: Sequence[_Token], i: int, kb: KnowledgeBase, shouting: bool
+    text: str, toks: Sequence[Word], i: int, kb: KnowledgeBase, shouting: bool
 ) -> _Candidate | None:
     """The best alias match starting at word i, or None."""
     tok = toks[i]
     top = min(kb.max_len, len(toks) - i)
-    # exact keys, then the last word without an Uzbek/English suffix (same index)
+    # exact keys, then the last word without an Uzbek/English suffix (same index); a
+    # Russian word takes Russian endings only (below): Uzbek "-si" would cut
+    # "Узбекистанцы" to "Uzbekistan"
     multi = tok.key in kb.first_exact
-    single = multi or any(v in kb.first_exact for v in suffix_variants(tok.key))
+    single = multi or any(v in kb.first_exact for v in _suffix_variants(tok))
     for how, conf in (("exact", CONFIDENCE_EXACT), ("stem", CONFIDENCE_STEM)):
         for n in range(top if multi else 1, 0 if single else 1, -1):
             window = toks[i : i + n]
             head = tuple(t.key for t in window[:-1])
-            lasts = (window[-1].key,) if how == "exact" else suffix_variants(window[-1].key)[1:]
+            lasts = (window[-1].key,) if how == "exact" else _suffix_variants(window[-1])[1:]
             for last in lasts:
                 found = _accept(kb.exact.get((*head, last)), text, window, shouting)
                 if found:
@@ -202,8 +195,13 @@ def _match_at(
     return _abbreviation_with_suffix(tok, i, kb, shouting) or _fuzzy(tok, i, kb)
 
 
+def _suffix_variants(tok: Word) -> tuple[str, ...]:
+    """A word's key with and without Uzbek/English suffixes (just the key for Russian)."""
+    return (tok.key,) if tok.stem_ru else suffix_variants(tok.key)
+
+
 def _accept(
-    entries: list[AliasEntry] | None, text: str, window: Sequence[_Token], shouting: bool
+    entries: list[AliasEntry] | None, text: str, window: Sequence[Word], shouting: bool
 ) -> list[AliasEntry]:
     """The entries whose case fits the text span."""
     if not entries:
@@ -213,7 +211,7 @@ def _accept(
 
 
 def _abbreviation_with_suffix(
-    tok: _Token, i: int, kb: KnowledgeBase, shouting: bool
+    tok: Word, i: int, kb: KnowledgeBase, shouting: bool
 ) -> _Candidate | None:
     """An upper-case abbreviation with an Uzbek suffix: 'BMTga', 'АҚШнинг', 'NATOning'."""
     if shouting:
@@ -231,7 +229,7 @@ def _abbreviation_with_suffix(
     return None
 
 
-def _fuzzy(tok: _Token, i: int, kb: KnowledgeBase) -> _Candidate | None:
+def _fuzzy(tok: Word, i: int, kb: KnowledgeBase) -> _Candidate | None:
     """A capitalised long word close to a single-word alias (same first letter)."""
     if not tok.text[:1].isupper():
         return None
@@ -239,16 +237,32 @@ def _fuzzy(tok: _Token, i: int, kb: KnowledgeBase) -> _Candidate | None:
     if not bucket:
         return None
     best: tuple[str, float] | None = None
-    for probe in suffix_variants(tok.key):
+    probes = (tok.key, tok.stem_ru) if tok.stem_ru else suffix_variants(tok.key)
+    for probe in probes:
         hit = process.extractOne(
             probe, bucket.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
         )
+        if hit and _derived(probe, hit[0]):
+            return _Candidate(i, i + 1, [], HOW_DERIVED, 0.0)  # "American" ≠ "America"
         if hit and (best is None or hit[1] > best[1]):
             best = (hit[0], hit[1])
     if best is None or _female_form(tok.key, best[0]):
         return None
     conf = round(best[1] / 100 * CONFIDENCE_FUZZY_FACTOR, 3)
     return _Candidate(i, i + 1, bucket[best[0]], "fuzzy", conf)
+
+
+def _derived(key: str, alias_key: str) -> bool:
+    """True if a word is a name plus a derivational ending: 'american' from 'america'.
+
+    Not after a "y": transliterations end a name in y, yi or iy ('Zelenskyi').
+    """
+    return any(
+        key.startswith(alias_key[:cut])
+        and key[cut:] in DERIVED_ENDINGS
+        and not alias_key[:cut].endswith("y")
+        for cut in (len(alias_key), len(alias_key) - 1)
+    )
 
 
 def _female_form(key: str, alias_key: str) -> bool:
@@ -286,63 +300,7 @@ def _resolve(
     return winners[0], round(cand.confidence * (0.5 + 0.5 * margin), 3)
 
 
-def _role_mentions(
-    text: str,
-    toks: Sequence[_Token],
-    mentions: Sequence[Mention],
-    kb: KnowledgeBase,
-    when: date,
-    token_at: dict[int, int],
-) -> list[Mention]:
-    """Office phrases next to a country mention, resolved to the holder on the date."""
-    out = []
-    named = {(m.entity_id, m.start) for m in mentions}
-    for m in mentions:
-        entity = kb.entities.get(m.entity_id)
-        if entity is None or entity.type != "country":
-            continue
-        first, last = token_at[m.start], token_at[m.end - 1]
-        for role, phrases in ROLE_PHRASES.items():
-            span = _role_span(toks, first, last, phrases)
-            if span is None:
-                continue
-            holders = kb.holders(role, entity.id, when)
-            if len(holders) != 1:
-                continue
-            holder = holders[0]
-            lo, hi = min(span[0], first), max(span[1], last + 1)
-            after = toks[hi : hi + ROLE_NAME_WINDOW]
-            if any((holder.id, t.start) in named for t in after):
-                continue  # "President of Kazakhstan Kassym-Jomart Tokayev": a title
-            start, end = toks[lo].start, toks[hi - 1].end
-            found = Mention(text[start:end], start, end, holder.id, CONFIDENCE_ROLE, m.lang, "role")
-            out.append(replace(found, type="person"))
-    return out
-
-
-def _role_span(
-    toks: Sequence[_Token], first: int, last: int, phrases: Sequence[tuple[str, ...]]
-) -> tuple[int, int] | None:
-    """Token range of an office phrase just before or just after tokens [first, last]."""
-    before = first
-    while before > 0 and toks[before - 1].key in _SKIP_WORDS:
-        before -= 1
-    for phrase in phrases:
-        n = len(phrase)
-        lo, hi = before - n, last + 1
-        if lo >= 0 and _starts(toks[lo : lo + n], phrase):
-            return lo, first
-        if hi + n <= len(toks) and _starts(toks[hi : hi + n], phrase):
-            return hi, hi + n
-    return None
-
-
-def _starts(toks: Sequence[_Token], phrase: tuple[str, ...]) -> bool:
-    """True if each word's key starts with the phrase's word ('prezidenti' ~ 'prezident')."""
-    return all(t.key.startswith(w) for t, w in zip(toks, phrase, strict=True))
-
-
-def _provisional_latin(text: str, toks: Sequence[_Token], taken: Sequence[bool]) -> list[Mention]:
+def _provisional_latin(text: str, toks: Sequence[Word], taken: Sequence[bool]) -> list[Mention]:
     """Runs of 2-4 capitalised Latin words the KB does not know, as provisional entities."""
     out = []
     run: list[int] = []
@@ -351,10 +309,14 @@ def _provisional_latin(text: str, toks: Sequence[_Token], taken: Sequence[bool])
         """Emit the current run if it is long enough."""
         if run and toks[run[0]].key in PROVISIONAL_SKIP_FIRST:
             del run[:1]  # "The Hague Court": a capitalised function word opens a sentence
-        if PROVISIONAL_MIN_WORDS <= len(run) <= PROVISIONAL_MAX_WORDS:
+        titled = False
+        while run and toks[run[0]].key in TITLE_WORDS:
+            del run[:1]  # "President Jair Bolsonaro": the title is not part of the name
+            titled = True
+        shortest = 1 if titled else PROVISIONAL_MIN_WORDS  # "King Charles": a name
+        if shortest <= len(run) <= PROVISIONAL_MAX_WORDS:
             start, end = toks[run[0]].start, toks[run[-1]].end
-            key = "-".join(suffix_variants(toks[k].key)[-1] for k in run)
-            entity_id = PROVISIONAL_PREFIX + key
+            entity_id = _provisional_id([toks[k] for k in run])
             conf = CONFIDENCE_PROVISIONAL
             out.append(Mention(text[start:end], start, end, entity_id, conf, how="provisional"))
         run.clear()
@@ -371,6 +333,11 @@ def _provisional_latin(text: str, toks: Sequence[_Token], taken: Sequence[bool])
                 run.append(k)
     flush()
     return out
+
+
+def _provisional_id(words: Sequence[Word]) -> str:
+    """The provisional id of a name the KB does not know, from its words' keys."""
+    return PROVISIONAL_PREFIX + "-".join(suffix_variants(w.key)[-1] for w in words)
 
 
 def find_mentions(
@@ -401,30 +368,95 @@ def find_mentions(
         return []
     guessed = detect_script_lang(text)
     russian = lang == "ru" or (lang is None and guessed == "ru")
-    toks = _tokens(text, russian_cyrillic=russian)
+    # English builds names by stacking capitalised words ("New York Post"); in Uzbek a
+    # person and a country stand side by side ("Petr Pavel Chexiya prezidenti").
+    english = lang is not None and lang.startswith("en")
+    toks = words_of(text, russian_cyrillic=russian)
     shouting = _is_shouting(text)
-    cands = _gazetteer(text, toks, kb, shouting)
+    cands, derived = _gazetteer(text, toks, kb, shouting)
+    cands = [c for c in cands if not _currency(text, toks, c)]
     # unambiguous links first: they are the context of the ambiguous ones
     known = set(context)
     known.update(c.entries[0].entity_id for c in cands if len({e.entity_id for e in c.entries}) < 2)
+    spans = russian_spans(text) if russian and use_ner else []
+    matched = {k for c in cands for k in range(c.i, c.j)}  # words of KB matches
     mentions = []
     for c in cands:
         entity_id, conf = _resolve(c, kb, known, when)
-        start, end = toks[c.i].start, toks[c.j - 1].end
+        start, end = toks[c.i].start, _abbreviation_end(text, toks[c.i].start, toks[c.j - 1].end)
         etype = kb.entities[entity_id].type
-        mentions.append(Mention(text[start:end], start, end, entity_id, conf, lang, c.how, etype))
+        found = Mention(text[start:end], start, end, entity_id, conf, lang, c.how, etype)
+        if etype in PLACE_TYPES and not shouting:
+            if russian and _inside_ner_name(text, found, spans):
+                continue  # "«Истанбул Башакшехир»": natasha's organisation stands
+            if english and c.how == "exact":
+                found = _widen(text, toks, c, matched, found)
+                if found.how == "provisional" and not provisional:
+                    continue
+        mentions.append(found)
     if when is not None:
-        token_at = {t.start: k for k, t in enumerate(toks)}
-        token_at.update({t.end - 1: k for k, t in enumerate(toks)})
-        mentions += _role_mentions(text, toks, mentions, kb, when, token_at)
+        mentions += role_mentions(text, toks, mentions, kb, when)
     taken = _covered(len(text), mentions)
     if russian and use_ner:
-        mentions += _ner_mentions(text, lang, kb, when, known, taken)
+        # natasha tags demonyms too ("Узбекистанцы" as LOC): they name no entity
+        demonyms = {(toks[k].start, toks[k].end) for k in derived}
+        spans = [s for s in spans if (s.start, s.end) not in demonyms]
+        mentions += _ner_mentions(spans, lang, kb, when, known, taken)
     elif provisional and guessed == "latin":
-        toks_taken = [taken[t.start] for t in toks]
+        # a demonym is not part of a name: "Former Pakistani President Pervez Musharraf"
+        toks_taken = [taken[t.start] or k in derived for k, t in enumerate(toks)]
         mentions += [m for m in _provisional_latin(text, toks, toks_taken) if not taken[m.start]]
     mentions.sort(key=lambda m: (m.start, -m.end))
     return _drop_overlaps(mentions)
+
+
+def _currency(text: str, toks: Sequence[Word], cand: _Candidate) -> bool:
+    """True if a match is glued to a currency sign: 'US$2 million' names no country."""
+    return text[toks[cand.j - 1].end : toks[cand.j - 1].end + 1] in CURRENCY_SIGNS
+
+
+def _abbreviation_end(text: str, start: int, end: int) -> int:
+    """The end of a match, with the last period of a dotted abbreviation ('U.S.')."""
+    if text[end : end + 1] == "." and _DOTTED_ABBREVIATION_RE.fullmatch(text[start:end]):
+        return end + 1
+    return end
+
+
+def _widen(
+    text: str,
+    toks: Sequence[Word],
+    cand: _Candidate,
+    matched: Collection[int],
+    found: Mention,
+) -> Mention:
+    """A KB place, or the longer name it is part of ('New Jersey'), as a mention.
+
+    Returns the mention unchanged, widened with its link ("Republic of Uzbekistan"), or
+    a provisional mention of the longer name ("University College London").
+    """
+    if any(e.abbreviation for e in cand.entries):
+        return found  # "US Democratic primary": an abbreviation qualifies, it is not named
+    wider = longer_name(text, toks, cand.i, cand.j, matched)
+    if wider is None:
+        return found
+    start, end = toks[wider.lo].start, max(toks[wider.hi - 1].end, found.end)
+    if wider.keep:
+        return replace(found, text=text[start:end], start=start, end=end)
+    entity_id = _provisional_id(toks[wider.lo : wider.hi])
+    conf = CONFIDENCE_PROVISIONAL
+    return Mention(text[start:end], start, end, entity_id, conf, found.lang, "provisional")
+
+
+def _inside_ner_name(text: str, found: Mention, spans: Sequence[NerSpan]) -> bool:
+    """True if natasha tags a longer organisation name around a KB place ('МИД России')."""
+    for span in spans:
+        if span.type != "organisation" or (span.start, span.end) == (found.start, found.end):
+            continue
+        if span.start <= found.start and found.end <= span.end:
+            extra = text[span.start : found.start] + " " + text[found.end : span.end]
+            if any(w[:1].isupper() for w, _, _ in tokenize(extra)):
+                return True
+    return False
 
 
 def _covered(length: int, mentions: Sequence[Mention]) -> list[bool]:
@@ -436,7 +468,7 @@ def _covered(length: int, mentions: Sequence[Mention]) -> list[bool]:
 
 
 def _ner_mentions(
-    text: str,
+    spans: Sequence[NerSpan],
     lang: str | None,
     kb: KnowledgeBase,
     when: date | None,
@@ -445,7 +477,7 @@ def _ner_mentions(
 ) -> list[Mention]:
     """natasha spans the gazetteer missed: linked through their lemma, else provisional."""
     out = []
-    for span in russian_spans(text):
+    for span in spans:
         if any(taken[span.start : span.end]):
             continue
         entries = [
