@@ -425,16 +425,31 @@ def review(
     lang: Annotated[str | None, typer.Option(help="en, ru, uz-Latn or uz-Cyrl.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
     output: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(help="Write sections with this OpenAI-compatible endpoint (checked)."),
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model at --llm-url.")] = None,
 ) -> None:
-    """Compose the review of a time window from the stored articles."""
+    """Compose the review of a time window from the stored articles.
+
+    Sections are extractive by default. With an LLM (--llm-url/--llm-model, or the
+    summary_backend setting; the key from the environment variable llm_api_key_env
+    names), every generated sentence is checked against the sources it cites; what
+    fails is dropped, and a story falls back to extractive sentences on any failure.
+    """
     from midweek.pipeline import build_review
     from midweek.render import render
 
     settings = state.settings()
     window = _window(start, end, tz or settings.timezone)
+    use_llm = bool(llm_url or llm_model) or settings.summary_backend == "llm"
     store = _open_store(settings)
     try:
-        composed = build_review(store, *window, lang=lang or settings.language, now=_now())
+        if use_llm:
+            composed = _review_with_llm(store, settings, window, lang, llm_url, llm_model)
+        else:
+            composed = build_review(store, *window, lang=lang or settings.language, now=_now())
     finally:
         store.close()
     text = render(composed, fmt)
@@ -443,6 +458,51 @@ def review(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}")
+
+
+def _review_with_llm(
+    store: Any,
+    settings: Settings,
+    window: tuple[datetime, datetime],
+    lang: str | None,
+    url: str | None,
+    model: str | None,
+) -> Any:
+    """Build a review whose sections an LLM writes, and say what fell back and why."""
+    from midweek.entities import load_kb
+    from midweek.llm import (
+        LLMConfig,
+        OpenAICompatibleClient,
+        SectionWriter,
+        SummaryCache,
+        TokenBudget,
+    )
+    from midweek.pipeline import build_review
+
+    config = LLMConfig(
+        url=url or settings.llm_url,
+        model=model or settings.llm_model,
+        api_key_env=settings.llm_api_key_env,
+        timeout_s=settings.llm_timeout_s,
+        max_tokens_per_review=settings.llm_max_tokens_per_review,
+    )
+    if not config.url or not config.model:
+        raise ConfigError("an LLM needs both a URL and a model (--llm-url, --llm-model)")
+    kb = load_kb()
+    cache = SummaryCache(settings.workspace / settings.llm_cache_path)
+    with OpenAICompatibleClient.from_env(config) as client:
+        writer = SectionWriter(
+            client, cache=cache, budget=TokenBudget(config.max_tokens_per_review), kb=kb
+        )
+        composed = build_review(
+            store, *window, lang=lang or settings.language, now=_now(), kb=kb, summarizer=writer
+        )
+    cache.save()
+    for key, result in writer.results.items():
+        flagged = f", {len(result.flagged)} sentences dropped" if result.flagged else ""
+        how = "llm" if result.backend == "llm" else f"extractive ({result.reason})"
+        err.print(f"{key}: {how}{flagged}", highlight=False)
+    return composed
 
 
 def _window(start: str, end: str, tz: str) -> tuple[datetime, datetime]:

@@ -9,23 +9,41 @@ itself comes from the small per-language tables below; every figure is computed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from midweek.errors import ConfigError
-from midweek.models import Article, Review, Section
+from midweek.models import Article, Review, Section, Sentence, Story
 from midweek.rank import RankedStory
 from midweek.summarize import summarize_story
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SENTENCES_PER_SECTION", "TEASER_COUNT", "compose_review", "format_date_range"]
+__all__ = [
+    "SENTENCES_PER_SECTION",
+    "TEASER_COUNT",
+    "Summarizer",
+    "compose_review",
+    "extractive_summarizer",
+    "format_date_range",
+]
 
 # Teasers under the title: the model review shows one line for each of its top three.
 TEASER_COUNT = 3
 # Sentences per section: three cited sentences read in under a minute on a phone, which
 # is what a midweek round-up of several stories can afford per story.
 SENTENCES_PER_SECTION = 3
+
+# How a section's sentences are written: (story, articles, language tag) -> cited sentences.
+Summarizer = Callable[[Story, Mapping[int, Article], str], tuple[Sentence, ...]]
+
+
+def extractive_summarizer(
+    story: Story, articles: Mapping[int, Article], lang: str
+) -> tuple[Sentence, ...]:
+    """The default: sentences chosen from the story's articles, each citing its source."""
+    return summarize_story(story, articles, max_sentences=SENTENCES_PER_SECTION, lang=lang)
+
 
 _ALIASES = {"en": "en", "ru": "ru", "uz": "uz-Latn", "uz-latn": "uz-Latn", "uz-cyrl": "uz-Cyrl"}
 
@@ -176,6 +194,7 @@ def compose_review(
     now: datetime,
     lang: str = "en",
     title: str | None = None,
+    summarizer: Summarizer = extractive_summarizer,
 ) -> Review:
     """Build the review of a window from its ranked stories.
 
@@ -188,6 +207,7 @@ def compose_review(
         now: Creation time of the review (passed in: stages never read the clock).
         lang: Review language: en, ru, uz (Latin) or uz-Cyrl.
         title: Title to use instead of the default "Midweek review: <days>".
+        summarizer: Writes each section (default: :func:`extractive_summarizer`).
 
     Returns:
         A draft review. Stories whose articles yield no usable sentence get no section
@@ -212,7 +232,7 @@ def compose_review(
         if story.key in seen:
             continue
         seen.add(story.key)
-        sentences = summarize_story(story, articles, max_sentences=SENTENCES_PER_SECTION, lang=key)
+        sentences = summarizer(story, articles, key)
         if not sentences:
             logger.info("story %s has no usable sentence; left out of the review", story.key)
             continue

@@ -25,7 +25,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from midweek import dedupe
 from midweek.cluster import ClusterDoc, ClusterState, OnlineClusterer, build_story, group_stories
-from midweek.compose import compose_review
+from midweek.compose import Summarizer, compose_review, extractive_summarizer
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, load_kb, tags_for
 from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
@@ -489,11 +489,13 @@ def build_review(
     now: datetime,
     credits: str = "",
     kb: KnowledgeBase | None = None,
+    summarizer: Summarizer = extractive_summarizer,
 ) -> Review:
     """Group the window's articles into stories, rank them, compose and store the draft.
 
     ``credits`` is the attribution the sources' licences require, kept with the review;
-    ``kb`` the knowledge base that names the tags (default: the bundled one).
+    ``kb`` the knowledge base that names the tags (default: the bundled one);
+    ``summarizer`` writes the sections (e.g. :class:`midweek.llm.SectionWriter`).
 
     Returns:
         The composed review (also saved as a draft under its slug).
@@ -509,7 +511,13 @@ def build_review(
         articles=by_id,
     )
     review = compose_review(
-        ranked, by_id, window_start=window_start, window_end=window_end, now=now, lang=lang
+        ranked,
+        by_id,
+        window_start=window_start,
+        window_end=window_end,
+        now=now,
+        lang=lang,
+        summarizer=summarizer,
     )
     tags = review_tags(ranked, by_id, review.lang, kb or load_kb())
     review = replace(review, credits=credits, tags=tags)

@@ -66,6 +66,26 @@ SETTINGS: tuple[Setting, ...] = (
         "generated once in .midweek-secret (mode 0600) in the workspace.",
     ),
     Setting(
+        "summary_backend",
+        "extractive",
+        "How sections are written: extractive (no model) or llm (an OpenAI-compatible "
+        "endpoint; every sentence checked against its sources, extractive on any failure).",
+    ),
+    Setting("llm_url", "", "OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (Ollama)."),
+    Setting("llm_model", "", "Model name at that endpoint."),
+    Setting(
+        "llm_api_key_env",
+        "MIDWEEK_LLM_API_KEY",
+        "Name of the environment variable holding the API key (the key is never stored).",
+    ),
+    Setting("llm_timeout_s", 60.0, "Deadline of one LLM request."),
+    Setting("llm_max_tokens_per_review", 20000, "Token budget of one review's LLM calls."),
+    Setting(
+        "llm_cache_path",
+        ".midweek-llm-cache.json",
+        "Answers cached by (model, prompt), relative to the workspace.",
+    ),
+    Setting(
         "site_name", "midweek", "The site's name, shown in pages, the feed and share previews."
     ),
     Setting(
@@ -101,6 +121,13 @@ class Settings:
     extract_memory_mb: int
     dedupe_horizon_days: int
     secret_key: str
+    summary_backend: str
+    llm_url: str
+    llm_model: str
+    llm_api_key_env: str
+    llm_timeout_s: float
+    llm_max_tokens_per_review: int
+    llm_cache_path: str
     site_name: str
     site_url: str
 
