@@ -109,6 +109,7 @@ def test_demo_writes_the_review_three_ways(tmp_path: Path) -> None:
     review = _run(["review", *window, "--format", "json"], tmp_path)
     assert review.returncode == 0, review.stderr
     assert json.loads(review.stdout)["title"] == data["title"]
+    assert "not stored" in review.stderr  # the demo published it: shown, never overwritten
 
 
 def _help_pages() -> dict[str, str]:

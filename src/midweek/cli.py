@@ -19,7 +19,7 @@ from rich.table import Table
 
 from midweek import __version__
 from midweek.entities import commands as entity_commands
-from midweek.errors import ConfigError, MidweekError
+from midweek.errors import ConfigError, MidweekError, StoreError
 from midweek.evaluate.commands import eval_clustering, eval_pairs
 from midweek.evaluate.summary_commands import summaries
 from midweek.settings import CONFIG_NAME, Settings, load_settings, render_settings_file
@@ -449,7 +449,12 @@ def review(
         if use_llm:
             composed = _review_with_llm(store, settings, window, lang, llm_url, llm_model)
         else:
-            composed = build_review(store, *window, lang=lang or settings.language, now=_now())
+            language = lang or settings.language
+            try:
+                composed = build_review(store, *window, lang=language, now=_now())
+            except StoreError as exc:  # published, or an editor's draft: show, don't store
+                err.print(f"not stored: {exc}", highlight=False)
+                composed = build_review(store, *window, lang=language, now=_now(), save=False)
     finally:
         store.close()
     text = render(composed, fmt)
@@ -494,9 +499,16 @@ def _review_with_llm(
         writer = SectionWriter(
             client, cache=cache, budget=TokenBudget(config.max_tokens_per_review), kb=kb
         )
-        composed = build_review(
-            store, *window, lang=lang or settings.language, now=_now(), kb=kb, summarizer=writer
-        )
+        language = lang or settings.language
+        try:
+            composed = build_review(
+                store, *window, lang=language, now=_now(), kb=kb, summarizer=writer
+            )
+        except StoreError as exc:  # published, or an editor's draft: show, don't store
+            err.print(f"not stored: {exc}", highlight=False)
+            composed = build_review(
+                store, *window, lang=language, now=_now(), kb=kb, summarizer=writer, save=False
+            )
     cache.save()
     for key, result in writer.results.items():
         flagged = f", {len(result.flagged)} sentences dropped" if result.flagged else ""

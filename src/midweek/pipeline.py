@@ -490,12 +490,17 @@ def build_review(
     credits: str = "",
     kb: KnowledgeBase | None = None,
     summarizer: Summarizer = extractive_summarizer,
+    save: bool = True,
 ) -> Review:
     """Group the window's articles into stories, rank them, compose and store the draft.
 
     ``credits`` is the attribution the sources' licences require, kept with the review;
     ``kb`` the knowledge base that names the tags (default: the bundled one);
-    ``summarizer`` writes the sections (e.g. :class:`midweek.llm.SectionWriter`).
+    ``summarizer`` writes the sections (e.g. :class:`midweek.llm.SectionWriter`);
+    ``save`` False composes without storing the draft.
+
+    Raises:
+        StoreError: saving would overwrite a published review or an editor's draft.
 
     Returns:
         The composed review (also saved as a draft under its slug).
@@ -522,6 +527,8 @@ def build_review(
     tags = review_tags(ranked, by_id, review.lang, kb or load_kb())
     review = replace(review, credits=credits, tags=tags)
     store.save_stories([r.story for r in ranked])
+    if not save:
+        return review
     review_id = store.save_review(
         slug=review.slug,
         title=review.title,

@@ -14,7 +14,7 @@ from web.sitehelpers import NOW, SLUG, Client, make_app
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file holding the demo's ingest and its draft review (built once)."""
+    """A SQLite file holding the demo's ingest and its published review (built once)."""
     from midweek.demo import DEMO_CREDITS, run_demo
     from midweek.settings import load_settings
 
@@ -24,6 +24,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_demo(store, settings, folder / "out", lambda: NOW)
     stored = store.get_review(SLUG)
     assert stored is not None and stored.body["credits"] == DEMO_CREDITS
+    assert stored.status == "published"  # the demo publishes what it builds
     with store.engine.connect() as conn:  # fold the WAL into the file so a copy is whole
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()

@@ -55,3 +55,12 @@ def loosen_throttles(app: FastAPI) -> None:
         reader_throttle=TokenBucket(big, 1.0, 10),
         address_throttle=TokenBucket(big, 1.0, 10),
     )
+
+
+def set_status(store: Store, slug: str, status: str) -> None:
+    """Publish or take back to draft a stored review, as the desk does."""
+    from midweek.store.editor import set_review_status
+
+    stored = store.get_review(slug)
+    assert stored is not None, slug
+    set_review_status(store, stored.id, status, user_name="test", now=NOW)

@@ -27,7 +27,7 @@ import uvicorn
 
 from midweek.store import Store
 from midweek.store.editor import add_user
-from web.sitehelpers import NOW, SLUG, make_app
+from web.sitehelpers import NOW, SLUG, make_app, set_status
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -187,8 +187,12 @@ def test_reader_rates_the_review_and_searches(server: str, browser: Any, tmp_pat
     _check_logs(browser)
 
 
-def test_editor_edits_a_heading_and_publishes(server: str, browser: Any, tmp_path: Path) -> None:
+def test_editor_edits_a_heading_and_publishes(
+    server: str, browser: Any, tmp_path: Path, demo_store: Store
+) -> None:
     from selenium.webdriver.common.by import By
+
+    set_status(demo_store, SLUG, "draft")  # the demo published it; the desk edits drafts
 
     new_heading = "Prizes, courts and a diplomat: the editor's heading"
     browser.get(f"{server}/editor/")  # anonymous: sent to the login page

@@ -37,7 +37,7 @@ from midweek.store.editor import (
     review_diff,
     section_text,
 )
-from web.sitehelpers import NOW, SLUG, Client, make_app
+from web.sitehelpers import NOW, SLUG, Client, make_app, set_status
 
 USER = "dilnoza"
 PASSWORD = "correct horse battery"
@@ -55,8 +55,9 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def editor_store(demo_store: Store) -> Store:
-    """The demo store with one editor account."""
+    """The demo store with one editor account, its review taken back to draft."""
     add_user(demo_store, USER, PASSWORD, now=NOW)
+    set_status(demo_store, SLUG, "draft")
     return demo_store
 
 
@@ -280,10 +281,12 @@ def test_edit_publish_and_the_reader_sees_the_published_text(
     fields.update({"heading-0": "A heading the editor wrote", "title": "The edited week"})
     saved = editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "save"})
     assert saved.status_code == 303
-    reader = editor_client.get(f"/reviews/{SLUG}").text
-    assert "<h2>A heading the editor wrote</h2>" in reader
-    assert f"<h2>{htmlmod.escape(old_heading)}</h2>" not in reader
-    assert 'data-status="draft"' in reader  # drafts are still shown, and marked
+    # a draft is on the desk, not on the site: readers, the feed and the API never see it
+    assert editor_client.get(f"/reviews/{SLUG}").status_code == 404
+    assert "The edited week" not in editor_client.get("/feed.atom").text
+    assert editor_client.get(f"/api/reviews/{SLUG}").status_code == 404
+    preview = editor_client.get(f"/editor/reviews/{review_id}/preview").text
+    assert "A heading the editor wrote" in preview
 
     token = _csrf(editor_client.get(f"/editor/reviews/{review_id}").text)
     published = editor_client.post(f"/editor/reviews/{review_id}/publish", data={"csrf": token})
@@ -402,7 +405,12 @@ def test_audit_log_records_who_what_and_the_changed_fields(
         f"/editor/reviews/{review_id}", data={**fields, "rubric": "NEW RUBRIC", "op": "save"}
     )
     entries = desk.list_audit(editor_store, review_id)
-    assert [e.action for e in entries] == ["edit"]
+    # newest first: the editor's edit, the fixture's unpublish, the demo's publish
+    assert [(e.action, e.user_name) for e in entries] == [
+        ("edit", USER),
+        ("unpublish", "test"),
+        ("publish", "midweek demo"),
+    ]
     assert entries[0].user_name == USER and entries[0].at == NOW
     assert set(entries[0].changes) == {"rubric"}
     assert entries[0].changes["rubric"]["after"] == "NEW RUBRIC"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from midweek.models import Article, Story
 from midweek.store import ArticleRow, Store
 from midweek.web.i18n import LANGUAGES, MESSAGES, format_rating, normalize_language
-from web.sitehelpers import NOW, SLUG, Client, make_app
+from web.sitehelpers import NOW, SLUG, Client, make_app, set_status
 
 SCRIPT = "<script>alert(1)</script>"
 JS_URL = "javascript:alert(document.cookie)"
@@ -74,7 +74,7 @@ def test_review_page_has_the_midweek_layout(client: Client, demo_store: Store) -
     assert all(a.get("rel") == "noopener noreferrer" for _, a in cited)
     assert body["credits"] in html and "CC BY 2.5" in html
     assert "Author: midweek" in html
-    assert 'data-status="draft"' in html and '<span class="status">draft</span>' in html
+    assert 'data-status="published"' in html and '<span class="status">draft</span>' not in html
     assert "no ratings yet" in html
     assert '<meta property="og:title"' in html and 'name="twitter:card"' in html
     assert f'<link rel="canonical" href="http://testserver/reviews/{SLUG}">' in html
@@ -110,6 +110,7 @@ def test_home_lists_the_newest_window_first(client: Client, demo_store: Store) -
             created_at=NOW,
             body={"title": f"Review {slug}", "teasers": [], "intro": ""},
         )
+        set_status(demo_store, slug, "published")
     html = client.get("/").text
     demo = demo_store.get_review(SLUG)
     assert demo is not None
@@ -179,6 +180,7 @@ def _hostile(store: Store) -> str:
         created_at=NOW,
         body=body,
     )
+    set_status(store, "evil", "published")
     return "evil"
 
 

@@ -17,7 +17,7 @@ from midweek.store import Store, open_store
 from midweek.store.site import rate_review, rating_summary, reader_stars
 from midweek.store.site_schema import ratings
 from midweek.web.security import TokenBucket
-from web.sitehelpers import NOW, SLUG, Client, loosen_throttles, make_app
+from web.sitehelpers import NOW, SLUG, Client, loosen_throttles, make_app, set_status
 
 RATE = f"/reviews/{SLUG}/rating"
 
@@ -38,7 +38,7 @@ def _rows(store: Store) -> int:
 def _save_review(store: Store, slug: str = SLUG) -> int:
     """A minimal stored review (for the PostgreSQL runs, which have no demo ingest)."""
     body = {"slug": slug, "title": "A week", "sections": [], "teasers": [], "intro": "Intro."}
-    return store.save_review(
+    review_id = store.save_review(
         slug=slug,
         title="A week",
         lang="en",
@@ -47,6 +47,8 @@ def _save_review(store: Store, slug: str = SLUG) -> int:
         created_at=NOW,
         body=body,
     )
+    set_status(store, slug, "published")  # readers rate published reviews only
+    return review_id
 
 
 @pytest.fixture

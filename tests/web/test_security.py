@@ -79,8 +79,13 @@ def test_serve_builds_the_app_with_a_stored_secret(
     def fake_run(app: Any, **kwargs: Any) -> None:
         seen.update(kwargs, app=app)
 
+    import midweek.cli
+
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MIDWEEK_SECRET_KEY", raising=False)
+    # options of an earlier command in this process must not leak into this one
+    monkeypatch.setattr(midweek.cli.state, "db", None)
+    monkeypatch.setattr(midweek.cli.state, "config", None)
     monkeypatch.setattr(uvicorn, "run", fake_run)
     cli = typer.Typer()
     cli.command()(serve)

@@ -92,6 +92,10 @@ class StoryView:
     articles: tuple[Article, ...]
 
 
+# Readers see published reviews only; drafts are read on the editor's desk (preview).
+_PUBLISHED = schema.reviews.c.status == "published"
+
+
 def rate_review(store: Store, *, review_id: int, reader_id: str, stars: int, now: datetime) -> None:
     """Record a reader's stars for a review; a second vote replaces the first.
 
@@ -206,7 +210,7 @@ def review_with_rating(
     """
     r = schema.reviews
     with store.engine.connect() as conn:
-        row = conn.execute(select(r).where(r.c.slug == slug)).first()
+        row = conn.execute(select(r).where(r.c.slug == slug, _PUBLISHED)).first()
         if row is None:
             return None
         listing = _listing(row)
@@ -216,7 +220,7 @@ def review_with_rating(
 
 
 def list_review_listings(store: Store, *, limit: int, offset: int = 0) -> list[ReviewListing]:
-    """Reviews, newest window first (drafts and published alike for now).
+    """Published reviews, newest window first (drafts stay on the editor's desk).
 
     Args:
         store: The store.
@@ -227,13 +231,19 @@ def list_review_listings(store: Store, *, limit: int, offset: int = 0) -> list[R
         The listings.
     """
     r = schema.reviews
-    stmt = select(r).order_by(r.c.window_end.desc(), r.c.id.desc()).limit(limit).offset(offset)
+    stmt = (
+        select(r)
+        .where(_PUBLISHED)
+        .order_by(r.c.window_end.desc(), r.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     with store.engine.connect() as conn:
         return [_listing(row) for row in conn.execute(stmt)]
 
 
 def get_review_listing(store: Store, slug: str) -> ReviewListing | None:
-    """One review by slug, with its window columns.
+    """One published review by slug, with its window columns.
 
     Args:
         store: The store.
@@ -244,7 +254,7 @@ def get_review_listing(store: Store, slug: str) -> ReviewListing | None:
     """
     r = schema.reviews
     with store.engine.connect() as conn:
-        row = conn.execute(select(r).where(r.c.slug == slug)).first()
+        row = conn.execute(select(r).where(r.c.slug == slug, _PUBLISHED)).first()
     return _listing(row) if row is not None else None
 
 
