@@ -90,3 +90,28 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as conn:  # leave the database empty for the next test
         conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     engine.dispose()
+
+
+def telegram_records(shared_data: Path, limit: int, min_chars: int) -> list[dict[str, object]]:
+    """Russian telegram posts (gazeta.uz, podrobno.uz) as import records, in file order."""
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    out: list[dict[str, object]] = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            post = json.loads(line)
+            text = post.get("text_ru") or ""
+            if len(text) < min_chars:
+                continue
+            out.append(
+                {
+                    "url": f"https://t.me/{post['channel']}/{post['id']}",
+                    "title": text.split("\n", 1)[0][:120],
+                    "text": text,
+                    "published": post["published"].replace(" ", "T") + "+05:00",
+                    "lang": "ru",
+                    "source": post["channel"],
+                }
+            )
+            if len(out) >= limit:
+                break
+    return out

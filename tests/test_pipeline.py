@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import telegram_records
 from httpserver import LocalServer, Reply, Request
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Source
@@ -160,33 +161,9 @@ def test_a_failing_source_is_recorded_and_the_run_goes_on(tmp_path: Path) -> Non
 
 
 # -- resume after kill -9 ------------------------------------------------------------------
-def _telegram_corpus(shared_data: Path, limit: int) -> list[dict[str, object]]:
-    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
-    out: list[dict[str, object]] = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            post = json.loads(line)
-            text = post.get("text_ru") or ""
-            if len(text) < 80:
-                continue
-            out.append(
-                {
-                    "url": f"https://t.me/{post['channel']}/{post['id']}",
-                    "title": text.split("\n", 1)[0][:120],
-                    "text": text,
-                    "published": post["published"].replace(" ", "T") + "+05:00",
-                    "lang": "ru",
-                    "source": post["channel"],
-                }
-            )
-            if len(out) >= limit:
-                break
-    return out
-
-
 @pytest.mark.slow
 def test_killed_ingest_resumes_with_every_article_once(tmp_path: Path, shared_data: Path) -> None:
-    records = _telegram_corpus(shared_data, 3000)
+    records = telegram_records(shared_data, 3000, min_chars=80)
     corpus = _write_jsonl(tmp_path / "posts.jsonl.gz", records)
     db = tmp_path / "midweek.db"
     cmd = [

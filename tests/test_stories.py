@@ -9,6 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from conftest import telegram_records
 from midweek.cli import app
 from midweek.pipeline import cluster_new_articles, ingest_file
 from midweek.settings import load_settings
@@ -20,28 +21,9 @@ runner = CliRunner()
 
 
 def _posts(shared_data: Path, limit: int) -> list[dict[str, object]]:
-    """Russian telegram posts (gazeta.uz, podrobno.uz) as import records, in time order."""
-    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
-    out: list[dict[str, object]] = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            post = json.loads(line)
-            text = post.get("text_ru") or ""
-            if len(text) < 120:
-                continue
-            out.append(
-                {
-                    "url": f"https://t.me/{post['channel']}/{post['id']}",
-                    "title": text.split("\n", 1)[0][:120],
-                    "text": text,
-                    "published": post["published"].replace(" ", "T") + "+05:00",
-                    "lang": "ru",
-                    "source": post["channel"],
-                }
-            )
-            if len(out) >= limit:
-                break
-    return sorted(out, key=lambda r: str(r["published"]))
+    """Telegram posts with some body, in time order."""
+    records = telegram_records(shared_data, limit, min_chars=120)
+    return sorted(records, key=lambda r: str(r["published"]))
 
 
 def _write(path: Path, records: list[dict[str, object]]) -> Path:

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 # 10 s for the lock (RELIABILITY.md asks for at least 5 s).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE = "midweek_write"
+# Rows per IN (...) list: well under SQLite's 32,766 bound variables and PostgreSQL's
+# 65,535, and small enough to keep each statement cheap.
+IN_CHUNK = 500
 # Control characters: FTS5 and PostgreSQL text reject NUL, and none carries meaning here.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -186,8 +189,8 @@ class Store:
         found: set[str] = set()
         a = schema.articles
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for start in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[start : start + IN_CHUNK]
                 found.update(conn.scalars(select(a.c.key).where(a.c.key.in_(chunk))))
                 found.update(
                     conn.scalars(select(a.c.canonical_url).where(a.c.canonical_url.in_(chunk)))
@@ -247,10 +250,10 @@ class Store:
         wanted = list(set(hashes))
         out: dict[str, int] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for start in range(0, len(wanted), IN_CHUNK):
                 stmt = (
                     select(a.c.content_hash, func.min(a.c.id))
-                    .where(a.c.content_hash.in_(wanted[start : start + 500]))
+                    .where(a.c.content_hash.in_(wanted[start : start + IN_CHUNK]))
                     .group_by(a.c.content_hash)
                 )
                 out.update({h: int(i) for h, i in conn.execute(stmt)})
@@ -286,8 +289,8 @@ class Store:
         a = schema.articles
         out: dict[int, Article] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                stmt = select(a).where(a.c.id.in_(wanted[start : start + 500]))
+            for start in range(0, len(wanted), IN_CHUNK):
+                stmt = select(a).where(a.c.id.in_(wanted[start : start + IN_CHUNK]))
                 out.update({int(r.id): article_from_row(r) for r in conn.execute(stmt)})
         return out
 
@@ -365,26 +368,38 @@ class Store:
 
     # -- stories and reviews ----------------------------------------------------------
     def save_stories(self, stories: Sequence[Story]) -> None:
-        """Replace the stored membership of the given stories (keyed by story key)."""
-        s, sa_ = schema.stories, schema.story_articles
+        """Store stories (keyed by story key), each article moving to its story."""
         with self.write() as conn:
-            for story in stories:
-                values = {
-                    "headline": story.headline,
-                    "first_seen": story.first_seen,
-                    "last_seen": story.last_seen,
-                    "languages": list(story.languages),
-                    "outlets": list(story.outlets),
-                    "independent_articles": story.independent_articles,
-                }
-                stmt = self.insert_for(s).values(key=story.key, **values)
-                conn.execute(stmt.on_conflict_do_update(index_elements=[s.c.key], set_=values))
-                story_id = conn.scalar(select(s.c.id).where(s.c.key == story.key))
-                conn.execute(sa_.delete().where(sa_.c.story_id == story_id))
-                conn.execute(
-                    sa_.insert(),
-                    [{"story_id": story_id, "article_id": i} for i in story.article_ids],
-                )
+            self.write_stories(conn, stories)
+
+    def write_stories(self, conn: Connection, stories: Sequence[Story]) -> None:
+        """Upsert stories inside a caller's transaction; an article is in one story only.
+
+        Every member leaves whatever story held it before, so a story split or merged by a
+        later run never leaves an article counted twice.
+        """
+        s, sa_ = schema.stories, schema.story_articles
+        members = sorted({i for story in stories for i in story.article_ids})
+        for start in range(0, len(members), IN_CHUNK):
+            conn.execute(
+                sa_.delete().where(sa_.c.article_id.in_(members[start : start + IN_CHUNK]))
+            )
+        for story in stories:
+            values = {
+                "headline": story.headline,
+                "first_seen": story.first_seen,
+                "last_seen": story.last_seen,
+                "languages": list(story.languages),
+                "outlets": list(story.outlets),
+                "independent_articles": story.independent_articles,
+            }
+            stmt = self.insert_for(s).values(key=story.key, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[s.c.key], set_=values))
+            story_id = conn.scalar(select(s.c.id).where(s.c.key == story.key))
+            conn.execute(sa_.delete().where(sa_.c.story_id == story_id))
+            conn.execute(
+                sa_.insert(), [{"story_id": story_id, "article_id": i} for i in story.article_ids]
+            )
 
     def save_review(
         self,

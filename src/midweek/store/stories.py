@@ -15,14 +15,10 @@ from sqlalchemy import func, select
 
 from midweek.models import Article, Story
 from midweek.store import schema
-from midweek.store.db import Store, article_from_row
+from midweek.store.db import IN_CHUNK, Store, article_from_row
 from midweek.store.stories_schema import article_clusters, cluster_state
 
 logger = logging.getLogger(__name__)
-
-# Rows per IN (...) list: well under SQLite's 32,766 bound variables and PostgreSQL's
-# 65,535, and small enough to keep each statement cheap.
-IN_CHUNK = 500
 
 
 def load_cluster_state(store: Store) -> dict[str, Any] | None:
@@ -89,25 +85,7 @@ def save_cluster_run(
                 article_clusters.insert(),
                 [{"article_id": a, "cluster_id": c} for a, c in sorted(assignments.items())],
             )
-        members = sorted({i for story in stories for i in story.article_ids})
-        for start in range(0, len(members), IN_CHUNK):
-            chunk = members[start : start + IN_CHUNK]
-            conn.execute(sa_.delete().where(sa_.c.article_id.in_(chunk)))
-        for story in stories:
-            values = {
-                "headline": story.headline,
-                "first_seen": story.first_seen,
-                "last_seen": story.last_seen,
-                "languages": list(story.languages),
-                "outlets": list(story.outlets),
-                "independent_articles": story.independent_articles,
-            }
-            stmt = store.insert_for(s).values(key=story.key, **values)
-            conn.execute(stmt.on_conflict_do_update(index_elements=[s.c.key], set_=values))
-            story_id = conn.scalar(select(s.c.id).where(s.c.key == story.key))
-            conn.execute(
-                sa_.insert(), [{"story_id": story_id, "article_id": i} for i in story.article_ids]
-            )
+        store.write_stories(conn, stories)
         empty = select(sa_.c.story_id).where(sa_.c.story_id == s.c.id).exists()
         conn.execute(s.delete().where(~empty))
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +35,7 @@ from midweek.web.runtime import (
     choose_language,
     finish,
     get_site,
+    read_form,
     reader_of,
     render_page,
 )
@@ -50,7 +50,6 @@ __all__ = [
     "check_editor_csrf",
     "editor_page",
     "login_required",
-    "read_form",
     "require_editor",
     "router",
 ]
@@ -131,34 +130,6 @@ async def login_required(request: Request, exc: Exception) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-async def read_form(request: Request, max_bytes: int, max_fields: int) -> dict[str, str] | None:
-    """An urlencoded form body, blank fields kept; None for another type or too large a body.
-
-    Args:
-        request: The request.
-        max_bytes: The largest body accepted.
-        max_fields: The most fields accepted.
-
-    Returns:
-        Field name to value (the first value of a repeated field).
-    """
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            return None
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=max_fields
-        )
-    except ValueError:
-        return None
-    return dict(reversed(pairs))
 
 
 def editor_page(

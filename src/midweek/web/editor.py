@@ -42,8 +42,8 @@ from midweek.store.editor import (
     tag_names,
 )
 from midweek.web import auth
-from midweek.web.auth import Editor, check_editor_csrf, editor_page, read_form, require_editor
-from midweek.web.runtime import get_site
+from midweek.web.auth import Editor, check_editor_csrf, editor_page, require_editor
+from midweek.web.runtime import get_site, read_form
 from midweek.web.views import review_page
 
 logger = logging.getLogger(__name__)

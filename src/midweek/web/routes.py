@@ -11,7 +11,7 @@ import logging
 import re
 from functools import partial
 from typing import Final
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +36,7 @@ from midweek.web.runtime import (
     choose_language,
     finish,
     get_site,
+    read_form,
     reader_of,
     render_page,
 )
@@ -64,6 +65,8 @@ SEARCH_RESULTS: Final = 30
 MAX_QUERY_CHARS: Final = 200
 # A rating form is two short fields (~120 bytes); anything much bigger is not ours.
 MAX_FORM_BYTES: Final = 2048
+# Fields of the rating form (stars and the form token) with room to spare; more is abuse.
+RATING_FORM_FIELDS: Final = 8
 # How long a throttled reader is told to wait (the reader bucket's refill period).
 RETRY_AFTER_S: Final = 10
 # Control characters never belong in a query; PostgreSQL rejects NUL outright.
@@ -145,23 +148,6 @@ def review(request: Request, slug: str) -> Response:
     return finish(response, request, lang=lang if remember else None, reader_cookie=new_cookie)
 
 
-async def _read_form(request: Request) -> dict[str, str] | None:
-    """A small urlencoded form body, or None for any other type or a body too large."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
-    try:
-        pairs = parse_qsl(body.decode("utf-8", "replace"), max_num_fields=8)
-    except ValueError:
-        return None
-    return {k: v for k, v in reversed(pairs)}  # the first value of a repeated field wins
-
-
 @router.post("/reviews/{slug}/rating")
 async def rate(request: Request, slug: str) -> Response:
     """Record the reader's stars (CSRF-checked, throttled) and go back to the review (303)."""
@@ -170,7 +156,7 @@ async def rate(request: Request, slug: str) -> Response:
     reader_id = site.signer.reader_from_cookie(request.cookies.get(READER_COOKIE))
     if reader_id is None:  # no signed cookie: a cross-site POST or a forged one
         return _message(request, site, lang, 403, "forbidden")
-    form = await _read_form(request)
+    form = await read_form(request, MAX_FORM_BYTES, RATING_FORM_FIELDS)
     if form is None:
         return _message(request, site, lang, 400, "bad_request")
     if not site.signer.check_csrf(reader_id, form.get("csrf")):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.requests import Request
@@ -208,3 +208,31 @@ def render_page(
         )
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+async def read_form(request: Request, max_bytes: int, max_fields: int) -> dict[str, str] | None:
+    """An urlencoded form body, blank fields kept; None for another type or too large a body.
+
+    Args:
+        request: The request.
+        max_bytes: The largest body accepted.
+        max_fields: The most fields accepted.
+
+    Returns:
+        Field name to value (the first value of a repeated field).
+    """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            return None
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=max_fields
+        )
+    except ValueError:
+        return None
+    return dict(reversed(pairs))
