@@ -163,16 +163,19 @@ def test_failures_are_counted_not_duplicated(store_url: str) -> None:
     store.close()
 
 
+_REVIEW_ARGS: dict[str, object] = {
+    "slug": "2025-07-07",
+    "title": "T",
+    "lang": "en",
+    "window_start": NOW - timedelta(days=2),
+    "window_end": NOW,
+    "created_at": NOW,
+}
+
+
 def test_a_published_review_is_never_overwritten(store_url: str) -> None:
     store = open_store(store_url)
-    args = {
-        "slug": "2025-07-07",
-        "title": "T",
-        "lang": "en",
-        "window_start": NOW - timedelta(days=2),
-        "window_end": NOW,
-        "created_at": NOW,
-    }
+    args = _REVIEW_ARGS
     first = store.save_review(**args, body={"v": 1})  # type: ignore[arg-type]
     assert store.save_review(**args, body={"v": 2}) == first  # type: ignore[arg-type]
     review = store.get_review("2025-07-07")
@@ -206,14 +209,7 @@ def test_a_draft_an_editor_changed_is_never_rebuilt_over(store_url: str) -> None
     from midweek.store.editor_schema import reviews_generated
 
     store = open_store(store_url)
-    args = {
-        "slug": "2025-07-07",
-        "title": "T",
-        "lang": "en",
-        "window_start": NOW - timedelta(days=2),
-        "window_end": NOW,
-        "created_at": NOW,
-    }
+    args = _REVIEW_ARGS
     review_id = store.save_review(**args, body={"v": 1})  # type: ignore[arg-type]
     with store.engine.begin() as conn:  # what the desk keeps at an editor's first edit
         conn.execute(reviews_generated.insert().values(review_id=review_id, body={}, saved_at=NOW))

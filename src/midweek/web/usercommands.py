@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -51,13 +50,13 @@ def users_add(
     ] = False,
 ) -> None:
     """Add an editor; the password is asked twice, hidden (or read from stdin)."""
-    from midweek.cli import _open_store, state
+    from midweek.cli import _now, _open_store, state
     from midweek.store import editor  # the store (and argon2) only when a command runs
 
     password = _read_password(password_stdin)
     store = _open_store(state.settings())
     try:
-        user = editor.add_user(store, name, password, now=datetime.now(UTC))
+        user = editor.add_user(store, name, password, now=_now())
     finally:
         store.close()
     out.print(f"added editor {user.name}")
