@@ -122,6 +122,7 @@ def _shot(driver: Any, tmp_path: Path, name: str) -> None:
 
 def _submit(driver: Any, element: Any) -> None:
     """Click a submit button (or submit a form field) and wait for the next page."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
@@ -131,7 +132,15 @@ def _submit(driver: Any, element: Any) -> None:
         element.click()
     else:
         element.submit()
-    WebDriverWait(driver, PAGE_TIMEOUT_S).until(expected_conditions.staleness_of(page))
+    # Mid-navigation chromedriver can answer a query on the old node with a generic
+    # "Node ... does not belong to the document" error instead of a stale-element one;
+    # that means "not finished yet", so the wait retries it rather than failing.
+    WebDriverWait(driver, PAGE_TIMEOUT_S, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.staleness_of(page)
+    )
+    WebDriverWait(driver, PAGE_TIMEOUT_S).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def _check_logs(driver: Any) -> list[str]:
