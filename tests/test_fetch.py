@@ -791,6 +791,29 @@ def test_broken_robots_allows_and_logs(
     assert any("robots.txt" in r.message and "503" in r.message for r in caplog.records)
 
 
+@pytest.mark.parametrize(
+    ("rules", "expected_gap"),
+    [
+        (b"User-agent: midweek\nCrawl-delay: 4\nAllow: /\n", 4.0),
+        (b"User-agent: *\nCrawl-delay: 600\n", 30.0),  # capped
+        (b"User-agent: otherbot\nCrawl-delay: 9\n\nUser-agent: *\nAllow: /\n", 0.0),
+    ],
+)
+def test_robots_crawl_delay_widens_the_per_host_gap(
+    server: LocalServer, rules: bytes, expected_gap: float
+) -> None:
+    server.static("/robots.txt", rules, content_type="text/plain")
+    server.static("/a", b"a")
+    server.static("/b", b"b")
+    sleep = RecordingSleep()
+    with Fetcher(local_policy(), sleep=sleep) as fetcher:
+        fetcher.fetch(server.url("/a"))
+        fetcher.fetch(server.url("/b"))
+    waited = sum(sleep.calls)
+    # the second page waits the gap, less the little time the first page took
+    assert expected_gap - 1.0 < waited <= expected_gap or (expected_gap == 0.0 and waited == 0)
+
+
 # ------------------------------------------------------------------------- politeness
 
 

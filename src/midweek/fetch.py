@@ -104,6 +104,10 @@ RETRY_AFTER_CAP_S = 60.0
 ROBOTS_MAX_BYTES = 500 * 1024
 ROBOTS_TTL_S = 24 * 3600.0
 ROBOTS_DEADLINE_S = 10.0
+# Crawl-delay (not in RFC 9309, but widely published) widens the per-host gap up to this
+# cap: a site asking for minutes between requests would stall a whole run, and Bing, which
+# honours the directive, treats anything above about 30 s as 30 s too.
+CRAWL_DELAY_CAP_S = 30.0
 # Decompressed output is produced in pieces of at most this size, so memory stays within
 # the cap plus one piece however dense the compressed input (urllib3 CVE-2025-66471).
 DECODE_PIECE_BYTES = 256 * 1024
@@ -565,6 +569,7 @@ class _HostSlot:
 
     semaphore: threading.BoundedSemaphore
     next_start: float = 0.0
+    crawl_delay_s: float = 0.0  # from the host's robots.txt; 0 when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,17 +780,22 @@ class Fetcher:
             logger.info("retry %d of %s in %.1f s: %s", retries_used, current, wait, outcome.reason)
             self._sleep(wait)
 
+    def _slot(self, host: str) -> _HostSlot:
+        """The politeness state of ``host``, created on first use."""
+        with self._lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = _HostSlot(threading.BoundedSemaphore(self.policy.per_host_concurrency))
+                self._hosts[host] = slot
+            return slot
+
     def _acquire(self, host: str, deadline: float | None) -> _HostSlot:
         """Take one of the host's concurrency slots and wait for its next start time.
 
         Raises:
             DeadlineError: the slot or the start time comes after the deadline.
         """
-        with self._lock:
-            slot = self._hosts.get(host)
-            if slot is None:
-                slot = _HostSlot(threading.BoundedSemaphore(self.policy.per_host_concurrency))
-                self._hosts[host] = slot
+        slot = self._slot(host)
         if deadline is None:
             slot.semaphore.acquire()
         elif not slot.semaphore.acquire(timeout=max(0.0, deadline - self._monotonic())):
@@ -794,7 +804,7 @@ class Fetcher:
         with self._lock:
             now = self._monotonic()
             start = max(now, slot.next_start)
-            slot.next_start = start + self.policy.per_host_delay_s
+            slot.next_start = start + max(self.policy.per_host_delay_s, slot.crawl_delay_s)
         wait = start - now
         if wait > 0:
             if deadline is not None and now + wait >= deadline:
@@ -949,6 +959,11 @@ class Fetcher:
 
     # -- robots.txt --------------------------------------------------------------------
 
+    @property
+    def _robots_agent(self) -> str:
+        """The product token robots.txt groups are matched against ("midweek")."""
+        return self.policy.user_agent.split("/", 1)[0].strip() or "*"
+
     def _check_robots(self, url: str) -> None:
         """Raise RobotsError when the host's robots.txt disallows ``url``."""
         parsed = httpx.URL(url)
@@ -959,8 +974,7 @@ class Fetcher:
             parser = self._robots_for(origin)
         except BlockedURLError as exc:  # the origin itself is refused: so is the page
             raise BlockedURLError(str(exc), url) from None
-        agent = self.policy.user_agent.split("/", 1)[0].strip() or "*"
-        if parser is not None and not parser.can_fetch(agent, url):
+        if parser is not None and not parser.can_fetch(self._robots_agent, url):
             raise RobotsError(f"robots.txt of {origin} disallows this URL", url)
 
     def _robots_for(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
@@ -1009,4 +1023,9 @@ class Fetcher:
             return None
         parser = urllib.robotparser.RobotFileParser(url)
         parser.parse(page.body.decode("utf-8", errors="replace").splitlines())
+        delay = parser.crawl_delay(self._robots_agent)
+        if delay is not None:
+            slot = self._slot(_normalise_host(httpx.URL(origin).host))
+            slot.crawl_delay_s = min(float(delay), CRAWL_DELAY_CAP_S)
+            logger.info("robots.txt of %s asks %s s between requests", origin, delay)
         return parser
