@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from midweek.errors import ConfigError
 from midweek.evaluate import evaluate_extraction, load_gold_pages, shingle_scores
-from midweek.evaluate.extraction import score_pages
+from midweek.evaluate.extraction import (
+    SnippetPage,
+    detect_layout,
+    load_snippet_pages,
+    score_pages,
+    score_snippets,
+)
 
 
 def test_identical_texts() -> None:
@@ -114,3 +121,75 @@ def test_other_layouts_have_gold(shared_data: Path, layout: str) -> None:
 def test_unknown_layout() -> None:
     with pytest.raises(ValueError, match="unknown layout"):
         load_gold_pages(Path("."), "nope")
+
+
+# -- snippet scoring (trafilatura evaluation set) ----------------------------------------
+
+
+def _snippet_pages(shared_data: Path, count: int) -> list[SnippetPage]:
+    return load_snippet_pages(shared_data / "article-extraction-trafilatura-eval")[:count]
+
+
+def test_snippet_set_loads_with_and_without_strings(shared_data: Path) -> None:
+    pages = load_snippet_pages(shared_data / "article-extraction-trafilatura-eval")
+    assert len(pages) == 696  # the dev portion
+    assert all(p.html and p.expected for p in pages)
+    assert sum(len(p.unwanted) for p in pages) > len(pages)
+
+
+def test_snippet_counts_follow_trafilatura(shared_data: Path) -> None:
+    pages = _snippet_pages(shared_data, 5)
+    expected = sum(len(p.expected) for p in pages)
+    unwanted = sum(len(p.unwanted) for p in pages)
+    texts = {p.html: p for p in pages}
+
+    def perfect(html: bytes, url: str) -> str:
+        return "\n".join(texts[html].expected)
+
+    scores = score_snippets(pages, perfect)
+    assert (scores.precision, scores.recall, scores.f1, scores.accuracy) == (1.0, 1.0, 1.0, 1.0)
+
+    def leaky(html: bytes, url: str) -> str:  # the main text and all the boilerplate
+        return "\n".join(texts[html].expected + texts[html].unwanted)
+
+    scores = score_snippets(pages, leaky)
+    assert scores.recall == 1.0
+    assert scores.precision == pytest.approx(expected / (expected + unwanted))
+    assert scores.accuracy == pytest.approx(expected / (expected + unwanted))
+
+    def broken(html: bytes, url: str) -> str:
+        raise RuntimeError("extractor bug")
+
+    scores = score_snippets(pages, broken)
+    assert scores.failures == 5
+    assert scores.recall == 0.0 and scores.precision == 0.0
+    assert scores.accuracy == pytest.approx(unwanted / (expected + unwanted))
+
+
+def test_midweek_beats_keeping_everything_on_snippets(shared_data: Path) -> None:
+    from midweek.extract import extract_text
+
+    pages = _snippet_pages(shared_data, 30)
+    ours = score_snippets(pages, extract_text)
+    everything = score_snippets(pages, lambda html, url: html.decode("utf-8", "replace"))
+    assert ours.precision > everything.precision
+    assert ours.f1 > 0.8
+
+
+@pytest.mark.parametrize(
+    ("folder", "layout"),
+    [
+        ("article-extraction-scrapinghub", "scrapinghub"),
+        ("article-extraction-wcxb-2025", "scrapinghub"),
+        ("article-extraction-readability-testpages", "readability"),
+        ("article-extraction-fundus-publishers", "fundus"),
+        ("article-extraction-trafilatura-eval", "trafeval"),
+    ],
+)
+def test_layouts_are_told_apart(shared_data: Path, folder: str, layout: str) -> None:
+    assert detect_layout(shared_data / folder) == layout
+
+
+def test_a_folder_of_something_else_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not an extraction benchmark"):
+        detect_layout(tmp_path)

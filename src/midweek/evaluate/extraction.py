@@ -35,15 +35,22 @@ from typing import Any
 
 import lxml.html
 
+from midweek.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "LAYOUTS",
     "ExtractionScores",
     "GoldPage",
+    "SnippetPage",
+    "SnippetScores",
+    "detect_layout",
     "evaluate_extraction",
     "load_gold_pages",
+    "load_snippet_pages",
     "score_pages",
+    "score_snippets",
     "shingle_scores",
 ]
 
@@ -266,7 +273,7 @@ def _load_fundus(folder: Path) -> Iterator[GoldPage]:
 
 
 # Set name -> (folder under the shared data, loader). The trafilatura eval set is scored
-# by with/without snippets, not shingles, and is left out of this table.
+# by with/without snippets, not shingles: see :func:`score_snippets`.
 LAYOUTS: dict[str, tuple[str, Callable[[Path], Iterator[GoldPage]]]] = {
     "scrapinghub": ("article-extraction-scrapinghub", _load_scrapinghub),
     "wcxb": ("article-extraction-wcxb-2025", _load_scrapinghub),
@@ -292,6 +299,124 @@ def load_gold_pages(folder: Path, layout: str = "scrapinghub") -> list[GoldPage]
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {sorted(LAYOUTS)}")
     return list(LAYOUTS[layout][1](folder))
+
+
+# -- snippet scoring (the trafilatura evaluation set) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetPage:
+    """A page of the trafilatura evaluation set: strings its main text must (not) hold."""
+
+    id: str
+    url: str
+    html: bytes
+    expected: tuple[str, ...]  # "with": must appear in a correct extraction
+    unwanted: tuple[str, ...]  # "without": boilerplate that must not appear
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetScores:
+    """Snippet counts summed over pages (micro), as trafilatura's evaluation reports them."""
+
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    pages: int
+    pages_per_s: float
+    failures: int
+
+
+def load_snippet_pages(folder: Path) -> list[SnippetPage]:
+    """Read the trafilatura evaluation layout (``annotations.jsonl.gz`` + ``html/``)."""
+    pages = []
+    for rec in _read_jsonl_gz(folder / "annotations.jsonl.gz"):
+        html = gzip.decompress((folder / rec["html_file"]).read_bytes())
+        pages.append(
+            SnippetPage(
+                id=str(rec["id"]),
+                url=rec.get("url", ""),
+                html=html,
+                expected=tuple(rec.get("with") or ()),
+                unwanted=tuple(rec.get("without") or ()),
+            )
+        )
+    return pages
+
+
+def score_snippets(
+    pages: list[SnippetPage],
+    extractor: Extractor,
+    progress: Callable[[int, int], None] | None = None,
+) -> SnippetScores:
+    """Score ``extractor`` the way trafilatura's ``tests/comparison.py`` does.
+
+    A ``with`` string found verbatim in the output is a true positive, else a false
+    negative; a ``without`` string found is a false positive, else a true negative. No
+    normalisation on either side (as the source); counts are summed over all pages, and
+    an extractor that raises counts as an empty output.
+    """
+    tp = fn = fp = tn = 0
+    failures = 0
+    spent = 0.0
+    for done, page in enumerate(pages, start=1):
+        # perf_counter measures the extractor's cost, it is not a timestamp for the data
+        start = time.perf_counter()
+        try:
+            predicted = extractor(page.html, page.url) or ""
+        except Exception as exc:  # a benchmark must survive any extractor bug
+            logger.info("extractor failed on %s: %s", page.id, exc)
+            failures += 1
+            predicted = ""
+        spent += time.perf_counter() - start
+        found = sum(1 for snippet in page.expected if snippet in predicted)
+        leaked = sum(1 for snippet in page.unwanted if snippet in predicted)
+        tp, fn = tp + found, fn + len(page.expected) - found
+        fp, tn = fp + leaked, tn + len(page.unwanted) - leaked
+        if progress is not None:
+            progress(done, len(pages))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    total = tp + fn + fp + tn
+    return SnippetScores(
+        precision=precision,
+        recall=recall,
+        f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        accuracy=(tp + tn) / total if total else 0.0,
+        pages=len(pages),
+        pages_per_s=len(pages) / spent if spent > 0 else 0.0,
+        failures=failures,
+    )
+
+
+# The file each layout's folder holds, in the order :func:`detect_layout` tries them.
+_LAYOUT_MARKERS = (
+    ("ground-truth.jsonl.gz", "scrapinghub"),
+    ("index.jsonl.gz", "readability"),
+)
+
+
+def detect_layout(folder: Path) -> str:
+    """Name the layout of an evaluation folder from the files it holds.
+
+    ``annotations.jsonl.gz`` is the trafilatura set when its records carry ``with``
+    snippets, else the Fundus layout.
+
+    Raises:
+        ConfigError: the folder holds none of the known files.
+    """
+    for name, layout in _LAYOUT_MARKERS:
+        if (folder / name).is_file():
+            return layout
+    annotations = folder / "annotations.jsonl.gz"
+    if annotations.is_file():
+        first = next(_read_jsonl_gz(annotations), {})
+        return "trafeval" if "with" in first else "fundus"
+    raise ConfigError(
+        f"{folder}: no ground-truth.jsonl.gz, index.jsonl.gz or annotations.jsonl.gz "
+        "(not an extraction benchmark folder)"
+    )
 
 
 def _default_extractor(html: bytes, url: str) -> str:
