@@ -243,6 +243,16 @@ def test_name_check_without_kb_uses_capitalised_words() -> None:
     assert check_support(sentence.replace("Almaty", "Shymkent"), [P1], kb=None).supported
 
 
+def test_hyphenated_names_are_compared_part_by_part(kb: KnowledgeBase) -> None:
+    """A double-barrelled name copied from its passage is supported; a made-up half is not."""
+    passage = 'The court ruled in the case "Eva Glawischnig-Piesczek vs. Facebook Ireland".'
+    sentence = "The court ruled on the case of Eva Glawischnig-Piesczek against Facebook."
+    assert check_support(sentence, [passage], kb=kb).supported
+    assert check_support(sentence, [passage], kb=None).supported
+    invented = check_support(sentence.replace("Piesczek", "Huber"), [passage], kb=None)
+    assert invented.reason == "name not in cited passages: Glawischnig-Huber"
+
+
 def test_entity_ids_match_across_inflection_and_script(kb: KnowledgeBase) -> None:
     """The same person named in another form is supported through the KB's canonical id."""
     passage = "Президент Мирзиёев встретился с Токаевым в Ташкенте во вторник."

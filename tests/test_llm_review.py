@@ -14,6 +14,7 @@ from midweek.llm import LLMConfig, OpenAICompatibleClient, SectionWriter, story_
 from midweek.pipeline import build_review, ingest_file
 from midweek.settings import load_settings
 from midweek.store import open_store
+from midweek.text.sentences import split_sentences
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 START, END = datetime(2019, 10, 4, tzinfo=UTC), datetime(2019, 10, 11, tzinfo=UTC)
@@ -28,10 +29,11 @@ def _store(tmp_path: Path, shared_data: Path):  # type: ignore[no-untyped-def]
 
 
 def _echo_first_passage(request: httpx.Request) -> httpx.Response:
-    """An endpoint that answers with the first sentence of passage [1], cited."""
+    """An endpoint that answers with the first sentence of passage [1]'s lead, cited."""
     prompt = json.loads(request.content)["messages"][-1]["content"]
-    passage = prompt.split("[1]", 1)[1].strip()
-    first = passage.split(". ", 1)[0].strip().rstrip(".") + "."
+    passage = prompt.split("[1] ", 1)[1].split("\n\n[2] ", 1)[0]
+    lead = passage.split("\n", 1)[-1]  # the passage is "title\nlead"
+    first = split_sentences(lead)[0].strip()
     answer = {"choices": [{"message": {"role": "assistant", "content": f"{first} [1]"}}]}
     return httpx.Response(200, json=answer)
 

@@ -727,7 +727,8 @@ def _names_unsupported(
             continue
         if word.casefold() in _STOP and not word.isupper():
             continue
-        if not _matches(_key(word), keys):
+        # the passages' keys are of \w+ runs: compare "Glawischnig-Piesczek" part by part
+        if not all(_matches(_key(part), keys) for part in re.findall(r"\w+", word)):
             missing.append(word)
     return missing
 
