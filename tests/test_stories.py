@@ -106,5 +106,12 @@ def test_cli_cluster_stories_and_story(tmp_path: Path, shared_data: Path) -> Non
     assert runner.invoke(app, [*db, "stories", "--lang", "en", "--json"]).stdout.strip() == "[]"
     shown = json.loads(runner.invoke(app, [*db, "story", listed[0]["key"], "--json"]).stdout)
     assert len(shown["articles"]) == len(listed[0]["article_ids"])
+    for story in (listed[0], shown):
+        assert list(story["headlines"]) == ["ru"]  # one Russian headline per story
+        assert sum(story["growth"]) == story["independent_articles"]
+        assert story["growth_hours"] == 6
+    text = runner.invoke(app, [*db, "story", listed[0]["key"]]).stdout
+    assert "growth, independent articles per 6 h from" in text
+    assert shown["headlines"]["ru"] in " ".join(text.split())
     recent = runner.invoke(app, [*db, "stories", "--since", "2100-01-01", "--json"])
     assert recent.stdout.strip() == "[]"

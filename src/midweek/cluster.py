@@ -43,7 +43,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -60,7 +60,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "CROSS_FEATURES",
+    "GROWTH_BUCKET_HOURS",
     "LEAD_WORDS",
+    "MAX_GROWTH_BUCKETS",
     "MONO_FEATURES",
     "STORY_HORIZON",
     "ClusterDoc",
@@ -69,9 +71,13 @@ __all__ = [
     "LinearModel",
     "OnlineClusterer",
     "build_story",
+    "crosslingual_features",
+    "days_of",
     "group_stories",
+    "growth_series",
     "load_weights",
     "named_strings",
+    "representative_headlines",
     "tfidf_matrix",
     "tokenize_words",
 ]
@@ -119,6 +125,9 @@ MIN_CROSS_COSINE = 0.80
 # Texts longer than this (characters) are cut before tokenising: a 5 MB "article" is a
 # broken extraction, and only the lead is used anyway.
 MAX_TEXT_CHARS = 20_000
+
+# Thresholds are clipped this far from 0 and 1 before a log-odds shift (keeps it finite).
+_MIN_PROBABILITY = 1e-9
 
 MONO_FEATURES = (
     "bias",
@@ -259,6 +268,19 @@ class LinearModel:
         probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
         return probabilities
 
+    def shifted(self, offset: float) -> LinearModel:
+        """The same model with its threshold moved by ``offset`` in log-odds.
+
+        Args:
+            offset: Positive: the model joins more readily (coarser clusters).
+
+        Returns:
+            A new model; the weights are unchanged.
+        """
+        threshold = min(max(self.threshold, _MIN_PROBABILITY), 1.0 - _MIN_PROBABILITY)
+        logit = math.log(threshold / (1.0 - threshold)) - offset
+        return LinearModel(self.features, self.weights, 1.0 / (1.0 + math.exp(-logit)))
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict."""
         return {
@@ -296,6 +318,26 @@ class ClusterWeights:
     crosslingual: LinearModel  # links clusters of different languages
     meta: Mapping[str, Any] = field(default_factory=dict)
 
+    def shifted(self, offset: float) -> ClusterWeights:
+        """The granularity knob: every join threshold moved by ``offset`` in log-odds.
+
+        One number per data set, tuned on a labelled dev portion (as the baselines'
+        distance cut is), sets how coarse the clusters are: ``0`` is the shipped
+        story-level model, positive values join more (topic level), negative less.
+
+        Args:
+            offset: Log-odds added to every model's score before its threshold.
+
+        Returns:
+            New weights with the same models and moved thresholds.
+        """
+        return ClusterWeights(
+            self.lexical.shifted(offset),
+            self.dense.shifted(offset),
+            self.crosslingual.shifted(offset),
+            {**self.meta, "granularity_offset": offset},
+        )
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (the layout of ``weights.json``)."""
         return {
@@ -332,6 +374,47 @@ def load_weights(path: Path | None = None) -> ClusterWeights:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not a clusterer weights file: {exc}") from exc
+
+
+def crosslingual_features(
+    cosine: float,
+    mine: Collection[str],
+    other: Collection[str],
+    mine_days: float | None,
+    other_days: float | None,
+) -> list[float]:
+    """The cross-lingual link model's feature row (:data:`CROSS_FEATURES` order).
+
+    Used by :class:`OnlineClusterer` for two clusters and by the translation-matching
+    evaluation for two articles, so both score pairs the same way.
+
+    Args:
+        cosine: Dense cosine of the two centroids (or articles).
+        mine: Entity ids of one side.
+        other: Entity ids of the other side.
+        mine_days: Newest date of one side, in days (:func:`days_of`); ``None``: undated.
+        other_days: The same for the other side.
+
+    Returns:
+        ``[1, cosine, entity overlap (shared / smaller set), time decay of the gap]``.
+    """
+    smaller = min(len(mine), len(other))
+    shared = len(set(mine) & set(other)) if smaller else 0
+    overlap = shared / smaller if smaller else 0.0
+    decay = 1.0 if mine_days is None or other_days is None else _decay(mine_days - other_days)
+    return [1.0, cosine, overlap, decay]
+
+
+def days_of(moment: datetime | None) -> float | None:
+    """Days since the epoch, the clusterer's clock unit (naive datetimes are UTC).
+
+    Args:
+        moment: A date or ``None``.
+
+    Returns:
+        Fractional days, or ``None`` for no date.
+    """
+    return _days(moment)
 
 
 # -- input ------------------------------------------------------------------------------------
@@ -953,14 +1036,9 @@ class OnlineClusterer:
 
     def _cross_features(self, mine: _Cluster, other: _Cluster, cosine: float) -> list[float]:
         """One feature row in :data:`CROSS_FEATURES` order."""
-        smaller = min(len(mine.entities), len(other.entities))
-        shared = len(mine.entities.keys() & other.entities.keys())
-        overlap = shared / smaller if smaller else 0.0
-        if mine.newest is None or other.newest is None:
-            decay = 1.0
-        else:
-            decay = _decay(mine.newest - other.newest)
-        return [1.0, cosine, overlap, decay]
+        return crosslingual_features(
+            cosine, mine.entities.keys(), other.entities.keys(), mine.newest, other.newest
+        )
 
     def _union(self, first: int, second: int) -> None:
         """Merge two stories; the smaller root id names the result."""
@@ -995,8 +1073,109 @@ def _root_of(article_id: int, by_id: Mapping[int, Article]) -> int:
         current = parent
 
 
+# Growth series (Story.growth): independent articles per bucket from the story's first
+# sighting. Six hours splits a news day into four (night, morning, afternoon, evening in
+# one time zone): fine enough to tell a story breaking today from one fading since
+# yesterday. The width doubles until the series fits MAX_GROWTH_BUCKETS (two weeks at six
+# hours, the window of a weekly review plus its lookback), so a months-long story stays a
+# few dozen numbers.
+GROWTH_BUCKET_HOURS = 6
+MAX_GROWTH_BUCKETS = 56
+
+# Scores of the most central article closer than this count as a tie (float noise), and a
+# tie goes to the earliest article.
+_CENTRALITY_TIE = 1e-9
+
+
+def _most_central(group: Sequence[Article]) -> Article:
+    """The medoid of one language's independent articles, by TF-IDF cosine of title + lead.
+
+    The medoid's headline shares the most words with the rest of the coverage, so it names
+    the event as most outlets do; the earliest article is often a terse flash ("Explosion
+    in Tashkent") or, when the clusterer erred, an article of another event. With fewer
+    than three articles every candidate is equally central and the earliest wins.
+
+    Args:
+        group: Articles of one language, in published order.
+
+    Returns:
+        The article with the highest summed cosine to the others (earliest on ties).
+    """
+    if len(group) < 3:
+        return group[0]
+    documents = [
+        tokenize_words(f"{a.title} {' '.join(a.text[:MAX_TEXT_CHARS].split()[:LEAD_WORDS])}")
+        for a in group
+    ]
+    matrix = tfidf_matrix(documents)
+    totals = np.asarray(matrix.sum(axis=0)).ravel()
+    # row . (sum of rows) counts each row's cosine with itself (1, or 0 when empty)
+    self_cosine = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
+    scores = matrix @ totals - self_cosine
+    best = float(scores.max())
+    return next(
+        a for a, score in zip(group, scores, strict=True) if score >= best - _CENTRALITY_TIE
+    )
+
+
+def representative_headlines(independent: Sequence[Article]) -> tuple[tuple[str, str], ...]:
+    """One headline per language: that of the most central independent article in it.
+
+    Args:
+        independent: A story's articles without reprints, in published order.
+
+    Returns:
+        ``(language tag, headline)`` pairs sorted by tag; articles with no language or no
+        title are left out.
+    """
+    by_tag: dict[str, list[Article]] = defaultdict(list)
+    for article in independent:
+        if article.language_tag and article.title.strip():
+            by_tag[article.language_tag].append(article)
+    return tuple(
+        (tag, " ".join(_most_central(group).title.split())) for tag, group in sorted(by_tag.items())
+    )
+
+
+def growth_series(
+    independent: Sequence[Article], start: datetime | None
+) -> tuple[tuple[int, ...], int]:
+    """Independent dated articles per time bucket, from ``start`` to the newest of them.
+
+    Args:
+        independent: A story's articles without reprints.
+        start: Where bucket 0 begins (the story's ``first_seen``).
+
+    Returns:
+        The counts and the bucket width in hours (:data:`GROWTH_BUCKET_HOURS`, doubled
+        until at most :data:`MAX_GROWTH_BUCKETS` buckets); ``((), 0)`` without dates.
+
+    Raises:
+        ValueError: An article is dated before ``start``.
+    """
+    dates = [d for d in (_aware(a.published) for a in independent) if d is not None]
+    if start is None or not dates:
+        return (), 0
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    if min(dates) < start:
+        raise ValueError(f"article dated {min(dates).isoformat()} before {start.isoformat()}")
+    hours = GROWTH_BUCKET_HOURS
+    span = (max(dates) - start).total_seconds() / 3600.0
+    while span // hours + 1 > MAX_GROWTH_BUCKETS:
+        hours *= 2
+    counts = [0] * int(span // hours + 1)
+    for moment in dates:
+        counts[int((moment - start).total_seconds() / 3600.0 // hours)] += 1
+    return tuple(counts), hours
+
+
 def build_story(members: Iterable[int], by_id: Mapping[int, Article]) -> Story:
-    """Turn member ids into a :class:`Story` with the figures ranking needs."""
+    """Turn member ids into a :class:`Story` with the figures ranking needs.
+
+    Reprints (``duplicate_of``) count in ``article_ids`` and the seen times only: outlets,
+    languages, per-language ``headlines`` (:func:`representative_headlines`) and the
+    ``growth`` series (:func:`growth_series`) are of independent articles.
+    """
     group = sorted((by_id[i] for i in members), key=_order_key)
     independent = [a for a in group if a.duplicate_of is None]
     headline_from = independent[0] if independent else group[0]
@@ -1006,15 +1185,20 @@ def build_story(members: Iterable[int], by_id: Mapping[int, Article]) -> Story:
     outlets = sorted({a.outlet for a in independent if a.outlet})
     languages = sorted({tag for a in independent if (tag := a.language_tag)})
     ids = tuple(sorted(a.id for a in group if a.id is not None))
+    first_seen = min(dates) if dates else None
+    growth, growth_hours = growth_series(independent, first_seen)
     return Story(
         key=f"s-{ids[0]}",
         headline=" ".join(headline_from.title.split()),
         article_ids=ids,
-        first_seen=min(dates) if dates else None,
+        first_seen=first_seen,
         last_seen=max(dates) if dates else None,
         outlets=tuple(outlets),
         languages=tuple(languages),
         independent_articles=len(independent),
+        headlines=representative_headlines(independent),
+        growth=growth,
+        growth_hours=growth_hours,
     )
 
 
@@ -1038,8 +1222,8 @@ def group_stories(
     Returns:
         Stories ordered by first appearance (then key). ``key`` is ``s-<smallest
         article id>``, stable across runs on the same input; ``headline`` is the title
-        of the earliest independent article; ``independent_articles``, ``outlets`` and
-        ``languages`` ignore reprints.
+        of the earliest independent article; ``independent_articles``, ``outlets``,
+        ``languages``, ``headlines`` and ``growth`` ignore reprints (:func:`build_story`).
 
     Raises:
         ValueError: An article has no id, or two articles share one.

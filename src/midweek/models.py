@@ -143,6 +143,17 @@ class Story:
     languages: tuple[str, ...] = ()
     independent_articles: int = 0
     id: int | None = None
+    # (language tag, headline) per language of independent coverage, sorted by tag: the
+    # title of the most central independent article in that language
+    headlines: tuple[tuple[str, str], ...] = ()
+    # independent dated articles per bucket of ``growth_hours``, bucket 0 starting at
+    # ``first_seen`` and the last holding the newest independent article; () when none
+    growth: tuple[int, ...] = ()
+    growth_hours: int = 0
+
+    def headline_in(self, language: str) -> str:
+        """The representative headline in a language tag ('uz-Latn', 'ru'), else ``headline``."""
+        return dict(self.headlines).get(language, self.headline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +163,19 @@ class Section:
     heading: str
     sentences: tuple[Sentence, ...]
     story_key: str = ""
+    # "new", or "continuing": the story was in the previous published review and this
+    # section is written from what was published since (``new_since``)
+    status: str = "new"
+    new_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedStory:
+    """A story of the previous published review that this review leaves out, and why."""
+
+    story_key: str
+    heading: str
+    reason: str  # "no_new_developments" | "outranked" | "no_usable_sentence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +206,5 @@ class Review:
     status: str = "draft"  # "draft" | "published"
     credits: str = ""  # attribution the sources' licences require (plain text)
     id: int | None = None
+    dropped: tuple[DroppedStory, ...] = ()  # stories of the previous review left out
+    previous: str = ""  # slug of the previous published review the statuses refer to

@@ -26,7 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from midweek.errors import StoreError
 from midweek.models import Article, Failure, Source, Story
-from midweek.store import editor_schema, schema
+from midweek.store import editor_schema, schema, stories_schema
 
 logger = logging.getLogger(__name__)
 
@@ -400,6 +400,19 @@ class Store:
             conn.execute(
                 sa_.insert(), [{"story_id": story_id, "article_id": i} for i in story.article_ids]
             )
+            assert story_id is not None  # upserted just above
+            self._write_figures(conn, story_id, story)
+
+    def _write_figures(self, conn: Connection, story_id: int, story: Story) -> None:
+        """Upsert a story's headlines per language and growth series (its figures row)."""
+        f = stories_schema.story_figures
+        values = {
+            "headlines": [list(pair) for pair in story.headlines],
+            "growth": list(story.growth),
+            "growth_hours": story.growth_hours,
+        }
+        stmt = self.insert_for(f).values(story_id=story_id, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[f.c.story_id], set_=values))
 
     def save_review(
         self,

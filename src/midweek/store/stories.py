@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from midweek.models import Article, Story
 from midweek.store import schema
 from midweek.store.db import IN_CHUNK, Store, article_from_row
-from midweek.store.stories_schema import article_clusters, cluster_state
+from midweek.store.stories_schema import article_clusters, cluster_state, story_figures
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def list_stories(
 ) -> list[Story]:
     """Stored stories, newest activity first, optionally since a time and in a language."""
     s, sa_ = schema.stories, schema.story_articles
-    stmt = select(s).order_by(s.c.last_seen.desc(), s.c.id.desc())
+    stmt = _with_figures().order_by(s.c.last_seen.desc(), s.c.id.desc())
     if since is not None:
         stmt = stmt.where(s.c.last_seen >= since)
     with store.engine.connect() as conn:
@@ -117,7 +117,7 @@ def get_story(store: Store, key_or_id: str) -> tuple[Story, list[Article]] | Non
     column = s.c.id if key_or_id.isdigit() else s.c.key
     value: int | str = int(key_or_id) if key_or_id.isdigit() else key_or_id
     with store.engine.connect() as conn:
-        row = conn.execute(select(s).where(column == value)).first()
+        row = conn.execute(_with_figures().where(column == value)).first()
         if row is None:
             return None
         ids = conn.scalars(select(sa_.c.article_id).where(sa_.c.story_id == row.id)).all()
@@ -128,8 +128,16 @@ def get_story(store: Store, key_or_id: str) -> tuple[Story, list[Article]] | Non
     return _story(row, ids), articles
 
 
+def _with_figures() -> Select[Any]:
+    """Stories rows with their figures (NULL for a story saved without them)."""
+    s, f = schema.stories, story_figures
+    return select(s, f.c.headlines, f.c.growth, f.c.growth_hours).outerjoin(
+        f, f.c.story_id == s.c.id
+    )
+
+
 def _story(row: Any, article_ids: Sequence[int]) -> Story:
-    """A stories row and its members as a Story."""
+    """A stories row (joined with its figures) and its members as a Story."""
     return Story(
         key=row.key,
         headline=row.headline,
@@ -140,4 +148,45 @@ def _story(row: Any, article_ids: Sequence[int]) -> Story:
         languages=tuple(row.languages or ()),
         independent_articles=int(row.independent_articles),
         id=int(row.id),
+        headlines=tuple((str(tag), str(text)) for tag, text in row.headlines or ()),
+        growth=tuple(int(n) for n in row.growth or ()),
+        growth_hours=int(row.growth_hours or 0),
     )
+
+
+def clustered_stories(store: Store, article_ids: Iterable[int]) -> tuple[list[Story], set[int]]:
+    """The stored stories holding any of these articles, and which of them were clustered.
+
+    A review uses the stories of ``midweek cluster`` (embedder and canonical entities)
+    when every article of its window was clustered; the second value tells it whether so.
+
+    Args:
+        store: An open store.
+        article_ids: The articles of a window.
+
+    Returns:
+        The stories (each with all its members, inside the window or not) ordered by
+        key, and the ids among ``article_ids`` that a clustering run has assigned.
+    """
+    wanted = sorted(set(article_ids))
+    s, sa_, c = schema.stories, schema.story_articles, article_clusters
+    clustered: set[int] = set()
+    story_ids: set[int] = set()
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            clustered.update(conn.scalars(select(c.c.article_id).where(c.c.article_id.in_(chunk))))
+            story_ids.update(
+                conn.scalars(select(sa_.c.story_id).where(sa_.c.article_id.in_(chunk)))
+            )
+        ordered = sorted(story_ids)
+        rows: list[Any] = []
+        members: dict[int, list[int]] = {}
+        for start in range(0, len(ordered), IN_CHUNK):
+            chunk = ordered[start : start + IN_CHUNK]
+            rows.extend(conn.execute(_with_figures().where(s.c.id.in_(chunk))))
+            pairs = select(sa_.c.story_id, sa_.c.article_id).where(sa_.c.story_id.in_(chunk))
+            for story_id, article_id in conn.execute(pairs):
+                members.setdefault(int(story_id), []).append(int(article_id))
+    stories = [_story(row, members.get(int(row.id), [])) for row in rows]
+    return sorted(stories, key=lambda story: story.key), clustered
