@@ -22,6 +22,7 @@ promptly. The server counts hits per path and the most requests it ever served a
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections import Counter
@@ -72,8 +73,11 @@ def brotli_bytes(data: bytes) -> bytes:
 class LocalServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 with a route table; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        """Create the server on a free port (it starts serving on ``start``/``with``)."""
+    def __init__(self, host: str = "127.0.0.1", *, tls: ssl.SSLContext | None = None) -> None:
+        """Create the server on a free port (it starts serving on ``start``/``with``).
+
+        With ``tls`` (a server-side context holding a certificate) it speaks HTTPS.
+        """
         self.routes: dict[str, Handler] = {}
         # Answers paths missing from ``routes`` (None: a plain 404).
         self.fallback: Handler | None = None
@@ -87,11 +91,14 @@ class LocalServer:
         self._httpd = _Server((host, 0), _make_handler(self))
         self.host = host
         self.port = int(self._httpd.server_address[1])
+        self.scheme = "https" if tls else "http"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://{self.host}:{self.port}"
+        """``http://127.0.0.1:PORT`` (``https://`` with TLS)."""
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         """Return the absolute URL of a path on this server."""

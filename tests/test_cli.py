@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +153,38 @@ def _help_pages() -> dict[str, str]:
     return pages
 
 
+def test_eval_extraction_scores_a_snippet_set(tmp_path: Path, shared_data: Path) -> None:
+    source = shared_data / "article-extraction-trafilatura-eval"
+    with gzip.open(source / "annotations.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in itertools.islice(fh, 3)]
+    folder = tmp_path / "trafeval"
+    (folder / "html").mkdir(parents=True)
+    with gzip.open(folder / "annotations.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in records)
+    for record in records:
+        shutil.copyfile(source / record["html_file"], folder / record["html_file"])
+    result = runner.invoke(app, ["eval", "extraction", str(folder), "--json"], env=HELP_ENV)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["layout"] == "trafeval" and data["pages"] == 3
+    assert 0.5 < data["f1"] <= 1.0 and 0.0 <= data["accuracy"] <= 1.0
+    empty = _run(["eval", "extraction", str(tmp_path)], tmp_path)
+    assert empty.returncode == 1 and "not an extraction benchmark" in empty.stderr
+    assert "Traceback" not in empty.stderr
+
+
+def test_eval_matching_ranks_translations(shared_data: Path) -> None:
+    posts = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    day = ["--since", "2022-06-01", "--until", "2022-06-02"]
+    args = ["eval", "matching", str(posts), "--embedder", "hashing", "--no-entities", *day]
+    result = runner.invoke(app, [*args, "--json"], env=HELP_ENV)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["queries"] > 5 and 0.0 <= data["cosine_top1"] <= 1.0
+    # hashed words carry no signal across Russian and Uzbek; dates and names still do
+    assert data["top1"] > 3 / data["mean_candidates"]
+
+
 def render_cli_doc() -> str:
     """docs/cli.md, generated from the real help (python tests/test_cli.py rewrites it)."""
     parts = [
@@ -172,3 +207,38 @@ def test_docs_show_the_current_help() -> None:
 
 if __name__ == "__main__":
     (REPO / "docs" / "cli.md").write_text(render_cli_doc(), encoding="utf-8")
+
+
+def test_stories_explain_shows_every_part_of_each_score(tmp_path: Path, shared_data: Path) -> None:
+    from midweek.rank import PARTS
+
+    corpus = shared_data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"
+    db = ["--db", str(tmp_path / "m.db")]
+    assert runner.invoke(app, [*db, "ingest", "--file", str(corpus)]).exit_code == 0
+    window = ["--from", "2019-10-04T00:00", "--to", "2019-10-11T00:00", "--tz", "UTC"]
+    result = runner.invoke(app, [*db, "stories", *window, "--explain", "--json", "--limit", "4"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["stories_from"] == "lexical" and data["previous"] is None
+    placed = [s for s in data["stories"] if s["rank"] is not None]
+    assert [s["rank"] for s in placed] == [1, 2, 3, 4]
+    for story in data["stories"]:
+        assert tuple(story["parts"]) == PARTS
+        assert story["score"] == pytest.approx(sum(story["parts"].values()), abs=1e-3)
+    table = runner.invoke(app, [*db, "stories", *window, "--explain", "--limit", "4"])
+    assert table.exit_code == 0 and "prominence" in table.stdout and "lexical" in table.stdout
+
+
+def test_review_takes_its_default_window_from_the_settings(tmp_path: Path) -> None:
+    (tmp_path / "midweek.toml").write_text(
+        'review_window_start = "tue 06:00"\nreview_window_end = "thu 06:00"\n'
+        'timezone = "Asia/Tashkent"\n'
+    )
+    result = _run(["review", "--format", "json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    review = json.loads(result.stdout)
+    start = review["window_start"]
+    assert start.endswith("06:00:00+05:00") and review["sections"] == []
+    assert "review_window_start" in result.stderr
+    half = _run(["review", "--from", "2025-07-07T00:00"], tmp_path)
+    assert half.returncode == 1 and "both --from and --to" in half.stderr

@@ -102,3 +102,37 @@ def test_format_date_range() -> None:
         format_date_range(date(2019, 12, 30), date(2020, 1, 2), "ru")
         == "30 декабря 2019 – 2 января 2020"
     )
+
+
+def test_continuing_stories_are_marked_and_dropped_ones_kept(wikinews: list[Article]) -> None:
+    """Memory from the pipeline reaches the sections and the review, and the renderers."""
+    from midweek.models import DroppedStory
+    from midweek.render import render_html, render_markdown
+
+    plain, _ = _review(wikinews)
+    key = plain.sections[1].story_key
+    by_id = {a.id: a for a in wikinews if a.id is not None}
+    ranked = rank_stories(
+        group_stories(wikinews), window_start=START, window_end=END, limit=20, articles=by_id
+    )
+    since = datetime(2019, 10, 6, 12, tzinfo=UTC)
+    gone = DroppedStory("s-1", "An old story", "no_new_developments")
+    review = compose_review(
+        ranked,
+        by_id,
+        window_start=START,
+        window_end=END,
+        now=NOW,
+        continuing={key: since},
+        dropped=[gone],
+        previous="review-2019-09-27-to-2019-10-03",
+    )
+    statuses = {s.story_key: (s.status, s.new_since) for s in review.sections}
+    assert statuses.pop(key) == ("continuing", since)
+    assert set(statuses.values()) == {("new", None)}
+    assert review.dropped == (gone,) and review.previous == "review-2019-09-27-to-2019-10-03"
+    markdown = render_markdown(review)
+    assert markdown.count("Continuing story: new since 2019-10-06") == 1
+    assert "From the last review, no longer covered:* An old story" in markdown
+    html = render_html(review)
+    assert 'class="continuing"' in html and "An old story" in html

@@ -10,6 +10,7 @@ import gzip
 import itertools
 import logging
 import socket
+import ssl
 import threading
 import time
 import tracemalloc
@@ -26,6 +27,7 @@ import pytest
 from httpserver import LocalServer, Reply, Request, brotli_bytes, gzip_bytes
 from midweek.errors import (
     BlockedURLError,
+    ConfigError,
     ContentTypeError,
     DeadlineError,
     FetchError,
@@ -891,3 +893,73 @@ def test_deadline_is_checked_between_pieces_without_sockets() -> None:
     ):
         fetcher.fetch("https://news.example/live")
     assert time.monotonic() - started < 2.0
+
+
+# ------------------------------------------------------------------------------- HTTPS
+
+
+@pytest.fixture
+def test_ca() -> Any:
+    """A throw-away certificate authority (trustme), trusted by nothing by default."""
+    trustme = pytest.importorskip("trustme")
+    return trustme.CA()
+
+
+def _https_server(ca: Any, name: str) -> LocalServer:
+    """A local HTTPS server whose certificate, issued by ``ca``, names ``name``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    server = LocalServer(tls=context)
+    server.static("/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
+    return server
+
+
+def _to_loopback(host: str, port: int) -> list[str]:
+    """A resolver that sends every name to 127.0.0.1 (the address stays checked)."""
+    return ["127.0.0.1"]
+
+
+def test_https_through_the_guarded_connection(test_ca: Any, tmp_path: Any) -> None:
+    bundle = tmp_path / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    policy = local_policy(allow_hosts=("news.test",), ca_bundle=str(bundle))
+    with (
+        _https_server(test_ca, "news.test") as server,
+        Fetcher(policy, resolver=_to_loopback) as fetcher,
+    ):
+        server.static("/p", b"<p>secure</p>")
+        page = fetcher.fetch(f"https://news.test:{server.port}/p")
+    assert page.body == b"<p>secure</p>"
+    assert page.url == f"https://news.test:{server.port}/p"
+    assert server.hits["/p"] == 1
+
+
+def test_https_with_an_untrusted_certificate_is_refused(test_ca: Any) -> None:
+    policy = local_policy(allow_hosts=("news.test",), retries=0)  # the CA is not trusted
+    with (
+        _https_server(test_ca, "news.test") as server,
+        Fetcher(policy, resolver=_to_loopback) as fetcher,
+        pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        fetcher.fetch(f"https://news.test:{server.port}/p")
+    assert server.hits["/p"] == 0
+
+
+def test_https_certificate_for_another_name_is_refused(test_ca: Any, tmp_path: Any) -> None:
+    bundle = tmp_path / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    policy = local_policy(allow_hosts=("news.test",), ca_bundle=str(bundle), retries=0)
+    with (
+        _https_server(test_ca, "other.test") as server,  # a valid certificate, wrong name
+        Fetcher(policy, resolver=_to_loopback) as fetcher,
+        pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        fetcher.fetch(f"https://news.test:{server.port}/p")
+    assert server.hits["/p"] == 0
+
+
+def test_an_unreadable_ca_bundle_is_a_config_error(tmp_path: Any) -> None:
+    (tmp_path / "ca.pem").write_text("not a certificate\n")
+    for bundle in (tmp_path / "missing.pem", tmp_path / "ca.pem"):
+        with pytest.raises(ConfigError, match="CA bundle"):
+            Fetcher(local_policy(ca_bundle=str(bundle)))

@@ -6,8 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from midweek.entities import KnowledgeBase, load_kb
 from midweek.models import Article, Story
-from midweek.rank import rank_stories
+from midweek.rank import (
+    PARTS,
+    SAME_EVENT_SIMILARITY,
+    WEIGHT_PROMINENCE,
+    rank_stories,
+    story_similarity,
+)
 
 START = datetime(2019, 10, 7, tzinfo=UTC)
 END = datetime(2019, 10, 9, 12, tzinfo=UTC)
@@ -40,7 +47,7 @@ def test_only_window_stories_ranked_with_parts() -> None:
     assert [r.story.key for r in ranked] == ["s-wide", "s-small"]
     for item in ranked:
         assert item.score == pytest.approx(sum(item.parts.values()))
-        assert set(item.parts) == {"independent_articles", "outlets", "languages", "recency"}
+        assert tuple(item.parts) == PARTS
     assert ranked[0].parts["languages"] > 0
     assert ranked[1].parts["languages"] == 0
 
@@ -107,3 +114,119 @@ def test_bad_arguments() -> None:
         rank_stories([], window_start=START, window_end=END, limit=-1)
     with pytest.raises(ValueError, match="not after"):
         rank_stories([], window_start=END, window_end=START, limit=1)
+
+
+def _articles_story(
+    key: str, first_id: int, titles: list[str], days: list[float], outlets: list[str]
+) -> tuple[Story, dict[int, Article]]:
+    """A story of articles with these titles, days into the window and outlets."""
+    articles = {
+        first_id + k: Article(
+            url=f"https://e.org/{first_id + k}",
+            title=title,
+            text=f"{title}. Подробности позже.",
+            published=START + timedelta(days=day),
+            outlet=outlet,
+            lang="ru",
+            script="Cyrl",
+            id=first_id + k,
+        )
+        for k, (title, day, outlet) in enumerate(zip(titles, days, outlets, strict=True))
+    }
+    story = Story(
+        key=key,
+        headline=titles[0],
+        article_ids=tuple(articles),
+        first_seen=START + timedelta(days=min(days)),
+        last_seen=START + timedelta(days=max(days)),
+        outlets=tuple(sorted(set(outlets))),
+        languages=("ru",),
+        independent_articles=len(titles),
+    )
+    return story, articles
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    """The bundled knowledge base."""
+    return load_kb()
+
+
+def test_growth_favours_a_story_still_building_up() -> None:
+    rising, a = _articles_story("s-1", 1, ["Рост"] * 4, [0.1, 2.0, 2.1, 2.2], ["A"] * 4)
+    fading, b = _articles_story("s-10", 10, ["Спад"] * 4, [0.1, 0.2, 0.3, 2.2], ["A"] * 4)
+    ranked = rank_stories(
+        [fading, rising], window_start=START, window_end=END, limit=2, articles={**a, **b}
+    )
+    parts = {r.story.key: r.parts for r in ranked}
+    assert parts["s-1"]["growth"] > 0 > parts["s-10"]["growth"]
+    assert [r.story.key for r in ranked] == ["s-1", "s-10"]
+
+
+def test_prominence_and_boosts_are_explained_parts(kb: KnowledgeBase) -> None:
+    head, a = _articles_story("s-1", 1, ["Шавкат Мирзиёев подписал указ о пенсиях"], [1.0], ["A"])
+    former, b = _articles_story("s-10", 10, ["Ислам Каримов: вышла книга"], [1.0], ["A"])
+    abroad, c = _articles_story("s-20", 20, ["В Казахстане открылась выставка"], [1.0], ["A"])
+    articles = {**a, **b, **c}
+    plain = rank_stories(
+        [head, former, abroad],
+        window_start=START,
+        window_end=END,
+        limit=3,
+        articles=articles,
+        kb=kb,
+    )
+    parts = {r.story.key: r.parts for r in plain}
+    # a sitting president outweighs a former one (a person), who outweighs a country
+    assert parts["s-1"]["prominence"] > parts["s-10"]["prominence"] > parts["s-20"]["prominence"]
+    assert parts["s-1"]["prominence"] == pytest.approx(WEIGHT_PROMINENCE)
+    assert "mw:person:shavkat-mirziyoyev" in plain[0].entities
+    boosted = rank_stories(
+        [head, former, abroad],
+        window_start=START,
+        window_end=END,
+        limit=3,
+        articles=articles,
+        kb=kb,
+        boosts={"KZ": 3.0},
+    )
+    by_key = {r.story.key: r for r in boosted}
+    # the factor multiplies the score the story had: KZ x3 adds twice that
+    rest = sum(v for k, v in by_key["s-20"].parts.items() if k not in {"boost", "diversity"})
+    assert by_key["s-20"].parts["boost"] == pytest.approx(2 * rest)
+    assert by_key["s-1"].parts["boost"] == 0 == by_key["s-10"].parts["boost"]
+    assert boosted[0].story.key == "s-20"
+    for item in boosted:
+        assert item.score == pytest.approx(sum(item.parts.values()))
+    with pytest.raises(ValueError, match="positive"):
+        rank_stories([head], window_start=START, window_end=END, limit=1, boosts={"UZ": 0})
+
+
+def test_no_two_sections_about_one_event(kb: KnowledgeBase) -> None:
+    quake = "Землетрясение магнитудой 6 произошло в Ферганской долине ночью"
+    first, a = _articles_story("s-1", 1, [quake, quake], [1.0, 1.1], ["A", "B"])
+    twin, b = _articles_story("s-10", 10, [quake + " в среду"], [1.2], ["C"])
+    other, c = _articles_story("s-20", 20, ["Сборная выиграла турнир по боксу"], [1.0], ["A"])
+    articles = {**a, **b, **c}
+    stories = [first, twin, other]
+    ranked = rank_stories(
+        stories, window_start=START, window_end=END, limit=3, articles=articles, kb=kb
+    )
+    assert [r.story.key for r in ranked] == ["s-1", "s-20"]
+    assert ranked[1].parts["diversity"] <= 0
+    explained = rank_stories(
+        stories,
+        window_start=START,
+        window_end=END,
+        limit=3,
+        articles=articles,
+        kb=kb,
+        explain=True,
+    )
+    assert [(r.story.key, r.same_event_as) for r in explained] == [
+        ("s-1", ""),
+        ("s-20", ""),
+        ("s-10", "s-1"),
+    ]
+    similarity = story_similarity([quake, quake + " в среду", "Сборная"], [frozenset()] * 3, kb)
+    assert similarity[0, 1] >= SAME_EVENT_SIMILARITY > similarity[0, 2]

@@ -104,3 +104,25 @@ def test_every_setting_is_documented() -> None:
 
 if __name__ == "__main__":
     (REPO / "docs" / "settings.md").write_text(render_settings_doc(), encoding="utf-8")
+
+
+def test_review_window_and_rank_boost_settings(tmp_path: Path) -> None:
+    defaults = load_settings(tmp_path, environ={})
+    assert (defaults.review_window_start, defaults.review_window_end) == (
+        "monday 00:00",
+        "wednesday 12:00",
+    )
+    assert defaults.rank_boost == {}
+    (tmp_path / "midweek.toml").write_text(
+        'review_window_end = "thursday 09:30"\nrank_boost = {UZ = 1.5, Q232 = 1.2}\n'
+    )
+    settings = load_settings(tmp_path, environ={})
+    assert settings.review_window_end == "thursday 09:30"
+    assert settings.rank_boost == {"UZ": 1.5, "Q232": 1.2}
+    env = load_settings(tmp_path, environ={"MIDWEEK_RANK_BOOST": "KZ=2, UZ=1.1"})
+    assert env.rank_boost == {"KZ": 2.0, "UZ": 1.1}
+    for bad in ("UZ", "UZ=0", "UZ=x"):
+        with pytest.raises(ConfigError, match="MIDWEEK_RANK_BOOST"):
+            load_settings(tmp_path, environ={"MIDWEEK_RANK_BOOST": bad})
+    with pytest.raises(ConfigError, match="weekly time"):
+        load_settings(tmp_path, environ={"MIDWEEK_REVIEW_WINDOW_START": "noon"})

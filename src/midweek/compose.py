@@ -3,19 +3,22 @@
 A review is: a rubric, a title, three teasers (the headlines of the top three stories), a
 one-sentence intro whose figures are counted from the stories, and one section per story
 (heading = headline, body = cited extractive sentences). Every word the composer adds
-itself comes from the small per-language tables below; every figure is computed.
+itself is an English message translated through the gettext catalogs
+(:mod:`midweek.translations`); every figure is computed.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from midweek.errors import ConfigError
-from midweek.models import Article, Review, Section, Sentence, Story
+from midweek.models import Article, DroppedStory, Review, Section, Sentence, Story
 from midweek.rank import RankedStory
 from midweek.summarize import summarize_story
+from midweek.translations import translations
 
 logger = logging.getLogger(__name__)
 
@@ -47,93 +50,68 @@ def extractive_summarizer(
 
 _ALIASES = {"en": "en", "ru": "ru", "uz": "uz-Latn", "uz-latn": "uz-Latn", "uz-cyrl": "uz-Cyrl"}
 
-_RUBRIC = {"en": "Review", "ru": "Обзор", "uz-Latn": "Sharh", "uz-Cyrl": "Шарҳ"}
 
-_TITLE = {
-    "en": "Midweek review: {range}",
-    "ru": "Обзор недели: {range}",
-    "uz-Latn": "Hafta sharhi: {range}",
-    "uz-Cyrl": "Ҳафта шарҳи: {range}",
-}
+@functools.cache
+def _month_names(lang: str) -> tuple[str, ...]:
+    """The twelve month names of a review language, January first.
 
-# Phrased so no noun has to agree with its number (Russian and Uzbek need no plural rules).
-_INTRO = {
-    "en": "This review covers {range}: {stories} {stories_noun} from {articles} independent "
-    "{articles_noun} by {outlets} {outlets_noun}.",
-    "ru": "Обзор за {range}: сюжетов — {stories}, независимых публикаций — {articles}, "
-    "изданий — {outlets}.",
-    "uz-Latn": "{range} sharhi: {stories} ta voqea, {articles} ta mustaqil maqola, "
-    "{outlets} ta nashr.",
-    "uz-Cyrl": "{range} шарҳи: {stories} та воқеа, {articles} та мустақил мақола, "
-    "{outlets} та нашр.",
-}
+    Each is the name as it stands after a day number ("7 October 2019"; Russian uses the
+    genitive); the context is spelled out in every call so ``pybabel extract`` sees it.
+    """
+    tr = translations(lang)
+    return (
+        tr.pgettext("month after a day number", "January"),
+        tr.pgettext("month after a day number", "February"),
+        tr.pgettext("month after a day number", "March"),
+        tr.pgettext("month after a day number", "April"),
+        tr.pgettext("month after a day number", "May"),
+        tr.pgettext("month after a day number", "June"),
+        tr.pgettext("month after a day number", "July"),
+        tr.pgettext("month after a day number", "August"),
+        tr.pgettext("month after a day number", "September"),
+        tr.pgettext("month after a day number", "October"),
+        tr.pgettext("month after a day number", "November"),
+        tr.pgettext("month after a day number", "December"),
+    )
 
-_EMPTY_INTRO = {
-    "en": "No stories were found for {range}.",
-    "ru": "За {range} сюжетов не найдено.",
-    "uz-Latn": "{range} uchun voqealar topilmadi.",
-    "uz-Cyrl": "{range} учун воқеалар топилмади.",
-}
 
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    # genitive, as in "7 октября"
-    "ru": [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ],
-    "uz-Latn": [
-        "yanvar",
-        "fevral",
-        "mart",
-        "aprel",
-        "may",
-        "iyun",
-        "iyul",
-        "avgust",
-        "sentabr",
-        "oktabr",
-        "noyabr",
-        "dekabr",
-    ],
-    "uz-Cyrl": [
-        "январь",
-        "февраль",
-        "март",
-        "апрель",
-        "май",
-        "июнь",
-        "июль",
-        "август",
-        "сентябрь",
-        "октябрь",
-        "ноябрь",
-        "декабрь",
-    ],
-}
+def _rubric(lang: str) -> str:
+    """The review's rubric, the label above its title."""
+    return translations(lang).pgettext("rubric", "Review")
+
+
+def _title(lang: str, days: str) -> str:
+    """The default title of a review of ``days``."""
+    _ = translations(lang).gettext
+    # TRANSLATORS: {range} is the review's days, such as "4–10 October 2019".
+    return _("Midweek review: {range}").format(range=days)
+
+
+def _intro(lang: str, days: str, stories: int, articles: int, outlets: int) -> str:
+    """The intro sentence of a review with its counts (each noun agreeing with its number)."""
+    tr = translations(lang)
+    _ = tr.gettext
+    # TRANSLATORS: {range} is the review's days; {stories}, {articles} and {outlets} are the
+    # counted phrases translated below ("5 stories", "12 independent articles", "4 outlets").
+    sentence = _("This review covers {range}: {stories} from {articles} by {outlets}.")
+    return sentence.format(
+        range=days,
+        # TRANSLATORS: counted in a review's intro; {n} is a number.
+        stories=tr.ngettext("{n} story", "{n} stories", stories).format(n=stories),
+        # TRANSLATORS: counted in a review's intro; {n} is a number.
+        articles=tr.ngettext(
+            "{n} independent article", "{n} independent articles", articles
+        ).format(n=articles),
+        # TRANSLATORS: counted in a review's intro; {n} is a number of news outlets.
+        outlets=tr.ngettext("{n} outlet", "{n} outlets", outlets).format(n=outlets),
+    )
+
+
+def _empty_intro(lang: str, days: str) -> str:
+    """The intro of a review of a window without stories."""
+    _ = translations(lang).gettext
+    # TRANSLATORS: {range} is the review's days, such as "4–10 October 2019".
+    return _("No stories were found for {range}.").format(range=days)
 
 
 def _language(lang: str) -> str:
@@ -164,7 +142,7 @@ def format_date_range(first: date, last: date, lang: str = "en") -> str:
     Raises:
         ConfigError: The language is not supported.
     """
-    months = _MONTHS[_language(lang)]
+    months = _month_names(_language(lang))
     if first == last:
         return f"{first.day} {months[first.month - 1]} {first.year}"
     if (first.year, first.month) == (last.year, last.month):
@@ -180,11 +158,6 @@ def format_date_range(first: date, last: date, lang: str = "en") -> str:
     )
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    """English noun for a count."""
-    return one if count == 1 else many
-
-
 def compose_review(
     ranked: Sequence[RankedStory],
     articles: Mapping[int, Article],
@@ -195,6 +168,9 @@ def compose_review(
     lang: str = "en",
     title: str | None = None,
     summarizer: Summarizer = extractive_summarizer,
+    continuing: Mapping[str, datetime] | None = None,
+    dropped: Sequence[DroppedStory] = (),
+    previous: str = "",
 ) -> Review:
     """Build the review of a window from its ranked stories.
 
@@ -208,6 +184,13 @@ def compose_review(
         lang: Review language: en, ru, uz (Latin) or uz-Cyrl.
         title: Title to use instead of the default "Midweek review: <days>".
         summarizer: Writes each section (default: :func:`extractive_summarizer`).
+        continuing: Keys of stories that were in the previous published review, each
+            with the time since which its section reports (the previous window's end);
+            their sections are marked "continuing", the others "new". The caller passes
+            such a story restricted to what was published since (see
+            :func:`midweek.pipeline.plan_review`).
+        dropped: Stories of the previous review this one leaves out.
+        previous: The previous review's slug.
 
     Returns:
         A draft review. Stories whose articles yield no usable sentence get no section
@@ -236,7 +219,16 @@ def compose_review(
         if not sentences:
             logger.info("story %s has no usable sentence; left out of the review", story.key)
             continue
-        sections.append(Section(heading=story.headline, sentences=sentences, story_key=story.key))
+        since = (continuing or {}).get(story.key)
+        sections.append(
+            Section(
+                heading=story.headline,
+                sentences=sentences,
+                story_key=story.key,
+                status="new" if since is None else "continuing",
+                new_since=since,
+            )
+        )
         for article_id in story.article_ids:
             article = articles.get(article_id)
             if article is not None and article.duplicate_of is None:
@@ -244,24 +236,16 @@ def compose_review(
                 if article.outlet:
                     outlets.add(article.outlet)
     if sections:
-        intro = _INTRO[key].format(
-            range=days,
-            stories=len(sections),
-            stories_noun=_plural(len(sections), "story", "stories"),
-            articles=len(article_ids),
-            articles_noun=_plural(len(article_ids), "article", "articles"),
-            outlets=len(outlets),
-            outlets_noun=_plural(len(outlets), "outlet", "outlets"),
-        )
+        intro = _intro(key, days, len(sections), len(article_ids), len(outlets))
     else:
-        intro = _EMPTY_INTRO[key].format(range=days)
+        intro = _empty_intro(key, days)
     slug = f"review-{first_day:%Y-%m-%d}-to-{last_day:%Y-%m-%d}"
     if key != "en":
         slug += f"-{key.lower()}"
     return Review(
         slug=slug,
-        rubric=_RUBRIC[key],
-        title=title if title is not None else _TITLE[key].format(range=days),
+        rubric=_rubric(key),
+        title=title if title is not None else _title(key, days),
         teasers=tuple(s.heading for s in sections[:TEASER_COUNT]),
         intro=intro,
         sections=tuple(sections),
@@ -270,4 +254,6 @@ def compose_review(
         created_at=now,
         lang=key,
         tags=(),
+        dropped=tuple(dropped),
+        previous=previous,
     )

@@ -29,6 +29,7 @@ import ipaddress
 import logging
 import re
 import socket
+import ssl
 import threading
 import time
 import urllib.robotparser
@@ -46,6 +47,7 @@ import httpx
 
 from midweek.errors import (
     BlockedURLError,
+    ConfigError,
     ContentTypeError,
     DeadlineError,
     FetchError,
@@ -190,6 +192,8 @@ class FetchPolicy:
     allow_hosts: tuple[str, ...] = ()
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     respect_robots: bool = True
+    # A PEM file of extra CA certificates trusted besides the system's ("" for none).
+    ca_bundle: str = ""
 
 
 # ---------------------------------------------------------------------------- addresses
@@ -600,6 +604,21 @@ class _Request:
     retries: int
 
 
+def _ssl_context(ca_bundle: str) -> ssl.SSLContext:
+    """The system's trust store, plus the certificates of ``ca_bundle`` when set.
+
+    Raises:
+        ConfigError: the bundle cannot be read or holds no certificate.
+    """
+    context = httpx.create_ssl_context(trust_env=False)
+    if ca_bundle:
+        try:
+            context.load_verify_locations(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"cannot load the CA bundle {ca_bundle}: {exc}") from None
+    return context
+
+
 class Fetcher:
     """A thread-safe HTTP client that enforces a :class:`FetchPolicy` on every request.
 
@@ -638,7 +657,7 @@ class Fetcher:
             guarded = httpx.HTTPTransport(trust_env=False)
             guarded._pool.close()
             guarded._pool = httpcore.ConnectionPool(
-                ssl_context=httpx.create_ssl_context(trust_env=False),
+                ssl_context=_ssl_context(policy.ca_bundle),
                 network_backend=self._backend,
             )
             transport = guarded

@@ -31,7 +31,17 @@ from midweek.entities import KnowledgeBase, load_kb, tags_for
 from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
-from midweek.models import Article, Failure, FeedEntry, Page, Review, ReviewTag, Source
+from midweek.models import (
+    Article,
+    DroppedStory,
+    Failure,
+    FeedEntry,
+    Page,
+    Review,
+    ReviewTag,
+    Source,
+    Story,
+)
 from midweek.rank import RankedStory, rank_stories
 from midweek.render.jsonout import review_to_dict
 from midweek.settings import Settings
@@ -39,8 +49,10 @@ from midweek.sources.feeds import parse_feed, sniff_kind
 from midweek.sources.imports import iter_import
 from midweek.sources.sitemaps import parse_sitemap
 from midweek.store import ArticleRow, Store
+from midweek.store.db import StoredReview
 from midweek.store.stories import (
     articles_in_clusters,
+    clustered_stories,
     load_cluster_state,
     save_cluster_run,
     unclustered_articles,
@@ -471,15 +483,278 @@ STORY_LOOKBACK = timedelta(days=3)
 MAX_SECTIONS = 6
 # Tags under a review: the seed review shows five; ten leaves the editor a choice.
 REVIEW_TAG_LIMIT = 10
+# Articles of each ranked story read for the review's tags: its earliest independent
+# ones, title and lead, joined into one document per story and language. Tagging runs
+# natasha's NER, whose cost is mostly per document (~120 ms each on one core, whatever
+# its length up to a few kchar: measured on the Telegram posts), so reading every member
+# of a story of a thousand reports would take minutes; six leads name a story's actors.
+# One document per story also makes the tags' spread bonus count stories, not reprints.
+TAG_ARTICLES_PER_STORY = 6
+# Characters of each of those articles read for tags: the title and lead.
+TAG_LEAD_CHARS = 400
+# Where a review's stories came from (said in the plan, the log and `stories --explain`).
+FROM_CLUSTERER = "clusterer"
+FROM_LEXICAL = "lexical"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPlan:
+    """What a review of a window will hold, and why: the ranking and the memory.
+
+    ``stories_from`` says which stories were ranked: the stored stories of ``midweek
+    cluster`` (when it has assigned every article of the window) or the lexical
+    :func:`~midweek.cluster.group_stories` of the window's articles. ``continuing`` maps
+    the key of each story that was in the ``previous`` published review to the time its
+    section reports from (that review's window end); such a story is ranked and written
+    from what was published since, and without independent articles since it does not
+    return. ``dropped`` lists the previous review's stories this one leaves out.
+    """
+
+    window_start: datetime
+    window_end: datetime
+    ranked: tuple[RankedStory, ...]
+    articles: Mapping[int, Article]
+    stories_from: str
+    candidates: int  # stories with an article in the window, before memory and ranking
+    previous: str = ""
+    continuing: Mapping[str, datetime] = field(default_factory=dict)
+    dropped: tuple[DroppedStory, ...] = ()
+    originals: Mapping[str, Story] = field(default_factory=dict)  # stories before memory
+    # continuing story key -> (key, heading) of its section in the previous review
+    returning: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def review_tags(
     ranked: Sequence[RankedStory], articles: Mapping[int, Article], lang: str, kb: KnowledgeBase
 ) -> tuple[ReviewTag, ...]:
-    """The top canonical entities of the ranked stories' articles, named in ``lang``."""
-    members = [articles[i] for r in ranked for i in r.story.article_ids if i in articles]
+    """The top canonical entities of the ranked stories' articles, named in ``lang``.
+
+    Each story lends the title and lead of its first :data:`TAG_ARTICLES_PER_STORY`
+    independent articles, as one document per language (dated as its first article).
+    """
+    members: list[Article] = []
+    for item in ranked:
+        present = [articles[i] for i in item.story.article_ids if i in articles]
+        independent = [a for a in present if a.duplicate_of is None] or present
+        independent.sort(key=lambda a: (a.published is None, a.published or _EPOCH, a.id or 0))
+        by_language: dict[str | None, list[Article]] = {}
+        for article in independent[:TAG_ARTICLES_PER_STORY]:
+            by_language.setdefault(article.language_tag, []).append(article)
+        for group in by_language.values():
+            text = "\n\n".join(f"{a.title}\n{a.text[:TAG_LEAD_CHARS]}" for a in group)
+            members.append(replace(group[0], title="", text=text))
     tags = tags_for(members, lang, kb=kb, limit=REVIEW_TAG_LIMIT)
     return tuple(ReviewTag(name=t.name, slug=t.slug, entity_id=t.entity_id) for t in tags)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _window_stories(
+    store: Store, articles: Sequence[Article], window_start: datetime, window_end: datetime
+) -> tuple[list[Story], str]:
+    """The clusterer's stored stories when it has seen the whole window, else lexical ones."""
+    inside = {
+        a.id
+        for a in articles
+        if a.id is not None and a.published and window_start <= a.published < window_end
+    }
+    if inside:
+        stories, clustered = clustered_stories(store, (a.id for a in articles if a.id))
+        if inside <= clustered:
+            return stories, FROM_CLUSTERER
+        if clustered & inside:
+            logger.warning(
+                "%d of the window's %d articles are not clustered yet: stories grouped "
+                "lexically (run `midweek cluster` first to use its stories)",
+                len(inside - clustered),
+                len(inside),
+            )
+    return group_stories(articles), FROM_LEXICAL
+
+
+def previous_review(
+    store: Store, window_end: datetime, lang: str | None = None
+) -> StoredReview | None:
+    """The latest published review whose window ends before ``window_end``.
+
+    Of two with the same window, the one in ``lang`` wins.
+    """
+    earlier = [
+        (end, r.lang == lang, r.id, r)
+        for r in store.list_reviews()
+        if r.status == "published" and (end := _stored_end(r)) is not None and end < window_end
+    ]
+    return max(earlier, key=lambda item: item[:3])[3] if earlier else None
+
+
+def _stored_end(review: StoredReview) -> datetime | None:
+    """The window end written in a stored review's body."""
+    try:
+        return datetime.fromisoformat(str(review.body.get("window_end")))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Memory:
+    """Stories after comparing them with the previous review."""
+
+    stories: list[Story]
+    continuing: dict[str, datetime]
+    held: dict[str, str]  # previous section key -> current story key held back
+    matched: dict[str, set[str]]  # previous section key -> current story keys
+    returning: dict[str, tuple[str, str]]  # current story key -> previous key, heading
+
+
+def _remember(
+    stories: Sequence[Story],
+    articles: Mapping[int, Article],
+    previous: StoredReview | None,
+    window_end: datetime,
+) -> _Memory:
+    """Mark stories of the previous review and restrict them to what is new since.
+
+    A story is the same as a previous section's when it has the section's story key or
+    holds an article the section cited (keys change when a clusterer run merges stories).
+    """
+    if previous is None:
+        return _Memory(list(stories), {}, {}, {}, {})
+    since = _stored_end(previous)
+    assert since is not None  # previous_review only returns reviews with an end
+    sections = [
+        (str(sec.get("story_key", "")), _cited(sec), str(sec.get("heading", "")))
+        for sec in previous.body.get("sections") or ()
+    ]
+    out: list[Story] = []
+    continuing: dict[str, datetime] = {}
+    held: dict[str, str] = {}
+    matched: dict[str, set[str]] = {key: set() for key, _, _ in sections}
+    returning: dict[str, tuple[str, str]] = {}
+    for story in stories:
+        members = set(story.article_ids)
+        was = [(k, h) for k, cited, h in sections if k == story.key or members & cited]
+        if not was:
+            out.append(story)
+            continue
+        returning[story.key] = was[0]
+        for key, _ in was:
+            matched[key].add(story.key)
+        fresh = [
+            i
+            for i in story.article_ids
+            if i in articles and (p := articles[i].published) and since <= p < window_end
+        ]
+        if not any(articles[i].duplicate_of is None for i in fresh):
+            for key, _ in was:
+                held[key] = story.key
+            continue
+        out.append(replace(build_story(fresh, articles), key=story.key, id=story.id))
+        continuing[story.key] = since
+    return _Memory(out, continuing, held, matched, returning)
+
+
+def _cited(section: Mapping[str, Any]) -> set[int]:
+    """Article ids a stored section cites."""
+    return {
+        int(c["article_id"])
+        for sentence in section.get("sentences") or ()
+        for c in sentence.get("citations") or ()
+        if isinstance(c, Mapping) and "article_id" in c
+    }
+
+
+def _dropped(
+    previous: StoredReview | None, memory: _Memory, placed: Sequence[RankedStory]
+) -> tuple[DroppedStory, ...]:
+    """The previous review's stories that got no place in this one."""
+    if previous is None:
+        return ()
+    kept = {r.story.key for r in placed}
+    out = []
+    for section in previous.body.get("sections") or ():
+        key = str(section.get("story_key", ""))
+        if memory.matched.get(key, set()) & kept:
+            continue
+        outranked = memory.matched.get(key) and key not in memory.held
+        reason = "outranked" if outranked else "no_new_developments"
+        out.append(DroppedStory(key, str(section.get("heading", "")), reason))
+    return tuple(out)
+
+
+def plan_review(
+    store: Store,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    lang: str | None = None,
+    kb: KnowledgeBase | None = None,
+    boosts: Mapping[str, float] | None = None,
+    limit: int = MAX_SECTIONS,
+    explain: bool = False,
+) -> ReviewPlan:
+    """Find a window's stories, compare them with the last published review, rank them.
+
+    Args:
+        store: The store.
+        window_start: Start of the window (inclusive, aware).
+        window_end: End of the window (exclusive, aware).
+        lang: The review's language (breaks a tie between two previous reviews).
+        kb: Knowledge base for the entity parts of the ranking (None: no entity parts).
+        boosts: The outlet's ranking factors (the ``rank_boost`` setting).
+        limit: Stories to place.
+        explain: Also keep the stories left out as the same event as a placed one.
+
+    Returns:
+        The plan: ranked stories, their articles, where the stories came from, memory.
+    """
+    articles = store.articles_between(window_start - STORY_LOOKBACK, window_end)
+    by_id = {a.id: a for a in articles if a.id is not None}
+    stories, source = _window_stories(store, articles, window_start, window_end)
+    logger.info("%d stories from the %s for the window", len(stories), source)
+    previous = previous_review(store, window_end, lang)
+    memory = _remember(stories, by_id, previous, window_end)
+    ranked = rank_stories(
+        memory.stories,
+        window_start=window_start,
+        window_end=window_end,
+        limit=limit,
+        articles=by_id,
+        kb=kb,
+        boosts=boosts,
+        explain=explain,
+    )
+    placed = [r for r in ranked if not r.same_event_as]
+    return ReviewPlan(
+        window_start=window_start,
+        window_end=window_end,
+        ranked=tuple(ranked),
+        articles=by_id,
+        stories_from=source,
+        candidates=len(stories),
+        previous=previous.slug if previous else "",
+        continuing={
+            k: v for k, v in memory.continuing.items() if k in {r.story.key for r in placed}
+        },
+        dropped=_dropped(previous, memory, placed),
+        originals={s.key: s for s in stories},
+        returning={k: v for k, v in memory.returning.items() if k in memory.continuing},
+    )
+
+
+def _warn_foreign(review: Review, articles: Mapping[int, Article]) -> None:
+    """Say which sections quote sentences in another language than the review's."""
+    for section in review.sections:
+        cited = [articles.get(c.article_id) for s in section.sentences for c in s.citations[:1]]
+        tags = {a.language_tag for a in cited if a is not None and a.language_tag}
+        if tags and review.lang not in tags and not (review.lang.startswith("uz") and "uz" in tags):
+            logger.warning(
+                "story %s has no article in %s: its section quotes %s sources "
+                "(sentences are never translated)",
+                section.story_key,
+                review.lang,
+                ", ".join(sorted(tags)),
+            )
 
 
 def build_review(
@@ -493,13 +768,20 @@ def build_review(
     kb: KnowledgeBase | None = None,
     summarizer: Summarizer = extractive_summarizer,
     save: bool = True,
+    boosts: Mapping[str, float] | None = None,
 ) -> Review:
-    """Group the window's articles into stories, rank them, compose and store the draft.
+    """Rank the window's stories, compose them and store the draft.
+
+    The stories are those :func:`plan_review` finds: the clusterer's when it has seen
+    the window, else lexical ones; stories of the previous published review return only
+    with news since, marked "continuing", and the rest of that review's stories are
+    listed in :attr:`Review.dropped`.
 
     ``credits`` is the attribution the sources' licences require, kept with the review;
-    ``kb`` the knowledge base that names the tags (default: the bundled one);
-    ``summarizer`` writes the sections (e.g. :class:`midweek.llm.SectionWriter`);
-    ``save`` False composes without storing the draft.
+    ``kb`` the knowledge base that names the tags and the ranking's entities (default:
+    the bundled one); ``summarizer`` writes the sections (e.g.
+    :class:`midweek.llm.SectionWriter`); ``save`` False composes without storing the
+    draft; ``boosts`` the ranking factors of the outlet (the ``rank_boost`` setting).
 
     Raises:
         StoreError: saving would overwrite a published review or an editor's draft.
@@ -507,28 +789,33 @@ def build_review(
     Returns:
         The composed review (also saved as a draft under its slug).
     """
-    articles = store.articles_between(window_start - STORY_LOOKBACK, window_end)
-    by_id = {a.id: a for a in articles if a.id is not None}
-    stories = group_stories(articles)
-    ranked = rank_stories(
-        stories,
-        window_start=window_start,
-        window_end=window_end,
-        limit=MAX_SECTIONS,
-        articles=by_id,
-    )
+    kb = kb or load_kb()
+    plan = plan_review(store, window_start, window_end, lang=lang, kb=kb, boosts=boosts)
     review = compose_review(
-        ranked,
-        by_id,
+        plan.ranked,
+        plan.articles,
         window_start=window_start,
         window_end=window_end,
         now=now,
         lang=lang,
         summarizer=summarizer,
+        continuing=plan.continuing,
+        dropped=plan.dropped,
+        previous=plan.previous,
     )
-    tags = review_tags(ranked, by_id, review.lang, kb or load_kb())
+    _warn_foreign(review, plan.articles)
+    written = {s.story_key for s in review.sections}
+    unwritten = tuple(
+        DroppedStory(was, heading, "no_usable_sentence")
+        for key, (was, heading) in plan.returning.items()
+        if key in plan.continuing and key not in written
+    )
+    if unwritten:  # news since, but not a sentence of it to quote: said, not hidden
+        review = replace(review, dropped=review.dropped + unwritten)
+    tags = review_tags(plan.ranked, plan.articles, review.lang, kb)
     review = replace(review, credits=credits, tags=tags)
-    store.save_stories([r.story for r in ranked])
+    if plan.stories_from == FROM_LEXICAL:  # the clusterer's stories are stored already
+        store.save_stories([plan.originals.get(r.story.key, r.story) for r in plan.ranked])
     if not save:
         return review
     review_id = store.save_review(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from midweek.errors import ConfigError
+from midweek.windows import parse_weekly_time
 
 CONFIG_NAME = "midweek.toml"
 DB_NAME = "midweek.db"
@@ -38,6 +40,26 @@ SETTINGS: tuple[Setting, ...] = (
         "use postgresql+psycopg://user@host/db for several writers.",
     ),
     Setting("timezone", "UTC", "IANA time zone of the outlet, used for review windows."),
+    Setting(
+        "review_window_start",
+        "monday 00:00",
+        "Weekly start of the default review window (weekday and HH:MM, in timezone). "
+        "`midweek review` without --from/--to covers the latest window that has started: "
+        "the last complete one, or the one in progress (a draft).",
+    ),
+    Setting(
+        "review_window_end",
+        "wednesday 12:00",
+        "Weekly end of the default review window: the first such time after its start.",
+    ),
+    Setting(
+        "rank_boost",
+        {},
+        "Ranking weights of the outlet's regions and topics: a factor per canonical entity "
+        "id or ISO 3166 country code, e.g. {UZ=1.5, Q232=1.2} in the file, UZ=1.5,Q232=1.2 in "
+        "the environment. A story naming one (or a place or office holder of that country) "
+        "scores that much more; shown as `boost` by `midweek stories --explain`.",
+    ),
     Setting("language", "en", "Output language of reviews: en, ru, uz-Latn or uz-Cyrl."),
     Setting("fetch_deadline_s", 20.0, "Total deadline of one HTTP request, redirects included."),
     Setting("fetch_max_bytes", 15 * 1024 * 1024, "Cap on a decompressed response body."),
@@ -54,6 +76,11 @@ SETTINGS: tuple[Setting, ...] = (
         "fetch_allow_hosts", [], "Hosts or networks allowed although private (e.g. an intranet)."
     ),
     Setting("fetch_respect_robots", True, "Honour robots.txt."),
+    Setting(
+        "fetch_ca_bundle",
+        "",
+        "Extra CA certificates (PEM file) to trust for HTTPS, e.g. a company's own CA.",
+    ),
     Setting("fetch_threads", 8, "Pages fetched at once across all hosts."),
     Setting("extract_workers", 0, "Extraction processes; 0 means one per CPU core."),
     Setting("extract_timeout_s", 30.0, "Wall-clock limit for extracting one page."),
@@ -105,6 +132,9 @@ class Settings:
     workspace: Path
     database_url: str
     timezone: str
+    review_window_start: str
+    review_window_end: str
+    rank_boost: Mapping[str, float]
     language: str
     fetch_deadline_s: float
     fetch_max_bytes: int
@@ -115,6 +145,7 @@ class Settings:
     fetch_user_agent: str
     fetch_allow_hosts: tuple[str, ...]
     fetch_respect_robots: bool
+    fetch_ca_bundle: str
     fetch_threads: int
     extract_workers: int
     extract_timeout_s: float
@@ -154,6 +185,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             return int(value)
         if isinstance(default, float):
             return float(value)
+        if isinstance(default, dict):
+            return _factors(value)
         if isinstance(default, list):
             if isinstance(value, str):
                 return tuple(v.strip() for v in value.split(",") if v.strip())
@@ -162,6 +195,25 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     except (TypeError, ValueError):
         kind = type(default).__name__
         raise ConfigError(f"{origin}: {setting.name} must be {kind}, got {value!r}") from None
+
+
+def _factors(value: Any) -> dict[str, float]:
+    """A table of positive factors from TOML, or from ``"UZ=1.5,Q232=1.2"`` text.
+
+    Raises:
+        ValueError: not a table of names to positive numbers.
+    """
+    if isinstance(value, str):
+        pairs = [item.split("=", 1) for item in value.split(",") if item.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(value)
+        value = {k.strip(): v.strip() for k, v in pairs}
+    if not isinstance(value, dict):
+        raise ValueError(value)
+    out = {str(k): float(v) for k, v in value.items()}
+    if any(not factor > 0 for factor in out.values()):
+        raise ValueError(value)
+    return out
 
 
 def load_settings(
@@ -210,6 +262,9 @@ def load_settings(
         values["database_url"] = database_url
     values["database_url"] = _resolve_database_url(str(values["database_url"]), workspace)
     values["fetch_allow_hosts"] = tuple(values["fetch_allow_hosts"])
+    values["rank_boost"] = dict(values["rank_boost"])
+    for name in ("review_window_start", "review_window_end"):
+        parse_weekly_time(str(values[name]))  # a bad window fails at load, not mid-run
     return Settings(workspace=workspace, **values)
 
 
@@ -246,6 +301,8 @@ def _toml_value(value: Any) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     return str(value)
 
 

@@ -36,6 +36,9 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         user_agent=settings.fetch_user_agent,
         allow_hosts=settings.fetch_allow_hosts,
         respect_robots=settings.fetch_respect_robots,
+        ca_bundle=str(settings.workspace / settings.fetch_ca_bundle)
+        if settings.fetch_ca_bundle
+        else "",
     )
 
 

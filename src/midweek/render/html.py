@@ -19,7 +19,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from midweek.models import Citation, Review
-from midweek.render.markdown import SOURCES_HEADING, TAGS_LABEL, safe_link_url
+from midweek.render.markdown import (
+    continuing_label,
+    dropped_label,
+    safe_link_url,
+    sources_heading,
+    tags_label,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +49,7 @@ h2{font-size:1.3rem;line-height:1.3;margin:2rem 0 .5rem}
 .intro{font-style:italic}
 a{color:var(--accent)}
 sup{font:600 .7rem system-ui,sans-serif}
-.sources{font-size:.9rem;color:var(--muted);overflow-wrap:anywhere}
+.sources,.continuing,.dropped{font-size:.9rem;color:var(--muted);overflow-wrap:anywhere}
 footer{font:.8rem system-ui,sans-serif;color:var(--muted);margin-top:2rem}
 """
 
@@ -119,14 +125,18 @@ def render_html(review: Review, *, stylesheet_inline: bool = True) -> str:
                     sources.append(_citation_view(numbers[citation.article_id], citation))
                 cites.append(_citation_view(numbers[citation.article_id], citation))
             sentences.append({"text": sentence.text, "citations": cites})
-        sections.append({"heading": section.heading, "sentences": sentences})
+        label = ""
+        if section.status == "continuing" and section.new_since is not None:
+            label = continuing_label(review.lang, section.new_since)
+        sections.append({"heading": section.heading, "sentences": sentences, "label": label})
     template = _environment().get_template("review.html")
     return template.render(
         review=review,
         sections=sections,
         sources=sources,
-        sources_heading=SOURCES_HEADING.get(review.lang, "Sources"),
-        tags_label=TAGS_LABEL.get(review.lang, "Tags"),
+        sources_heading=sources_heading(review.lang),
+        tags_label=tags_label(review.lang),
+        dropped_label=dropped_label(review.lang),
         csp=content_security_policy(stylesheet_inline=stylesheet_inline),
         # Our own constant, not third-party text: safe to mark so the hash matches.
         css=Markup(REVIEW_CSS) if stylesheet_inline else None,  # noqa: S704

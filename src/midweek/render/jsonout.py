@@ -44,12 +44,30 @@ _SENTENCE_SCHEMA: Final[dict[str, Any]] = {
 
 _SECTION_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
-    "required": ["heading", "story_key", "sentences"],
+    "required": ["heading", "story_key", "sentences", "status", "new_since"],
     "additionalProperties": False,
     "properties": {
         "heading": {"type": "string"},
         "story_key": {"type": "string"},
         "sentences": {"type": "array", "items": {"$ref": "#/$defs/sentence"}},
+        # "continuing": the story was in the previous published review; the section
+        # reports what was published since new_since (that review's window end)
+        "status": {"enum": ["new", "continuing"]},
+        "new_since": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+_DROPPED_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["story_key", "heading", "reason"],
+    "additionalProperties": False,
+    "properties": {
+        "story_key": {"type": "string"},
+        "heading": {"type": "string"},
+        # no_new_developments: nothing independent published since the previous review;
+        # outranked: other stories placed higher; no_usable_sentence: news since, but no
+        # sentence of it could be quoted
+        "reason": {"enum": ["no_new_developments", "outranked", "no_usable_sentence"]},
     },
 }
 
@@ -76,6 +94,8 @@ REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
         "author",
         "status",
         "credits",
+        "previous",
+        "dropped",
     ],
     "additionalProperties": False,
     "properties": {
@@ -95,8 +115,11 @@ REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
         "author": {"type": "string"},
         "status": {"enum": ["draft", "published"]},
         "credits": {"type": "string"},
+        "previous": {"type": "string"},
+        "dropped": {"type": "array", "items": {"$ref": "#/$defs/dropped"}},
     },
     "$defs": {
+        "dropped": _DROPPED_SCHEMA,
         "citation": _CITATION_SCHEMA,
         "sentence": _SENTENCE_SCHEMA,
         "section": _SECTION_SCHEMA,
@@ -140,6 +163,8 @@ def _section(section: Section) -> dict[str, Any]:
         "heading": section.heading,
         "story_key": section.story_key,
         "sentences": [_sentence(s) for s in section.sentences],
+        "status": section.status,
+        "new_since": _iso(section.new_since) if section.new_since is not None else None,
     }
 
 
@@ -169,6 +194,11 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "author": review.author,
         "status": review.status,
         "credits": review.credits,
+        "previous": review.previous,
+        "dropped": [
+            {"story_key": d.story_key, "heading": d.heading, "reason": d.reason}
+            for d in review.dropped
+        ],
     }
 
 

@@ -7,15 +7,28 @@ it renders as the same plain text it was: a title like ``[click](javascript:...)
 
 from __future__ import annotations
 
+import gettext
 import logging
 import re
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import quote, urlsplit
 
+from midweek.errors import ConfigError
 from midweek.models import Citation, Review
+from midweek.translations import translations
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SOURCES_HEADING", "escape_markdown", "render_markdown", "safe_link_url"]
+__all__ = [
+    "continuing_label",
+    "dropped_label",
+    "escape_markdown",
+    "render_markdown",
+    "safe_link_url",
+    "sources_heading",
+    "tags_label",
+]
 
 # Characters CommonMark may read as markup anywhere in a line (inline syntax, HTML,
 # autolinks, tables, strikethrough).
@@ -23,9 +36,46 @@ _INLINE_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|~!])")
 # Markup recognised only at the start of a line: headings, quotes, lists, rules.
 _LINE_START_RE = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
 _SAFE_SCHEMES = frozenset({"http", "https"})
-# Heading of the source list in the review's language (English when unknown).
-TAGS_LABEL = {"en": "Tags", "ru": "Теги", "uz-Latn": "Teglar", "uz-Cyrl": "Теглар"}
-SOURCES_HEADING = {"en": "Sources", "ru": "Источники", "uz-Latn": "Manbalar", "uz-Cyrl": "Манбалар"}
+
+
+def _translations(lang: str) -> gettext.NullTranslations:
+    """The catalog of ``lang``; English (the source strings) when it has none."""
+    try:
+        return translations(lang)
+    except ConfigError:
+        return gettext.NullTranslations()
+
+
+def _gettext(lang: str) -> Callable[[str], str]:
+    """The ``gettext`` of ``lang`` (bound to ``_`` by callers: ``pybabel extract`` looks
+    for ``_("...")``)."""
+    return _translations(lang).gettext
+
+
+def tags_label(lang: str) -> str:
+    """The label before a review's tags."""
+    _ = _gettext(lang)
+    return _("Tags")
+
+
+def sources_heading(lang: str) -> str:
+    """The heading of a review's list of sources."""
+    _ = _gettext(lang)
+    return _("Sources")
+
+
+def dropped_label(lang: str) -> str:
+    """The line before the headings of the previous review's stories this one leaves out."""
+    _ = _gettext(lang)
+    return _("From the last review, no longer covered")
+
+
+def continuing_label(lang: str, since: datetime) -> str:
+    """The line under the heading of a story that was in the previous published review."""
+    _ = _gettext(lang)
+    # TRANSLATORS: {date} is an ISO date (2025-07-09): what is new since the last review
+    label = _("Continuing story: new since {date}")
+    return label.format(date=since.date().isoformat())
 
 
 def escape_markdown(text: str) -> str:
@@ -107,6 +157,10 @@ def render_markdown(review: Review) -> str:
     sources: dict[int, Citation] = {}
     for section in review.sections:
         lines.extend([f"## {escape_markdown(section.heading)}", ""])
+        if section.status == "continuing" and section.new_since is not None:
+            lines.extend(
+                [f"*{escape_markdown(continuing_label(review.lang, section.new_since))}*", ""]
+            )
         body = []
         for sentence in section.sentences:
             marks = []
@@ -115,8 +169,12 @@ def render_markdown(review: Review) -> str:
                 marks.append(_citation_mark(numbers[citation.article_id], citation))
             body.append(" ".join([escape_markdown(sentence.text), *marks]))
         lines.extend([" ".join(body), ""])
+    if review.dropped:
+        label = dropped_label(review.lang)
+        names = "; ".join(escape_markdown(d.heading) for d in review.dropped)
+        lines.extend([f"*{escape_markdown(label)}:* {names}", ""])
     if sources:
-        lines.extend([f"## {SOURCES_HEADING.get(review.lang, 'Sources')}", ""])
+        lines.extend([f"## {sources_heading(review.lang)}", ""])
         for article_id, citation in sources.items():
             title = escape_markdown(citation.title or citation.url)
             url = safe_link_url(citation.url)
@@ -126,7 +184,7 @@ def render_markdown(review: Review) -> str:
         lines.append("")
     if review.tags:
         names = " · ".join(escape_markdown(t.name) for t in review.tags)
-        lines.extend([f"{TAGS_LABEL.get(review.lang, 'Tags')}: {names}", ""])
+        lines.extend([f"{tags_label(review.lang)}: {names}", ""])
     if review.credits:
         lines.extend([f"*{escape_markdown(review.credits)}*", ""])
     return "\n".join(lines)
