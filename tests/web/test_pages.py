@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from midweek.models import Article, Story
 from midweek.store import ArticleRow, Store
+from midweek.store.site import rate_review
 from midweek.web.i18n import LANGUAGES, MESSAGES, format_rating, normalize_language
 from web.sitehelpers import NOW, SLUG, Client, make_app, set_status
 
@@ -160,8 +161,11 @@ def _hostile(store: Store) -> str:
                 "heading": f"Heading {SCRIPT}",
                 "story_key": "s-evil",
                 "sentences": [{"text": f"Said {SCRIPT}.", "citations": [citation]}],
+                "status": "continuing",
+                "new_since": NOW.isoformat(),
             }
         ],
+        "dropped": [{"story_key": "s-gone", "heading": f"Gone {SCRIPT}", "reason": "outranked"}],
         "window_start": NOW.isoformat(),
         "window_end": NOW.isoformat(),
         "created_at": NOW.isoformat(),
@@ -199,6 +203,16 @@ def test_hostile_strings_render_escaped_and_unlinked(client: Client, demo_store:
                 assert href.startswith(("/", "?", "http://", "https://", "mailto:")), href
                 if href.startswith("http"):
                     assert attrs.get("rel") == "noopener noreferrer", href
+
+
+def test_continuing_and_dropped_stories_are_marked(client: Client, demo_store: Store) -> None:
+    slug = _hostile(demo_store)
+    html = client.get(f"/reviews/{slug}").text
+    since = NOW.date().isoformat()
+    assert f'<p class="continuing">Continuing story: new since {since}</p>' in html
+    assert '<p class="dropped">From the last review, no longer covered: Gone &lt;script&gt;' in html
+    plain = client.get(f"/reviews/{SLUG}").text  # the demo review: no previous review
+    assert 'class="continuing"' not in plain and 'class="dropped"' not in plain
 
 
 def test_every_response_carries_the_security_headers(client: Client) -> None:
@@ -298,3 +312,34 @@ def test_every_language_has_every_message() -> None:
 )
 def test_rating_text(lang: str, count: int, average: float | None, expected: str) -> None:
     assert format_rating(lang, count, average) == expected
+
+
+def test_every_page_links_the_favicon_that_is_served(client: Client) -> None:
+    for path in ("/", f"/reviews/{SLUG}", "/archive", "/nowhere"):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in (
+            client.get(path).text
+        )
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg") and b"<script" not in icon.content
+
+
+def test_pages_shared_by_every_reader_answer_304_when_unchanged(
+    client: Client, demo_store: Store
+) -> None:
+    stored = demo_store.get_review(SLUG)
+    assert stored is not None
+    story_key = stored.body["sections"][0]["story_key"]
+    for path in ("/", "/archive", f"/stories/{story_key}"):
+        first = client.get(path)
+        etag = first.headers["etag"]
+        assert first.headers["cache-control"] == "no-cache" and "set-cookie" not in first.headers
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"", path
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    home_etag = client.get("/").headers["etag"]
+    rate_review(demo_store, review_id=stored.id, reader_id="a" * 32, stars=3, now=NOW)
+    rated = client.get("/", headers={"If-None-Match": home_etag})
+    assert rated.status_code == 200 and "3.0 · 1 rating" in rated.text
+    switched = client.get("/", params={"lang": "ru"}, headers={"If-None-Match": home_etag})
+    assert switched.status_code == 200 and "mw_lang=ru" in switched.headers["set-cookie"]

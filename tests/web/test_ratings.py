@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from midweek.store import Store, open_store
-from midweek.store.site import rate_review, rating_summary, reader_stars
+from midweek.store.site import (
+    parse_body,
+    rate_review,
+    rating_summary,
+    reader_stars,
+    review_for_reader,
+)
 from midweek.store.site_schema import ratings
 from midweek.web.security import TokenBucket
 from web.sitehelpers import NOW, SLUG, Client, loosen_throttles, make_app, set_status
@@ -238,6 +244,24 @@ def test_average_over_three_hundred_readers_is_sql_avg(any_store: Store) -> None
     finally:
         client.close()
     assert f"{summary.average:.1f} · 300 ratings" in shown
+
+
+def test_the_page_query_agrees_with_the_separate_queries(any_store: Store) -> None:
+    review = any_store.get_review(SLUG)
+    assert review is not None
+    fresh = review_for_reader(any_store, SLUG, None)
+    assert fresh is not None and fresh.summary.count == 0 and fresh.summary.average is None
+    assert parse_body(fresh.body_text) == review.body
+    for i, stars in enumerate((5, 2, 4)):
+        rate_review(any_store, review_id=review.id, reader_id=f"{i:032x}", stars=stars, now=NOW)
+    for reader in (f"{0:032x}", f"{2:032x}", "f" * 32, None):
+        found = review_for_reader(any_store, SLUG, reader)
+        assert found is not None and found.id == review.id and found.slug == SLUG
+        assert found.summary == rating_summary(any_store, review.id)
+        assert found.mine == (reader_stars(any_store, review.id, reader) if reader else None)
+    assert review_for_reader(any_store, "no-such-review", None) is None
+    set_status(any_store, SLUG, "draft")
+    assert review_for_reader(any_store, SLUG, f"{0:032x}") is None
 
 
 def test_store_refuses_out_of_range_stars(any_store: Store) -> None:

@@ -9,6 +9,7 @@ and counts are computed from the rows by SQL every time, never kept as running t
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, Text, bindparam, cast, func, null, select
 from sqlalchemy.engine import Row
 
 from midweek.models import Article
@@ -30,17 +31,19 @@ __all__ = [
     "MAX_STARS",
     "MIN_STARS",
     "RatingSummary",
+    "ReaderReview",
     "ReviewListing",
     "StoryView",
     "get_article",
     "get_review_listing",
     "get_story",
     "list_review_listings",
+    "parse_body",
     "rate_review",
     "rating_summaries",
     "rating_summary",
     "reader_stars",
-    "review_with_rating",
+    "review_for_reader",
 ]
 
 # The scale the site offers (1–5 stars, as in the seed review's page); the table's CHECK
@@ -90,6 +93,24 @@ class StoryView:
     outlets: tuple[str, ...]
     independent_articles: int
     articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderReview:
+    """What one reader's review page needs, from one statement (the site's hot path).
+
+    ``body_text`` is the stored JSON body as the database holds it, not parsed: any edit
+    changes it, so together with the columns it keys the page's shared rendering, and
+    :func:`parse_body` parses it only when that rendering is not cached.
+    """
+
+    id: int
+    slug: str
+    title: str
+    lang: str
+    body_text: str
+    summary: RatingSummary | None
+    mine: int | None
 
 
 # Readers see published reviews only; drafts are read on the editor's desk (preview).
@@ -194,29 +215,97 @@ def _stars(conn: Connection, review_id: int, reader_id: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def review_with_rating(
-    store: Store, slug: str, reader_id: str | None
-) -> tuple[ReviewListing, RatingSummary, int | None] | None:
-    """What a review page needs, read on one connection (the page's hot path).
+def _reader_review_statement(with_reader: bool, with_summary: bool) -> Select[Any]:
+    """The statement of :func:`review_for_reader` (built once per shape: the hot path)."""
+    r = schema.reviews
+    of_review = ratings.c.review_id == r.c.id
+    count: Any = select(func.count()).where(of_review).scalar_subquery() if with_summary else null()
+    # AVG over an integer column: cast so both backends return a fractional mean.
+    mean: Any = (
+        select(func.avg(ratings.c.stars * 1.0)).where(of_review).scalar_subquery()
+        if with_summary
+        else null()
+    )
+    mine: Any = (
+        select(ratings.c.stars)
+        .where(of_review, ratings.c.reader_id == bindparam("reader_id"))
+        .scalar_subquery()
+        if with_reader
+        else null()
+    )
+    return select(
+        r.c.id,
+        r.c.slug,
+        r.c.title,
+        r.c.lang,
+        cast(r.c.body, Text).label("body_text"),
+        count.label("n"),
+        mean.label("mean"),
+        mine.label("mine"),
+    ).where(r.c.slug == bindparam("slug"), _PUBLISHED)
+
+
+_READER_REVIEW = {
+    (reader, summary): _reader_review_statement(reader, summary)
+    for reader in (True, False)
+    for summary in (True, False)
+}
+
+
+def review_for_reader(
+    store: Store, slug: str, reader_id: str | None, *, summary: bool = True
+) -> ReaderReview | None:
+    """A published review, its rating count and mean, and this reader's stars: one query.
+
+    The count, the mean and the reader's stars are correlated subqueries over the ratings
+    (computed from the rows on every call), so the page costs one round trip; the body
+    comes back as text, unparsed.
 
     Args:
         store: The store.
         slug: The review's slug.
         reader_id: The verified reader, or None for a new one (who has not voted).
+        summary: Whether to count the ratings (False when the caller has a fresh count);
+            without, :attr:`ReaderReview.summary` is None.
 
     Returns:
-        The review, its rating summary and the reader's stars; None when there is no
-        such review.
+        The review as the page needs it, or None when there is no such published review.
     """
-    r = schema.reviews
+    stmt = _READER_REVIEW[bool(reader_id), summary]
     with store.engine.connect() as conn:
-        row = conn.execute(select(r).where(r.c.slug == slug, _PUBLISHED)).first()
-        if row is None:
-            return None
-        listing = _listing(row)
-        summary = _summaries(conn, [listing.id])[listing.id]
-        mine = _stars(conn, listing.id, reader_id) if reader_id else None
-    return listing, summary, mine
+        row = conn.execute(stmt, {"slug": slug, "reader_id": reader_id}).first()
+    if row is None:
+        return None
+    n = int(row.n or 0)
+    return ReaderReview(
+        id=int(row.id),
+        slug=row.slug,
+        title=row.title,
+        lang=row.lang,
+        body_text=str(row.body_text or "{}"),
+        summary=RatingSummary(n, float(row.mean) if n and row.mean is not None else None)
+        if summary
+        else None,
+        mine=int(row.mine) if row.mine is not None else None,
+    )
+
+
+def parse_body(body_text: str) -> dict[str, Any]:
+    """A stored body's text as a dict, lone surrogates scrubbed (as listings hold bodies).
+
+    Args:
+        body_text: The JSON text from :attr:`ReaderReview.body_text`.
+
+    Returns:
+        The body; an empty dict when the text is not a JSON object.
+    """
+    try:
+        body = json.loads(body_text)
+    except ValueError:
+        logger.warning("a stored review body is not valid JSON")
+        return {}
+    scrubbed: dict[str, Any] = _scrub(body) if isinstance(body, dict) else {}
+    return scrubbed
 
 
 def list_review_listings(store: Store, *, limit: int, offset: int = 0) -> list[ReviewListing]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -42,4 +43,6 @@ ratings = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("review_id", "reader_id", name="uq_ratings_review_reader"),
     CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),
+    # the page's count and mean read the index alone (migration 0006)
+    Index("ix_ratings_review_stars", "review_id", "stars"),
 )

@@ -26,7 +26,8 @@ from midweek.store.db import Store
 from midweek.web import api, editor, routes, tags
 from midweek.web.auth import LoginRequired, login_required
 from midweek.web.i18n import DEFAULT_LANGUAGE, gettext, normalize_language
-from midweek.web.runtime import Site, choose_language, get_site, render_page
+from midweek.web.pagecache import ReviewFrames, SummaryCache
+from midweek.web.runtime import Site, choose_language, get_site, render_html, render_page
 from midweek.web.security import ReaderSigner, SecurityHeadersMiddleware, TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ def create_app(
         monotonic=time.monotonic,
         reader_throttle=TokenBucket(READER_BURST, READER_REFILL_S, THROTTLE_MAX_KEYS),
         address_throttle=TokenBucket(ADDRESS_BURST, ADDRESS_REFILL_S, THROTTLE_MAX_KEYS),
+        review_frames=ReviewFrames(render_html, site_name),
+        summaries=SummaryCache(),
     )
     app = FastAPI(
         title=f"{site_name} API",

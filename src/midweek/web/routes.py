@@ -25,26 +25,31 @@ from midweek.store.site import (
     list_review_listings,
     rate_review,
     rating_summaries,
-    review_with_rating,
+    review_for_reader,
 )
 from midweek.web.feed import render_atom
 from midweek.web.i18n import gettext
+from midweek.web.pagecache import FrameKey
 from midweek.web.runtime import (
+    HTML,
     READER_COOKIE,
     Site,
     canonical_url,
     choose_language,
     finish,
+    finish_shared,
     get_site,
+    language_links,
     read_form,
     reader_of,
+    render_html,
     render_page,
+    revalidated,
 )
 from midweek.web.views import (
     archive_weeks,
     article_href,
     group_articles,
-    review_page,
     review_path,
     share_links,
 )
@@ -69,6 +74,8 @@ MAX_FORM_BYTES: Final = 2048
 RATING_FORM_FIELDS: Final = 8
 # How long a throttled reader is told to wait (the reader bucket's refill period).
 RETRY_AFTER_S: Final = 10
+# The star buttons of the rating form, lowest first.
+STARS: Final = range(MIN_STARS, MAX_STARS + 1)
 # Control characters never belong in a query; PostgreSQL rejects NUL outright.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -113,37 +120,60 @@ def home(request: Request) -> Response:
         ratings=ratings,
         review_path=review_path,
     )
-    return finish(response, request, lang=lang if remember else None)
+    return finish_shared(response, request, lang=lang if remember else None)
 
 
 @router.get("/reviews/{slug}")
 def review(request: Request, slug: str) -> Response:
-    """One review in the Midweek layout, with its rating form and share links."""
+    """One review in the Midweek layout, with its rating form and share links.
+
+    The shared part comes from the site's frame cache (:mod:`midweek.web.pagecache`);
+    only the rating block, which holds this reader's vote and form token, is rendered
+    here. A returning reader's page carries an ETag and is answered 304 when unchanged.
+    """
     site = get_site(request)
     reader_id, new_cookie = reader_of(request, site)
-    found = review_with_rating(site.store, slug, None if new_cookie else reader_id)
+    moment = site.monotonic()
+    summary = site.summaries.get(slug, moment)
+    found = review_for_reader(
+        site.store, slug, None if new_cookie else reader_id, summary=summary is None
+    )
     if found is None:
         raise HTTPException(status_code=404)
-    stored, summary, mine = found
-    lang, remember = choose_language(request, site, stored.lang)
-    page = review_page(stored.body)
-    url = canonical_url(request, site, review_path(stored.slug))
-    response = render_page(
-        request,
-        site,
-        "review.html",
-        lang,
-        canonical=url,
-        review=page,
-        stored=stored,
-        summary=summary,
-        mine=mine,
-        stars=range(MIN_STARS, MAX_STARS + 1),
-        csrf=site.signer.csrf_token(reader_id),
-        action=review_path(stored.slug) + "/rating",
-        shares=share_links(url, page.title or stored.title, gettext(lang, "email")),
+    if found.summary is not None:
+        summary = found.summary
+        site.summaries.put(slug, summary, moment)
+    lang, remember = choose_language(request, site, found.lang)
+    url = canonical_url(request, site, review_path(found.slug))
+    frame = site.review_frames.get(
+        FrameKey(
+            review_id=found.id,
+            slug=found.slug,
+            title=found.title,
+            content_lang=found.lang,
+            body_text=found.body_text,
+            lang=lang,
+            canonical=url,
+            feed_url=canonical_url(request, site, "/feed.atom"),
+            language_links=language_links(request),
+        )
     )
-    # the page holds this reader's form token and vote: no shared cache may keep it
+    rating_block = render_html(
+        site.site_name,
+        "_rating.html",
+        lang,
+        summary=summary,
+        mine=found.mine,
+        stars=STARS,
+        csrf=site.signer.csrf_token(reader_id),
+        action=review_path(found.slug) + "/rating",
+    )
+    body = frame.join(rating_block).encode("utf-8")
+    if new_cookie is None and not remember:
+        # this reader's own page (their token and vote): only their browser may keep it
+        return revalidated(request, body, "private, no-cache")
+    response = Response(body, media_type=HTML)
+    # a new reader's cookie (or a language cookie) is being set: nothing may keep this
     response.headers["Cache-Control"] = "private, no-store"
     return finish(response, request, lang=lang if remember else None, reader_cookie=new_cookie)
 
@@ -187,6 +217,7 @@ async def rate(request: Request, slug: str) -> Response:
             now=site.now(),
         )
     )
+    site.summaries.forget(stored.slug, site.monotonic())  # the voter sees it counted at once
     return RedirectResponse(review_path(stored.slug) + "#rating", status_code=303)
 
 
@@ -210,7 +241,7 @@ def story(request: Request, key: str) -> Response:
         href=article_href,
         shares=share_links(url, found.headline, gettext(lang, "email")),
     )
-    return finish(response, request, lang=lang if remember else None)
+    return finish_shared(response, request, lang=lang if remember else None)
 
 
 @router.get("/search")
@@ -247,7 +278,7 @@ def archive(request: Request) -> Response:
         weeks=weeks,
         review_path=review_path,
     )
-    return finish(response, request, lang=lang if remember else None)
+    return finish_shared(response, request, lang=lang if remember else None)
 
 
 @router.get("/feed.atom")

@@ -7,6 +7,7 @@ Handlers stay thin: read the request, call the store and the view models, render
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,31 +22,41 @@ from starlette.responses import HTMLResponse, Response
 
 from midweek.store.db import Store
 from midweek.web.i18n import LANGUAGES, format_rating, gettext, normalize_language
+from midweek.web.pagecache import ReviewFrames, SummaryCache
 from midweek.web.security import ReaderSigner, TokenBucket
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "HTML",
     "LANG_COOKIE",
     "READER_COOKIE",
     "Site",
     "canonical_url",
     "choose_language",
     "finish",
+    "finish_shared",
     "get_site",
+    "language_links",
     "reader_of",
+    "render_html",
     "render_page",
+    "revalidated",
 ]
 
 READER_COOKIE: Final = "mw_reader"
 LANG_COOKIE: Final = "mw_lang"
+# The media type of every page.
+HTML: Final = "text/html; charset=utf-8"
+# 128 bits of BLAKE2b name a page version: a collision is out of reach.
+ETAG_BYTES: Final = 16
 # 400 days: the longest lifetime browsers keep a cookie (Chrome caps Max-Age there).
 COOKIE_MAX_AGE_S: Final = 400 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """One running site: its store, keys, names, clocks and vote throttles."""
+    """One running site: its store, keys, names, clocks, vote throttles and page caches."""
 
     store: Store
     signer: ReaderSigner
@@ -56,6 +67,8 @@ class Site:
     monotonic: Callable[[], float]
     reader_throttle: TokenBucket
     address_throttle: TokenBucket
+    review_frames: ReviewFrames
+    summaries: SummaryCache
 
 
 def get_site(request: Request) -> Site:
@@ -147,26 +160,112 @@ def finish(
     return response
 
 
+def _etag(body: bytes) -> str:
+    """A strong validator of a response body (a quoted hash)."""
+    return '"' + hashlib.blake2b(body, digest_size=ETAG_BYTES).hexdigest() + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def revalidated(
+    request: Request, body: bytes, cache_control: str, media_type: str = HTML
+) -> Response:
+    """A 200 with an ETag, or a bodiless 304 when the client already holds this body.
+
+    Only for responses that set no cookie: the ETag is computed from the very bytes sent,
+    so a 304 can never stand in for different content.
+
+    Args:
+        request: The request (its If-None-Match).
+        body: The response body.
+        cache_control: Its Cache-Control (``private, no-cache`` for a reader's own page).
+        media_type: Its media type.
+
+    Returns:
+        The response.
+    """
+    etag = _etag(body)
+    # the page depends on the reader and language cookies: caches must key on them
+    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Cookie"}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def finish_shared(response: Response, request: Request, *, lang: str | None = None) -> Response:
+    """:func:`finish` for a page that is the same for every reader (home, story, archive, tag).
+
+    Such a page holds no reader's token or vote, so when it sets no cookie it gets an ETag
+    and may be answered 304 (``no-cache``: any cache may keep it but must ask first; it
+    varies with the language cookie). When ``?lang=`` set the language, the cookie goes
+    out on a normal 200.
+
+    Args:
+        response: The rendered page (status 200).
+        request: Its request.
+        lang: The language to remember (from ``?lang=``), if any.
+
+    Returns:
+        The response to send.
+    """
+    if lang is not None:
+        return finish(response, request, lang=lang)
+    return revalidated(request, bytes(response.body), "no-cache")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     """The templates: autoescape always on, so every third-party string is text."""
     return Environment(
         loader=PackageLoader("midweek.web", "templates"),
         autoescape=True,
+        # templates are package data, fixed while the site runs: no stat() per render
+        auto_reload=False,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
 
 
-def _language_links(request: Request) -> list[tuple[str, str, str]]:
+def language_links(request: Request) -> tuple[tuple[str, str, str], ...]:
     """(code, name, href) for switching language on the current page, query kept."""
     links = []
     for code, name in LANGUAGES.items():
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
         params.append(("lang", code))
         links.append((code, name, f"{request.url.path}?{urlencode(params)}"))
-    return links
+    return tuple(links)
+
+
+def render_html(site_name: str, template: str, lang: str, **context: Any) -> str:
+    """Render one of the site's templates in ``lang`` to a string.
+
+    Args:
+        site_name: The site's name (the header, titles).
+        template: The template's file name.
+        lang: The interface language.
+        **context: The template's own values.
+
+    Returns:
+        The HTML.
+    """
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            t=partial(gettext, lang),
+            rating_text=partial(format_rating, lang),
+            lang=lang,
+            site_name=site_name,
+            **context,
+        )
+    )
 
 
 def render_page(
@@ -193,19 +292,14 @@ def render_page(
     Returns:
         The HTML response.
     """
-    html = (
-        _environment()
-        .get_template(template)
-        .render(
-            t=partial(gettext, lang),
-            rating_text=partial(format_rating, lang),
-            lang=lang,
-            site_name=site.site_name,
-            canonical=canonical,
-            language_links=_language_links(request),
-            feed_url=canonical_url(request, site, "/feed.atom"),
-            **context,
-        )
+    html = render_html(
+        site.site_name,
+        template,
+        lang,
+        canonical=canonical,
+        language_links=language_links(request),
+        feed_url=canonical_url(request, site, "/feed.atom"),
+        **context,
     )
     return HTMLResponse(html, status_code=status_code)
 

@@ -20,7 +20,13 @@ from midweek.entities import KnowledgeBase, load_kb
 from midweek.entities.model import LANGS
 from midweek.store.site import ReviewListing, list_review_listings, rating_summaries
 from midweek.web.feed import render_atom
-from midweek.web.runtime import canonical_url, choose_language, finish, get_site, render_page
+from midweek.web.runtime import (
+    canonical_url,
+    choose_language,
+    finish_shared,
+    get_site,
+    render_page,
+)
 from midweek.web.views import review_path
 
 logger = logging.getLogger(__name__)
@@ -93,7 +99,7 @@ def tag(request: Request, slug: str) -> Response:
         review_path=review_path,
         feed=f"/tags/{page.slug}/feed.atom",
     )
-    return finish(response, request, lang=lang if remember else None)
+    return finish_shared(response, request, lang=lang if remember else None)
 
 
 @router.get("/tags/{slug}/feed.atom")

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from midweek.models import Article
-from midweek.render.markdown import safe_link_url
+from midweek.render.markdown import continuing_label, dropped_label, safe_link_url
 from midweek.store.site import ReviewListing
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class SectionView:
     heading: str
     story_key: str
     sentences: tuple[SentenceView, ...]
+    # "Continuing story: new since ..." in the review's language; "" for a new story
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,9 @@ class ReviewPage:
     window_start: date | None
     window_end: date | None
     created_at: datetime | None
+    # headings of the previous review's stories this one leaves out, and their label
+    dropped: tuple[str, ...] = ()
+    dropped_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +150,7 @@ def review_page(body: dict[str, Any]) -> ReviewPage:
     """
     numbers: dict[int, CitationLink] = {}
     sections: list[SectionView] = []
+    lang = str(body.get("lang", ""))
     for section in body.get("sections") or ():
         sentences = []
         for sentence in section.get("sentences") or ():
@@ -161,13 +167,20 @@ def review_page(body: dict[str, Any]) -> ReviewPage:
                     )
                 cites.append(numbers[article_id])
             sentences.append(SentenceView(str(sentence.get("text", "")), tuple(cites)))
+        since = _parse_time(section.get("new_since"))
         sections.append(
             SectionView(
                 heading=str(section.get("heading", "")),
                 story_key=str(section.get("story_key", "")),
                 sentences=tuple(sentences),
+                label=continuing_label(lang, since)
+                if section.get("status") == "continuing" and since is not None
+                else "",
             )
         )
+    dropped = tuple(
+        str(d.get("heading", "")) for d in body.get("dropped") or () if isinstance(d, dict)
+    )
     start, end = _parse_time(body.get("window_start")), _parse_time(body.get("window_end"))
     return ReviewPage(
         slug=str(body.get("slug", "")),
@@ -177,7 +190,7 @@ def review_page(body: dict[str, Any]) -> ReviewPage:
         intro=str(body.get("intro", "")),
         sections=tuple(sections),
         sources=tuple(numbers.values()),
-        lang=str(body.get("lang", "")),
+        lang=lang,
         tags=_tags(body.get("tags")),
         author=str(body.get("author", "")),
         status=str(body.get("status", "draft")),
@@ -188,6 +201,8 @@ def review_page(body: dict[str, Any]) -> ReviewPage:
         if end
         else None,
         created_at=_parse_time(body.get("created_at")),
+        dropped=dropped,
+        dropped_label=dropped_label(lang) if dropped else "",
     )
 
 
