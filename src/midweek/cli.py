@@ -578,7 +578,6 @@ def review(
     sources it cites; what fails is dropped, and a story falls back to extractive
     sentences on any failure.
     """
-    from midweek.pipeline import build_review
     from midweek.render import render
 
     settings = state.settings()
@@ -589,21 +588,7 @@ def review(
         if use_llm:
             composed = _review_with_llm(store, settings, window, lang, llm_url, llm_model)
         else:
-            language = lang or settings.language
-            try:
-                composed = build_review(
-                    store, *window, lang=language, now=_now(), boosts=settings.rank_boost
-                )
-            except StoreError as exc:  # published, or an editor's draft: show, don't store
-                err.print(f"not stored: {exc}", highlight=False)
-                composed = build_review(
-                    store,
-                    *window,
-                    lang=language,
-                    now=_now(),
-                    boosts=settings.rank_boost,
-                    save=False,
-                )
+            composed = _compose(store, settings, window, lang or settings.language)
     finally:
         store.close()
     text = render(composed, fmt)
@@ -612,6 +597,22 @@ def review(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}")
+
+
+def _compose(
+    store: Any, settings: Settings, window: tuple[datetime, datetime], lang: str, **extra: Any
+) -> Any:
+    """Build the window's review and store its draft; one that may not be stored (the
+    window is published, or an editor changed its draft) is shown without storing."""
+    from midweek.pipeline import build_review
+
+    start, end = window
+    common = {"lang": lang, "boosts": settings.rank_boost, **extra}
+    try:
+        return build_review(store, start, end, now=_now(), **common)
+    except StoreError as exc:
+        err.print(f"not stored: {exc}", highlight=False)
+        return build_review(store, start, end, now=_now(), save=False, **common)
 
 
 def _review_with_llm(
@@ -631,7 +632,6 @@ def _review_with_llm(
         SummaryCache,
         TokenBudget,
     )
-    from midweek.pipeline import build_review
 
     config = LLMConfig(
         url=url or settings.llm_url,
@@ -648,29 +648,9 @@ def _review_with_llm(
         writer = SectionWriter(
             client, cache=cache, budget=TokenBudget(config.max_tokens_per_review), kb=kb
         )
-        language = lang or settings.language
-        try:
-            composed = build_review(
-                store,
-                *window,
-                lang=language,
-                now=_now(),
-                kb=kb,
-                summarizer=writer,
-                boosts=settings.rank_boost,
-            )
-        except StoreError as exc:  # published, or an editor's draft: show, don't store
-            err.print(f"not stored: {exc}", highlight=False)
-            composed = build_review(
-                store,
-                *window,
-                lang=language,
-                now=_now(),
-                kb=kb,
-                summarizer=writer,
-                boosts=settings.rank_boost,
-                save=False,
-            )
+        composed = _compose(
+            store, settings, window, lang or settings.language, kb=kb, summarizer=writer
+        )
     cache.save()
     for key, result in writer.results.items():
         flagged = f", {len(result.flagged)} sentences dropped" if result.flagged else ""

@@ -138,6 +138,24 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise SourceError(f"cannot read {path}: {exc}") from exc
 
 
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """Numbered JSON objects of a JSONL(.gz) file; None for a line that is not one.
+
+    Blank lines are skipped.
+
+    Raises:
+        SourceError: The file cannot be read.
+    """
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            record = None
+        yield number, record if isinstance(record, dict) else None
+
+
 def _parse_date(value: Any) -> datetime | None:
     """An ISO-8601 date (``Z``, space separator and naive forms accepted) as aware UTC."""
     if not isinstance(value, str) or not value.strip():
@@ -166,15 +184,8 @@ def load_labelled(path: Path, label_field: str = "story_id") -> tuple[list[Label
     docs: list[LabelledDoc] = []
     seen: set[str] = set()
     bad = repeated = 0
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1
-            continue
-        if not isinstance(record, dict) or record.get(label_field) in (None, ""):
+    for number, record in _records(path):
+        if record is None or record.get(label_field) in (None, ""):
             bad += 1
             continue
         doc_id = str(record.get("id", f"line-{number}"))
@@ -405,15 +416,8 @@ def load_translation_pairs(
     """
     pairs: list[TranslationPair] = []
     bad = 0
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1
-            continue
-        if not isinstance(record, dict):
+    for number, record in _records(path):
+        if record is None:
             bad += 1
             continue
         source, target = record.get(source_field), record.get(target_field)
@@ -641,15 +645,8 @@ def load_pairs(path: Path) -> tuple[list[tuple[LabelledDoc, LabelledDoc, bool]],
     """
     pairs: list[tuple[LabelledDoc, LabelledDoc, bool]] = []
     bad = 0
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1
-            continue
-        if not isinstance(record, dict) or not isinstance(record.get("same_story"), bool):
+    for number, record in _records(path):
+        if record is None or not isinstance(record.get("same_story"), bool):
             bad += 1
             continue
         lang = str(record["lang"]) if record.get("lang") else None
