@@ -501,7 +501,12 @@ def _explain_stories(
         return
     out.print(
         f"{plan.window_start:%Y-%m-%d %H:%M} – {plan.window_end:%Y-%m-%d %H:%M %Z}: "
-        f"{plan.candidates} stories from the {plan.stories_from}"
+        f"{plan.candidates} stories "
+        + (
+            "from `midweek cluster`"
+            if plan.stories_from == "clusterer"
+            else "grouped lexically (run `midweek cluster` for the clusterer's stories)"
+        )
         + (f", compared with {plan.previous}" if plan.previous else ""),
         highlight=False,
     )
