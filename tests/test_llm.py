@@ -306,6 +306,14 @@ def test_max_sentences_is_respected(kb: KnowledgeBase) -> None:
     assert len(got.sentences) == 2
 
 
+def test_a_repeated_sentence_is_published_once(kb: KnowledgeBase) -> None:
+    """Small models repeat themselves (seen with a 270M model): a section says it once."""
+    first = GOOD.splitlines()[0]
+    with _answering(f"{first}\n{first}\n{GOOD}").client() as client:
+        got = llm_summarize_story(STORY, _articles(), client=client, lang="en", kb=kb)
+    assert [s.text for s in got.sentences] == [text for text, _ in parse_answer(GOOD)]
+
+
 def _assert_extractive(reason_start: str, got_reason: str, sentences: tuple[object, ...]) -> None:
     """The fallback was used, with a reason, and the extractive summary is not empty."""
     assert got_reason.startswith(reason_start), got_reason

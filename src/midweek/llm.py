@@ -890,6 +890,7 @@ def _check_answer(
     by_number = {p.number: p for p in passages}
     kept: list[Sentence] = []
     flagged: list[FlaggedSentence] = []
+    said: set[str] = set()  # small models repeat a sentence; a section says it once
     for text, numbers in parsed:
         unknown = [n for n in numbers if n not in by_number]
         if unknown:
@@ -899,7 +900,8 @@ def _check_answer(
         check = check_support(text, [by_number[n].text for n in numbers], lang=lang, kb=kb)
         if not check.supported:
             flagged.append(FlaggedSentence(text, numbers, check.reason))
-        elif len(kept) < max_sentences:
+        elif len(kept) < max_sentences and " ".join(text.casefold().split()) not in said:
+            said.add(" ".join(text.casefold().split()))
             kept.append(Sentence(text, tuple(_citation(by_number[n].article) for n in numbers)))
     return kept, flagged
 
