@@ -7,7 +7,8 @@ Figures measured on the WikinewsSum dev portion at the reference's length
 |----------|-----------|-----------|-----------|-------|
 | lead     | 0.3305    | 0.0835    | 0.1571    | 1.000 |
 | lexrank  | 0.3354    | 0.0805    | 0.1555    | 1.000 |
-| midweek  | 0.3417    | 0.0823    | 0.1593    | 1.000 |
+| textrank | 0.3255    | 0.0772    | 0.1545    | 1.000 |
+| midweek  | 0.3553    | 0.0909    | 0.1651    | 1.000 |
 
 The floor is the measured figure minus 0.01 (a tokeniser or splitter tweak moves it a
 little); lowering it is a deliberate, reviewed act.
@@ -43,7 +44,7 @@ from midweek.evaluate.summaries import (
 from midweek.evaluate.summary_commands import summaries
 from midweek.models import Citation, Sentence
 
-ROUGE1_FLOOR = 0.3317
+ROUGE1_FLOOR = 0.3453
 DEV_CLUSTERS = 49
 BASELINES = {
     "lead": lead_summarizer,
@@ -200,6 +201,19 @@ def test_dev_rouge1_gate(dev_file: Path) -> None:
     assert scores.clusters == DEV_CLUSTERS
     assert scores.rouge1_f >= ROUGE1_FLOOR
     assert scores.cited_fraction == 1.0
+
+
+@pytest.mark.slow
+def test_dev_rouge1_beats_every_baseline(dev_file: Path) -> None:
+    """The issue's target: midweek's ROUGE-1 F on the whole dev portion is above the best
+    baseline of the same run, at the same budget (each reference's length)."""
+    clusters, skipped = load_summary_clusters(dev_file)
+    r1 = {
+        name: score_clusters(clusters, system, skipped=skipped).rouge1_f
+        for name, system in BASELINES.items()
+    }
+    best_baseline = max(v for name, v in r1.items() if name != "midweek")
+    assert r1["midweek"] > best_baseline, r1
 
 
 def test_cli_command(dev_file: Path, tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from scipy import sparse
 from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.errors import SourceError
 from midweek.models import Article, Citation, Sentence, Story
-from midweek.summarize import summarize_story, usable_sentence
+from midweek.summarize import pagerank, summarize_story, usable_sentence
 from midweek.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -76,9 +76,6 @@ SPLIT_SALT = "midweek-summaries-v1:"
 LEXRANK_THRESHOLD = 0.1
 # PageRank damping for LexRank and TextRank (Brin & Page 1998; both papers use 0.85).
 PAGERANK_DAMPING = 0.85
-# Power iteration stops when the L1 change falls under this, or after the cap.
-_PAGERANK_TOL = 1e-8
-_PAGERANK_MAX_ITER = 200
 
 Portion = Literal["all", "tune", "report"]
 
@@ -431,24 +428,6 @@ def _by_rank(units: Sequence[_Unit], order: Sequence[int], budget: int) -> list[
     return [_cite(units[i]) for i in taken]
 
 
-def _pagerank(weights: sparse.csr_matrix | np.ndarray) -> np.ndarray:
-    """Stationary scores of a weighted graph (row-normalised, damped power iteration)."""
-    matrix = np.asarray(weights, dtype=np.float64)
-    n = matrix.shape[0]
-    out = matrix.sum(axis=1)
-    # A dangling node (no edge) jumps uniformly, as in the original PageRank.
-    transition = np.where(out[:, None] > 0, matrix / np.where(out > 0, out, 1.0)[:, None], 1.0 / n)
-    scores = np.full(n, 1.0 / n)
-    for _ in range(_PAGERANK_MAX_ITER):
-        updated: np.ndarray = (1.0 - PAGERANK_DAMPING) / n + PAGERANK_DAMPING * (
-            transition.T @ scores
-        )
-        if float(np.abs(updated - scores).sum()) < _PAGERANK_TOL:
-            return updated
-        scores = updated
-    return scores
-
-
 def _stable_desc(scores: np.ndarray) -> list[int]:
     """Indices by descending score, earlier first on ties."""
     return [int(i) for i in np.argsort(-scores, kind="stable")]
@@ -492,7 +471,7 @@ def lexrank_summarizer(
     dense = tfidf_matrix([tokenize_words(u.text) for u in units]).toarray()
     cosine = dense @ dense.T
     graph = (cosine > LEXRANK_THRESHOLD).astype(np.float64)
-    return _by_rank(units, _stable_desc(_pagerank(graph)), budget)
+    return _by_rank(units, _stable_desc(pagerank(graph, PAGERANK_DAMPING)), budget)
 
 
 def textrank_summarizer(
@@ -526,7 +505,7 @@ def textrank_summarizer(
     logs = np.log(np.maximum([len(ts) for ts in tokens], 2).astype(np.float64))
     weights = overlap / (logs[:, None] + logs[None, :])
     np.fill_diagonal(weights, 0.0)
-    return _by_rank(units, _stable_desc(_pagerank(weights)), budget)
+    return _by_rank(units, _stable_desc(pagerank(weights, PAGERANK_DAMPING)), budget)
 
 
 def centroid_summarizer(
