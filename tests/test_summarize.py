@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import telegram_records
 from midweek.cluster import group_stories
-from midweek.models import Article, Story
-from midweek.summarize import MIN_WORDS, pagerank, summarize_story
+from midweek.models import Article, Sentence, Story
+from midweek.summarize import (
+    MIN_WORDS,
+    CandidateFeatures,
+    SelectionWeights,
+    candidate_features,
+    opens_with_anaphor,
+    pagerank,
+    select_sentences,
+    summarize_story,
+)
+from midweek.text.sentences import split_sentences
 
 
 def _flat(text: str) -> str:
@@ -213,3 +226,152 @@ def test_the_sentence_others_echo_is_chosen_over_an_isolated_one() -> None:
     got = summarize_story(story, articles, max_sentences=1)
     assert len(got) == 1
     assert "snowfall" in got[0].text
+
+
+# Anaphora (issue #5) -------------------------------------------------------------------
+
+NOBEL_TITLE = "Swedish academy announces 2019 Nobel Prize winners in physics"
+PEEBLES = "Canadian-US scientist James Peebles won his half of the prize"
+PROFESSOR = "He is a professor at Princeton University."
+
+
+def _nobel(wikinews: list[Article]) -> tuple[Story, dict[int, Article]]:
+    """The demo corpus's Nobel physics article as a one-article story."""
+    article = next(a for a in wikinews if a.title == NOBEL_TITLE)
+    assert article.id is not None
+    return Story("nobel", article.title, (article.id,), None, None), {article.id: article}
+
+
+def _unpaired(sentences: Sequence[Sentence], articles: Mapping[int, Article]) -> list[str]:
+    """Summary sentences that open with an anaphor but do not follow, in the summary, the
+    sentence just before them in their source article."""
+    found: list[str] = []
+    for k, sentence in enumerate(sentences):
+        source = articles[sentence.citations[0].article_id]
+        if not opens_with_anaphor(sentence.text, source.language_tag):
+            continue
+        own = [_flat(s) for s in split_sentences(source.text)]
+        i = own.index(sentence.text)
+        if k == 0 or i == 0 or sentences[k - 1].text != own[i - 1]:
+            found.append(sentence.text)
+    return found
+
+
+def _unpaired_picks(features: CandidateFeatures, picked: Sequence[int]) -> int:
+    """How many picked candidates open with an anaphor without their previous sentence."""
+    chosen = set(picked)
+    return sum(
+        1 for i in picked if features.anaphoric[i] and int(features.previous[i]) not in chosen
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("He is a professor at Princeton University.", "en", True),
+        ("“They said so,” he added.", "en", True),
+        ("It's the first such prize for cosmology.", "en", True),
+        ("This year the prize went to three physicists.", "en", False),
+        ("This time the prize went to three physicists.", "en", True),
+        ("The statement also said US troops had defeated ISIS.", "en", False),
+        ("U.S. troops left northern Syria on Monday.", None, False),
+        ("«Это неуважение к истории», — сказал он.", "ru", True),
+        ("Они катались на льду, который внезапно треснул.", None, True),
+        ("У компании есть долги перед банками.", "ru", False),
+        ("Этой осенью цены выросли на десять процентов.", "ru", False),
+        ("Ular to‘satdan yorilib ketgan muz ustida yurishdi.", "uz-Latn", True),
+        ("O‘sha kuni yomg‘ir yog‘di va yo‘llar yopildi.", "uz", True),
+        ("Bu yil hosil yaxshi bo‘ldi, deydi fermerlar.", "uz-Latn", False),
+        ("У компанияда ишлайди ва ҳар куни келади.", "uz-Cyrl", True),
+        ("Бу ҳақда вазирлик хабар берди.", "uz-Cyrl", True),
+        ("Er ist Professor an der Universität Princeton.", "de", False),
+    ],
+)
+def test_opens_with_anaphor(text: str, language: str | None, expected: bool) -> None:
+    """Third-person pronouns and demonstratives count, in each language's own list;
+    "this year" and a Russian preposition that looks like Uzbek "у" do not."""
+    assert opens_with_anaphor(text, language) is expected
+
+
+def test_anaphors_are_found_in_real_articles(wikinews: list[Article], shared_data: Path) -> None:
+    """Real openers from disk: the demo corpus's "He is a professor ..." and Russian
+    telegram posts' "Они ...", "Это ..." are anaphoric; their previous sentences are not."""
+    story, articles = _nobel(wikinews)
+    features = candidate_features(story, articles, lang="en")
+    assert features is not None
+    he = features.texts.index(PROFESSOR)
+    assert features.anaphoric[he]
+    previous = int(features.previous[he])
+    assert features.texts[previous].startswith(PEEBLES)
+    assert not features.anaphoric[previous]
+    posts = [r["text"] for r in telegram_records(shared_data, 200, min_chars=200)]
+    openers = [
+        " ".join(s.split())
+        for text in posts
+        for s in split_sentences(str(text))
+        if s.split()[0].strip("«") in ("Они", "Это", "Его")
+    ]
+    assert len(openers) >= 5
+    assert all(opens_with_anaphor(s, "ru") for s in openers)
+
+
+def test_an_anaphoric_sentence_comes_only_after_its_antecedent(wikinews: list[Article]) -> None:
+    """On the real Nobel article, made the most relevant sentence: "allow" quotes
+    "He is a professor ..." alone; "pair" first takes the sentence naming him and prints
+    the two together; "skip" never quotes it."""
+    story, articles = _nobel(wikinews)
+    real = candidate_features(story, articles, lang="en")
+    assert real is not None
+    he = real.texts.index(PROFESSOR)
+    relevance = np.zeros(len(real.texts))
+    relevance[he], relevance[int(real.previous[he])] = 1.0, 0.5
+    features = replace(real, centroid_cosine=relevance)
+    only = {"centroid": 1.0, "support": 0.0, "centrality": 0.0, "lead": 0.0}
+    allow = SelectionWeights(**only, anaphora="allow")
+    assert select_sentences(features, allow, max_sentences=1) == [he]
+    pair = SelectionWeights(**only, anaphora="pair")
+    assert he not in select_sentences(features, pair, max_sentences=1)
+    assert select_sentences(features, pair, max_sentences=2) == [he - 1, he]
+    skip = SelectionWeights(**only, anaphora="skip")
+    assert he not in select_sentences(features, skip, max_sentences=len(real.texts))
+
+
+def _check_no_dangling_anaphor(
+    stories: Sequence[Story], articles: Mapping[int, Article], lang: str
+) -> tuple[int, int]:
+    """Assert no summary has an unpaired anaphor; return (stories summarised, unpaired
+    anaphors the same stories get when every sentence is allowed)."""
+    summarised = dangling_without_rule = 0
+    for story in stories:
+        features = candidate_features(story, articles, lang=lang)
+        if features is None:  # a post of headlines and hashtags: nothing to quote
+            continue
+        got = summarize_story(story, articles, max_sentences=3, lang=lang)
+        assert _unpaired(got, articles) == [], story.key
+        allow = SelectionWeights(anaphora="allow")
+        picked = select_sentences(features, allow, max_sentences=3)
+        dangling_without_rule += _unpaired_picks(features, picked)
+        summarised += 1
+    return summarised, dangling_without_rule
+
+
+def test_english_summaries_have_no_dangling_anaphor(wikinews: list[Article]) -> None:
+    """40 demo stories: every summary sentence that opens with an anaphor follows the
+    sentence it points back to; without the rule several would not (the check can fail)."""
+    by_id = {a.id: a for a in wikinews if a.id is not None}
+    summarised, dangling = _check_no_dangling_anaphor(group_stories(wikinews)[:40], by_id, "en")
+    assert summarised == 40
+    assert dangling >= 5
+
+
+def test_russian_summaries_have_no_dangling_anaphor(shared_data: Path) -> None:
+    """300 Russian telegram posts, each a story: the same, with "Они", "Это", "Его"."""
+    records = telegram_records(shared_data, 300, min_chars=400)
+    posts = {
+        i: Article(url=str(r["url"]), title=str(r["title"]), text=str(r["text"]), lang="ru", id=i)
+        for i, r in enumerate(records, start=1)
+    }
+    stories = [Story(f"post-{i}", "t", (i,), None, None) for i in posts]
+    summarised, dangling = _check_no_dangling_anaphor(stories, posts, "ru")
+    assert summarised >= 250
+    assert dangling >= 2

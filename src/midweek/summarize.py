@@ -12,7 +12,10 @@ The summary is a few sentences lifted whole from the story's independent article
    sentence that many others echo ranks high) and by a position prior (news puts the
    facts first);
 3. maximal marginal relevance (MMR) picks them one by one, penalising similarity to the
-   ones already picked, and a near copy of a picked sentence is never picked;
+   ones already picked, and a near copy of a picked sentence is never picked; a sentence
+   that opens with an anaphoric pronoun or demonstrative ("He is a professor at
+   Princeton University.", "Это связано с ...") is picked only right after the sentence
+   before it in its article, which says who or what it means;
 4. each picked sentence cites every article of the story that carries it verbatim or
    near-verbatim (reprints included: they do carry it), the one it was taken from first.
 
@@ -26,19 +29,25 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 
 from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.models import Article, Citation, Sentence, Story
+from midweek.text.lang import detect_script
 from midweek.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ANAPHORA_RULE",
+    "ANAPHORIC_OPENERS",
     "CENTRALITY_EDGE_MIN",
     "CENTRALITY_WEIGHT",
     "CENTROID_WEIGHT",
+    "DEICTIC_TIME_WORDS",
+    "LEAD_PRIOR_EXPONENT",
     "LEAD_PRIOR_WEIGHT",
     "MAX_WORDS",
     "MIN_WORDS",
@@ -47,7 +56,13 @@ __all__ = [
     "PAGERANK_DAMPING",
     "REDUNDANCY_MAX",
     "SUPPORT_WEIGHT",
+    "AnaphoraRule",
+    "CandidateFeatures",
+    "SelectionWeights",
+    "candidate_features",
+    "opens_with_anaphor",
     "pagerank",
+    "select_sentences",
     "summarize_story",
     "usable_sentence",
 ]
@@ -62,7 +77,8 @@ MAX_WORDS = 60
 # from the other articles + CENTRALITY_WEIGHT * LexRank score / its maximum in the story
 # + LEAD_PRIOR_WEIGHT * 1 / (1 + index in its article).
 # Fitted on the "tune" half of the WikinewsSum dev portion only (ROUGE-1 F at the
-# reference's length; the grids are listed in docs/benchmarks.md, "Summaries"):
+# reference's length; benchmarks/tune_summaries.py reruns the search, and
+# docs/benchmarks.md, "Summaries", lists the grids):
 # centroid 0 / 0.35 / 0.7, support 0 / 0.3, centrality 0 / 0.15 / 0.3 / 0.6 / 1.0, lead
 # 0 / 0.15 / 0.3 / 0.6, MMR lambda 0.5 / 0.7. Centrality 0.15 with lead 0.15 was best
 # (tune R1 0.370; the best setting without centrality 0.365, the previous default 0.358);
@@ -75,6 +91,9 @@ CENTROID_WEIGHT = 0.7
 SUPPORT_WEIGHT = 0.3
 CENTRALITY_WEIGHT = 0.15
 LEAD_PRIOR_WEIGHT = 0.15
+# The lead prior is 1 / (1 + index) ** LEAD_PRIOR_EXPONENT; 0.5 (a flatter prior) and 1.0
+# were tried on the tune half, and 1.0 was best with the centrality term.
+LEAD_PRIOR_EXPONENT = 1.0
 # LexRank graph: an edge joins two candidates whose TF-IDF cosine exceeds this. 0.1 is
 # the threshold Erkan & Radev (2004) report as best for multi-document news (DUC 2004).
 CENTRALITY_EDGE_MIN = 0.1
@@ -92,11 +111,72 @@ MMR_LAMBDA = 0.5
 # A candidate whose cosine to an already picked sentence reaches this is not picked: it
 # says the same thing again. Cosine on sentence TF-IDF; paraphrases of one fact in news
 # sit around 0.5–0.7, different facts well below 0.5. 0.4 on the tune half (0.35 and 0.4
-# scored the same, 0.5 lower): multi-article stories repeat a fact in many wordings.
+# scored the same, 0.5 lower; with centrality 0.3 / 0.4 / 0.55 scored 0.3704 / 0.3701 /
+# 0.3690, level within noise): multi-article stories repeat a fact in many wordings.
 REDUNDANCY_MAX = 0.4
 # Word-set Jaccard at or above which a sentence in another article counts as the same
 # sentence (near-verbatim: one word changed in a 12-word sentence gives 11/13 = 0.85).
 NEAR_VERBATIM_JACCARD = 0.8
+
+
+def _word_set(words: str) -> frozenset[str]:
+    """A set of words from a space-separated string (long word lists stay readable)."""
+    return frozenset(words.split())
+
+
+AnaphoraRule = Literal["allow", "pair", "skip"]
+"""What selection does with a sentence that opens with an anaphor (see
+:func:`opens_with_anaphor`): ``"allow"`` treats it like any other; ``"pair"`` picks it only
+once the sentence just before it in its article is picked (the summary then prints the two
+together, in reading order); ``"skip"`` never picks it."""
+# A sentence that opens with "He", "It", "Это" ... means someone or something named in the
+# sentence before; alone in a summary it leaves the reader guessing (issue #5: "He is a
+# professor at Princeton University." quoted without the sentence naming him). "pair"
+# keeps such a sentence when its antecedent sentence is in the summary right before it.
+# Chosen on the tune half of the WikinewsSum dev portion (benchmarks/tune_summaries.py, at
+# the shipped weights): "pair" R1 0.3701 / R2 0.1039, "allow" 0.3701 / 0.1029, "skip"
+# 0.3667 / 0.1018; pair minus allow per cluster +0.0001 R1 (95% bootstrap CI -0.0033 to
+# +0.0035): no cost in ROUGE, and it keeps material that "skip" throws away.
+ANAPHORA_RULE: AnaphoraRule = "pair"
+# Words that, opening a sentence, point back to something the sentence does not name:
+# personal and possessive pronouns of the third person and demonstratives. First and
+# second person (I, we, you) are left alone: they open quotes, whose speaker is named
+# in the same sentence as often as not. Keyed by language tag (Article.language_tag).
+ANAPHORIC_OPENERS: Mapping[str, frozenset[str]] = {
+    "en": _word_set(
+        "he she it they him her his hers its their theirs them this these those that such"
+    ),
+    "ru": _word_set(
+        "он она оно они его него её ее неё нее ей ней ему нему им ним ими ними их них нём нем"
+        " этот эта это эти этого этой этому этим этом эту этих этими такой такая такое"
+        " такие"
+    ),
+    "uz-Latn": _word_set(
+        "u ular uning unga uni undan unda ularning ularga ularni ulardan bu bunda bunga buni"
+        " shu shunda shunga shuni ushbu o'sha bunday"
+    ),
+    "uz-Cyrl": _word_set(
+        "у улар унинг унга уни ундан унда уларнинг уларга уларни улардан бу бунда бунга буни"
+        " шу шунда шунга шуни ушбу ўша бундай"
+    ),
+}
+# "This year", "Этой осенью", "Bu yil": a demonstrative before one of these words points
+# at the time of writing, not back at an earlier sentence, so the sentence stands alone.
+# ("This time" and "Shu kuni", that day, do point back: they are not listed.)
+DEICTIC_TIME_WORDS: Mapping[str, frozenset[str]] = {
+    "en": _word_set(
+        "year week month morning afternoon evening weekend season spring summer autumn fall"
+        " winter days"
+    ),
+    "ru": _word_set("году год неделе месяце утром вечером летом осенью зимой весной"),
+    "uz-Latn": _word_set("yil yili hafta haftada oy oyda"),
+    "uz-Cyrl": _word_set("йил йили ҳафта ҳафтада ой ойда"),
+}
+# Apostrophes Uzbek Latin and English write in several ways (o‘, o', it’s): one form.
+_APOSTROPHES = str.maketrans({c: "'" for c in "‘’ʻʼ`"})
+# Characters stripped from both ends of a sentence's first words: quotes, brackets, dashes
+# and trailing punctuation ("«Это неуважение", "He, too,").
+_EDGE_PUNCTUATION = "\"'«»“”„‘’([{—–-.,;:!?…)]}"
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _MONTH = (
@@ -139,6 +219,59 @@ def usable_sentence(text: str) -> bool:
     if not MIN_WORDS <= words <= MAX_WORDS or not _TERMINAL_RE.search(text):
         return False
     return not _is_dateline(text)
+
+
+def _opener_language(text: str, language: str | None) -> str | None:
+    """The key of :data:`ANAPHORIC_OPENERS` for a sentence, or None when there is no list.
+
+    An article without a language (or Uzbek without a script) is placed by the script of
+    the sentence: Latin as English, Cyrillic as Russian, Uzbek by its script.
+    """
+    if language in ANAPHORIC_OPENERS:
+        return language
+    if language not in (None, "uz"):
+        return None
+    script = detect_script(text)
+    if script not in ("Latn", "Cyrl"):
+        return None
+    if language == "uz":
+        return f"uz-{script}"
+    return "en" if script == "Latn" else "ru"
+
+
+def _first_words(text: str, count: int) -> list[str]:
+    """The first ``count`` words of a sentence, casefolded, without edge punctuation."""
+    words = [w.translate(_APOSTROPHES).strip(_EDGE_PUNCTUATION) for w in text.split()[:count]]
+    return [w.casefold() for w in words if w]
+
+
+def opens_with_anaphor(text: str, language: str | None = None) -> bool:
+    """Whether a sentence opens with a word that points back to an earlier sentence.
+
+    The word is a third-person pronoun or a demonstrative of :data:`ANAPHORIC_OPENERS`
+    ("He", "Its", "These", "Они", "Это", "Ular", "Бу"), after any opening quote or
+    bracket; an English contraction counts by its first part ("It's"). A demonstrative
+    before a word of :data:`DEICTIC_TIME_WORDS` ("This year", "Bu yil") does not count.
+
+    Args:
+        text: One whitespace-normalised sentence.
+        language: The sentence's language tag ("en", "ru", "uz-Latn", "uz-Cyrl", "uz"),
+            or None to go by its script (Latin as English, Cyrillic as Russian).
+
+    Returns:
+        True when the first word is such an anaphor; False otherwise, and for languages
+        without a word list.
+    """
+    key = _opener_language(text, language)
+    if key is None:
+        return False
+    words = _first_words(text, 2)
+    if not words:
+        return False
+    openers = ANAPHORIC_OPENERS[key]
+    if words[0] not in openers and words[0].split("'", 1)[0] not in openers:
+        return False
+    return not (len(words) > 1 and words[1].split("'", 1)[0] in DEICTIC_TIME_WORDS[key])
 
 
 def _verbatim_key(text: str) -> str:
@@ -229,10 +362,68 @@ def _centrality(similarity: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else scores
 
 
-def _relevance(
+@dataclass(frozen=True, slots=True)
+class SelectionWeights:
+    """How selection weighs what it knows of each candidate (defaults: the shipped values).
+
+    Attributes:
+        centroid: Weight of the TF-IDF cosine to the story's centroid.
+        support: Weight of the support from the other articles.
+        centrality: Weight of the LexRank centrality (scaled to its story maximum).
+        lead: Weight of the position prior ``1 / (1 + index) ** lead_exponent``.
+        lead_exponent: How fast the position prior falls with the index.
+        mmr_lambda: MMR trade-off: 1.0 is pure relevance, 0.0 pure novelty.
+        redundancy_max: TF-IDF cosine to a picked sentence at which a candidate is out.
+        anaphora: What to do with a sentence that opens with an anaphor.
+    """
+
+    centroid: float = CENTROID_WEIGHT
+    support: float = SUPPORT_WEIGHT
+    centrality: float = CENTRALITY_WEIGHT
+    lead: float = LEAD_PRIOR_WEIGHT
+    lead_exponent: float = LEAD_PRIOR_EXPONENT
+    mmr_lambda: float = MMR_LAMBDA
+    redundancy_max: float = REDUNDANCY_MAX
+    anaphora: AnaphoraRule = ANAPHORA_RULE
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CandidateFeatures:
+    """A story's candidate sentences and what selection knows of them, computed once.
+
+    Weights are applied later (:func:`select_sentences`), so a tuning run computes these
+    once per story and tries many :class:`SelectionWeights` on them.
+
+    Attributes:
+        texts: The candidates: distinct usable sentences of the story's chosen articles.
+        order: Published rank of the first article carrying each candidate.
+        position: Index of each candidate among that article's sentences.
+        words: Whitespace-separated words of each candidate.
+        similarity: TF-IDF cosine between candidates (n x n).
+        centroid_cosine: TF-IDF cosine to the story's centroid.
+        support: Support from the other articles, in [0, 1].
+        centrality: LexRank score, scaled so the most central candidate has 1.0.
+        previous: Index of the candidate just before each one in its article, or -1
+            when that sentence is not a candidate (unusable, or first found elsewhere).
+        anaphoric: Whether each candidate opens with an anaphor.
+    """
+
+    texts: tuple[str, ...]
+    order: np.ndarray
+    position: np.ndarray
+    words: np.ndarray
+    similarity: np.ndarray
+    centroid_cosine: np.ndarray
+    support: np.ndarray
+    centrality: np.ndarray
+    previous: np.ndarray
+    anaphoric: np.ndarray
+
+
+def _centroid_and_support(
     candidates: Sequence[_Candidate], dense: np.ndarray, similarity: np.ndarray
-) -> np.ndarray:
-    """How much each candidate belongs in the summary: centrality, support and position."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of each candidate to the story's centroid, and its support."""
     # Centroid of the articles, each article weighing the same (a long article's many
     # sentences do not pull the centre of the story towards itself).
     articles = max(max(c.orders) for c in candidates) + 1
@@ -259,39 +450,116 @@ def _relevance(
             own = closest[row].copy()
             own[candidate.order] = np.nan
             support[row] = float(np.nanmean(own))
-    position = np.array([c.position for c in candidates], dtype=np.float64)
-    prior = 1.0 / (1.0 + position)
-    return (
-        CENTROID_WEIGHT * cosine
-        + SUPPORT_WEIGHT * support
-        + CENTRALITY_WEIGHT * _centrality(similarity)
-        + LEAD_PRIOR_WEIGHT * prior
+    return cosine, support
+
+
+def _features(candidates: Sequence[_Candidate], sources: Sequence[Article]) -> CandidateFeatures:
+    """Everything selection needs of the candidates of ``sources``."""
+    dense = tfidf_matrix([tokenize_words(c.text) for c in candidates]).toarray()
+    similarity = dense @ dense.T
+    cosine, support = _centroid_and_support(candidates, dense, similarity)
+    index = {(c.order, c.position): i for i, c in enumerate(candidates)}
+    return CandidateFeatures(
+        texts=tuple(c.text for c in candidates),
+        order=np.array([c.order for c in candidates]),
+        position=np.array([c.position for c in candidates], dtype=np.float64),
+        words=np.array([len(c.text.split()) for c in candidates]),
+        similarity=similarity,
+        centroid_cosine=cosine,
+        support=support,
+        centrality=_centrality(similarity),
+        previous=np.array([index.get((c.order, c.position - 1), -1) for c in candidates]),
+        anaphoric=np.array(
+            [opens_with_anaphor(c.text, sources[c.order].language_tag) for c in candidates],
+            dtype=bool,
+        ),
     )
 
 
-def _select(
-    candidates: Sequence[_Candidate], max_sentences: int, max_words: int | None
+def candidate_features(
+    story: Story, articles: Mapping[int, Article], *, lang: str | None = None
+) -> CandidateFeatures | None:
+    """The candidate sentences of a story and their features, as :func:`summarize_story`
+    computes them.
+
+    Args:
+        story: The story.
+        articles: Articles by id (missing ones are skipped).
+        lang: The review's language (see :func:`summarize_story`).
+
+    Returns:
+        The features, or None when no article has a usable sentence.
+    """
+    sources = _pick_articles(story, articles, lang)
+    candidates = _candidates(sources)
+    return _features(candidates, sources) if candidates else None
+
+
+def _relevance(features: CandidateFeatures, weights: SelectionWeights) -> np.ndarray:
+    """How much each candidate belongs in the summary: centrality, support and position."""
+    prior = 1.0 / (1.0 + features.position) ** weights.lead_exponent
+    return (
+        weights.centroid * features.centroid_cosine
+        + weights.support * features.support
+        + weights.centrality * features.centrality
+        + weights.lead * prior
+    )
+
+
+def _eligible(features: CandidateFeatures, rule: AnaphoraRule, picked: np.ndarray) -> np.ndarray:
+    """Which candidates the anaphora rule lets in, given those already picked."""
+    if rule == "allow":
+        return np.ones(len(features.texts), dtype=bool)
+    if rule == "skip":
+        return ~features.anaphoric
+    has_previous = features.previous >= 0
+    previous_picked = has_previous & picked[np.where(has_previous, features.previous, 0)]
+    eligible: np.ndarray = ~features.anaphoric | previous_picked
+    return eligible
+
+
+def select_sentences(
+    features: CandidateFeatures,
+    weights: SelectionWeights | None = None,
+    *,
+    max_sentences: int,
+    max_words: int | None = None,
 ) -> list[int]:
-    """Indices of the candidates MMR picks, best first."""
-    dense = tfidf_matrix([tokenize_words(c.text) for c in candidates]).toarray()
-    similarity = dense @ dense.T
-    relevance = _relevance(candidates, dense, similarity)
-    lengths = np.array([len(c.text.split()) for c in candidates])
+    """The candidates MMR picks, in reading order.
+
+    Args:
+        features: The story's candidates (:func:`candidate_features`).
+        weights: Relevance weights and selection settings; None for the shipped ones.
+        max_sentences: Most sentences to pick.
+        max_words: Most words in all; None for no limit. A candidate that does not fit
+            is passed over for one that does.
+
+    Returns:
+        Indices into ``features.texts``, in article published order, then position.
+    """
+    weights = weights or SelectionWeights()
+    relevance = _relevance(features, weights)
+    lengths = features.words
     left = max_words if max_words is not None else int(lengths.sum())
-    overlap = np.zeros(len(candidates))
-    open_ = np.ones(len(candidates), dtype=bool)
-    picked: list[int] = []
-    while len(picked) < max_sentences:
-        allowed = open_ & (lengths <= left) & (overlap < REDUNDANCY_MAX)
+    overlap = np.zeros(len(lengths))
+    picked = np.zeros(len(lengths), dtype=bool)
+    chosen: list[int] = []
+    while len(chosen) < max_sentences:
+        allowed = (
+            ~picked
+            & (lengths <= left)
+            & (overlap < weights.redundancy_max)
+            & _eligible(features, weights.anaphora, picked)
+        )
         if not allowed.any():
             break
-        score = np.where(allowed, MMR_LAMBDA * relevance - (1.0 - MMR_LAMBDA) * overlap, -np.inf)
-        best = int(np.argmax(score))  # the first maximum: the earlier candidate wins a tie
-        picked.append(best)
-        open_[best] = False
+        mmr = weights.mmr_lambda * relevance - (1.0 - weights.mmr_lambda) * overlap
+        best = int(np.argmax(np.where(allowed, mmr, -np.inf)))  # a tie goes to the earlier
+        chosen.append(best)
+        picked[best] = True
         left -= int(lengths[best])
-        overlap = np.maximum(overlap, similarity[best])
-    return picked
+        overlap = np.maximum(overlap, features.similarity[best])
+    return sorted(chosen, key=lambda i: (int(features.order[i]), float(features.position[i])))
 
 
 def _also_carried_by(
@@ -348,10 +616,8 @@ def summarize_story(
     candidates = _candidates(sources)
     if not candidates or max_sentences == 0:
         return ()
-    picked = sorted(
-        _select(candidates, max_sentences, max_words),
-        key=lambda i: (candidates[i].order, candidates[i].position),
-    )
+    features = _features(candidates, sources)
+    picked = select_sentences(features, max_sentences=max_sentences, max_words=max_words)
     word_sets = {
         article_id: [frozenset(_verbatim_key(raw).split()) for raw in split_sentences(a.text)]
         for article_id in story.article_ids

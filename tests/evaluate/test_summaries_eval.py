@@ -8,7 +8,7 @@ Figures measured on the WikinewsSum dev portion at the reference's length
 | lead     | 0.3305    | 0.0835    | 0.1571    | 1.000 |
 | lexrank  | 0.3354    | 0.0805    | 0.1555    | 1.000 |
 | textrank | 0.3255    | 0.0772    | 0.1545    | 1.000 |
-| midweek  | 0.3553    | 0.0909    | 0.1651    | 1.000 |
+| midweek  | 0.3562    | 0.0918    | 0.1640    | 1.000 |
 
 The floor is the measured figure minus 0.01 (a tokeniser or splitter tweak moves it a
 little); lowering it is a deliberate, reviewed act.
@@ -44,7 +44,7 @@ from midweek.evaluate.summaries import (
 from midweek.evaluate.summary_commands import summaries
 from midweek.models import Citation, Sentence
 
-ROUGE1_FLOOR = 0.3453
+ROUGE1_FLOOR = 0.3462
 DEV_CLUSTERS = 49
 BASELINES = {
     "lead": lead_summarizer,
