@@ -117,14 +117,14 @@ def _shot(driver: Any, tmp_path: Path, name: str) -> None:
 
 
 def _submit(driver: Any, element: Any) -> None:
-    """Click a submit button (or submit a form field) and wait for the next page."""
+    """Click a submit button or a link (or submit a form field) and wait for the next page."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
-    if element.tag_name == "button":
+    if element.tag_name in {"button", "a"}:
         element.click()
     else:
         element.submit()
@@ -174,6 +174,17 @@ def test_reader_rates_the_review_and_searches(server: str, browser: Any, tmp_pat
     _shot(browser, tmp_path, "review-after-rating")
     urls = _check_logs(browser)
     assert any(u.endswith("/static/site.css") for u in urls)  # the log does see requests
+
+    tag = browser.find_element(By.CSS_SELECTOR, '.tags a[rel="tag"]')
+    tag_name = tag.text
+    _submit(browser, tag)  # follows the link: the next page replaces this one
+    assert urlsplit(browser.current_url).path.startswith("/tags/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == tag_name
+    listed = [
+        a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "ul.reviews a")
+    ]
+    assert any(urlsplit(h).path == f"/reviews/{SLUG}" for h in listed if h)
+    _shot(browser, tmp_path, "tag")
     assert any(u.endswith("/static/favicon.svg") for u in urls)  # the page's own icon
 
     box = browser.find_element(By.ID, "q")

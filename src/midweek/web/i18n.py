@@ -67,6 +67,8 @@ def _reader_messages(tr: NullTranslations) -> dict[str, str]:
         "stars": _("{n} of 5 stars"),
         "no_ratings": _("no ratings yet"),
         "share": _("Share"),
+        # TRANSLATORS: label of a read-only box holding the page's address to copy
+        "copy_link": _("Link to copy"),
         "email": _("E-mail"),
         "story": _("Story"),
         "story_sources": _("Articles by language and outlet"),
