@@ -16,12 +16,10 @@ out-of-order dates, oversized texts).
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +41,7 @@ from midweek.cluster import (
 )
 from midweek.embed import Embedder, embedding_text
 from midweek.errors import SourceError
+from midweek.evaluate.jsonl import read_records
 
 logger = logging.getLogger(__name__)
 
@@ -124,38 +123,6 @@ class PairScores:
     bad_lines: int
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Numbered lines of a JSONL or JSONL.gz file.
-
-    Raises:
-        SourceError: The file cannot be read.
-    """
-    try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            yield from enumerate(fh, start=1)
-    except (OSError, EOFError) as exc:
-        raise SourceError(f"cannot read {path}: {exc}") from exc
-
-
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """Numbered JSON objects of a JSONL(.gz) file; None for a line that is not one.
-
-    Blank lines are skipped.
-
-    Raises:
-        SourceError: The file cannot be read.
-    """
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            record = None
-        yield number, record if isinstance(record, dict) else None
-
-
 def _parse_date(value: Any) -> datetime | None:
     """An ISO-8601 date (``Z``, space separator and naive forms accepted) as aware UTC."""
     if not isinstance(value, str) or not value.strip():
@@ -184,7 +151,7 @@ def load_labelled(path: Path, label_field: str = "story_id") -> tuple[list[Label
     docs: list[LabelledDoc] = []
     seen: set[str] = set()
     bad = repeated = 0
-    for number, record in _records(path):
+    for number, record in read_records(path):
         if record is None or record.get(label_field) in (None, ""):
             bad += 1
             continue
@@ -416,7 +383,7 @@ def load_translation_pairs(
     """
     pairs: list[TranslationPair] = []
     bad = 0
-    for number, record in _records(path):
+    for number, record in read_records(path):
         if record is None:
             bad += 1
             continue
@@ -645,7 +612,7 @@ def load_pairs(path: Path) -> tuple[list[tuple[LabelledDoc, LabelledDoc, bool]],
     """
     pairs: list[tuple[LabelledDoc, LabelledDoc, bool]] = []
     bad = 0
-    for number, record in _records(path):
+    for number, record in read_records(path):
         if record is None or not isinstance(record.get("same_story"), bool):
             bad += 1
             continue

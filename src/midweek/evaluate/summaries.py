@@ -24,13 +24,11 @@ too, so tests can check them: lead, LexRank, TextRank, centroid and seeded rando
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +37,7 @@ import numpy as np
 from scipy import sparse
 
 from midweek.cluster import tfidf_matrix, tokenize_words
-from midweek.errors import SourceError
+from midweek.evaluate.jsonl import read_records
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.summarize import pagerank, summarize_story, usable_sentence
 from midweek.text.sentences import split_sentences
@@ -116,20 +114,6 @@ class SummaryScores:
     s_per_cluster: float
 
 
-def _lines(path: Path) -> Iterator[str]:
-    """Lines of a JSONL or JSONL.gz file.
-
-    Raises:
-        SourceError: The file cannot be read.
-    """
-    try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            yield from fh
-    except (OSError, EOFError) as exc:
-        raise SourceError(f"cannot read {path}: {exc}") from exc
-
-
 def portion_of(cluster_id: str) -> Literal["tune", "report"]:
     """The half of the dev set a cluster belongs to (a salted hash of its id).
 
@@ -192,14 +176,8 @@ def load_summary_clusters(path: Path, portion: Portion = "all") -> tuple[list[Su
     """
     clusters: list[SummaryCluster] = []
     skipped = 0
-    for number, line in enumerate(_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            record = None
-        if not isinstance(record, dict):
+    for number, record in read_records(path):
+        if record is None:
             skipped += 1
             continue
         cluster_id = str(record.get("id") or record.get("title") or f"line-{number}")
