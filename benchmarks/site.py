@@ -33,6 +33,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -344,8 +345,11 @@ def main() -> None:
             page = httpx.get(f"{base}/reviews/{slug}")
             css = sum(
                 len(httpx.get(base + href).content)
-                for href in ("/static/site.css",)
-                if href in page.text
+                for href in re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+            )
+            js = sum(
+                len(httpx.get(base + src).content)
+                for src in re.findall(r'<script src="([^"]+)"', page.text)
             )
             (static / "review.html").write_bytes(page.content)
             targets = {
@@ -404,8 +408,8 @@ def main() -> None:
         "page_weight_bytes": {
             "html": len(page.content),
             "css": css,
-            "js": 0,
-            "total": len(page.content) + css,
+            "js": js,
+            "total": len(page.content) + css + js,
         },
     }
     print(json.dumps(report, indent=2))

@@ -81,6 +81,30 @@ def test_no_ratings_yet_then_one_vote_that_a_second_vote_replaces(
     assert "2.0 · 1 rating" in client.get("/").text
 
 
+def test_the_page_script_gets_the_readers_new_rating_block(
+    client: Client, demo_store: Store
+) -> None:
+    token = _token(client)
+    fragment = {"X-Midweek-Fragment": "rating"}
+    answer = client.post(RATE, data={"csrf": token, "stars": "5"}, headers=fragment)
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    block = answer.text
+    assert '<section class="rating" id="rating">' in block and "<html" not in block
+    assert "5.0 · 1 rating<" in block and "Your rating: 5 of 5" in block
+    assert f'name="csrf" value="{token}"' in block  # this reader's token, to vote again
+    assert re.search(r'value="5"[^>]*aria-pressed="true"', block)
+    # another reader's block carries their own token and no vote of theirs
+    other = Client(client.app)
+    try:
+        theirs = other.post(RATE, data={"csrf": _token(other), "stars": "1"}, headers=fragment).text
+    finally:
+        other.close()
+    assert token not in theirs and "3.0 · 2 ratings<" in theirs
+    assert "Your rating: 1 of 5" in theirs
+    # refusals stay refusals (no block for a forged token)
+    assert client.post(RATE, data={"csrf": "x", "stars": "5"}, headers=fragment).status_code == 403
+
+
 def test_posts_without_a_valid_token_or_cookie_are_refused(
     client: Client, demo_store: Store
 ) -> None:

@@ -1,7 +1,8 @@
 """The site's application factory: reader pages, the JSON API, static files, hardening.
 
 Server-rendered pages that work without JavaScript; one strict Content-Security-Policy
-on every response (no script at all, our stylesheet only, never framed); the OpenAPI
+on every response (our own files only: one small script that lets a reader vote without
+leaving the page, the stylesheet; nothing inline, never framed); the OpenAPI
 schema at ``/api/openapi.json`` (the interactive docs pages are off: they load scripts
 from a CDN, which the policy forbids).
 """

@@ -2,7 +2,8 @@
 
 Each handler parses the request, calls the store and the view models, and renders. Every
 page works without JavaScript; the rating form is a plain POST answered by a 303 back to
-the review. Drafts and published reviews are shown alike until the editor's desk exists.
+the review, which the page's one script (static/rating.js) turns into a vote in place.
+Readers see published reviews only; drafts are previewed on the editor's desk.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from midweek.store.site import (
     MAX_STARS,
     MIN_STARS,
+    RatingSummary,
     get_review_listing,
     get_story,
     list_review_listings,
@@ -74,6 +76,8 @@ MAX_FORM_BYTES: Final = 2048
 RATING_FORM_FIELDS: Final = 8
 # How long a throttled reader is told to wait (the reader bucket's refill period).
 RETRY_AFTER_S: Final = 10
+# The header the page's script sends to get the rating block back instead of a redirect.
+FRAGMENT_HEADER: Final = "x-midweek-fragment"
 # The star buttons of the rating form, lowest first.
 STARS: Final = range(MIN_STARS, MAX_STARS + 1)
 # Control characters never belong in a query; PostgreSQL rejects NUL outright.
@@ -158,16 +162,7 @@ def review(request: Request, slug: str) -> Response:
             language_links=language_links(request),
         )
     )
-    rating_block = render_html(
-        site.site_name,
-        "_rating.html",
-        lang,
-        summary=summary,
-        mine=found.mine,
-        stars=STARS,
-        csrf=site.signer.csrf_token(reader_id),
-        action=review_path(found.slug) + "/rating",
-    )
+    rating_block = _rating_block(site, found.slug, lang, summary, found.mine, reader_id)
     body = frame.join(rating_block).encode("utf-8")
     if new_cookie is None and not remember:
         # this reader's own page (their token and vote): only their browser may keep it
@@ -178,9 +173,34 @@ def review(request: Request, slug: str) -> Response:
     return finish(response, request, lang=lang if remember else None, reader_cookie=new_cookie)
 
 
+def _rating_block(
+    site: Site,
+    slug: str,
+    lang: str,
+    summary: RatingSummary | None,
+    mine: int | None,
+    reader_id: str,
+) -> str:
+    """This reader's rating block: count and mean, their stars, their form token."""
+    return render_html(
+        site.site_name,
+        "_rating.html",
+        lang,
+        summary=summary,
+        mine=mine,
+        stars=STARS,
+        csrf=site.signer.csrf_token(reader_id),
+        action=review_path(slug) + "/rating",
+    )
+
+
 @router.post("/reviews/{slug}/rating")
 async def rate(request: Request, slug: str) -> Response:
-    """Record the reader's stars (CSRF-checked, throttled) and go back to the review (303)."""
+    """Record the reader's stars (CSRF-checked, throttled) and go back to the review (303).
+
+    The page's script (static/rating.js) asks with ``X-Midweek-Fragment: rating`` and is
+    answered with the reader's new rating block instead, to swap in place.
+    """
     site = get_site(request)
     lang, _ = choose_language(request, site)
     reader_id = site.signer.reader_from_cookie(request.cookies.get(READER_COOKIE))
@@ -218,6 +238,13 @@ async def rate(request: Request, slug: str) -> Response:
         )
     )
     site.summaries.forget(stored.slug, site.monotonic())  # the voter sees it counted at once
+    if request.headers.get(FRAGMENT_HEADER) == "rating":
+        found = await run_in_threadpool(review_for_reader, site.store, stored.slug, reader_id)
+        if found is None:  # unpublished in between
+            raise HTTPException(status_code=404)
+        lang, _ = choose_language(request, site, found.lang)
+        block = _rating_block(site, found.slug, lang, found.summary, found.mine, reader_id)
+        return Response(block, media_type=HTML, headers={"Cache-Control": "no-store"})
     return RedirectResponse(review_path(stored.slug) + "#rating", status_code=303)
 
 
