@@ -6,10 +6,11 @@ import contextlib
 import gzip
 import json
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from trafilatura import bare_extraction
 
 from midweek.errors import ExtractError
 from midweek.evaluate import evaluate_extraction, load_gold_pages, shingle_scores
@@ -236,3 +237,58 @@ def test_naive_page_date_is_utc(shared_data: Path) -> None:
 def test_extract_text_accepts_str_and_empty() -> None:
     assert extract_text("") == ""
     assert extract_text(b"") == ""
+
+
+def test_metadata_matches_trafilatura(shared_data: Path) -> None:
+    # midweek runs trafilatura's metadata steps for title, author and date itself (to skip
+    # the fields it never uses); the results must stay those of trafilatura's own run
+    for gold in load_gold_pages(_scrapinghub(shared_data))[:8]:
+        html = decode_html(gold.html) if isinstance(gold.html, bytes) else gold.html
+        reference = bare_extraction(
+            html,
+            url=gold.url,
+            with_metadata=True,
+            include_comments=False,
+            date_extraction_params={
+                "original_date": True,
+                "extensive_search": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+                "max_date": NOW.strftime("%Y-%m-%d"),
+            },
+        )
+        assert reference is not None
+        article = extract_article(_page(gold.html, url=gold.url))
+        assert article.title == " ".join(str(reference.title or "").split()), gold.id
+        expected_authors = tuple(a.strip() for a in (reference.author or "").split(";"))
+        assert article.authors == tuple(a for a in expected_authors if a), gold.id
+        if reference.date:
+            assert article.published is not None, gold.id
+            assert article.published.date() == date.fromisoformat(reference.date[:10]), gold.id
+
+
+def test_feed_date_skips_the_date_search(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_search(*args: object, **kwargs: object) -> str:
+        raise AssertionError("htmldate ran although the feed entry gives the date")
+
+    monkeypatch.setattr("midweek.extract.find_date", no_search)
+    page = _head_page(shared_data, "", "https://news.example.com/a/1")
+    entry = FeedEntry(url=page.url, published=NOW - timedelta(hours=2))
+    page = Page(url=page.url, body=page.body, fetched_at=NOW, headers=page.headers, entry=entry)
+    assert extract_article(page).published == entry.published
+
+
+def test_xml_declaration_page_is_extracted(shared_data: Path) -> None:
+    # lxml refuses a str that carries an encoding declaration; trafilatura's loader copes
+    title, text = _russian_article(shared_data)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + _article_html(title, text)
+    article = extract_article(_page(body.encode()))
+    assert article.title == title
+    assert article.lang == "ru"
+
+
+def test_fragment_without_html_is_not_an_article() -> None:
+    body = b"<div><p>" + b"A fragment, not a page. " * 30 + b"</p></div>"
+    with pytest.raises(ExtractError, match="no article"):
+        extract_article(_page(body))
