@@ -159,6 +159,7 @@ def _check_logs(driver: Any) -> list[str]:
 
 
 def test_reader_rates_the_review_and_searches(server: str, browser: Any, tmp_path: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.wait import WebDriverWait
 
@@ -168,10 +169,11 @@ def test_reader_rates_the_review_and_searches(server: str, browser: Any, tmp_pat
     _shot(browser, tmp_path, "review-before-rating")
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, '#rating button[value="4"]').click()
-    # the page's script votes by fetch and swaps the rating block in: no navigation
-    WebDriverWait(browser, PAGE_TIMEOUT_S).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "#rating .summary").text == "4.0 · 1 rating"
-    )
+    # the page's script votes by fetch and swaps the rating block in: no navigation (an
+    # element read while the block is being replaced is stale: read it again)
+    WebDriverWait(
+        browser, PAGE_TIMEOUT_S, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(lambda d: d.find_element(By.CSS_SELECTOR, "#rating .summary").text == "4.0 · 1 rating")
     assert browser.find_element(By.TAG_NAME, "html") == page  # the same document
     assert browser.find_element(By.CSS_SELECTOR, "#rating .mine").text == "Your rating: 4 of 5"
     pressed = browser.find_element(By.CSS_SELECTOR, '#rating button[aria-pressed="true"]')
