@@ -276,7 +276,11 @@ def test_cli_review_through_a_real_server_is_cited_and_says_what_fell_back(
         capture_output=True,
         text=True,
         timeout=TEST_TIMEOUT_S,
-        env={k: v for k, v in os.environ.items() if k != DEFAULT_API_KEY_ENV},
+        # the same per-request deadline as the library test: a loaded CI machine is slow
+        env={
+            **{k: v for k, v in os.environ.items() if k != DEFAULT_API_KEY_ENV},
+            "MIDWEEK_LLM_TIMEOUT_S": str(REQUEST_S),
+        },
     )
     assert result.returncode == 0, result.stderr
     review = json.loads(result.stdout)
