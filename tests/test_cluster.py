@@ -35,6 +35,7 @@ import numpy as np
 import pytest
 
 from midweek.cluster import (
+    CROSS_FEATURES,
     MONO_FEATURES,
     STORY_HORIZON,
     ClusterDoc,
@@ -43,6 +44,7 @@ from midweek.cluster import (
     crosslingual_features,
     days_of,
     group_stories,
+    link_entities,
     load_weights,
     named_strings,
     tfidf_matrix,
@@ -275,14 +277,41 @@ def test_cross_lingual_clusters_link_by_dense_similarity() -> None:
     assert clusterer.story_of(other) != clusterer.story_of(english)
 
 
-def test_entities_argument_replaces_the_proxy() -> None:
-    """Canonical entity ids, when given, are what the entity feature reads."""
-    text = "Officials met on Tuesday to discuss the plan."
+def test_entity_ids_serve_the_cross_lingual_link_only() -> None:
+    """Entity ids leave the monolingual entity feature to the name proxy; the
+    cross-lingual link compares them when both sides have them, else the proxy."""
+    text = "Officials met on Tuesday in Geneva to discuss the plan."
     clusterer = OnlineClusterer()
     clusterer.add(ClusterDoc(1, "Talks", text, "en", entities=frozenset({"Q1", "Q2"})))
-    clusterer.add(ClusterDoc(2, "Talks", text, "en", entities=frozenset({"Q1", "Q2"})))
+    clusterer.add(ClusterDoc(2, "Talks", text, "en", entities=frozenset({"Q1", "Q3"})))
     overlap = MONO_FEATURES.index("entity_overlap")
-    assert clusterer.last_rows[0, overlap] == pytest.approx(1.0)
+    assert clusterer.last_rows[0, overlap] == pytest.approx(1.0)  # tuesday, geneva
+    cluster = clusterer.state.clusters[clusterer.state.member_cluster[1]]
+    assert set(cluster.entities) == {"tuesday", "geneva"}
+    assert set(cluster.canonical) == {"Q1", "Q2", "Q3"}
+    saved = json.loads(json.dumps(clusterer.state.to_json()))
+    restored = ClusterState.from_json(saved)
+    assert set(restored.clusters[cluster.id].canonical) == {"Q1", "Q2", "Q3"}
+    for stored in saved["clusters"]:
+        del stored["canonical"]  # a state saved before the ids were kept still loads
+    assert not ClusterState.from_json(saved).clusters[cluster.id].canonical
+
+    cross = CROSS_FEATURES.index("entity_overlap")
+    english = "Ministers met in Geneva in 2019."
+    russian = "Министры встретились в Женеве в 2019 году."
+    for english_ids, russian_ids, expected in (
+        (frozenset({"Q7"}), frozenset({"Q7"}), 1.0),  # the ids: Geneva in both scripts
+        (None, None, 0.5),  # the proxy: {geneva, 2019} and {женеве, 2019}
+        (frozenset({"Q7"}), None, 0.5),  # one side unread: the proxy of both
+    ):
+        linker = OnlineClusterer()
+        vector = _unit(1, 0, 0)
+        linker.add(_doc(1, "Talks", english, 0, vector=vector, entities=english_ids))
+        linker.add(
+            _doc(2, "Переговоры", russian, 0.1, lang="ru", vector=vector, entities=russian_ids)
+        )
+        assert linker.last_cross_rows[0, cross] == pytest.approx(expected)
+    assert link_entities({"a"}, {"Q1"}, {"b"}, set()) == ({"a"}, {"b"})
     assert named_strings("Talks in Tashkent on 2019 budget. Then Mirziyoyev spoke.") == {
         "tashkent",
         "2019",

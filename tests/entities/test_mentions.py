@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from midweek.entities import KnowledgeBase, find_mentions, tags_for
+from midweek.entities import KnowledgeBase, entity_ids, find_mentions, tags_for
 from midweek.entities.ner import natasha_available
 
 # Written for these tests in the manner of a Midweek review (not copied from anywhere).
@@ -407,3 +407,24 @@ def test_a_currency_is_not_the_country(kb: KnowledgeBase) -> None:
 )
 def test_added_aliases_in_text(kb: KnowledgeBase, text: str, lang: str, entity_id: str) -> None:
     assert entity_id in {m.entity_id for m in find_mentions(text, lang, kb=kb)}, text
+
+
+@pytest.mark.skipif(not natasha_available(), reason="natasha not installed")
+def test_entity_ids_are_one_set_across_scripts(kb: KnowledgeBase) -> None:
+    """The clusterer's cross-lingual entity view: the same ids for one lead in Russian,
+    Uzbek and English, a provisional id shared across scripts for a name the KB does not
+    know, and None where the finder cannot read."""
+    leads = {
+        "ru": "Президент Мирзиёев встретился в Ташкенте с Иваном Сидоровым.",
+        "uz-Latn": "Prezident Mirziyoyev Toshkentda Ivan Sidorov bilan uchrashdi.",
+        "en": "President Mirziyoyev met Ivan Sidorov in Tashkent.",
+        "uz-Cyrl": "Президент Мирзиёев Тошкентда Иван Сидоров билан учрашди.",
+    }
+    found = {lang: entity_ids(text, lang, kb=kb) for lang, text in leads.items()}
+    known = {"mw:person:shavkat-mirziyoyev", "Q269"}
+    assert found["ru"] == found["uz-Latn"] == found["en"] == known | {"prov:ivan-sidorov"}
+    assert found["uz-Cyrl"] == known  # no provisional names from Uzbek Cyrillic yet
+    assert entity_ids("Mirziyoyev met Putin in Tashkent.", "en-GB", kb=kb)
+    assert entity_ids("Le président Mirziyoyev à Tachkent.", "fr", kb=kb) is None
+    assert entity_ids("nothing named here.", "en", kb=kb) == frozenset()
+    assert entity_ids("", None, kb=kb) is None

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from midweek.entities.kb import KnowledgeBase, load_kb
-from midweek.entities.mentions import find_mentions
+from midweek.entities.mentions import entity_ids, find_mentions
 from midweek.entities.model import LANGS, Entity, Mention, Office, Tag
 from midweek.entities.tags import DocumentMentions, mentions_for, tags_for
 
@@ -19,6 +19,7 @@ __all__ = [
     "Mention",
     "Office",
     "Tag",
+    "entity_ids",
     "find_mentions",
     "load_kb",
     "mentions_for",

@@ -49,6 +49,9 @@ from midweek.entities.words import Word, words_of
 
 logger = logging.getLogger(__name__)
 
+# Language tags entity_ids reads (find_mentions' own; "uz": the script is guessed).
+CLUSTER_LANGS = frozenset({"en", "ru", "uz", "uz-Latn", "uz-Cyrl"})
+
 # Confidence of each way of linking (ordered by how often each rule was right on the
 # acceptance texts and the ITN silver set; an exact alias is almost always right).
 CONFIDENCE_EXACT = 1.0
@@ -408,6 +411,28 @@ def find_mentions(
         mentions += [m for m in _provisional_latin(text, toks, toks_taken) if not taken[m.start]]
     mentions.sort(key=lambda m: (m.start, -m.end))
     return _drop_overlaps(mentions)
+
+
+def entity_ids(
+    text: str, lang: str | None, *, kb: KnowledgeBase, when: date | None = None
+) -> frozenset[str] | None:
+    """The ids of the entities a text names (the clusterer's cross-lingual entity view).
+
+    Knowledge-base ids, and provisional ids (``prov:`` + one Latin key) for names the KB
+    does not know, so "Джамшид Кодиров" and "Jamshid Qodirov" share one.
+
+    Args:
+        text: A title and lead.
+        lang: Its language tag; the finder reads en, ru, uz, uz-Latn and uz-Cyrl.
+        kb: The knowledge base.
+        when: The article's date (office holders, ties between people).
+
+    Returns:
+        The ids (possibly none), or ``None`` for a language the finder does not read.
+    """
+    if lang is None or not (lang in CLUSTER_LANGS or lang.startswith("en-")):
+        return None
+    return frozenset(m.entity_id for m in find_mentions(text, lang, kb=kb, when=when))
 
 
 def _currency(text: str, toks: Sequence[Word], cand: _Candidate) -> bool:

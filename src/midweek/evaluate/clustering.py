@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,19 @@ import numpy as np
 from scipy import sparse
 
 from midweek.cluster import (
-    LEAD_WORDS,
     STORY_HORIZON,
     ClusterDoc,
     ClusterWeights,
     OnlineClusterer,
     crosslingual_features,
     days_of,
+    lead_of,
+    link_entities,
     load_weights,
     named_strings,
 )
 from midweek.embed import Embedder, embedding_text
+from midweek.entities import KnowledgeBase, entity_ids
 from midweek.errors import SourceError
 from midweek.evaluate.jsonl import read_records
 
@@ -87,6 +89,7 @@ class LabelledDoc:
     label: str
     lang: str | None = None
     published: datetime | None = None
+    entities: frozenset[str] | None = None  # canonical ids (:func:`with_entities`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,8 @@ class ClusteringScores:
     pairwise_f1: float
     ari: float
     docs_per_s: float
-    embed_s: float
+    embed_s: float  # dense vectors, before the clock of docs_per_s starts
+    entities_s: float  # canonical entity ids, the same
     bad_lines: int
     repeated_ids: int
     empty: int
@@ -193,6 +197,25 @@ def stream_order(docs: Sequence[LabelledDoc]) -> list[int]:
     return sorted(range(len(docs)), key=lambda i: keys[i])
 
 
+def with_entities(docs: Sequence[LabelledDoc], kb: KnowledgeBase) -> list[LabelledDoc]:
+    """The documents with the canonical entity ids of their title and lead, as
+    ``midweek cluster`` adds them (:func:`midweek.pipeline.article_entities`).
+
+    Args:
+        docs: Documents (their ``lang`` decides whether the entity finder reads them).
+        kb: The knowledge base.
+
+    Returns:
+        The same documents; ``entities`` is ``None`` for a language the finder does not read.
+    """
+    out = []
+    for doc in docs:
+        when = doc.published.date() if doc.published else None
+        text = f"{doc.title}\n{lead_of(doc.text)}"
+        out.append(replace(doc, entities=entity_ids(text, doc.lang, kb=kb, when=when)))
+    return out
+
+
 def cluster_labels(
     docs: Sequence[LabelledDoc],
     *,
@@ -221,6 +244,7 @@ def cluster_labels(
             lang=doc.lang,
             published=doc.published,
             vector=None if vectors is None else vectors[index],
+            entities=doc.entities,
         )
         clusters.append(clusterer.add(item))
     return [clusterer.story_of(c) for c in clusters], clusterer
@@ -403,11 +427,6 @@ def load_translation_pairs(
     return pairs, bad
 
 
-def _lead(text: str) -> str:
-    """The part of a text the clusterer reads: its first :data:`LEAD_WORDS` words."""
-    return " ".join(text.split()[:LEAD_WORDS])
-
-
 def match_translations(
     pairs: Sequence[TranslationPair],
     source_vectors: np.ndarray,
@@ -429,8 +448,10 @@ def match_translations(
             source ``i``).
         source_vectors: Dense rows of the sources (title + lead, L2-normalised).
         target_vectors: Dense rows of the targets.
-        entities: ``entities(text, is_source)`` gives entity ids of a lead; ``None``
-            uses the capitalised-name proxy (:func:`midweek.cluster.named_strings`).
+        entities: ``entities(text, is_source)`` gives the entity ids of a lead, compared
+            as the clusterer compares two clusters (:func:`midweek.cluster.link_entities`:
+            ids when both sides have them, else the capitalised-name proxy); ``None``: the
+            proxy alone.
         weights: Model weights (the shipped ones by default).
         window: Candidate window either side of the source's date.
 
@@ -439,9 +460,13 @@ def match_translations(
         dense cosine alone, and the number of candidates.
     """
     model = (weights if weights is not None else load_weights()).crosslingual
-    find = entities if entities is not None else (lambda text, _is_source: named_strings(text))
-    source_ids = [find(_lead(p.source), True) for p in pairs]
-    target_ids = [find(_lead(p.target), False) for p in pairs]
+
+    def find(text: str, is_source: bool) -> tuple[frozenset[str], frozenset[str]]:
+        ids = entities(text, is_source) if entities is not None else frozenset()
+        return named_strings(text), ids
+
+    source_ids = [find(lead_of(p.source), True) for p in pairs]
+    target_ids = [find(lead_of(p.target), False) for p in pairs]
     days = [days_of(p.published) for p in pairs]
     width = window.total_seconds() / 86400.0
     cosines = (
@@ -458,7 +483,10 @@ def match_translations(
         rows = np.array(
             [
                 crosslingual_features(
-                    float(cosines[i, j]), source_ids[i], target_ids[j], when, days[j]
+                    float(cosines[i, j]),
+                    *link_entities(*source_ids[i], *target_ids[j]),
+                    when,
+                    days[j],
                 )
                 for j in candidates
             ],
@@ -540,6 +568,8 @@ def evaluate_clustering(
     weights: ClusterWeights | None = None,
     horizon: timedelta = STORY_HORIZON,
     granularity: float = 0.0,
+    kb: KnowledgeBase | None = None,
+    lang: str | None = None,
 ) -> ClusteringScores:
     """Cluster a labelled file with the online clusterer and score it.
 
@@ -553,9 +583,13 @@ def evaluate_clustering(
         granularity: Log-odds offset of every join threshold
             (:meth:`~midweek.cluster.ClusterWeights.shifted`; positive: coarser), as
             tuned on a dev portion with :func:`tune_granularity`.
+        kb: Add canonical entity ids from this knowledge base, as ``midweek cluster``
+            does (``None``: the name proxy alone).
+        lang: The language of records without a ``lang`` field.
 
     Returns:
-        Scores, speed (clustering only; embedding time in ``embed_s``) and input counts.
+        Scores, speed (clustering only; embedding and entity time in ``embed_s`` and
+        ``entities_s``) and input counts.
 
     Raises:
         SourceError: The file cannot be read or holds no labelled document.
@@ -563,10 +597,16 @@ def evaluate_clustering(
     docs, bad, repeated = load_labelled(path, label_field)
     if not docs:
         raise SourceError(f"{path}: no document with a {label_field!r} label")
+    if lang:
+        docs = [d if d.lang else replace(d, lang=lang) for d in docs]
     ordered = [docs[i] for i in stream_order(docs)]
     started = time.perf_counter()
     vectors = _embed_docs(ordered, embedder)
     embed_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if kb is not None:
+        ordered = with_entities(ordered, kb)
+    entities_s = time.perf_counter() - started
     started = time.perf_counter()
     if granularity:
         weights = (weights if weights is not None else load_weights()).shifted(granularity)
@@ -588,6 +628,7 @@ def evaluate_clustering(
         ari=adjusted_rand_index(predicted, gold),
         docs_per_s=len(ordered) / elapsed if elapsed > 0 else float("inf"),
         embed_s=embed_s,
+        entities_s=entities_s,
         bad_lines=bad,
         repeated_ids=repeated,
         empty=stats.empty,
@@ -636,6 +677,7 @@ def evaluate_pairs(
     *,
     embedder: Embedder | None = None,
     weights: ClusterWeights | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> PairScores:
     """Decide same-story for labelled pairs with the clusterer and score the decisions.
 
@@ -646,6 +688,8 @@ def evaluate_pairs(
         path: Pairs in the tgcontest layout (see :func:`load_pairs`).
         embedder: Dense vectors (``None``: lexical model only).
         weights: Model weights (the shipped ones by default).
+        kb: Add canonical entity ids from this knowledge base, as ``midweek cluster``
+            does (``None``: the name proxy alone).
 
     Returns:
         Accuracy, precision, recall and F1 of the "same story" class.
@@ -658,10 +702,12 @@ def evaluate_pairs(
         raise SourceError(f"{path}: no labelled pair")
     flat = [doc for first, second, _ in pairs for doc in (first, second)]
     vectors = _embed_docs(flat, embedder)
+    if kb is not None:
+        flat = with_entities(flat, kb)
     outcome: Counter[tuple[bool, bool]] = Counter()
-    for index, (first, second, gold) in enumerate(pairs):
+    for index, (*_, gold) in enumerate(pairs):
         rows = None if vectors is None else vectors[2 * index : 2 * index + 2]
-        labels, _ = cluster_labels([first, second], vectors=rows, weights=weights)
+        labels, _ = cluster_labels(flat[2 * index : 2 * index + 2], vectors=rows, weights=weights)
         outcome[(labels[0] == labels[1], gold)] += 1
     tp, fp, fn = outcome[(True, True)], outcome[(True, False)], outcome[(False, True)]
     precision = tp / (tp + fp) if tp + fp else 0.0

