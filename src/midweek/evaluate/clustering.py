@@ -89,7 +89,7 @@ class LabelledDoc:
     label: str
     lang: str | None = None
     published: datetime | None = None
-    entities: frozenset[str] | None = None  # canonical ids (:func:`with_entities`)
+    entities: frozenset[str] | None = None  # entity ids (:func:`with_entities`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class ClusteringScores:
     ari: float
     docs_per_s: float
     embed_s: float  # dense vectors, before the clock of docs_per_s starts
-    entities_s: float  # canonical entity ids, the same
+    entities_s: float  # entity ids, the same
     bad_lines: int
     repeated_ids: int
     empty: int
@@ -198,8 +198,8 @@ def stream_order(docs: Sequence[LabelledDoc]) -> list[int]:
 
 
 def with_entities(docs: Sequence[LabelledDoc], kb: KnowledgeBase) -> list[LabelledDoc]:
-    """The documents with the canonical entity ids of their title and lead, as
-    ``midweek cluster`` adds them (:func:`midweek.pipeline.article_entities`).
+    """The documents with the entity ids of their title and lead, as
+    ``midweek cluster --embed`` adds them (:func:`midweek.pipeline.article_entities`).
 
     Args:
         docs: Documents (their ``lang`` decides whether the entity finder reads them).
@@ -465,8 +465,8 @@ def match_translations(
         ids = entities(text, is_source) if entities is not None else frozenset()
         return named_strings(text), ids
 
-    source_ids = [find(lead_of(p.source), True) for p in pairs]
-    target_ids = [find(lead_of(p.target), False) for p in pairs]
+    source_sets = [find(lead_of(p.source), True) for p in pairs]
+    target_sets = [find(lead_of(p.target), False) for p in pairs]
     days = [days_of(p.published) for p in pairs]
     width = window.total_seconds() / 86400.0
     cosines = (
@@ -484,7 +484,7 @@ def match_translations(
             [
                 crosslingual_features(
                     float(cosines[i, j]),
-                    *link_entities(*source_ids[i], *target_ids[j]),
+                    *link_entities(*source_sets[i], *target_sets[j]),
                     when,
                     days[j],
                 )
@@ -583,7 +583,7 @@ def evaluate_clustering(
         granularity: Log-odds offset of every join threshold
             (:meth:`~midweek.cluster.ClusterWeights.shifted`; positive: coarser), as
             tuned on a dev portion with :func:`tune_granularity`.
-        kb: Add canonical entity ids from this knowledge base, as ``midweek cluster``
+        kb: Add entity ids from this knowledge base, as ``midweek cluster --embed``
             does (``None``: the name proxy alone).
         lang: The language of records without a ``lang`` field.
 
@@ -688,7 +688,7 @@ def evaluate_pairs(
         path: Pairs in the tgcontest layout (see :func:`load_pairs`).
         embedder: Dense vectors (``None``: lexical model only).
         weights: Model weights (the shipped ones by default).
-        kb: Add canonical entity ids from this knowledge base, as ``midweek cluster``
+        kb: Add entity ids from this knowledge base, as ``midweek cluster --embed``
             does (``None``: the name proxy alone).
 
     Returns:

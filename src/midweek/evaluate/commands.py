@@ -40,13 +40,13 @@ def _embedder(name: str, cache: Path | None) -> Embedder | None:
 
 # The option of `midweek cluster`, with its default, for the evaluation commands.
 _ENTITIES_HELP = (
-    "With dense vectors: compare canonical entity ids (en, ru, uz) across languages, as "
+    "With dense vectors: compare entity ids (en, ru, uz) across languages, as "
     "`midweek cluster --embed` does; --no-entities: the name proxy alone."
 )
 
 
 def _kb(entities: bool, embedder: Embedder | None) -> KnowledgeBase | None:
-    """The knowledge base when canonical entities are asked for and can matter (they
+    """The knowledge base when entity ids are asked for and can matter (they
     serve the cross-lingual link, which needs vectors)."""
     return load_kb() if entities and embedder is not None else None
 
