@@ -571,7 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-entities",
         action="store_true",
-        help="ours without canonical entity ids (the name proxy alone), for comparison",
+        help="ours without entity ids (the name proxy alone), for comparison",
     )
     parser.add_argument("--only", help="comma-separated sets of the table (default: all)")
     parser.add_argument("--memory-docs", type=int, default=CHECKPOINTS[-1])
@@ -586,7 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded["telegram-ru-uz"] = telegram_docs(args.data)
     if args.only:
         loaded = {n: d for n, d in loaded.items() if n in args.only.split(",")}
-    if not args.no_entities:  # canonical ids for the cross-lingual link, as in use
+    if not args.no_entities:  # entity ids for the cross-lingual link, as in use
         kb = load_kb()
         for name, docs in loaded.items():
             started = time.perf_counter()

@@ -156,7 +156,7 @@ def load_sets(
     data: Path, embedder: CachedEmbedder, kb: KnowledgeBase | None = None
 ) -> dict[str, tuple[list[LabelledDoc], np.ndarray, list[str]]]:
     """Each training set in stream order with its vectors and group keys (and the
-    canonical entity ids of each document when a knowledge base is given)."""
+    entity ids of each document when a knowledge base is given)."""
     out = {}
     for name, (rel, label, _group) in SETS.items():
         docs, _, _ = load_labelled(data / rel, label)
@@ -281,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-entities",
         action="store_true",
-        help="learn on the name proxy alone, without canonical entity ids (comparison)",
+        help="learn on the name proxy alone, without entity ids (comparison)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

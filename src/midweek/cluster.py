@@ -84,6 +84,7 @@ __all__ = [
     "named_strings",
     "representative_headlines",
     "tfidf_matrix",
+    "title_and_lead",
     "tokenize_words",
 ]
 
@@ -202,6 +203,19 @@ def lead_of(text: str) -> str:
         characters), joined by single spaces.
     """
     return " ".join(text[:MAX_TEXT_CHARS].split()[:LEAD_WORDS])
+
+
+def title_and_lead(title: str, text: str) -> str:
+    """What the clusterer reads names and entity ids from: the title, then the lead.
+
+    Args:
+        title: The headline (may be empty).
+        text: The body.
+
+    Returns:
+        ``title``, a newline and :func:`lead_of` the body.
+    """
+    return f"{title}\n{lead_of(text)}"
 
 
 def named_strings(text: str) -> frozenset[str]:
@@ -907,7 +921,7 @@ class OnlineClusterer:
             norm = _norm(vector)
             return {t: w / norm for t, w in vector.items()} if norm else {}
 
-        entities = named_strings(f"{title}\n{lead}")
+        entities = named_strings(f"{title}\n{lead}")  # title_and_lead, the lead cut once
         when = _days(doc.published)
         if when is None:
             stats.undated += 1

@@ -30,7 +30,7 @@ from midweek.cluster import (
     OnlineClusterer,
     build_story,
     group_stories,
-    lead_of,
+    title_and_lead,
 )
 from midweek.compose import Summarizer, compose_review, extractive_summarizer
 from midweek.embed import Embedder, embedding_text
@@ -860,7 +860,7 @@ def article_entities(kb: KnowledgeBase) -> Callable[[Article], frozenset[str] | 
 
     def find(article: Article) -> frozenset[str] | None:
         when = article.published.date() if article.published else None
-        text = f"{article.title}\n{lead_of(article.text)}"
+        text = title_and_lead(article.title, article.text)
         return entity_ids(text, article.language_tag, kb=kb, when=when)
 
     return find

@@ -39,6 +39,7 @@ from midweek.cluster import (
     link_entities,
     load_weights,
     named_strings,
+    title_and_lead,
 )
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, entity_ids
@@ -211,7 +212,7 @@ def with_entities(docs: Sequence[LabelledDoc], kb: KnowledgeBase) -> list[Labell
     out = []
     for doc in docs:
         when = doc.published.date() if doc.published else None
-        text = f"{doc.title}\n{lead_of(doc.text)}"
+        text = title_and_lead(doc.title, doc.text)
         out.append(replace(doc, entities=entity_ids(text, doc.lang, kb=kb, when=when)))
     return out
 
