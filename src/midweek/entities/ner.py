@@ -7,6 +7,7 @@ returns nothing and the gazetteer (with Russian case endings) still finds KB ent
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,19 +36,26 @@ class NerSpan:
 @lru_cache(maxsize=1)
 def _pipeline() -> tuple[Any, ...] | None:
     """natasha's segmenter, morph vocabulary and taggers, built once (about 1.5 s)."""
-    try:
-        from natasha import (
-            MorphVocab,
-            NewsEmbedding,
-            NewsMorphTagger,
-            NewsNERTagger,
-            Segmenter,
-        )
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        logger.warning("natasha unavailable (%s): Russian NER falls back on the gazetteer", exc)
-        return None
-    emb = NewsEmbedding()
-    return Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb)
+    # pymorphy2 (under natasha) imports pkg_resources when MorphVocab is built, which warns
+    # in every setuptools release without the known advisories (>= 78.1.1); the API it
+    # uses is still there before 81 (pinned in pyproject.toml), so the warning is noise.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        try:
+            from natasha import (
+                MorphVocab,
+                NewsEmbedding,
+                NewsMorphTagger,
+                NewsNERTagger,
+                Segmenter,
+            )
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            logger.warning(
+                "natasha unavailable (%s): Russian NER falls back on the gazetteer", exc
+            )
+            return None
+        emb = NewsEmbedding()
+        return Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb)
 
 
 def natasha_available() -> bool:
