@@ -47,6 +47,7 @@ from trafilatura.utils import detect_encoding, line_processing, load_html
 
 from midweek.errors import ExtractError
 from midweek.models import Article, Page
+from midweek.text.clean import clean_article
 from midweek.text.lang import detect_language
 
 logger = logging.getLogger(__name__)
@@ -443,18 +444,21 @@ def extract_article(page: Page) -> Article:
     if lang is None:
         lang = _declared_language(tree)
     outlet = _meta(tree, "og:site_name") or (urlsplit(page.url).hostname or "").removeprefix("www.")
-    return Article(
-        url=_canonical_url(tree, page.url),
-        title=title,
-        text=text,
-        published=_published(page, tree, found.date),
-        authors=_authors(found.author) or (page.entry.authors if page.entry else ()),
-        lang=lang,
-        script=script,
-        image=_http_url(_meta(tree, "og:image", "og:image:url", "og:image:secure_url")),
-        outlet=outlet,
-        guid=page.entry.guid if page.entry is not None else None,
-        source_id=page.source_id,
-        fetched_at=page.fetched_at,
-        description=_meta(tree, "description", "og:description"),
+    # cleaned where it is born: a page may hold NUL or a lone surrogate (issue 11)
+    return clean_article(
+        Article(
+            url=_canonical_url(tree, page.url),
+            title=title,
+            text=text,
+            published=_published(page, tree, found.date),
+            authors=_authors(found.author) or (page.entry.authors if page.entry else ()),
+            lang=lang,
+            script=script,
+            image=_http_url(_meta(tree, "og:image", "og:image:url", "og:image:secure_url")),
+            outlet=outlet,
+            guid=page.entry.guid if page.entry is not None else None,
+            source_id=page.source_id,
+            fetched_at=page.fetched_at,
+            description=_meta(tree, "description", "og:description"),
+        )
     )

@@ -107,7 +107,8 @@ class Article:
 class Failure:
     """A page, feed or record that was skipped, and why."""
 
-    stage: str  # "fetch" | "parse" | "extract" | "import" | "store"
+    # "source" | "fetch" | "parse" | "extract" | "import" | "prepare" | "store" | "ingest"
+    stage: str
     locator: str  # URL, file path or file:line
     reason: str
 

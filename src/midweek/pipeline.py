@@ -35,7 +35,7 @@ from midweek.cluster import (
 from midweek.compose import Summarizer, compose_review, extractive_summarizer
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, entity_ids, load_kb, tags_for
-from midweek.errors import ConfigError, ExtractError, FetchError, MidweekError, SourceError
+from midweek.errors import ConfigError, ExtractError, MidweekError, SourceError
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
 from midweek.models import (
@@ -64,6 +64,7 @@ from midweek.store.stories import (
     save_cluster_run,
     unclustered_articles,
 )
+from midweek.text.clean import clean_article
 from midweek.text.lang import detect_language
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,13 @@ class IngestSummary:
             "unchanged_sources": self.unchanged_sources,
             "failure_reasons": dict(self.reasons.most_common()),
         }
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """A failure's reason: a midweek error's own message, else the type and message."""
+    if isinstance(exc, MidweekError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _reason_class(reason: str) -> str:
@@ -217,14 +225,28 @@ class Ingestor:
         self.summary = IngestSummary()
 
     def add(self, items: Iterable[Article | Failure], progress: Progress | None = None) -> None:
-        """Store articles in batches and record failures; updates :attr:`summary`."""
+        """Store articles in batches and record failures; updates :attr:`summary`.
+
+        Nothing one item does stops the others: an article that cannot be prepared or
+        stored becomes a :class:`Failure` of its own (see :meth:`_flush`), and when
+        ``items`` itself breaks (a reader's bug), what was read so far is stored, the
+        break is recorded and the run ends normally.
+        """
         batch: list[Article] = []
         failures: list[Failure] = []
-        for item in items:
+        stream = iter(items)
+        while True:
+            try:
+                item = next(stream, None)
+            except Exception as exc:  # the reader broke: keep what it gave, say why
+                logger.exception("reading the items to ingest failed")
+                item = Failure("ingest", "(input)", f"reader error: {type(exc).__name__}: {exc}")
+                stream = iter(())
+            if item is None:
+                break
             if isinstance(item, Failure):
                 failures.append(item)
-                self.summary.failed += 1
-                self.summary.reasons[f"{item.stage}: {_reason_class(item.reason)}"] += 1
+                self._count_failure(item)
             else:
                 batch.append(item)
             if len(batch) >= BATCH_SIZE or len(failures) >= BATCH_SIZE:
@@ -236,13 +258,64 @@ class Ingestor:
         if progress:
             progress(len(batch) + len(failures))
 
+    def _count_failure(self, failure: Failure) -> None:
+        """Count one failure in :attr:`summary`."""
+        self.summary.failed += 1
+        self.summary.reasons[f"{failure.stage}: {_reason_class(failure.reason)}"] += 1
+
     def _flush(self, batch: Sequence[Article], failures: Sequence[Failure]) -> None:
-        """Dedupe one batch against the store and itself, then write it."""
+        """Prepare, dedupe and write one batch; each article that fails, fails alone.
+
+        An article whose preparation raises (language id, hashing) is recorded with
+        stage ``"prepare"``. When the batch's transaction fails, it is written again one
+        row a transaction, so only the rows the store rejects are lost, each recorded
+        with stage ``"store"``.
+        """
         now = self.now()
-        self.store.record_failures(failures, now)
-        if not batch:
-            return
-        prepared = [_prepare(a) for a in batch]
+        failed = list(failures)
+        prepared: list[tuple[ArticleRow, Any]] = []
+        for article in batch:
+            try:
+                prepared.append(_prepare(article))
+            except Exception as exc:  # one article's bug must not cost the batch
+                logger.warning("article %s could not be prepared", article.url, exc_info=True)
+                failed.append(self._new_failure("prepare", article.url, exc))
+        if prepared:
+            try:
+                self._store(prepared, now)
+            except Exception as exc:
+                if len(prepared) == 1:
+                    failed.append(self._new_failure("store", prepared[0][0].article.url, exc))
+                else:
+                    logger.warning("batch of %d failed (%s); row by row", len(prepared), exc)
+                    failed.extend(self._store_one_by_one(prepared, now))
+        self.store.record_failures(failed, now)
+
+    def _new_failure(self, stage: str, locator: str, exc: BaseException) -> Failure:
+        """A failure of ``stage`` for ``exc``, counted in :attr:`summary`."""
+        failure = Failure(stage, locator, f"{type(exc).__name__}: {exc}")
+        self._count_failure(failure)
+        return failure
+
+    def _store_one_by_one(
+        self, prepared: Sequence[tuple[ArticleRow, Any]], now: datetime
+    ) -> list[Failure]:
+        """Write rows one transaction each; return a failure for each row refused."""
+        failed: list[Failure] = []
+        for item in prepared:
+            try:
+                self._store([item], now)
+            except Exception as exc:
+                logger.warning("article %s not stored", item[0].article.url, exc_info=True)
+                failed.append(self._new_failure("store", item[0].article.url, exc))
+        return failed
+
+    def _store(self, prepared: Sequence[tuple[ArticleRow, Any]], now: datetime) -> None:
+        """Dedupe rows against the store and each other, write them in one transaction.
+
+        :attr:`summary` and the near-duplicate index change only once the write has
+        succeeded, so a failed call can be repeated row by row without counting twice.
+        """
         known = self.store.existing_keys(
             k for row, _ in prepared for k in (row.key, row.canonical_url)
         )
@@ -251,12 +324,13 @@ class Ingestor:
         seen: dict[str, int] = {}  # key or canonical URL -> position in `rows`
         rows: list[ArticleRow] = []
         signatures = []
+        duplicates = 0
         for row, signature in prepared:
             if row.key in known or row.canonical_url in known:
-                self.summary.duplicates += 1
+                duplicates += 1
                 continue
             if row.key in seen or row.canonical_url in seen:
-                self.summary.duplicates += 1
+                duplicates += 1
                 continue
             original = by_hash.get(row.content_hash)
             if original is None:
@@ -273,6 +347,7 @@ class Ingestor:
             rows.append(row)
             signatures.append(signature)
         ids = self.store.add_articles(rows, now)
+        self.summary.duplicates += duplicates
         for row, signature, new_id in zip(rows, signatures, ids, strict=True):
             if new_id is None:  # another writer stored it meanwhile
                 self.summary.duplicates += 1
@@ -285,7 +360,13 @@ class Ingestor:
 
 
 def _prepare(article: Article) -> tuple[ArticleRow, Any]:
-    """Compute an article's keys, hash and MinHash; fill in language when missing."""
+    """Compute an article's keys, hash and MinHash; fill in language when missing.
+
+    The article is cleaned first (:func:`~midweek.text.clean.clean_article`): stages
+    clean what they build, and this keeps a hand-built article from reaching the store
+    with NUL or a lone surrogate.
+    """
+    article = clean_article(article)
     if article.lang is None:
         lang, script = detect_language(f"{article.title}\n{article.text}")
         article = replace(article, lang=lang, script=script)
@@ -390,8 +471,8 @@ def ingest_sources(
     for source in todo:
         try:
             found, page, response = _read_source(fetcher, source)
-        except (FetchError, SourceError) as exc:
-            source_failures.append(Failure("source", source.url, str(exc)))
+        except Exception as exc:  # any failure of one source fails that source alone
+            source_failures.append(Failure("source", source.url, _failure_reason(exc)))
             if source.id is not None:
                 store.mark_source_checked(source.id, now(), error=str(exc))
             if progress:
@@ -468,8 +549,8 @@ def _fetch_pages(
     def fetch_one(entry: FeedEntry, source_id: int | None) -> Page | Failure:
         try:
             page = fetcher.fetch(entry.url)
-        except FetchError as exc:
-            return Failure("fetch", entry.url, str(exc))
+        except Exception as exc:  # any failure of one page fails that page alone
+            return Failure("fetch", entry.url, _failure_reason(exc))
         return replace(page, entry=entry, source_id=source_id)
 
     pending: list[Future[Page | Failure]] = []

@@ -13,9 +13,11 @@ from midweek.models import Source
 from midweek.settings import Settings
 from midweek.sources.discover import discover_feeds
 from midweek.sources.feeds import parse_feed, sniff_kind
+from midweek.sources.normalize import absolute_http_url
 from midweek.sources.opml import parse_opml
 from midweek.sources.sitemaps import parse_sitemap
 from midweek.store import Store
+from midweek.text.clean import is_clean
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +77,26 @@ def add_source(
 
     Raises:
         ConfigError: an unknown kind or a URL that is not http(s).
-        FetchError, SourceError: with "auto", the URL could not be classified.
+        FetchError, SourceError: with "auto", the URL could not be classified (any
+            error of the libraries underneath becomes a SourceError).
     """
     if kind not in KINDS:
         raise ConfigError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{url!r}: a source URL must start with http:// or https://")
+    if not is_clean(url) or absolute_http_url(url) != url.strip().replace(" ", "%20"):
+        raise ConfigError(f"{url!r}: not a usable http(s) URL (control characters or no host)")
     if kind == "auto":
         with Fetcher(fetch_policy(settings)) as fetcher:
-            found = classify_url(fetcher, url)
+            try:
+                found = classify_url(fetcher, url)
+            except MidweekError:
+                raise
+            except Exception as exc:  # a library's error on a hostile answer: one line
+                logger.debug("classifying %s failed", url, exc_info=True)
+                raise SourceError(
+                    f"{url}: cannot be read as a source: {type(exc).__name__}: {exc}"
+                ) from exc
     else:
         found = [Source(url=url, kind=kind)]
     return [store.add_source(s, now()) for s in found]

@@ -16,8 +16,9 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import feedparser
 
@@ -31,6 +32,7 @@ from midweek.sources.normalize import (
     struct_to_utc,
 )
 from midweek.sources.xmlsafety import MAX_FEED_BYTES, decode_xml, gunzip_capped, prepare_xml
+from midweek.text.clean import clean_optional, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +172,19 @@ def _parse_xml_feed(data: bytes, url: str) -> Feed:
     # GUID that changes with the feed URL duplicates articles (NetNewsWire #3286).
     # Links are resolved below, against the channel link or the feed URL.
     headers = {"content-type": "application/xml; charset=utf-8"}
-    parsed = feedparser.parse(
-        io.BytesIO(text.encode("utf-8")),
-        response_headers=headers,
-        # content_html stays raw: the caller sanitises it with nh3 and resolves links
-        # against the entry URL. Resolving here ran a second HTML parse over every
-        # content block and tripled parse time on our largest real feed (CRE.xml).
-        resolve_relative_uris=False,
-        sanitize_html=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(text.encode("utf-8")),
+            response_headers=headers,
+            # content_html stays raw: the caller sanitises it with nh3 and resolves links
+            # against the entry URL. Resolving here ran a second HTML parse over every
+            # content block and tripled parse time on our largest real feed (CRE.xml).
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as exc:  # a feedparser bug on one hostile document fails this feed only
+        logger.warning("feedparser crashed on %s", url, exc_info=True)
+        raise SourceError(f"feed parser failed: {type(exc).__name__}: {exc}") from exc
     version = str(parsed.get("version") or "")
     channel = parsed.get("feed") or {}
     raw_entries = parsed.get("entries") or []
@@ -195,9 +201,7 @@ def _parse_xml_feed(data: bytes, url: str) -> Feed:
         notes.insert(0, str(parsed.get("bozo_exception") or "malformed"))
     site_url = absolute_http_url(channel.get("link"), url) or ""
     base = site_url or url
-    entries = _collect(
-        (_entry_from_feedparser(item, base) for item in raw_entries), len(raw_entries), notes
-    )
+    entries = _collect(raw_entries, lambda item: _entry_from_feedparser(item, base), notes)
     return Feed(
         url=url,
         kind=kind,
@@ -210,18 +214,34 @@ def _parse_xml_feed(data: bytes, url: str) -> Feed:
     )
 
 
+_Item = TypeVar("_Item")
+
+
 def _collect(
-    candidates: Iterable[FeedEntry | None], total: int, notes: list[str]
+    items: Sequence[_Item], convert: Callable[[_Item], FeedEntry | None], notes: list[str]
 ) -> tuple[FeedEntry, ...]:
-    """Drop entries without a link and collapse duplicates; note what was dropped."""
+    """Convert items one by one, drop those without a link, collapse duplicates.
+
+    An item whose conversion raises is dropped alone and noted: one hostile item never
+    costs the rest of the feed.
+    """
     seen: set[str] = set()
     kept: list[FeedEntry] = []
+    total = len(items)
     without_link = 0
     duplicates = 0
-    for entry in candidates:
-        if entry is None:
+    broken: list[str] = []
+    for position, item in enumerate(items):
+        try:
+            converted = convert(item)
+        except Exception as exc:  # one item's bug must not cost the feed's other items
+            logger.warning("feed item %d skipped", position, exc_info=True)
+            broken.append(f"item {position}: {type(exc).__name__}: {exc}")
+            continue
+        if converted is None:
             without_link += 1
             continue
+        entry = _clean_entry(converted)
         key = f"guid:{entry.guid}" if entry.guid else f"url:{entry.url}"
         if key in seen:
             duplicates += 1
@@ -233,7 +253,23 @@ def _collect(
         logger.debug("dropped %d of %d entries without an http(s) link", without_link, total)
     if duplicates:
         notes.append(f"{duplicates} duplicate entries collapsed")
+    if broken:
+        notes.append(f"{len(broken)} unreadable entries skipped ({'; '.join(broken[:3])})")
     return tuple(kept)
+
+
+def _clean_entry(entry: FeedEntry) -> FeedEntry:
+    """``entry`` with every text field through :func:`clean_text` (a no-op when clean)."""
+    return replace(
+        entry,
+        url=clean_text(entry.url),
+        guid=clean_optional(entry.guid),
+        title=clean_text(entry.title),
+        summary=clean_text(entry.summary),
+        content_html=clean_text(entry.content_html),
+        authors=tuple(a for a in (clean_text(a) for a in entry.authors) if a),
+        language=clean_optional(entry.language),
+    )
 
 
 def _text_of(item: Mapping[str, Any], key: str) -> str:
@@ -252,7 +288,7 @@ def _language(value: object) -> str | None:
     """A language tag from a feed, or ``None`` when absent or not a plausible tag."""
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = clean_text(value).strip()
     # BCP 47 tags are short; this keeps junk like a whole sentence out of the field.
     if not value or len(value) > 35 or " " in value:
         return None
@@ -370,7 +406,7 @@ def _parse_json_feed(data: bytes, url: str) -> Feed:
         items = []
     site_url = absolute_http_url(_str(document.get("home_page_url")), url) or ""
     language = _language(document.get("language"))
-    entries = _collect((_entry_from_json(item, url, language) for item in items), len(items), notes)
+    entries = _collect(items, lambda item: _entry_from_json(item, url, language), notes)
     return Feed(
         url=url,
         kind="json",
@@ -399,7 +435,7 @@ def _entry_from_json(item: object, base: str, feed_language: str | None) -> Feed
         return None
     raw_id = item.get("id")
     guid = (
-        str(raw_id).strip()
+        clean_text(str(raw_id)).strip()
         if isinstance(raw_id, str | int) and not isinstance(raw_id, bool)
         else ""
     )

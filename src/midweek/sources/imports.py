@@ -29,6 +29,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from midweek.errors import SourceError
 from midweek.models import Article, Failure, Page
+from midweek.text.clean import clean_article, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -211,14 +212,22 @@ def _article_from_line(raw: bytes, locator: str) -> Article | Failure:
         return Failure("import", locator, f"not valid JSON: {exc}")
     if not isinstance(record, dict):
         return Failure("import", locator, f"a JSON {type(record).__name__}, not an object")
-    return _article_from_record(record, locator)
+    try:
+        return _article_from_record(record, locator)
+    except Exception as exc:  # one record that trips a bug must not stop the import
+        logger.warning("record %s skipped", locator, exc_info=True)
+        return Failure("import", locator, f"unreadable record: {type(exc).__name__}: {exc}")
 
 
 def _text_field(record: Mapping[str, Any], name: str) -> str | None:
-    """Return a string field stripped, or None when it is absent, null or not a string."""
+    """Return a string field cleaned and stripped, or None when absent, null or not a string.
+
+    A JSON ``\\ud800`` escape decodes to a lone surrogate and ``\\u0000`` to NUL; both are
+    removed here (:func:`~midweek.text.clean.clean_text`), where the value is born.
+    """
     value = record.get(name)
     if isinstance(value, str):
-        return value.strip()
+        return clean_text(value).strip()
     return None
 
 
@@ -239,16 +248,18 @@ def _article_from_record(record: Mapping[str, Any], locator: str) -> Article | F
     lang, script = normalize_language(_text_field(record, "lang"))
     guid = _guid_of(record)
     source = _text_field(record, "source")
-    return Article(
-        url=url,
-        title=_text_field(record, "title") or "",
-        text=text,
-        published=published,
-        authors=_authors_of(record),
-        lang=lang,
-        script=script,
-        outlet=source or (urlsplit(url).hostname or ""),
-        guid=guid,
+    return clean_article(
+        Article(
+            url=url,
+            title=_text_field(record, "title") or "",
+            text=text,
+            published=published,
+            authors=_authors_of(record),
+            lang=lang,
+            script=script,
+            outlet=source or (urlsplit(url).hostname or ""),
+            guid=guid,
+        )
     )
 
 
@@ -258,18 +269,19 @@ def _guid_of(record: Mapping[str, Any]) -> str | None:
         value = record.get(name)
         if isinstance(value, bool):
             continue
-        if isinstance(value, int | str) and str(value).strip():
-            return str(value).strip()
+        if isinstance(value, int | str) and (text := clean_text(str(value)).strip()):
+            return text
     return None
 
 
 def _authors_of(record: Mapping[str, Any]) -> tuple[str, ...]:
     """Return the record's authors (a list of names or one name), else ()."""
     value = record.get("authors", record.get("author"))
-    if isinstance(value, str) and value.strip():
-        return (value.strip(),)
+    if isinstance(value, str):
+        value = [value]
     if isinstance(value, list):
-        return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+        names = (clean_text(v).strip() for v in value if isinstance(v, str))
+        return tuple(name for name in names if name)
     return ()
 
 
@@ -390,7 +402,7 @@ def page_url_from_html(body: bytes) -> str | None:
         if (meta.get("property") or meta.get("name") or "").lower() == "og:url":
             candidates.append(meta.get("content") or "")
     for candidate in candidates:
-        url = candidate.strip()
+        url = clean_text(candidate).strip()
         parts = urlsplit(url)
         if parts.scheme.lower() in ("http", "https") and parts.netloc:
             return url
@@ -475,7 +487,7 @@ def _page_from_record(record: Any, path: Path) -> Page | Failure | None:
     content_type = (record.http_headers.get_header("Content-Type") or "").lower()
     if content_type.split(";", 1)[0].strip() not in _HTML_TYPES:
         return None
-    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
+    url = clean_text(record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
     locator = f"{path}#{url}" if url else str(path)
     if not url:
         return Failure("import", locator, "response record without WARC-Target-URI")

@@ -1,6 +1,8 @@
 """Small value cleaners shared by the feed, sitemap and OPML readers.
 
-Each takes untrusted text and returns a clean value or ``None``; none raises.
+Each takes untrusted text and returns a clean value or ``None``; none raises. Every text
+they return has been through :func:`midweek.text.clean.clean_text` (no NUL, no lone
+surrogate, nothing XML 1.0 forbids).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
+
+from midweek.text.clean import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +41,14 @@ def html_to_text(value: str) -> str:
     """
     if not value:
         return ""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    # cleaned after unescaping too: "&#0;" or "&#xD800;" decode to what XML forbids
+    text = html.unescape(_TAG.sub(" ", clean_text(value)))
+    return _SPACE.sub(" ", clean_text(text)).strip()
 
 
 def collapse_space(value: str) -> str:
-    """``value`` with runs of whitespace made single spaces and the ends stripped."""
-    return _SPACE.sub(" ", value).strip()
+    """``value`` cleaned, with runs of whitespace made single spaces and the ends stripped."""
+    return _SPACE.sub(" ", clean_text(value)).strip()
 
 
 def absolute_http_url(value: str | None, base: str = "") -> str | None:
@@ -58,7 +64,7 @@ def absolute_http_url(value: str | None, base: str = "") -> str | None:
     """
     if not value:
         return None
-    value = value.strip()
+    value = clean_text(value).strip()
     if not value or len(value) > MAX_URL_CHARS:
         return None
     try:

@@ -8,7 +8,6 @@ and strips characters XML 1.0 forbids so the output always parses.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 
 from lxml import etree
@@ -17,13 +16,13 @@ from midweek.errors import SourceError
 from midweek.models import Source
 from midweek.sources.normalize import absolute_http_url, collapse_space
 from midweek.sources.xmlsafety import local_name, parse_xml_root, prepare_xml
+from midweek.text.clean import clean_text
 
 logger = logging.getLogger(__name__)
 
 # OPML has no ``type`` for sitemaps or single pages; midweek writes these values so a
 # list it exported reads back with the same kinds. Any other type (usually "rss") is a feed.
 _KIND_BY_TYPE = {"sitemap": "sitemap", "page": "page"}
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def parse_opml(data: bytes) -> list[Source]:
@@ -70,8 +69,8 @@ def parse_opml(data: bytes) -> list[Source]:
 
 
 def _clean(value: str) -> str:
-    """``value`` without the characters XML 1.0 forbids."""
-    return _FORBIDDEN_CHARS.sub("", value)
+    """``value`` without the characters XML 1.0 forbids (lone surrogates included)."""
+    return clean_text(value)
 
 
 def write_opml(sources: Sequence[Source], title: str = "midweek sources") -> bytes:

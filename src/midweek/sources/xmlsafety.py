@@ -12,8 +12,12 @@ parser sees it. The rules, each prompted by a real incident:
   that is where billion laughs, quadratic blow-up and XXE ``file://`` live
   (feedparser #107: a DOCTYPE made it open a local file). A DOCTYPE with only an
   external identifier is removed, so no parser can try to fetch the DTD.
-* Characters that XML 1.0 forbids (NUL, most C0 controls) are removed, so a feed with
-  one stray control character is still parsed by a strict parser.
+* Characters that XML 1.0 forbids (NUL, most C0 controls, lone surrogates) are removed,
+  so a feed with one stray control character is still parsed by a strict parser, and so
+  are character references to them (``&#xD800;``, ``&#0;``, ``&#x110000;``): feedparser's
+  loose parser turns a reference with ``chr(n).encode("utf-8")``, which raises
+  ``UnicodeEncodeError`` for a surrogate and ``ValueError`` past U+10FFFF, and that one
+  item used to stop the whole feed (issue 11).
 * The result is UTF-8 with a matching declaration, so parsers never guess again.
 
 The lxml parser from :func:`safe_xml_parser` repeats the rules (no entities, no
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from midweek.errors import SourceError
+from midweek.text.clean import clean_text, is_clean
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +50,9 @@ XML_DECLARATION_WINDOW = 1024
 
 GZIP_MAGIC = b"\x1f\x8b"
 
-# XML 1.0 section 2.2: Char excludes C0 controls other than TAB, LF, CR, plus U+FFFE/FFFF.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A numeric character reference; the digits are bounded so int() stays cheap (the
+# largest code point, 1114111, has 7 decimal digits; leading zeros are allowed, so 16).
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]{1,16})|([0-9]{1,16}));")
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 # A DOCTYPE up to its first unquoted '[' or '>': alternatives start with distinct
 # characters, so matching is linear (no catastrophic backtracking).
@@ -193,6 +199,29 @@ def screen_xml_text(text: str) -> str:
     return "".join(pieces)
 
 
+def _drop_forbidden_refs(text: str) -> tuple[str, int]:
+    """``text`` without numeric character references to characters XML forbids.
+
+    Returns:
+        The text and how many references were removed.
+    """
+    if "&#" not in text:
+        return text, 0
+
+    def keep(match: re.Match[str]) -> str:
+        """The reference itself when it names an XML character, else nothing."""
+        hexa, decimal = match.groups()
+        code = int(hexa, 16) if hexa is not None else int(decimal)
+        if code > 0x10FFFF or not is_clean(chr(code)):
+            return ""
+        return match.group(0)
+
+    result = _CHAR_REF.sub(keep, text)
+    # each removed reference is at least 4 characters; count them exactly instead
+    removed = len(_CHAR_REF.findall(text)) - len(_CHAR_REF.findall(result))
+    return result, removed
+
+
 def prepare_xml(data: bytes, max_bytes: int = MAX_FEED_BYTES) -> PreparedXML:
     """Cap, decode, screen and clean untrusted XML; see the module docstring.
 
@@ -211,9 +240,12 @@ def prepare_xml(data: bytes, max_bytes: int = MAX_FEED_BYTES) -> PreparedXML:
     data = gunzip_capped(data, max_bytes)
     text, encoding, notes = decode_xml(data)
     # Remove forbidden characters before screening, so "<!EN\x00TITY" cannot hide.
-    text, removed = _FORBIDDEN_CHARS.subn("", text)
-    if removed:
-        notes.append(f"removed {removed} characters that XML forbids")
+    cleaned = clean_text(text)
+    if len(cleaned) != len(text):
+        notes.append(f"removed {len(text) - len(cleaned)} characters that XML forbids")
+    text, refs = _drop_forbidden_refs(cleaned)
+    if refs:
+        notes.append(f"removed {refs} character references to characters that XML forbids")
     text = screen_xml_text(text)
     text = text.lstrip("\ufeff \t\r\n")
     if not text:

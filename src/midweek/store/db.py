@@ -27,6 +27,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from midweek.errors import StoreError
 from midweek.models import Article, Failure, Source, Story
 from midweek.store import editor_schema, schema, stories_schema
+from midweek.text.clean import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _clean(value: str) -> str:
-    """Text as every backend can store it: control characters (NUL above all) removed."""
-    return _CONTROL.sub("", value)
+    """Text as every backend can store it: what XML forbids (NUL, lone surrogates) and DEL
+    removed. Values are cleaned where they are born (:mod:`midweek.text.clean`); this is
+    the last line, for callers that build values by hand."""
+    return _CONTROL.sub("", clean_text(value))
+
+
+def _clean_or_none(value: str | None) -> str | None:
+    """:func:`_clean` of an optional value; ``None`` when nothing is left."""
+    if value is None:
+        return None
+    return _clean(value) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +148,16 @@ class Store:
         Returns:
             The stored source and whether it was new.
         """
+        url = _clean(source.url)
         stmt = (
             self.insert_for(schema.sources)
-            .values(url=source.url, kind=source.kind, title=source.title, added_at=now)
+            .values(url=url, kind=source.kind, title=_clean(source.title), added_at=now)
             .on_conflict_do_nothing()
             .returning(schema.sources.c.id)
         )
         with self.write() as conn:
             created = conn.execute(stmt).scalar_one_or_none() is not None
-            row = conn.execute(
-                select(schema.sources).where(schema.sources.c.url == source.url)
-            ).one()
+            row = conn.execute(select(schema.sources).where(schema.sources.c.url == url)).one()
         return _source(row), created
 
     def list_sources(self) -> list[Source]:
@@ -174,9 +183,9 @@ class Store:
         error: str | None = None,
     ) -> None:
         """Record a fetch of a source: validators for the next conditional GET, or the error."""
-        values: dict[str, Any] = {"checked_at": now, "last_error": error}
+        values: dict[str, Any] = {"checked_at": now, "last_error": _clean_or_none(error)}
         if error is None:
-            values.update(etag=etag, last_modified=last_modified)
+            values.update(etag=_clean_or_none(etag), last_modified=_clean_or_none(last_modified))
         with self.write() as conn:
             conn.execute(
                 update(schema.sources).where(schema.sources.c.id == source_id).values(**values)
@@ -216,7 +225,7 @@ class Store:
                         key=row.key,
                         canonical_url=row.canonical_url,
                         url=_clean(a.url),
-                        guid=a.guid,
+                        guid=_clean_or_none(a.guid),
                         source_id=a.source_id,
                         outlet=_clean(a.outlet),
                         title=_clean(a.title),
@@ -226,9 +235,9 @@ class Store:
                         published=a.published,
                         fetched_at=a.fetched_at,
                         ingested_at=now,
-                        lang=a.lang,
-                        script=a.script,
-                        image=a.image,
+                        lang=_clean_or_none(a.lang),
+                        script=_clean_or_none(a.script),
+                        image=_clean_or_none(a.image),
                         content_hash=row.content_hash,
                         minhash=row.minhash,
                         duplicate_of=duplicate_of,
@@ -342,17 +351,18 @@ class Store:
         f = schema.failures
         with self.write() as conn:
             for item in items:
+                reason = _clean(item.reason)
                 stmt = self.insert_for(f).values(
-                    stage=item.stage,
-                    locator=item.locator[:2048],
-                    reason=item.reason,
+                    stage=_clean(item.stage),
+                    locator=_clean(item.locator)[:2048],
+                    reason=reason,
                     first_at=now,
                     last_at=now,
                     count=1,
                 )
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[f.c.stage, f.c.locator],
-                    set_={"reason": item.reason, "last_at": now, "count": f.c.count + 1},
+                    set_={"reason": reason, "last_at": now, "count": f.c.count + 1},
                 )
                 conn.execute(stmt)
 

@@ -27,6 +27,7 @@ from midweek.store.db import Store
 from midweek.web import api, editor, routes, tags
 from midweek.web.auth import LoginRequired, login_required
 from midweek.web.i18n import DEFAULT_LANGUAGE, gettext, normalize_language
+from midweek.web.inputs import CleanInputMiddleware
 from midweek.web.pagecache import ReviewFrames, SummaryCache
 from midweek.web.runtime import Site, choose_language, get_site, render_html, render_page
 from midweek.web.security import ReaderSigner, SecurityHeadersMiddleware, TokenBucket
@@ -100,6 +101,7 @@ def create_app(
     )
     app.state.site = site
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(CleanInputMiddleware)  # before routing: no NUL reaches the store
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(routes.router)
