@@ -25,7 +25,7 @@ from midweek.store.site import (
     review_for_reader,
 )
 from midweek.store.site_schema import ratings
-from midweek.web.security import AbuseLimits, TokenBucket
+from midweek.web.security import AbuseLimits, ReaderSigner, TokenBucket
 from web.sitehelpers import NOW, SLUG, Client, loosen_throttles, make_app, set_status
 
 RATE = f"/reviews/{SLUG}/rating"
@@ -282,6 +282,17 @@ def test_an_old_cookie_is_re_signed_and_waits_its_age(demo_store: Store) -> None
     client.http.cookies.set(
         "mw_reader", f"{rid}.{_b64(hmac.new(key, rid.encode(), 'sha256').digest())}"
     )
+    legacy = client.http.cookies["mw_reader"]
+    direct = Client(app)
+    direct.http.cookies.set("mw_reader", legacy)
+    try:  # a vote straight from the old cookie: not yet, and here is a cookie born now
+        token = ReaderSigner(SECRET).csrf_token(rid)  # the form token is bound to the id
+        refused = direct.post(RATE, data={"csrf": token, "stars": "2"})
+        assert refused.status_code == 429
+        assert refused.headers["x-midweek-refused"] == "reader-too-new"
+        assert refused.cookies["mw_reader"].startswith(rid + ".")
+    finally:
+        direct.close()
     try:
         page = client.get(f"/reviews/{SLUG}")  # the page re-signs the cookie: born now
         resigned = page.cookies["mw_reader"]

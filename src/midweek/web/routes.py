@@ -201,7 +201,10 @@ def _rating_block(
 async def rate(request: Request, slug: str) -> Response:
     """Record the reader's stars (CSRF-checked, throttled) and go back to the review (303).
 
-    The page's script (static/rating.js) asks with ``X-Midweek-Fragment: rating`` and is
+    Refused, with a page that says why and an ``X-Midweek-Refused`` reason: no signed
+    cookie or a bad token (403), a reader younger than ``rating_min_reader_age_s`` (429
+    with the seconds left as ``Retry-After``), the network's or the reader's votes used up
+    (429). The page's script (static/rating.js) asks with ``X-Midweek-Fragment: rating`` and is
     answered with the reader's new rating block instead, to swap in place.
     """
     site = get_site(request)

@@ -40,6 +40,7 @@ __all__ = [
     "finish_shared",
     "get_site",
     "language_links",
+    "reader_age_s",
     "reader_of",
     "render_html",
     "render_page",
