@@ -121,6 +121,46 @@ SETTINGS: tuple[Setting, ...] = (
         "Public root URL for canonical and share links, e.g. https://news.example/. Empty: "
         "taken from each request's Host header; set it in production.",
     ),
+    Setting(
+        "trusted_proxies",
+        [],
+        "Addresses or networks (CIDR) of the reverse proxies in front of `serve --proxy`: "
+        "X-Forwarded-For/-Proto are believed from these peers only, and the client is the "
+        "right-most address of the chain that is not one of them. Empty: --proxy refuses "
+        'to start. E.g. ["127.0.0.1", "10.0.0.0/8"].',
+    ),
+    Setting(
+        "rating_min_reader_age_s",
+        30.0,
+        "A vote counts only from a reader whose cookie is at least this old (its birth "
+        "time is signed into it); a younger reader is answered 429 with Retry-After.",
+    ),
+    Setting(
+        "new_readers_burst",
+        60,
+        "New reader cookies one network (IPv4 /24, IPv6 /64) may get at once; past it "
+        "pages still load but set no cookie, so no vote, until the bucket refills.",
+    ),
+    Setting("new_readers_refill_s", 10.0, "Seconds for one network to get one more new reader."),
+    Setting(
+        "network_votes_burst",
+        20,
+        "Votes one network (IPv4 /24, IPv6 /64) may cast at once, all its readers together.",
+    ),
+    Setting("network_votes_refill_s", 30.0, "Seconds for one network to get one more vote."),
+    Setting(
+        "login_attempts_before_backoff",
+        10,
+        "Password checks for one name from one network (IPv4 /24, IPv6 /64) before each "
+        "further one waits twice as long as the last (1 s, 2 s, 4 s, ...). Other networks "
+        "are not affected; a right password resets that network's count.",
+    ),
+    Setting("login_backoff_max_s", 900.0, "The longest wait between two login checks."),
+    Setting(
+        "login_concurrent_checks",
+        4,
+        "Password checks (argon2id, ~64 MiB each) one server process runs at once.",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -161,6 +201,15 @@ class Settings:
     llm_cache_path: str
     site_name: str
     site_url: str
+    trusted_proxies: tuple[str, ...]
+    rating_min_reader_age_s: float
+    new_readers_burst: int
+    new_readers_refill_s: float
+    network_votes_burst: int
+    network_votes_refill_s: float
+    login_attempts_before_backoff: int
+    login_backoff_max_s: float
+    login_concurrent_checks: int
 
     @property
     def workers(self) -> int:
@@ -262,6 +311,7 @@ def load_settings(
         values["database_url"] = database_url
     values["database_url"] = _resolve_database_url(str(values["database_url"]), workspace)
     values["fetch_allow_hosts"] = tuple(values["fetch_allow_hosts"])
+    values["trusted_proxies"] = tuple(values["trusted_proxies"])
     values["rank_boost"] = dict(values["rank_boost"])
     for name in ("review_window_start", "review_window_end"):
         parse_weekly_time(str(values[name]))  # a bad window fails at load, not mid-run

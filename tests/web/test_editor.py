@@ -5,12 +5,16 @@ from __future__ import annotations
 import html as htmlmod
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import httpx
 import pytest
 import typer
 from argon2 import PasswordHasher
@@ -22,8 +26,8 @@ from midweek.errors import ConfigError, StoreError
 from midweek.store import Store, open_store
 from midweek.store import editor as desk
 from midweek.store.editor import (
-    LOCKOUT,
-    MAX_FAILED_LOGINS,
+    LOGIN_FREE_ATTEMPTS,
+    LoginPolicy,
     ReviewEdit,
     SectionEdit,
     add_user,
@@ -206,26 +210,165 @@ def test_unknown_user_and_wrong_password_read_the_same(editor_client: Client) ->
     assert message and message == re.findall(r'class="error"[^>]*>([^<]+)<', unknown.text)
 
 
-def test_ten_wrong_passwords_lock_the_name(editor_client: Client) -> None:
-    for _ in range(MAX_FAILED_LOGINS):
+def test_wrong_passwords_back_off_that_network_only(editor_client: Client) -> None:
+    for _ in range(LOGIN_FREE_ATTEMPTS):
         assert _login(editor_client, password="wrong password!").status_code == 401
-    locked = _login(editor_client)  # even the right password is refused now
-    assert locked.status_code == 429
-    assert locked.headers["retry-after"] == str(int(LOCKOUT.total_seconds()))
+    held = _login(editor_client)  # the right password waits out this network's back-off
+    assert held.status_code == 429
+    assert held.headers["retry-after"] == "1"  # the first wait of the back-off
+    assert "from your network" in held.text
     assert _session(editor_client) is None
+    # the editor at another network is not kept out (the old lock was by name)
+    transport = httpx.ASGITransport(app=editor_client.app, client=("198.51.100.7", 4321))
+    elsewhere = Client(editor_client.app)
+    elsewhere.http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    try:
+        assert _login(elsewhere).status_code == 303
+    finally:
+        elsewhere.close()
 
 
-def test_lock_counts_per_address_and_expires(editor_store: Store) -> None:
-    for i in range(MAX_FAILED_LOGINS):  # ten names, one address
-        result = authenticate(editor_store, f"guess{i}", "x" * 12, address="192.0.2.9", now=NOW)
+def test_backoff_doubles_per_name_and_network_and_ends(editor_store: Store) -> None:
+    net_a, net_b = "192.0.2.0/24", "198.51.100.0/24"
+    policy = LoginPolicy(free_attempts=3, backoff_base_s=2.0, backoff_max_s=5.0)
+
+    def attempt(password: str, at: float, network: str = net_a) -> desk.LoginResult:
+        when = NOW + timedelta(seconds=at)
+        return authenticate(editor_store, USER, password, network=network, now=when, policy=policy)
+
+    for i in range(3):
+        assert not attempt("wrong password!", i * 0.1).locked
+    refused = attempt(PASSWORD, 0.3)
+    assert refused.locked and refused.user is None
+    assert refused.retry_after_s == pytest.approx(2.0 - 0.1)
+    assert not attempt("wrong password!", 2.3).locked  # 2 s after the last check
+    waits = attempt(PASSWORD, 2.4)
+    assert waits.locked and waits.retry_after_s == pytest.approx(4.0 - 0.1)
+    assert attempt(PASSWORD, 6.2).locked
+    assert not attempt("wrong password!", 6.3).locked  # 4 s (2 * 2 s) after 2.3
+    capped = attempt(PASSWORD, 6.4)  # 2 * 4 s would be 8 s: the maximum is 5 s
+    assert capped.locked and capped.retry_after_s == pytest.approx(5.0 - 0.1)
+    assert attempt(PASSWORD, 11.4).user is not None  # the right password resets the count
+    for i in range(3):
+        assert not attempt("wrong password!", 12 + i).locked
+    assert attempt(PASSWORD, 14.5).locked
+    assert attempt(PASSWORD, 14.5, net_b).user is not None  # another network is free
+    # quiet for a day: the count starts afresh
+    assert attempt(PASSWORD, 14 + policy.forget_after_s).user is not None
+
+
+def test_one_network_spraying_names_backs_off_across_names(editor_store: Store) -> None:
+    policy = LoginPolicy(free_attempts=10, network_free_attempts=5)
+    for i in range(5):
+        result = authenticate(
+            editor_store, f"guess{i}", "x" * 12, network="192.0.2.0/24", now=NOW, policy=policy
+        )
         assert result.user is None and not result.locked
-    from_there = authenticate(editor_store, USER, PASSWORD, address="192.0.2.9", now=NOW)
-    assert from_there.locked and from_there.user is None
-    elsewhere = authenticate(editor_store, USER, PASSWORD, address="198.51.100.1", now=NOW)
+    sprayed = authenticate(
+        editor_store, USER, PASSWORD, network="192.0.2.0/24", now=NOW, policy=policy
+    )
+    assert sprayed.locked
+    elsewhere = authenticate(
+        editor_store, USER, PASSWORD, network="198.51.100.0/24", now=NOW, policy=policy
+    )
     assert elsewhere.user is not None and elsewhere.user.name == USER
-    later = NOW + LOCKOUT + timedelta(seconds=1)
-    again = authenticate(editor_store, USER, PASSWORD, address="192.0.2.9", now=later)
-    assert again.user is not None
+
+
+class CountingHasher(PasswordHasher):
+    """argon2 at its cheapest, counting the checks and the most that ran at once."""
+
+    def __init__(self, pause_s: float = 0.0) -> None:
+        super().__init__(1, 8, 1)
+        self.pause_s = pause_s
+        self.checked = 0
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        with self._lock:
+            self.checked += 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.pause_s)
+            return super().verify(hash, password)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+@pytest.fixture
+def account_store(store_url: str) -> Iterator[Store]:
+    """An empty store with the one editor account, on SQLite and on PostgreSQL."""
+    store = open_store(store_url)
+    add_user(store, USER, PASSWORD, now=NOW)
+    yield store
+    store.close()
+
+
+def test_hundred_concurrent_wrong_passwords_check_at_most_ten(account_store: Store) -> None:
+    hasher = CountingHasher(pause_s=0.01)
+    checks = threading.BoundedSemaphore(100)  # no bound here: the counter alone must hold
+
+    def wrong(i: int) -> desk.LoginResult:
+        return authenticate(
+            account_store,
+            USER,
+            f"wrong password {i}",
+            network="203.0.113.0/24",
+            now=NOW,
+            hasher=hasher,
+            checks=checks,
+        )
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        results = list(pool.map(wrong, range(100)))
+    assert hasher.checked == LOGIN_FREE_ATTEMPTS  # 10, not 34 as before the counter
+    assert sum(r.locked for r in results) == 100 - LOGIN_FREE_ATTEMPTS
+    assert all(r.user is None for r in results)
+    # wrong passwords from network A do not block the right one from network B
+    right = authenticate(account_store, USER, PASSWORD, network="198.51.100.0/24", now=NOW)
+    assert right.user is not None and right.user.name == USER
+
+
+def test_password_checks_run_at_most_n_at_once(account_store: Store) -> None:
+    hasher = CountingHasher(pause_s=0.05)
+    checks = threading.BoundedSemaphore(3)
+
+    def attempt(i: int) -> desk.LoginResult:
+        return authenticate(
+            account_store,
+            f"name{i}",
+            "wrong password!",
+            network=f"10.0.{i}.0/24",  # each from its own network: none backs off
+            now=NOW,
+            hasher=hasher,
+            checks=checks,
+        )
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(attempt, range(20)))
+    assert hasher.checked == 20 and not any(r.locked for r in results)
+    assert hasher.most == 3
+
+
+def test_no_free_check_slot_is_a_retry_later(account_store: Store) -> None:
+    checks = threading.BoundedSemaphore(1)
+    checks.acquire()  # every slot busy
+    try:
+        result = authenticate(
+            account_store,
+            USER,
+            PASSWORD,
+            network="192.0.2.0/24",
+            now=NOW,
+            policy=LoginPolicy(check_wait_s=0.05),
+            checks=checks,
+        )
+    finally:
+        checks.release()
+    assert result.locked and result.retry_after_s == pytest.approx(0.05)
 
 
 def test_disabled_or_removed_users_cannot_log_in(editor_store: Store) -> None:
@@ -236,7 +379,7 @@ def test_disabled_or_removed_users_cannot_log_in(editor_store: Store) -> None:
     assert session_user(editor_store, token, now=NOW + desk.SESSION_TTL) is None  # expired
     assert remove_user(editor_store, USER)
     assert session_user(editor_store, token, now=NOW) is None
-    assert authenticate(editor_store, USER, PASSWORD, address="a", now=NOW).user is None
+    assert authenticate(editor_store, USER, PASSWORD, network="a", now=NOW).user is None
 
 
 def test_logout_ends_the_session(editor_client: Client) -> None:
@@ -512,7 +655,7 @@ def test_migration_adds_and_removes_the_desk_tables(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
     try:
         names = set(inspect(store.engine).get_table_names())
-        tables = {"users", "editor_sessions", "login_failures", "review_audit", "reviews_generated"}
+        tables = {"users", "editor_sessions", "login_throttle", "review_audit", "reviews_generated"}
         assert tables <= names
         config = Config()
         config.set_main_option(
@@ -549,6 +692,6 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert missing.exit_code != 0 and isinstance(missing.exception, ConfigError)
     store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
     try:
-        assert authenticate(store, "ana", PASSWORD, address="a", now=NOW).user is not None
+        assert authenticate(store, "ana", PASSWORD, network="a", now=NOW).user is not None
     finally:
         store.close()

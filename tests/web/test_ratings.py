@@ -1,4 +1,5 @@
-"""Ratings: one per reader (unique key + upsert), averages from rows, CSRF, throttles, XFF."""
+"""Ratings: one per reader (unique key + upsert), averages from rows, CSRF, throttles, XFF,
+reader ages and per-network limits."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import random
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from midweek.store import Store, open_store
@@ -22,7 +25,7 @@ from midweek.store.site import (
     review_for_reader,
 )
 from midweek.store.site_schema import ratings
-from midweek.web.security import TokenBucket
+from midweek.web.security import AbuseLimits, ReaderSigner, TokenBucket
 from web.sitehelpers import NOW, SLUG, Client, loosen_throttles, make_app, set_status
 
 RATE = f"/reviews/{SLUG}/rating"
@@ -177,11 +180,11 @@ def test_votes_are_throttled_per_reader_and_per_address(client: Client, demo_sto
     assert throttled.headers["retry-after"] == "10" and "Too many votes" in throttled.text
     clock[0] += 10.0  # one token back after the refill period
     assert client.post(RATE, data={"csrf": token, "stars": "3"}).status_code == 303
-    # per address: new readers from one address, each with a forged X-Forwarded-For
+    # per network: new readers from one address, each with a forged X-Forwarded-For
     client.app.state.site = replace(
         client.app.state.site,
         reader_throttle=TokenBucket(100, 1.0, 100),
-        address_throttle=TokenBucket(3, 60.0, 100),
+        network_throttle=TokenBucket(3, 60.0, 100),
     )
     codes = []
     for i in range(5):
@@ -190,10 +193,186 @@ def test_votes_are_throttled_per_reader_and_per_address(client: Client, demo_sto
             reader_token = _token(reader)
             headers = {"X-Forwarded-For": f"203.0.113.{i}"}
             data = {"csrf": reader_token, "stars": "5"}
-            codes.append(reader.post(RATE, data=data, headers=headers).status_code)
+            response = reader.post(RATE, data=data, headers=headers)
+            codes.append(response.status_code)
         finally:
             reader.close()
     assert codes == [303, 303, 303, 429, 429]
+    assert response.headers["x-midweek-refused"] == "network-votes"
+
+
+@dataclass
+class Clock:
+    """Both of the site's clocks, moved by the test."""
+
+    wall: datetime = NOW
+    mono: float = 1000.0
+
+    def advance(self, seconds: float) -> None:
+        self.wall += timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+def _clocked_app(store: Store, clock: Clock, **limits: float) -> FastAPI:
+    """The site with the real limits (or those given) on the test's clocks."""
+    return make_app(
+        store,
+        now=lambda: clock.wall,
+        monotonic=lambda: clock.mono,
+        limits=AbuseLimits(**limits),  # type: ignore[arg-type]
+    )
+
+
+def _peer(app: FastAPI, host: str) -> Client:
+    """A client whose requests come from ``host``."""
+    client = Client(app)
+    transport = httpx.ASGITransport(app=app, client=(host, 40000))
+    client.http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    return client
+
+
+def test_a_vote_needs_a_reader_that_has_existed_for_a_while(demo_store: Store) -> None:
+    clock = Clock()
+    app = _clocked_app(demo_store, clock)
+    client = Client(app)
+    try:
+        token = _token(client)  # the reader is minted now
+        clock.advance(10)
+        plain = client.post(RATE, data={"csrf": token, "stars": "4"})
+        assert plain.status_code == 429 and plain.headers["retry-after"] == "20"
+        assert plain.headers["x-midweek-refused"] == "reader-too-new"
+        assert "spent a little time on the site" in plain.text
+        fragment = {"X-Midweek-Fragment": "rating"}
+        in_place = client.post(RATE, data={"csrf": token, "stars": "4"}, headers=fragment)
+        assert in_place.status_code == 429  # rating.js falls back to the form: same answer
+        assert _rows(demo_store) == 0
+        clock.advance(20)  # 30 s old: the default age
+        assert client.post(RATE, data={"csrf": token, "stars": "4"}).status_code == 303
+        block = client.post(RATE, data={"csrf": token, "stars": "5"}, headers=fragment)
+        assert block.status_code == 200 and 'id="rating"' in block.text
+        assert reader_stars(demo_store, _review_id(demo_store), _reader(client)) == 5
+    finally:
+        client.close()
+
+
+def _review_id(store: Store) -> int:
+    stored = store.get_review(SLUG)
+    assert stored is not None
+    return stored.id
+
+
+def _reader(client: Client) -> str:
+    cookie = client.http.cookies.get("mw_reader")
+    assert cookie is not None
+    return cookie.split(".")[0]
+
+
+def test_an_old_cookie_is_re_signed_and_waits_its_age(demo_store: Store) -> None:
+    import hashlib
+    import hmac
+
+    from midweek.web.security import _b64
+    from web.sitehelpers import SECRET
+
+    clock = Clock()
+    app = _clocked_app(demo_store, clock)
+    client = Client(app)
+    rid = "cd" * 16
+    key = hmac.new(SECRET.encode(), b"midweek reader-id v1", hashlib.sha256).digest()
+    client.http.cookies.set(
+        "mw_reader", f"{rid}.{_b64(hmac.new(key, rid.encode(), 'sha256').digest())}"
+    )
+    legacy = client.http.cookies["mw_reader"]
+    direct = Client(app)
+    direct.http.cookies.set("mw_reader", legacy)
+    try:  # a vote straight from the old cookie: not yet, and here is a cookie born now
+        token = ReaderSigner(SECRET).csrf_token(rid)  # the form token is bound to the id
+        refused = direct.post(RATE, data={"csrf": token, "stars": "2"})
+        assert refused.status_code == 429
+        assert refused.headers["x-midweek-refused"] == "reader-too-new"
+        assert refused.cookies["mw_reader"].startswith(rid + ".")
+    finally:
+        direct.close()
+    try:
+        page = client.get(f"/reviews/{SLUG}")  # the page re-signs the cookie: born now
+        resigned = page.cookies["mw_reader"]
+        assert resigned.startswith(rid + ".") and resigned.count(".") == 2
+        match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert match is not None
+        token = match.group(1)
+        client.http.cookies.clear()
+        client.http.cookies.set("mw_reader", resigned)
+        assert client.post(RATE, data={"csrf": token, "stars": "2"}).status_code == 429
+        clock.advance(30)
+        assert client.post(RATE, data={"csrf": token, "stars": "2"}).status_code == 303
+    finally:
+        client.close()
+    assert _rows(demo_store) == 1
+
+
+def test_eighty_fresh_readers_from_one_address_cannot_cast_sixty_votes(
+    any_store: Store,
+) -> None:
+    clock = Clock()
+    app = _clocked_app(any_store, clock)  # the default limits
+    readers = [_peer(app, "192.0.2.44") for _ in range(80)]
+    try:
+        tokens = [_token(r) for r in readers]  # 80 pages: 60 new readers (the burst), 20 not
+        clock.advance(31)  # all old enough
+        codes = [
+            r.post(RATE, data={"csrf": t, "stars": "5"}).status_code
+            for r, t in zip(readers, tokens, strict=True)
+        ]
+        clock.advance(60)  # a minute later: two more votes' worth for the network
+        codes += [
+            r.post(RATE, data={"csrf": t, "stars": "5"}).status_code
+            for r, t in zip(readers[:10], tokens[:10], strict=True)
+        ]
+    finally:
+        for r in readers:
+            r.close()
+    assert codes.count(303) == 20 + 2  # network_votes_burst, then one per 30 s
+    assert codes[60:80] == [403] * 20  # past the new-reader burst: no cookie, no vote
+    assert set(codes) == {303, 403, 429}
+    assert rating_summary(any_store, _review_id(any_store)).count == 20
+    # a neighbour in the same /24 shares the limit; a reader elsewhere does not
+    neighbour, elsewhere = _peer(app, "192.0.2.200"), _peer(app, "198.51.100.3")
+    try:
+        near, far = _token(neighbour), _token(elsewhere)
+        clock.advance(31)
+        assert neighbour.post(RATE, data={"csrf": near, "stars": "1"}).status_code == 303
+        assert neighbour.post(RATE, data={"csrf": near, "stars": "1"}).status_code == 429
+        assert elsewhere.post(RATE, data={"csrf": far, "stars": "1"}).status_code == 303
+    finally:
+        neighbour.close()
+        elsewhere.close()
+
+
+def test_new_readers_are_limited_per_network(demo_store: Store) -> None:
+    clock = Clock()
+    app = _clocked_app(demo_store, clock, new_readers_burst=3.0, new_readers_refill_s=60.0)
+    got = []
+    for host in ("2001:db8:5:5::1", "2001:db8:5:5::2", "2001:db8:5:5:ffff::3", "2001:db8:5:5::4"):
+        reader = _peer(app, host)
+        try:
+            page = reader.get(f"/reviews/{SLUG}")
+            assert page.status_code == 200  # reading is never refused
+            got.append("mw_reader" in page.cookies)
+        finally:
+            reader.close()
+    assert got == [True, True, True, False]  # one /64: three new readers, then none
+    other = _peer(app, "2001:db8:5:6::1")
+    try:
+        assert "mw_reader" in other.get(f"/reviews/{SLUG}").cookies
+    finally:
+        other.close()
+    clock.advance(60)
+    late = _peer(app, "2001:db8:5:5::9")
+    try:
+        page = late.get(f"/reviews/{SLUG}")
+        assert "mw_reader" in page.cookies  # the bucket refilled
+    finally:
+        late.close()
 
 
 def test_cookies_are_httponly_lax_and_secure_over_https(demo_store: Store) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -25,7 +26,7 @@ from midweek.store.schema import UTCDateTime, metadata
 __all__ = [
     "USER_NAME_LENGTH",
     "editor_sessions",
-    "login_failures",
+    "login_throttle",
     "review_audit",
     "reviews_generated",
     "users",
@@ -55,14 +56,22 @@ editor_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
 
-# Failed logins per key ("name:alice", "addr:192.0.2.1"): counted in a window, then locked.
-login_failures = Table(
-    "login_failures",
+# The longest network key: an IPv6 /64 in full ("ffff:...:ffff::/64" is at most 43) or
+# a non-IP peer's name (64, midweek.web.security.MAX_HOST_KEY, plus "host:").
+NETWORK_KEY_LENGTH = 72
+
+# Password checks admitted per (subject, network): subject "name:<casefolded name>" for
+# one account, "*" for every name from that network. A login attempt upserts its rows and
+# reads them in one transaction before any password is checked (insert-then-check), and
+# the back-off grows with ``checks`` (midweek.store.editor.LoginPolicy).
+login_throttle = Table(
+    "login_throttle",
     metadata,
-    Column("key", String(USER_NAME_LENGTH + 128), primary_key=True),
-    Column("count", Integer, nullable=False),
-    Column("first_at", UTCDateTime, nullable=False),
-    Column("locked_until", UTCDateTime),
+    Column("subject", String(USER_NAME_LENGTH + 8), nullable=False),
+    Column("network", String(NETWORK_KEY_LENGTH), nullable=False),
+    Column("checks", Integer, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False, index=True),
+    PrimaryKeyConstraint("subject", "network", name="pk_login_throttle"),
 )
 
 review_audit = Table(

@@ -10,6 +10,7 @@ from a CDN, which the policy forbids).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from midweek import __version__
 from midweek.store.db import Store
@@ -30,19 +32,19 @@ from midweek.web.i18n import DEFAULT_LANGUAGE, gettext, normalize_language
 from midweek.web.inputs import CleanInputMiddleware
 from midweek.web.pagecache import ReviewFrames, SummaryCache
 from midweek.web.runtime import Site, choose_language, get_site, render_html, render_page
-from midweek.web.security import ReaderSigner, SecurityHeadersMiddleware, TokenBucket
+from midweek.web.security import (
+    AbuseLimits,
+    ReaderSigner,
+    SecurityHeadersMiddleware,
+    TokenBucket,
+    parse_trusted_proxies,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["STATIC_DIR", "create_app"]
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
-# A reader may change their mind a few times in a row, then one vote per 10 s.
-READER_BURST: Final = 5.0
-READER_REFILL_S: Final = 10.0
-# One address can be a newsroom or a mobile carrier's NAT: room for many readers.
-ADDRESS_BURST: Final = 60.0
-ADDRESS_REFILL_S: Final = 1.0
 # Keys each throttle remembers (~100 bytes each, so a few MB at most).
 THROTTLE_MAX_KEYS: Final = 100_000
 
@@ -60,6 +62,9 @@ def create_app(
     base_url: str | None = None,
     language: str = DEFAULT_LANGUAGE,
     now: Callable[[], datetime] = _utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
+    limits: AbuseLimits | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> FastAPI:
     """Build the site.
 
@@ -70,14 +75,21 @@ def create_app(
         base_url: The public root (``https://news.example/``) for canonical and share
             URLs; when None, the request's own host is used.
         language: Interface language when neither the reader nor the page chooses one.
-        now: The clock for rating times.
+        now: The wall clock (rating times, reader ages, login back-off).
+        monotonic: The clock of the throttles and page caches.
+        limits: Reader, vote and login limits (default :class:`AbuseLimits`).
+        trusted_proxies: Addresses or networks of reverse proxies whose
+            ``X-Forwarded-For``/``-Proto`` are believed (right-most untrusted address of
+            the chain, uvicorn's ``ProxyHeadersMiddleware``); empty: no header is.
 
     Returns:
         The ASGI application.
 
     Raises:
-        ConfigError: the secret key is too short.
+        ConfigError: the secret key is too short, or a trusted proxy is not an address.
     """
+    rules = limits or AbuseLimits()
+    proxies = parse_trusted_proxies(trusted_proxies)
     site = Site(
         store=store,
         signer=ReaderSigner(secret_key),
@@ -85,9 +97,18 @@ def create_app(
         base_url=base_url.rstrip("/") + "/" if base_url else None,
         language=normalize_language(language) or DEFAULT_LANGUAGE,
         now=now,
-        monotonic=time.monotonic,
-        reader_throttle=TokenBucket(READER_BURST, READER_REFILL_S, THROTTLE_MAX_KEYS),
-        address_throttle=TokenBucket(ADDRESS_BURST, ADDRESS_REFILL_S, THROTTLE_MAX_KEYS),
+        monotonic=monotonic,
+        limits=rules,
+        new_readers=TokenBucket(
+            rules.new_readers_burst, rules.new_readers_refill_s, THROTTLE_MAX_KEYS
+        ),
+        reader_throttle=TokenBucket(
+            rules.reader_votes_burst, rules.reader_votes_refill_s, THROTTLE_MAX_KEYS
+        ),
+        network_throttle=TokenBucket(
+            rules.network_votes_burst, rules.network_votes_refill_s, THROTTLE_MAX_KEYS
+        ),
+        login_checks=threading.BoundedSemaphore(rules.login_concurrent_checks),
         review_frames=ReviewFrames(render_html, site_name),
         summaries=SummaryCache(),
     )
@@ -102,6 +123,8 @@ def create_app(
     app.state.site = site
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CleanInputMiddleware)  # before routing: no NUL reaches the store
+    if proxies:  # outermost: every handler and throttle sees the rewritten client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(proxies))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(routes.router)

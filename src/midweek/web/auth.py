@@ -12,6 +12,7 @@ redirected to the login page, anything else is refused with 403.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -33,6 +34,7 @@ from midweek.web.runtime import (
     READER_COOKIE,
     Site,
     choose_language,
+    client_network,
     finish,
     get_site,
     read_form,
@@ -59,8 +61,6 @@ EDITOR_PATH: Final = "/editor"
 LOGIN_PATH: Final = "/editor/login"
 # A login form is three short fields; 4 KiB is plenty and caps what argon2 ever sees.
 MAX_LOGIN_FORM_BYTES: Final = 4096
-# How long a locked-out editor is told to wait (the lockout, 15 minutes).
-LOGIN_RETRY_AFTER_S: Final = 15 * 60
 
 router = APIRouter(include_in_schema=False)
 
@@ -200,21 +200,23 @@ async def login(request: Request) -> Response:
         raise HTTPException(status_code=403 if reader_id is None else 400)
     if not site.signer.check_csrf(_login_scope(reader_id), form.get("csrf")):
         raise HTTPException(status_code=403)
-    address = request.client.host if request.client else "unknown"
+    network = client_network(request)
     result = await run_in_threadpool(
         lambda: authenticate(
             site.store,
             form.get("name", ""),
             form.get("password", ""),
-            address=address,
+            network=network,
             now=site.now(),
+            policy=site.limits.login,
+            checks=site.login_checks,
         )
     )
-    if result.locked:
+    if result.locked:  # the back-off of this (name, network), or no free check slot
         response = _login_form(
             request, site, reader_id, status_code=429, error=gettext(lang, "login_locked")
         )
-        response.headers["Retry-After"] = str(LOGIN_RETRY_AFTER_S)
+        response.headers["Retry-After"] = str(max(1, math.ceil(result.retry_after_s)))
         return response
     if result.user is None:
         return _login_form(

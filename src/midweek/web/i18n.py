@@ -83,6 +83,10 @@ def _reader_messages(tr: NullTranslations) -> dict[str, str]:
         "read_story": _("the story’s sources"),
         "forbidden": _("This form has expired. Reload the page and try again."),
         "throttled": _("Too many votes in a short time. Wait a minute and try again."),
+        "reader_too_new": _(
+            "Votes count from readers who have spent a little time on the site. "
+            "Read on, and vote again in half a minute."
+        ),
         "bad_request": _("That request could not be understood."),
     }
 
@@ -98,7 +102,7 @@ def _editor_messages(tr: NullTranslations) -> dict[str, str]:
         "log_in": _("Log in"),
         "log_out": _("Log out"),
         "login_failed": _("Wrong name or password."),
-        "login_locked": _("Too many failed logins. Try again in 15 minutes."),
+        "login_locked": _("Too many failed logins from your network. Try again later."),
         # TRANSLATORS: {name} is the editor's user name.
         "signed_in_as": _("Signed in as {name}"),
         "edit": _("Edit"),

@@ -9,6 +9,7 @@ Readers see published reviews only; drafts are previewed on the editor's desk.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from functools import partial
 from typing import Final
@@ -38,11 +39,13 @@ from midweek.web.runtime import (
     Site,
     canonical_url,
     choose_language,
+    client_network,
     finish,
     finish_shared,
     get_site,
     language_links,
     read_form,
+    reader_age_s,
     reader_of,
     render_html,
     render_page,
@@ -74,8 +77,8 @@ MAX_QUERY_CHARS: Final = 200
 MAX_FORM_BYTES: Final = 2048
 # Fields of the rating form (stars and the form token) with room to spare; more is abuse.
 RATING_FORM_FIELDS: Final = 8
-# How long a throttled reader is told to wait (the reader bucket's refill period).
-RETRY_AFTER_S: Final = 10
+# The header that names why a vote was refused (the page says it in words).
+REFUSAL_HEADER: Final = "X-Midweek-Refused"
 # The header the page's script sends to get the rating block back instead of a redirect.
 FRAGMENT_HEADER: Final = "x-midweek-fragment"
 # The star buttons of the rating form, lowest first.
@@ -198,31 +201,60 @@ def _rating_block(
 async def rate(request: Request, slug: str) -> Response:
     """Record the reader's stars (CSRF-checked, throttled) and go back to the review (303).
 
-    The page's script (static/rating.js) asks with ``X-Midweek-Fragment: rating`` and is
+    Refused, with a page that says why and an ``X-Midweek-Refused`` reason: no signed
+    cookie or a bad token (403), a reader younger than ``rating_min_reader_age_s`` (429
+    with the seconds left as ``Retry-After``), the network's or the reader's votes used up
+    (429). The page's script (static/rating.js) asks with ``X-Midweek-Fragment: rating`` and is
     answered with the reader's new rating block instead, to swap in place.
     """
     site = get_site(request)
     lang, _ = choose_language(request, site)
-    reader_id = site.signer.reader_from_cookie(request.cookies.get(READER_COOKIE))
-    if reader_id is None:  # no signed cookie: a cross-site POST or a forged one
-        return _message(request, site, lang, 403, "forbidden")
+    reader = site.signer.read_cookie(request.cookies.get(READER_COOKIE))
+    if reader is None:  # no signed cookie: a cross-site POST, a forged one, or none given
+        return _message(request, site, lang, 403, "forbidden", **{REFUSAL_HEADER: "no-reader"})
+    reader_id = reader.id
     form = await read_form(request, MAX_FORM_BYTES, RATING_FORM_FIELDS)
     if form is None:
         return _message(request, site, lang, 400, "bad_request")
     if not site.signer.check_csrf(reader_id, form.get("csrf")):
-        return _message(request, site, lang, 403, "forbidden")
+        return _message(request, site, lang, 403, "forbidden", **{REFUSAL_HEADER: "csrf"})
     raw = form.get("stars", "")
     if not raw.isascii() or not raw.isdigit() or not MIN_STARS <= int(raw) <= MAX_STARS:
         return _message(request, site, lang, 400, "bad_request")
+    now = site.now()
+    young = site.limits.rating_min_reader_age_s - reader_age_s(reader, now)
+    if young > 0:  # a reader minted moments ago (or before birth times): not yet
+        refused = _message(
+            request,
+            site,
+            lang,
+            429,
+            "reader_too_new",
+            **{"Retry-After": str(math.ceil(young)), REFUSAL_HEADER: "reader-too-new"},
+        )
+        if reader.born is None:  # re-sign the old cookie so its wait starts now
+            finish(refused, request, reader_cookie=site.signer.cookie_for(reader_id, now))
+        return refused
     moment = site.monotonic()
-    # the socket's peer: uvicorn rewrites it from X-Forwarded-For only for proxies it trusts
-    address = request.client.host if request.client else "unknown"
-    if not (
-        site.reader_throttle.allow(reader_id, moment)
-        and site.address_throttle.allow(address, moment)
-    ):
+    if not site.network_throttle.allow(client_network(request), moment):
+        retry = math.ceil(site.limits.network_votes_refill_s)
         return _message(
-            request, site, lang, 429, "throttled", **{"Retry-After": str(RETRY_AFTER_S)}
+            request,
+            site,
+            lang,
+            429,
+            "throttled",
+            **{"Retry-After": str(retry), REFUSAL_HEADER: "network-votes"},
+        )
+    if not site.reader_throttle.allow(reader_id, moment):
+        retry = math.ceil(site.limits.reader_votes_refill_s)
+        return _message(
+            request,
+            site,
+            lang,
+            429,
+            "throttled",
+            **{"Retry-After": str(retry), REFUSAL_HEADER: "reader-votes"},
         )
     stored = await run_in_threadpool(get_review_listing, site.store, slug)
     if stored is None:
@@ -234,7 +266,7 @@ async def rate(request: Request, slug: str) -> Response:
             review_id=stored.id,
             reader_id=reader_id,
             stars=int(raw),
-            now=site.now(),
+            now=now,
         )
     )
     site.summaries.forget(stored.slug, site.monotonic())  # the voter sees it counted at once

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from midweek.store.db import Store
 from midweek.web.i18n import LANGUAGES, format_rating, gettext, normalize_language
 from midweek.web.pagecache import ReviewFrames, SummaryCache
-from midweek.web.security import ReaderSigner, TokenBucket
+from midweek.web.security import AbuseLimits, Reader, ReaderSigner, TokenBucket, network_of
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +35,12 @@ __all__ = [
     "Site",
     "canonical_url",
     "choose_language",
+    "client_network",
     "finish",
     "finish_shared",
     "get_site",
     "language_links",
+    "reader_age_s",
     "reader_of",
     "render_html",
     "render_page",
@@ -56,7 +59,12 @@ COOKIE_MAX_AGE_S: Final = 400 * 24 * 3600
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """One running site: its store, keys, names, clocks, vote throttles and page caches."""
+    """One running site: its store, keys, names, clocks, limits, throttles and page caches.
+
+    ``new_readers`` and ``network_throttle`` are keyed by the client's network
+    (:func:`client_network`), ``reader_throttle`` by reader id; ``login_checks`` bounds
+    the password checks running at once.
+    """
 
     store: Store
     signer: ReaderSigner
@@ -65,8 +73,11 @@ class Site:
     language: str
     now: Callable[[], datetime]
     monotonic: Callable[[], float]
+    limits: AbuseLimits
+    new_readers: TokenBucket
     reader_throttle: TokenBucket
-    address_throttle: TokenBucket
+    network_throttle: TokenBucket
+    login_checks: threading.BoundedSemaphore
     review_frames: ReviewFrames
     summaries: SummaryCache
 
@@ -109,16 +120,40 @@ def choose_language(
     return normalize_language(content_lang) or site.language, False
 
 
+def client_network(request: Request) -> str:
+    """The network of the request's client (its /24 or /64).
+
+    The client is the socket's peer: uvicorn's proxy middleware rewrites it from
+    ``X-Forwarded-For`` only when the peer is one of the configured ``trusted_proxies``.
+    """
+    return network_of(request.client.host if request.client else None)
+
+
 def reader_of(request: Request, site: Site) -> tuple[str, str | None]:
     """The reader behind a request: from the signed cookie only, or a new one.
+
+    A new reader is minted (born now) while the client's network has new-reader tokens
+    left; past that the page gets a reader id that no cookie remembers, so reading works
+    and voting does not. A cookie from before birth times keeps its id and is re-signed
+    with a birth time of now.
 
     Returns:
         (reader id, cookie value to set when the reader is new, else None).
     """
-    reader_id = site.signer.reader_from_cookie(request.cookies.get(READER_COOKIE))
-    if reader_id is not None:
-        return reader_id, None
-    return site.signer.new_cookie()
+    reader = site.signer.read_cookie(request.cookies.get(READER_COOKIE))
+    if reader is not None:
+        if reader.born is None:
+            return reader.id, site.signer.cookie_for(reader.id, site.now())
+        return reader.id, None
+    if not site.new_readers.allow(client_network(request), site.monotonic()):
+        logger.debug("new-reader limit reached for %s", client_network(request))
+        return site.signer.new_id(), None
+    return site.signer.new_cookie(site.now())
+
+
+def reader_age_s(reader: Reader, now: datetime) -> float:
+    """Seconds since a reader was minted (0 for a cookie without a birth time)."""
+    return (now - reader.born).total_seconds() if reader.born is not None else 0.0
 
 
 def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:

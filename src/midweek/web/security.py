@@ -2,10 +2,14 @@
 
 A reader is whoever holds a reader-id cookie we signed (HMAC-SHA256, stdlib ``hmac``):
 never an address, never ``X-Forwarded-For`` or any other header (Miniflux
-CVE-2023-27591). The CSRF token on a form is an HMAC of that reader id under a second
-key, so a page on another site can neither read nor forge it, and a cross-site POST (which
-SameSite=Lax strips of the cookie anyway) is refused. Votes are throttled per reader and
-per client address by in-memory token buckets.
+CVE-2023-27591). The cookie also carries the reader's birth time under the signature, so
+a vote can ask for a reader that has existed for a while (a bot that mints a cookie and
+votes at once is refused) without any table of readers. The CSRF token on a form is an
+HMAC of that reader id under a second key, so a page on another site can neither read nor
+forge it, and a cross-site POST (which SameSite=Lax strips of the cookie anyway) is
+refused. New readers and votes are throttled per client network (/24, /64) and votes per
+reader by in-memory token buckets; the client address is the socket's peer, rewritten
+from ``X-Forwarded-For`` only when the peer is one of the configured ``trusted_proxies``.
 """
 
 from __future__ import annotations
@@ -13,29 +17,43 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
 import stat
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from midweek.errors import ConfigError
+from midweek.store.editor import LoginPolicy
+
+if TYPE_CHECKING:
+    from midweek.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
+    "IPV4_PREFIX",
+    "IPV6_PREFIX",
     "MIN_SECRET_LENGTH",
     "SECRET_FILE",
+    "AbuseLimits",
+    "Reader",
     "ReaderSigner",
     "SecurityHeadersMiddleware",
     "TokenBucket",
     "load_or_create_secret",
+    "network_of",
+    "parse_trusted_proxies",
 ]
 
 # 32 characters of token_urlsafe carry 192 bits: more than HMAC-SHA256 needs.
@@ -44,6 +62,32 @@ MIN_SECRET_LENGTH: Final = 32
 SECRET_FILE: Final = ".midweek-secret"  # noqa: S105 (a file name, not a secret)
 # 128 random bits per reader: collisions are out of reach at any readership.
 READER_ID_BYTES: Final = 16
+# The network one client stands for: a /24 is the smallest IPv4 block routed on the
+# Internet (one office, household NAT or hosting rack); a /64 is the smallest IPv6 subnet
+# an ISP hands a subscriber (RFC 6177, RIPE-690), so one machine can hold all of it.
+IPV4_PREFIX: Final = 24
+IPV6_PREFIX: Final = 64
+# Longest text kept of a peer that is not an IP address (a test client's name, a socket).
+MAX_HOST_KEY: Final = 64
+
+# Defaults of the settings of the same names (docs/settings.md; a test checks they agree).
+# A real reader loads the page and reads before voting: 30 s is shorter than reading any
+# review's intro, longer than a script that fetches the page and posts at once.
+RATING_MIN_READER_AGE_S: Final = 30.0
+# New readers one network may mint: 60 at once (a newsroom or a class opening the link
+# together), then one per 10 s (8,640 a day: a busy carrier NAT still gets in).
+NEW_READERS_BURST: Final = 60.0
+NEW_READERS_REFILL_S: Final = 10.0
+# Votes one network may cast: 20 at once, then one per 30 s (2,880 a day). The abuse run
+# of issue 11 got 60 in at once and ~86,000 a day from one address.
+NETWORK_VOTES_BURST: Final = 20.0
+NETWORK_VOTES_REFILL_S: Final = 30.0
+# A reader may change their mind a few times in a row, then one vote per 10 s.
+READER_VOTES_BURST: Final = 5.0
+READER_VOTES_REFILL_S: Final = 10.0
+# Password checks (argon2id, ~64 MiB and tens of ms of CPU each) running at once: 4 keeps
+# a small server answering pages while a login burst is hashed.
+LOGIN_CONCURRENT_CHECKS: Final = 4
 
 # Our own files only: the one script (the rating form's enhancement, static/rating.js; no
 # inline script, no eval), the stylesheet, fetches and forms only to us, never framed.
@@ -65,6 +109,118 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A reader from a cookie we signed: the id and when it was minted.
+
+    ``born`` is None for a cookie signed before birth times were (``id.signature``): such a
+    reader keeps its id and gets a new cookie with a fresh birth time.
+    """
+
+    id: str
+    born: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AbuseLimits:
+    """The site's limits on readers, votes and logins (the settings of the same names)."""
+
+    rating_min_reader_age_s: float = RATING_MIN_READER_AGE_S
+    new_readers_burst: float = NEW_READERS_BURST
+    new_readers_refill_s: float = NEW_READERS_REFILL_S
+    network_votes_burst: float = NETWORK_VOTES_BURST
+    network_votes_refill_s: float = NETWORK_VOTES_REFILL_S
+    reader_votes_burst: float = READER_VOTES_BURST
+    reader_votes_refill_s: float = READER_VOTES_REFILL_S
+    login_concurrent_checks: int = LOGIN_CONCURRENT_CHECKS
+    login: LoginPolicy = field(default_factory=LoginPolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AbuseLimits:
+        """The limits a workspace's settings ask for.
+
+        Args:
+            settings: The resolved settings.
+
+        Returns:
+            The limits.
+
+        Raises:
+            ConfigError: a limit that is not positive.
+        """
+        limits = cls(
+            rating_min_reader_age_s=settings.rating_min_reader_age_s,
+            new_readers_burst=settings.new_readers_burst,
+            new_readers_refill_s=settings.new_readers_refill_s,
+            network_votes_burst=settings.network_votes_burst,
+            network_votes_refill_s=settings.network_votes_refill_s,
+            login_concurrent_checks=settings.login_concurrent_checks,
+            login=LoginPolicy(
+                free_attempts=settings.login_attempts_before_backoff,
+                backoff_max_s=settings.login_backoff_max_s,
+            ),
+        )
+        positive = (
+            limits.new_readers_burst,
+            limits.new_readers_refill_s,
+            limits.network_votes_burst,
+            limits.network_votes_refill_s,
+            limits.login_concurrent_checks,
+            limits.login.free_attempts,
+            limits.login.backoff_max_s,
+        )
+        if limits.rating_min_reader_age_s < 0 or any(not v > 0 for v in positive):
+            raise ConfigError("the reader, vote and login limits must be positive numbers")
+        return limits
+
+
+def network_of(host: str | None) -> str:
+    """The network a client address stands for: its /24 (IPv4) or /64 (IPv6).
+
+    An IPv4-mapped IPv6 address counts as its IPv4 address; a peer that is not an IP
+    address (a test client, a Unix socket) is its own key.
+
+    Args:
+        host: The client's address as the server sees it.
+
+    Returns:
+        A key such as ``192.0.2.0/24`` or ``2001:db8::/64``.
+    """
+    try:
+        ip = ipaddress.ip_address((host or "").split("%", 1)[0])
+    except ValueError:
+        return "host:" + (host or "unknown")[:MAX_HOST_KEY]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ipaddress.IPv4Network((int(ip), IPV4_PREFIX), strict=False))
+    return str(ipaddress.IPv6Network((int(ip), IPV6_PREFIX), strict=False))
+
+
+def parse_trusted_proxies(entries: Iterable[str]) -> tuple[str, ...]:
+    """The ``trusted_proxies`` setting as networks uvicorn's middleware understands.
+
+    Args:
+        entries: Addresses or CIDR networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``).
+
+    Returns:
+        Each entry as a network (``127.0.0.1/32``); host bits of a network are dropped.
+
+    Raises:
+        ConfigError: an entry that is neither (``*`` included: trusting every client is
+            what this setting exists to prevent).
+    """
+    out = []
+    for entry in entries:
+        try:
+            out.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"trusted_proxies: {entry!r} is not an IP address or network"
+            ) from None
+    return tuple(out)
+
+
 class ReaderSigner:
     """Mints and checks signed reader ids and the CSRF tokens bound to them."""
 
@@ -81,20 +237,61 @@ class ReaderSigner:
         root = secret_key.encode("utf-8")
         # Separate keys: a cookie signature can never double as a CSRF token.
         self._reader_key = hmac.new(root, b"midweek reader-id v1", hashlib.sha256).digest()
+        self._born_key = hmac.new(root, b"midweek reader-id v2", hashlib.sha256).digest()
         self._csrf_key = hmac.new(root, b"midweek csrf v1", hashlib.sha256).digest()
 
     def _sign(self, key: bytes, value: str) -> str:
         """HMAC-SHA256 of ``value`` under ``key``, base64url."""
         return _b64(hmac.new(key, value.encode("utf-8"), hashlib.sha256).digest())
 
-    def new_cookie(self) -> tuple[str, str]:
-        """A fresh reader.
+    def new_id(self) -> str:
+        """A fresh random reader id (32 hex digits)."""
+        return secrets.token_hex(READER_ID_BYTES)
+
+    def cookie_for(self, reader_id: str, born: datetime) -> str:
+        """The cookie value of a reader: ``id.birth.signature`` (birth in Unix seconds)."""
+        payload = f"{reader_id}.{int(born.timestamp())}"
+        return f"{payload}.{self._sign(self._born_key, payload)}"
+
+    def new_cookie(self, born: datetime) -> tuple[str, str]:
+        """A fresh reader, born at ``born``.
+
+        Args:
+            born: The time it is minted (the site's clock).
 
         Returns:
-            (reader id, cookie value ``id.signature``).
+            (reader id, cookie value).
         """
-        reader_id = secrets.token_hex(READER_ID_BYTES)
-        return reader_id, f"{reader_id}.{self._sign(self._reader_key, reader_id)}"
+        reader_id = self.new_id()
+        return reader_id, self.cookie_for(reader_id, born)
+
+    def read_cookie(self, cookie: str | None) -> Reader | None:
+        """The reader of a cookie we signed, or None for anything else.
+
+        Args:
+            cookie: The raw cookie value.
+
+        Returns:
+            The reader, with its birth time when the cookie carries one.
+        """
+        if not cookie or not 1 <= cookie.count(".") <= 2:
+            return None
+        parts = cookie.split(".")
+        reader_id, signature = parts[0], parts[-1]
+        if len(reader_id) != 2 * READER_ID_BYTES or not all(
+            c in "0123456789abcdef" for c in reader_id
+        ):
+            return None
+        if len(parts) == 2:  # signed before birth times were
+            expected = self._sign(self._reader_key, reader_id)
+            return Reader(reader_id, None) if hmac.compare_digest(expected, signature) else None
+        born = parts[1]
+        if not (born.isascii() and born.isdigit() and len(born) <= 12):
+            return None
+        expected = self._sign(self._born_key, f"{reader_id}.{born}")
+        if not hmac.compare_digest(expected, signature):
+            return None
+        return Reader(reader_id, datetime.fromtimestamp(int(born), UTC))
 
     def reader_from_cookie(self, cookie: str | None) -> str | None:
         """The reader id of a cookie we signed, or None for anything else.
@@ -105,15 +302,8 @@ class ReaderSigner:
         Returns:
             The reader id when the signature checks out.
         """
-        if not cookie or cookie.count(".") != 1:
-            return None
-        reader_id, signature = cookie.split(".")
-        if len(reader_id) != 2 * READER_ID_BYTES or not all(
-            c in "0123456789abcdef" for c in reader_id
-        ):
-            return None
-        expected = self._sign(self._reader_key, reader_id)
-        return reader_id if hmac.compare_digest(expected, signature) else None
+        reader = self.read_cookie(cookie)
+        return reader.id if reader is not None else None
 
     def csrf_token(self, reader_id: str) -> str:
         """The form token of a reader."""
