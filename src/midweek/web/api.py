@@ -241,7 +241,7 @@ def api_search(
 ) -> SearchOut:
     """Full-text search over stored articles, each term in Latin or Cyrillic script.
 
-    Any punctuation is safe; ``total`` counts every match, ``offset`` pages through them.
+    Any punctuation is safe; total counts every match, offset pages through them.
     """
     site = get_site(request)
     query = clean_query(q)
