@@ -77,7 +77,6 @@ def _reader_messages(tr: NullTranslations) -> dict[str, str]:
         "draft": tr.pgettext("review state", "draft"),
         "published": tr.pgettext("review state", "published"),
         "sources": _("Sources"),
-        "author": _("Author"),
         "tags": _("Tags"),
         "rating": _("Rating"),
         "rate": _("Rate this review"),
@@ -98,8 +97,6 @@ def _reader_messages(tr: NullTranslations) -> dict[str, str]:
         "not_found": _("Page not found."),
         "home": _("Home"),
         "language": _("Language"),
-        # TRANSLATORS: {start} and {end} are dates.
-        "window": _("Covers {start} – {end}"),
         "read_story": _("the story’s sources"),
         "forbidden": _("This form has expired. Reload the page and try again."),
         "throttled": _("Too many votes in a short time. Wait a minute and try again."),
