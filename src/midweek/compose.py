@@ -27,6 +27,7 @@ __all__ = [
     "TEASER_COUNT",
     "Summarizer",
     "compose_review",
+    "default_rubric",
     "extractive_summarizer",
     "format_date_range",
 ]
@@ -75,8 +76,15 @@ def _month_names(lang: str) -> tuple[str, ...]:
     )
 
 
-def _rubric(lang: str) -> str:
-    """The review's rubric, the label above its title."""
+def default_rubric(lang: str) -> str:
+    """The review's rubric, the label above its title, as a generated review has it.
+
+    Args:
+        lang: A review language (en, ru, uz-Latn, uz-Cyrl).
+
+    Returns:
+        The rubric in that language.
+    """
     return translations(lang).pgettext("rubric", "Review")
 
 
@@ -244,7 +252,7 @@ def compose_review(
         slug += f"-{key.lower()}"
     return Review(
         slug=slug,
-        rubric=_rubric(key),
+        rubric=default_rubric(key),
         title=title if title is not None else _title(key, days),
         teasers=tuple(s.heading for s in sections[:TEASER_COUNT]),
         intro=intro,

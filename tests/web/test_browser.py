@@ -1,7 +1,8 @@
 """The site in a real browser: headless Chromium (Debian's) driven by Selenium.
 
 The real app runs on uvicorn on 127.0.0.1 over the demo store (built by ``run_demo``).
-A reader rates the demo review and searches; an editor logs in, edits a heading and
+A reader rates the demo review, searches and pages through the results, and opens the
+tag index; an editor logs in, edits a heading and
 publishes, and the reader's page shows it. Every page is checked for JavaScript console
 errors and for requests to any host but 127.0.0.1. Screenshots go to the test's tmp dir
 and to ``$MIDWEEK_ARTIFACTS`` when set. Chromium missing is a failure, not a skip: CI
@@ -48,6 +49,8 @@ USER = "editor-one"
 PASSWORD = "a long enough passphrase"
 # A word the demo corpus (Wikinews, October 2019) holds for certain: the Nobel prizes.
 SEARCH_WORD = "Nobel"
+# A word most of the demo's articles hold (210 of 291): several pages of results.
+COMMON_WORD = "said"
 
 # data: URLs carry their bytes inline (no host); Chromium loads a 1x1 GIF so itself.
 _BROWSER_SCHEMES = ("chrome", "about", "devtools", "data")
@@ -205,6 +208,51 @@ def test_reader_rates_the_review_and_searches(server: str, browser: Any, tmp_pat
     )
     assert "/search?q=" + SEARCH_WORD in browser.current_url
     _shot(browser, tmp_path, "search")
+    _check_logs(browser)
+
+
+def test_reader_pages_through_search_and_opens_the_tag_index(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys(COMMON_WORD)
+    _submit(browser, box)
+    count = browser.find_element(By.CSS_SELECTOR, "main p.count").text
+    assert count.endswith(" results") and int(count.split()[0]) > 30
+    first = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.results > li")]
+    assert len(first) == 30
+    marks = browser.find_elements(By.CSS_SELECTOR, "ol.results mark")
+    assert marks and all(m.text.casefold() == COMMON_WORD for m in marks)
+    _shot(browser, tmp_path, "search-page-1")
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, 'nav.pager a[rel="next"]'))
+    assert "page=2" in browser.current_url
+    second = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.results > li")]
+    assert second and not set(second) & set(first)  # the next page, not the first again
+    assert browser.find_element(By.CSS_SELECTOR, "ol.results").get_attribute("start") == "31"
+    _shot(browser, tmp_path, "search-page-2")
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, 'nav.pager a[rel="prev"]'))
+    again = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.results > li")]
+    assert again == first
+    # a result in a story leads to our story page (the outlet's page is the second link)
+    browser.get(f"{server}/search?q={SEARCH_WORD}")
+    top = browser.find_element(By.CSS_SELECTOR, "ol.results > li > a")
+    assert urlsplit(top.get_attribute("href")).path.startswith("/stories/")
+    _submit(browser, top)
+    assert urlsplit(browser.current_url).path.startswith("/stories/")
+    _check_logs(browser)
+
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, 'header.site nav a[href="/tags"]'))
+    assert urlsplit(browser.current_url).path == "/tags"
+    tags = browser.find_elements(By.CSS_SELECTOR, 'ul.tag-index a[rel="tag"]')
+    assert tags
+    name = tags[0].text
+    _shot(browser, tmp_path, "tag-index")
+    _submit(browser, tags[0])
+    assert urlsplit(browser.current_url).path.startswith("/tags/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == name
     _check_logs(browser)
 
 

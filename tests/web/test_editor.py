@@ -695,3 +695,61 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert authenticate(store, "ana", PASSWORD, network="a", now=NOW).user is not None
     finally:
         store.close()
+
+
+def test_teasers_follow_edited_headings_unless_edited_themselves() -> None:
+    second = {**_section(), "heading": "Fire", "story_key": "s-2"}
+    body = {
+        "title": "T",
+        "rubric": "R",
+        "intro": "I",
+        "teasers": ["Water", "Fire"],
+        "tags": [],
+        "sections": [_section(), second],
+        "status": "draft",
+    }
+    text = section_text(_section())
+    renamed = ReviewEdit(
+        "T",
+        "R",
+        "I",
+        ("Water", "Fire"),  # the teasers as generated, untouched in the form
+        (),
+        (SectionEdit("Flood at the dam", text), SectionEdit("Fire", text)),
+    )
+    assert apply_edit(body, renamed)["teasers"] == ["Flood at the dam", "Fire"]
+    own = ReviewEdit(
+        "T",
+        "R",
+        "I",
+        ("A teaser of my own", "Fire"),  # the editor wrote the first teaser
+        (),
+        (SectionEdit("Flood at the dam", text), SectionEdit("Blaze", text)),
+    )
+    assert apply_edit(body, own)["teasers"] == ["A teaser of my own", "Blaze"]
+    cleared = ReviewEdit(
+        "T", "R", "I", ("Water",), (), (SectionEdit("", text), SectionEdit("Fire", text))
+    )
+    assert apply_edit(body, cleared)["teasers"] == ["Water"]  # no heading: the teaser stays
+
+
+def test_save_says_saved_once(editor_client: Client, editor_store: Store) -> None:
+    review_id = _review_id(editor_store)
+    assert _login(editor_client).status_code == 303
+    fields = _edit_fields(editor_client, review_id)
+    assert 'role="status"' not in editor_client.get(f"/editor/reviews/{review_id}").text
+    generated = editor_store.get_review(SLUG)
+    assert generated is not None
+    teasers = generated.body["teasers"]
+    assert teasers[0] == fields["heading-0"]  # the demo's teasers are its headings
+    fields["heading-0"] = "A heading the editor wrote"
+    saved = editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "save"})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/editor/reviews/{review_id}?saved=1"
+    page = editor_client.get(saved.headers["location"])
+    assert '<p class="saved" role="status">Saved.</p>' in page.text
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None
+    assert stored.body["teasers"] == ["A heading the editor wrote", *teasers[1:]]
+    ru = editor_client.get(f"/editor/reviews/{review_id}?saved=1&lang=ru").text
+    assert "Сохранено." in ru

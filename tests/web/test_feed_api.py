@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import feedparser
@@ -90,7 +91,10 @@ def test_openapi_schema_is_served_and_every_route_answers(
     good = {"slug": SLUG, "key": story, "article_id": str(article)}
     bad = {"slug": "no-such-review", "key": "no-such-story", "article_id": "999999"}
     paths = [p for p in schema["paths"] if p.startswith("/api/")]
+    assert set(paths) == set(schema["paths"])  # the API only: no HTML route
+    assert "``" not in json.dumps(schema)  # no docstring markup leaks into descriptions
     assert set(paths) == {
+        "/api/",
         "/api/reviews",
         "/api/reviews/{slug}",
         "/api/stories/{key}",

@@ -74,7 +74,8 @@ def test_review_page_has_the_midweek_layout(client: Client, demo_store: Store) -
     assert len(cited) >= len(body["sections"])
     assert all(a.get("rel") == "noopener noreferrer" for _, a in cited)
     assert body["credits"] in html and "CC BY 2.5" in html
-    assert "Author: midweek" in html
+    assert "Author:" not in html  # the byline names the site, not an "author" midweek
+    assert re.search(r"<footer class=\"byline\">\n<p>midweek · <time", html)
     assert 'data-status="published"' in html and '<span class="status">draft</span>' not in html
     assert "no ratings yet" in html
     assert '<meta property="og:title"' in html and 'name="twitter:card"' in html

@@ -130,6 +130,19 @@ def _provisional_name(surface: str, lang: str) -> str:
     return surface
 
 
+def name_in_script(surface: str, lang: str) -> str:
+    """A name as found in a text, shown in the script of ``lang`` where it can be.
+
+    Args:
+        surface: The name as written.
+        lang: A language tag (en, ru, uz-Latn, uz-Cyrl).
+
+    Returns:
+        The name, transliterated for Uzbek (either script) and English readers.
+    """
+    return _provisional_name(surface, lang)
+
+
 def tags_for(
     docs: Sequence[str | Article],
     lang: str,

@@ -837,7 +837,7 @@ def apply_edit(
     sections = list(body.get("sections") or ())
     if len(edit.sections) != len(sections):
         raise ValueError("the form does not match the review's sections")
-    new_sections = []
+    new_sections: list[dict[str, Any]] = []
     for old, new in zip(sections, edit.sections, strict=True):
         section = dict(old)
         section["heading"] = _one_line(new.heading)
@@ -849,10 +849,29 @@ def apply_edit(
         "title": _one_line(edit.title),
         "rubric": _one_line(edit.rubric),
         "intro": edit.intro.strip(),
-        "teasers": [_one_line(t) for t in edit.teasers if t.strip()][:MAX_TEASERS],
+        "teasers": _teasers(sections, new_sections, edit.teasers),
         "tags": merge_tags(list(body.get("tags") or ()), edit.tags, kb),
         "sections": new_sections,
     }
+
+
+def _teasers(
+    old_sections: list[Any], new_sections: list[dict[str, Any]], teasers: Sequence[str]
+) -> list[str]:
+    """The teasers of an edit: one that still reads as its section's old heading follows it.
+
+    A generated teaser is the heading of the section in its place (compose); when the
+    editor renames that heading and leaves the teaser as it was, the teaser takes the new
+    heading. A teaser the editor wrote (differing from the old heading) is kept.
+    """
+    out = []
+    for i, teaser in enumerate(_one_line(t) for t in teasers if t.strip()):
+        if i < len(old_sections) and i < len(new_sections):
+            old_heading = _one_line(str(old_sections[i].get("heading", "")))
+            if teaser == old_heading:
+                teaser = str(new_sections[i]["heading"]) or teaser
+        out.append(teaser)
+    return out[:MAX_TEASERS]
 
 
 def move_section(body: dict[str, Any], index: int, delta: int) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Annotated, Any, Final
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from midweek.models import Article
+from midweek.store.browse import SearchPage, search_page
 from midweek.store.site import (
     RatingSummary,
     ReviewListing,
@@ -25,8 +26,17 @@ from midweek.store.site import (
     rating_summaries,
     rating_summary,
 )
+from midweek.text.translit import term_variants
+from midweek.web.apidocs import docs_page, first_line
 from midweek.web.routes import MAX_QUERY_CHARS, SEARCH_RESULTS, clean_query
-from midweek.web.runtime import canonical_url, get_site
+from midweek.web.runtime import (
+    canonical_url,
+    choose_language,
+    finish_shared,
+    get_site,
+    render_page,
+)
+from midweek.web.views import review_path, story_path
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +44,12 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 # Reviews one list call returns at most.
 MAX_PAGE: Final = 100
+# Search results one can page to: 100 pages of the largest page; a query that needs more
+# needs more words.
+MAX_SEARCH_OFFSET: Final = 10_000
+# Where the schema and its rendered documentation are served.
+OPENAPI_PATH: Final = "/api/openapi.json"
+DOCS_PATH: Final = "/api/docs"
 # Row ids fit a 32-bit INTEGER on PostgreSQL; a larger number is refused, not sent.
 MAX_ID: Final = 2**31 - 1
 
@@ -61,7 +77,7 @@ class ReviewSummaryOut(BaseModel):
 
 
 class ReviewOut(ReviewSummaryOut):
-    """A whole review: the summary and the body (see ``REVIEW_JSON_SCHEMA``)."""
+    """A whole review: the summary and the body (in the review JSON format of the CLI)."""
 
     body: dict[str, Any]
 
@@ -93,11 +109,38 @@ class StoryOut(BaseModel):
     articles: list[ArticleOut]
 
 
+class SearchResultOut(ArticleOut):
+    """A found article and the story it belongs to (null when it is in none yet)."""
+
+    story_key: str | None
+    story_url: str | None
+
+
 class SearchOut(BaseModel):
-    """Search results."""
+    """One page of search results and how many there are in all."""
 
     query: str
-    results: list[ArticleOut]
+    total: int
+    offset: int
+    results: list[SearchResultOut]
+
+
+class EndpointOut(BaseModel):
+    """One endpoint of the API."""
+
+    path: str
+    method: str
+    summary: str
+
+
+class ApiIndexOut(BaseModel):
+    """What the API offers: its endpoints and where they are described."""
+
+    name: str
+    version: str
+    docs: str
+    openapi: str
+    endpoints: list[EndpointOut]
 
 
 def _rating(summary: RatingSummary) -> RatingOut:
@@ -107,7 +150,7 @@ def _rating(summary: RatingSummary) -> RatingOut:
 
 def _summary(request: Request, listing: ReviewListing, rating: RatingSummary) -> dict[str, Any]:
     """The fields every review answer shares."""
-    path = f"/reviews/{quote(listing.slug, safe='')}"
+    path = review_path(listing.slug)
     return {
         "slug": listing.slug,
         "title": listing.title,
@@ -194,8 +237,69 @@ def api_search(
     request: Request,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = SEARCH_RESULTS,
+    offset: Annotated[int, Query(ge=0, le=MAX_SEARCH_OFFSET)] = 0,
 ) -> SearchOut:
-    """Full-text search over stored articles; any punctuation is safe."""
+    """Full-text search over stored articles, each term in Latin or Cyrillic script.
+
+    Any punctuation is safe; total counts every match, offset pages through them.
+    """
+    site = get_site(request)
     query = clean_query(q)
-    found = get_site(request).store.search_articles(query, limit) if query else []
-    return SearchOut(query=query, results=[_article(a) for a in found])
+    found = (
+        search_page(site.store, term_variants(query), limit=limit, offset=offset)
+        if query
+        else SearchPage(0, ())
+    )
+    results = [
+        SearchResultOut(
+            **_article(hit.article).model_dump(),
+            story_key=hit.story_key or None,
+            story_url=canonical_url(request, site, story_path(hit.story_key))
+            if hit.story_key
+            else None,
+        )
+        for hit in found.hits
+    ]
+    return SearchOut(query=query, total=found.total, offset=offset, results=results)
+
+
+@router.get("/", response_model=ApiIndexOut)
+def api_index(request: Request) -> ApiIndexOut:
+    """The API's endpoints, with links to this documentation and the OpenAPI schema."""
+    site = get_site(request)
+    schema = request.app.openapi()
+    endpoints = [
+        EndpointOut(
+            path=path,
+            method=method.upper(),
+            summary=first_line(str(op.get("description", ""))) or str(op.get("summary", "")),
+        )
+        for path, item in schema.get("paths", {}).items()
+        for method, op in item.items()
+    ]
+    return ApiIndexOut(
+        name=str(schema.get("info", {}).get("title", site.site_name)),
+        version=str(schema.get("info", {}).get("version", "")),
+        docs=canonical_url(request, site, DOCS_PATH),
+        openapi=canonical_url(request, site, OPENAPI_PATH),
+        endpoints=endpoints,
+    )
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """The API's documentation as a plain page, rendered from its own OpenAPI schema."""
+    site = get_site(request)
+    lang, _ = choose_language(request, site)
+    page = docs_page(request.app.openapi())
+    response = render_page(
+        request,
+        site,
+        "api_docs.html",
+        lang,
+        canonical=canonical_url(request, site, DOCS_PATH),
+        docs=page,
+        model_names={m.name for m in page.models},
+        openapi_path=OPENAPI_PATH,
+    )
+    return finish_shared(response, request)

@@ -3,8 +3,9 @@
 Server-rendered pages that work without JavaScript; one strict Content-Security-Policy
 on every response (our own files only: one small script that lets a reader vote without
 leaving the page, the stylesheet; nothing inline, never framed); the OpenAPI
-schema at ``/api/openapi.json`` (the interactive docs pages are off: they load scripts
-from a CDN, which the policy forbids).
+schema at ``/api/openapi.json``, an index at ``/api/`` and the schema rendered as a plain
+page at ``/api/docs`` (FastAPI's Swagger UI and ReDoc pages are off: they load scripts
+from a CDN and run inline script, which the policy forbids).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def create_app(
         description="Read-only access to reviews, stories and articles.",
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=api.OPENAPI_PATH,
     )
     app.state.site = site
     app.add_middleware(SecurityHeadersMiddleware)

@@ -59,6 +59,8 @@ desk_routes = APIRouter(
 MAX_EDIT_FORM_BYTES: Final = 512 * 1024
 # Fields of the edit form: ~8 of its own plus 2 per section; 400 is 190 sections.
 MAX_EDIT_FORM_FIELDS: Final = 400
+# The query parameter the redirect after a save carries, so the page confirms it.
+SAVED_PARAM: Final = "saved"
 # Small forms (publish, unpublish): a token and a version.
 MAX_SMALL_FORM_BYTES: Final = 4096
 
@@ -112,11 +114,17 @@ def _load(request: Request, review_id: int) -> Any:
 def edit_page(request: Request, review_id: int, editor: EditorDep) -> Response:
     """The edit form of a draft (a published review shows its state and the unpublish form)."""
     review = _load(request, review_id)
-    return _edit_form(request, editor, review)
+    return _edit_form(request, editor, review, saved=request.query_params.get(SAVED_PARAM) == "1")
 
 
 def _edit_form(
-    request: Request, editor: Editor, review: Any, *, status_code: int = 200, error: str = ""
+    request: Request,
+    editor: Editor,
+    review: Any,
+    *,
+    status_code: int = 200,
+    error: str = "",
+    saved: bool = False,
 ) -> Response:
     """Render the edit page of ``review``."""
     body = review.body
@@ -140,6 +148,7 @@ def _edit_form(
         },
         sections=sections,
         error=error,
+        saved=saved,
     )
 
 
@@ -211,7 +220,8 @@ async def save_edit(request: Request, review_id: int, editor: EditorDep) -> Resp
         )
     except (ValueError, EditConflictError) as exc:
         return _edit_form(request, editor, review, status_code=409, error=str(exc))
-    return RedirectResponse(_review_url(review_id), status_code=303)
+    # the edit page says "Saved." once, after this redirect (post/redirect/get)
+    return RedirectResponse(_review_url(review_id, f"?{SAVED_PARAM}=1"), status_code=303)
 
 
 async def _set_status(request: Request, review_id: int, editor: Editor, status: str) -> Response:

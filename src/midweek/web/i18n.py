@@ -12,6 +12,8 @@ import logging
 from gettext import NullTranslations
 from typing import Final
 
+from babel.core import parse_locale
+
 from midweek.translations import translations
 
 logger = logging.getLogger(__name__)
@@ -20,8 +22,10 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "MESSAGES",
+    "count_text",
     "format_rating",
     "gettext",
+    "negotiate_language",
     "normalize_language",
 ]
 
@@ -33,6 +37,9 @@ LANGUAGES: Final[dict[str, str]] = {
     "uz-Latn": "Oʻzbekcha",
     "uz-Cyrl": "Ўзбекча",
 }
+# Accept-Language read at most: real headers are under 100 characters; a longer one is
+# cut rather than parsed in full.
+MAX_ACCEPT_LANGUAGE_CHARS: Final = 512
 # The decimal separator of each language's number format (CLDR): a comma but in English.
 _DECIMAL_SEPARATOR: Final[dict[str, str]] = {"en": ".", "ru": ",", "uz-Latn": ",", "uz-Cyrl": ","}
 
@@ -52,12 +59,24 @@ def _reader_messages(tr: NullTranslations) -> dict[str, str]:
         "search_results": _("Results for “{query}”"),
         "search_empty": _("Nothing found."),
         "search_prompt": _("Type words to search the stored articles."),
+        # TRANSLATORS: a link to the article a search result was found in, on its outlet's site
+        "source_link": _("original article"),
+        "stories_title": _("Stories"),
+        "no_stories": _("No stories yet."),
+        "no_tags": _("No tags yet."),
+        # TRANSLATORS: the name of the list of pages under search results and the story index
+        "pages": _("Pages"),
+        "previous_page": _("Previous page"),
+        "next_page": _("Next page"),
+        # TRANSLATORS: {page} is the page shown, {pages} how many there are.
+        "page_of": _("Page {page} of {pages}"),
+        "api_docs": _("API documentation"),
+        "rubric": tr.pgettext("rubric", "Review"),
         "feed": _("Atom feed"),
         "no_reviews": _("No reviews yet."),
         "draft": tr.pgettext("review state", "draft"),
         "published": tr.pgettext("review state", "published"),
         "sources": _("Sources"),
-        "author": _("Author"),
         "tags": _("Tags"),
         "rating": _("Rating"),
         "rate": _("Rate this review"),
@@ -78,8 +97,6 @@ def _reader_messages(tr: NullTranslations) -> dict[str, str]:
         "not_found": _("Page not found."),
         "home": _("Home"),
         "language": _("Language"),
-        # TRANSLATORS: {start} and {end} are dates.
-        "window": _("Covers {start} – {end}"),
         "read_story": _("the story’s sources"),
         "forbidden": _("This form has expired. Reload the page and try again."),
         "throttled": _("Too many votes in a short time. Wait a minute and try again."),
@@ -111,6 +128,7 @@ def _editor_messages(tr: NullTranslations) -> dict[str, str]:
         "publish": _("Publish"),
         "unpublish": _("Unpublish"),
         "save": _("Save"),
+        "saved": _("Saved."),
         "edited": tr.pgettext("review state", "edited"),
         "state": _("State"),
         "window_field": _("Period"),
@@ -168,6 +186,59 @@ def normalize_language(value: str | None) -> str | None:
     return None
 
 
+def _quality(weight: str) -> float:
+    """The q value of one Accept-Language entry (1 when absent, 0 when unreadable)."""
+    name, _, value = weight.strip().partition("=")
+    if name.strip().lower() != "q":
+        return 1.0
+    try:
+        q = float(value)
+    except ValueError:
+        return 0.0
+    return q if 0.0 <= q <= 1.0 else 0.0
+
+
+def _supported(tag: str) -> str | None:
+    """The supported language a BCP 47 tag asks for (``uz-Cyrl-UZ`` → uz-Cyrl), or None."""
+    exact = normalize_language(tag)
+    if exact:
+        return exact
+    try:
+        language, _, script, *_ = parse_locale(tag.strip(), sep="-")
+    except ValueError:
+        return None
+    if script:
+        return normalize_language(f"{language}-{script}")
+    return normalize_language(language)
+
+
+def negotiate_language(header: str | None) -> str | None:
+    """The supported language a browser's ``Accept-Language`` header prefers most.
+
+    Entries are taken by their q value (ties in the header's order); a region is ignored
+    (``ru-RU`` is ``ru``) and plain ``uz`` is Latin, the official script.
+
+    Args:
+        header: The header's value.
+
+    Returns:
+        A key of :data:`LANGUAGES`, or None when the header names none of them.
+    """
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, entry in enumerate(header[:MAX_ACCEPT_LANGUAGE_CHARS].split(",")):
+        tag, *params = entry.split(";")
+        q = min((_quality(p) for p in params), default=1.0)
+        if q > 0 and tag.strip() and tag.strip() != "*":
+            ranked.append((-q, position, tag))
+    for _, _, tag in sorted(ranked):
+        found = _supported(tag)
+        if found:
+            return found
+    return None
+
+
 def gettext(lang: str, key: str, **values: object) -> str:
     """One interface string in ``lang`` (English when missing), with values filled in.
 
@@ -207,3 +278,30 @@ def format_rating(lang: str, count: int, average: float | None) -> str:
     # TRANSLATORS: how many readers rated a review, after its mean ("3.8 · 27 ratings").
     counted = tr.ngettext("{n} rating", "{n} ratings", count)
     return f"{mean} · {counted.format(n=count)}"
+
+
+def count_text(lang: str, what: str, n: int) -> str:
+    """A counted noun in ``lang`` ("1 result", "5 результатов"), its plural form chosen.
+
+    Args:
+        lang: A key of :data:`LANGUAGES`.
+        what: ``results`` (search), ``articles`` (a story's independent articles) or
+            ``reviews`` (a tag's).
+        n: The number.
+
+    Returns:
+        The text.
+
+    Raises:
+        KeyError: ``what`` is none of those (a bug, caught by the tests).
+    """
+    tr = translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    forms = {
+        # TRANSLATORS: how many articles a search found; {n} is a number.
+        "results": lambda: tr.ngettext("{n} result", "{n} results", n),
+        # TRANSLATORS: counted in a review's intro; {n} is a number.
+        "articles": lambda: tr.ngettext("{n} independent article", "{n} independent articles", n),
+        # TRANSLATORS: how many reviews carry a tag; {n} is a number.
+        "reviews": lambda: tr.ngettext("{n} review", "{n} reviews", n),
+    }
+    return forms[what]().format(n=n)

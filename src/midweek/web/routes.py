@@ -13,12 +13,12 @@ import math
 import re
 from functools import partial
 from typing import Final
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from midweek.store.browse import SearchPage, list_story_page, search_page
 from midweek.store.site import (
     MAX_STARS,
     MIN_STARS,
@@ -30,6 +30,7 @@ from midweek.store.site import (
     rating_summaries,
     review_for_reader,
 )
+from midweek.text.translit import term_variants
 from midweek.web.feed import render_atom
 from midweek.web.i18n import gettext
 from midweek.web.pagecache import FrameKey
@@ -55,8 +56,13 @@ from midweek.web.views import (
     archive_weeks,
     article_href,
     group_articles,
+    highlight,
+    page_count,
+    pager,
+    parse_page,
     review_path,
     share_links,
+    story_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,6 +77,12 @@ FEED_ENTRIES: Final = 20
 ARCHIVE_REVIEWS: Final = 600
 # Results a search page shows.
 SEARCH_RESULTS: Final = 30
+# Search pages a reader can reach (300 results): past that a query needs more words.
+MAX_SEARCH_PAGES: Final = 10
+# Stories per page of the story index: a week's stories on one or two pages.
+STORIES_PER_PAGE: Final = 30
+# Pages of the story index: 30,000 stories, decades of weekly reviews.
+MAX_LIST_PAGES: Final = 1000
 # Longest search text used; the rest is cut (a real query is a few words).
 MAX_QUERY_CHARS: Final = 200
 # A rating form is two short fields (~120 bytes); anything much bigger is not ours.
@@ -102,9 +114,20 @@ def clean_query(raw: str | None) -> str:
 def _message(
     request: Request, site: Site, lang: str, status_code: int, key: str, **headers: str
 ) -> Response:
-    """A small page that says what went wrong, in the reader's language."""
+    """A small page that says what went wrong, in the reader's language.
+
+    Its language links lead to the review the form was on: the rating URL answers POST
+    only, so a link to it would be a 405.
+    """
+    slug = request.path_params.get("slug")
     response = render_page(
-        request, site, "message.html", lang, status_code=status_code, message=gettext(lang, key)
+        request,
+        site,
+        "message.html",
+        lang,
+        status_code=status_code,
+        links_path=review_path(str(slug)) if slug is not None else None,
+        message=gettext(lang, key),
     )
     response.headers.update(headers)
     return response
@@ -288,7 +311,7 @@ def story(request: Request, key: str) -> Response:
     if found is None:
         raise HTTPException(status_code=404)
     lang, remember = choose_language(request, site)
-    url = canonical_url(request, site, f"/stories/{quote(found.key, safe='')}")
+    url = canonical_url(request, site, story_path(found.key))
     response = render_page(
         request,
         site,
@@ -304,22 +327,66 @@ def story(request: Request, key: str) -> Response:
 
 
 @router.get("/search")
-def search(request: Request, q: str = "") -> Response:
-    """Full-text search over stored articles; any punctuation is safe."""
+def search(request: Request, q: str = "", page: str = "1") -> Response:
+    """Full-text search over stored articles, paged, in every script; any punctuation is safe.
+
+    Each term matches in Latin or Cyrillic (``Mirziyoyev`` finds ``Мирзиёев``); a result
+    links to its story's page, the source article second.
+    """
     site = get_site(request)
     lang, remember = choose_language(request, site)
     query = clean_query(q)
-    results = site.store.search_articles(query, SEARCH_RESULTS) if query else []
+    terms = term_variants(query)
+    number = parse_page(page, MAX_SEARCH_PAGES)
+    found = (
+        search_page(site.store, terms, limit=SEARCH_RESULTS, offset=(number - 1) * SEARCH_RESULTS)
+        if query
+        else SearchPage(0, ())
+    )
+    pages = page_count(found.total, SEARCH_RESULTS)
     response = render_page(
         request,
         site,
         "search.html",
         lang,
         query=query,
-        results=results,
+        total=found.total,
+        hits=found.hits,
+        first=(number - 1) * SEARCH_RESULTS + 1,
+        pager=pager("/search", [("q", query)], number, min(pages, MAX_SEARCH_PAGES)),
+        snippet=lambda text: highlight(text, terms),
+        story_path=story_path,
         href=article_href,
     )
     return finish(response, request, lang=lang if remember else None)
+
+
+@router.get("/stories")
+def stories(request: Request, page: str = "1") -> Response:
+    """Every story, the most recently active first, a page at a time."""
+    site = get_site(request)
+    lang, remember = choose_language(request, site)
+    number = parse_page(page, MAX_LIST_PAGES)
+    found = list_story_page(
+        site.store, limit=STORIES_PER_PAGE, offset=(number - 1) * STORIES_PER_PAGE
+    )
+    pages = min(page_count(found.total, STORIES_PER_PAGE), MAX_LIST_PAGES)
+    if number > pages:
+        raise HTTPException(status_code=404)
+    response = render_page(
+        request,
+        site,
+        "stories.html",
+        lang,
+        canonical=canonical_url(
+            request, site, "/stories" + (f"?page={number}" if number > 1 else "")
+        ),
+        total=found.total,
+        stories=found.stories,
+        pager=pager("/stories", [], number, pages),
+        story_path=story_path,
+    )
+    return finish_shared(response, request, lang=lang if remember else None)
 
 
 @router.get("/archive")

@@ -22,9 +22,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from midweek.store.db import Store
-from midweek.web.i18n import LANGUAGES, format_rating, gettext, normalize_language
+from midweek.web.i18n import (
+    LANGUAGES,
+    count_text,
+    format_rating,
+    gettext,
+    negotiate_language,
+    normalize_language,
+)
 from midweek.web.pagecache import ReviewFrames, SummaryCache
 from midweek.web.security import AbuseLimits, Reader, ReaderSigner, TokenBucket, network_of
+from midweek.web.views import format_days, last_day, shown_rubric
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +61,8 @@ LANG_COOKIE: Final = "mw_lang"
 HTML: Final = "text/html; charset=utf-8"
 # 128 bits of BLAKE2b name a page version: a collision is out of reach.
 ETAG_BYTES: Final = 16
+# What a page's language depends on (choose_language): caches must key on both.
+VARY: Final = "Cookie, Accept-Language"
 # 400 days: the longest lifetime browsers keep a cookie (Chrome caps Max-Age there).
 COOKIE_MAX_AGE_S: Final = 400 * 24 * 3600
 
@@ -106,7 +116,7 @@ def canonical_url(request: Request, site: Site, path: str) -> str:
 def choose_language(
     request: Request, site: Site, content_lang: str | None = None
 ) -> tuple[str, bool]:
-    """The interface language: ``?lang=``, else the cookie, else the content's, else the site's.
+    """The interface language: ``?lang=``, the cookie, Accept-Language, the content's, the site's.
 
     Returns:
         The language and whether ``?lang=`` chose it (so the cookie should be set).
@@ -117,6 +127,9 @@ def choose_language(
     remembered = normalize_language(request.cookies.get(LANG_COOKIE))
     if remembered:
         return remembered, False
+    preferred = negotiate_language(request.headers.get("accept-language"))
+    if preferred:
+        return preferred, False
     return normalize_language(content_lang) or site.language, False
 
 
@@ -226,8 +239,8 @@ def revalidated(
         The response.
     """
     etag = _etag(body)
-    # the page depends on the reader and language cookies: caches must key on them
-    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Cookie"}
+    # the page depends on the reader and language cookies and the browser's languages
+    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": VARY}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
@@ -268,13 +281,22 @@ def _environment() -> Environment:
     )
 
 
-def language_links(request: Request) -> tuple[tuple[str, str, str], ...]:
-    """(code, name, href) for switching language on the current page, query kept."""
+def language_links(request: Request, path: str | None = None) -> tuple[tuple[str, str, str], ...]:
+    """(code, name, href) for switching language on the current page, query kept.
+
+    Args:
+        request: The request.
+        path: The page to switch on, when not the request's own (a form's answer links
+            back to the page the form was on: its action may answer POST only).
+
+    Returns:
+        One link per language.
+    """
     links = []
     for code, name in LANGUAGES.items():
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
         params.append(("lang", code))
-        links.append((code, name, f"{request.url.path}?{urlencode(params)}"))
+        links.append((code, name, f"{path or request.url.path}?{urlencode(params)}"))
     return tuple(links)
 
 
@@ -296,6 +318,12 @@ def render_html(site_name: str, template: str, lang: str, **context: Any) -> str
         .render(
             t=partial(gettext, lang),
             rating_text=partial(format_rating, lang),
+            result_count=partial(count_text, lang, "results"),
+            article_count=partial(count_text, lang, "articles"),
+            review_count=partial(count_text, lang, "reviews"),
+            format_days=partial(format_days, lang),
+            last_day=last_day,
+            rubric_text=partial(shown_rubric, lang),
             lang=lang,
             site_name=site_name,
             **context,
@@ -311,6 +339,7 @@ def render_page(
     *,
     status_code: int = 200,
     canonical: str | None = None,
+    links_path: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """Render one of the site's templates in ``lang``.
@@ -322,6 +351,7 @@ def render_page(
         lang: The interface language.
         status_code: The response status.
         canonical: The page's canonical URL, if it has one.
+        links_path: Where the language links switch (default: the request's path).
         **context: The template's own values.
 
     Returns:
@@ -332,11 +362,11 @@ def render_page(
         template,
         lang,
         canonical=canonical,
-        language_links=language_links(request),
+        language_links=language_links(request, links_path),
         feed_url=canonical_url(request, site, "/feed.atom"),
         **context,
     )
-    return HTMLResponse(html, status_code=status_code)
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": VARY})
 
 
 async def read_form(request: Request, max_bytes: int, max_fields: int) -> dict[str, str] | None:

@@ -9,6 +9,7 @@ and script with its names in the others.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from midweek.entities import KnowledgeBase, load_kb
 from midweek.entities.model import LANGS
+from midweek.entities.tags import name_in_script
 from midweek.store.site import ReviewListing, list_review_listings, rating_summaries
 from midweek.web.feed import render_atom
 from midweek.web.runtime import (
@@ -31,7 +33,9 @@ from midweek.web.views import review_path
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
+# What a tag slug may be (as midweek.entities makes them): safe in a path as it is.
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 # Reviews scanned for a tag. A weekly review makes 52 a year, so reading the latest
 # thousand bodies is cheaper than keeping an index table in step; revisit past that.
@@ -77,6 +81,70 @@ def find_tag(listings: list[ReviewListing], slug: str, lang: str) -> TagPage | N
         names = [(other, _kb().name_in(entity, other)) for other in LANGS if other != lang]
     others = tuple((tag, n) for tag, n in names if n and n != name)
     return TagPage(slug, name, entity_id, others, tuple(tagged))
+
+
+@dataclass(frozen=True, slots=True)
+class TagEntry:
+    """One tag of the tag index: its name in the reader's language and its review count."""
+
+    slug: str
+    name: str
+    reviews: int
+
+
+def tag_index(listings: list[ReviewListing], lang: str) -> tuple[TagEntry, ...]:
+    """Every tag the given reviews carry, named in ``lang`` and its script, by name.
+
+    Args:
+        listings: The reviews (newest first).
+        lang: The interface language (a key of :data:`midweek.web.i18n.LANGUAGES`).
+
+    Returns:
+        One entry per tag slug: the entity's name in ``lang`` from the knowledge base,
+        else the name a review in ``lang`` gives it, else the newest review's name.
+    """
+    counts: dict[str, int] = {}
+    names: dict[str, tuple[bool, str]] = {}  # slug -> (named in lang?, name)
+    entities: dict[str, str] = {}
+    for listing in listings:
+        seen: set[str] = set()
+        for tag in listing.body.get("tags") or ():
+            if not isinstance(tag, dict):
+                continue
+            slug = str(tag.get("slug", ""))
+            if not _SLUG.fullmatch(slug) or slug in seen:
+                continue
+            seen.add(slug)
+            counts[slug] = counts.get(slug, 0) + 1
+            in_lang = listing.lang == lang
+            if slug not in names or (in_lang and not names[slug][0]):
+                names[slug] = (in_lang, str(tag.get("name", "")) or slug)
+                entities[slug] = str(tag.get("entity_id", ""))
+    entries = []
+    for slug, count in counts.items():
+        entity = _kb().get(entities[slug]) if entities[slug] else None
+        name = (_kb().name_in(entity, lang) if entity is not None else "") or name_in_script(
+            names[slug][1], lang
+        )
+        entries.append(TagEntry(slug, name, count))
+    return tuple(sorted(entries, key=lambda e: (e.name.casefold(), e.slug)))
+
+
+@router.get("/tags")
+def tags(request: Request) -> Response:
+    """Every tag with how many reviews carry it, in the reader's language and script."""
+    site = get_site(request)
+    lang, remember = choose_language(request, site)
+    entries = tag_index(list_review_listings(site.store, limit=TAG_SCAN_REVIEWS), lang)
+    response = render_page(
+        request,
+        site,
+        "tags.html",
+        lang,
+        canonical=canonical_url(request, site, "/tags"),
+        tags=entries,
+    )
+    return finish_shared(response, request, lang=lang if remember else None)
 
 
 @router.get("/tags/{slug}")

@@ -10,10 +10,13 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Final
 from urllib.parse import quote, urlencode
 
+from markupsafe import Markup, escape
+
+from midweek.compose import default_rubric, format_date_range
 from midweek.models import Article
 from midweek.render.markdown import continuing_label, dropped_label, safe_link_url
 from midweek.store.site import ReviewListing
@@ -35,6 +38,8 @@ __all__ = [
 ]
 
 
+# The review languages compose knows (a stored body may name another: shown as stored).
+_REVIEW_LANGUAGES: Final = frozenset({"en", "ru", "uz-Latn", "uz-Cyrl"})
 # What a tag slug may be (as midweek.entities makes them): safe in a path as it is.
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -223,6 +228,11 @@ def review_path(slug: str) -> str:
     return f"/reviews/{quote(slug, safe='')}"
 
 
+def story_path(key: str) -> str:
+    """The path of a story page (the key percent-encoded)."""
+    return f"/stories/{quote(key, safe='')}"
+
+
 def _day_before(moment: datetime) -> date:
     """The calendar day before a midnight."""
     return date.fromordinal(moment.date().toordinal() - 1)
@@ -303,3 +313,150 @@ def archive_weeks(listings: Sequence[ReviewListing]) -> tuple[ArchiveWeek, ...]:
 def article_href(article: Article) -> str | None:
     """An article's URL when it is a safe http(s) link."""
     return safe_link_url(article.url)
+
+
+# Characters of article text a search snippet shows around the first match (about two
+# lines of the results column).
+SNIPPET_CHARS: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where a paged list stands: this page, how many, and the links to its neighbours."""
+
+    page: int
+    pages: int
+    previous_href: str | None
+    next_href: str | None
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` items fill (at least one, so page 1 always exists)."""
+    return max(1, -(-total // per_page))
+
+
+def pager(path: str, params: Sequence[tuple[str, str]], page: int, pages: int) -> Pager:
+    """Links to the previous and next page of a list, its other parameters kept.
+
+    Args:
+        path: The list's path (``/search``).
+        params: Its query parameters but ``page``.
+        page: The page shown, from 1.
+        pages: How many pages there are.
+
+    Returns:
+        The pager (a link is None at either end).
+    """
+
+    def href(number: int) -> str:
+        """The URL of page ``number``."""
+        query = [*params, ("page", str(number))] if number > 1 else list(params)
+        return f"{path}?{urlencode(query)}" if query else path
+
+    return Pager(
+        page=page,
+        pages=pages,
+        previous_href=href(page - 1) if page > 1 else None,
+        next_href=href(page + 1) if page < pages else None,
+    )
+
+
+def parse_page(raw: str | None, pages_at_most: int) -> int:
+    """The ``page`` parameter as a page number: 1 when missing or not a plain number.
+
+    Args:
+        raw: The parameter's text.
+        pages_at_most: The largest page number accepted (larger ones are capped).
+
+    Returns:
+        A number from 1 to ``pages_at_most``.
+    """
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(pages_at_most)):
+        return 1
+    return max(1, min(int(raw), pages_at_most))
+
+
+def _match_pattern(terms: Sequence[Sequence[str]]) -> re.Pattern[str] | None:
+    """A pattern finding any spelling of any term at the start of a word."""
+    words = sorted(
+        {w for spellings in terms for s in spellings for w in re.findall(r"\w+", s)},
+        key=len,
+        reverse=True,
+    )
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+
+
+def highlight(text: str, terms: Sequence[Sequence[str]], width: int = SNIPPET_CHARS) -> Markup:
+    """A snippet of ``text`` around its first match, every match in ``<mark>``.
+
+    The text is escaped first and only our own ``<mark>`` tags are added, so an article
+    can never inject markup.
+
+    Args:
+        text: The article's text (or title).
+        terms: Per query term, its spellings (:func:`midweek.text.translit.term_variants`).
+        width: About how many characters the snippet keeps.
+
+    Returns:
+        Safe HTML: the snippet, with "…" where it was cut.
+    """
+    flat = " ".join(text.split())
+    pattern = _match_pattern(terms)
+    first = pattern.search(flat) if pattern else None
+    start = 0 if first is None else max(0, first.start() - width // 4)
+    if start:
+        space = flat.find(" ", start)
+        start = space + 1 if 0 <= space < (first.start() if first else 0) else start
+    end = min(len(flat), start + width)
+    if end < len(flat):
+        space = flat.rfind(" ", start, end)
+        end = space if space > start else end
+    piece = flat[start:end]
+    out = Markup("…") if start else Markup("")
+    last = 0
+    for match in pattern.finditer(piece) if pattern else ():
+        out += escape(piece[last : match.start()])
+        out += Markup("<mark>") + escape(match.group()) + Markup("</mark>")
+        last = match.end()
+    out += escape(piece[last:])
+    return out + (Markup("…") if end < len(flat) else Markup(""))
+
+
+def format_days(lang: str, first: date, last: date | None = None) -> str:
+    """A day or a day range as the site writes it everywhere (the review titles' format).
+
+    One function for every date a reader sees, so a listing's period reads like the
+    title above it ("4–10 October 2019").
+
+    Args:
+        lang: The interface language (a key of :data:`midweek.web.i18n.LANGUAGES`).
+        first: The first day.
+        last: The last day, inclusive (None: the one day ``first``).
+
+    Returns:
+        The text, month names in ``lang``.
+    """
+    return format_date_range(first, last or first, lang)
+
+
+def last_day(window_end: datetime) -> date:
+    """The last day an exclusive window end still covers (midnight ends the day before)."""
+    return (window_end - timedelta(microseconds=1)).date()
+
+
+def shown_rubric(lang: str, page: ReviewPage) -> str:
+    """The rubric a reader sees: the generated one in the interface language, else as edited.
+
+    Args:
+        lang: The interface language.
+        page: The review.
+
+    Returns:
+        The rubric text.
+    """
+    generated = not page.rubric or (
+        page.lang in _REVIEW_LANGUAGES and page.rubric == default_rubric(page.lang)
+    )
+    return default_rubric(lang) if generated else page.rubric
