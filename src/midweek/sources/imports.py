@@ -34,12 +34,16 @@ from midweek.text.clean import clean_article, clean_text
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "IMPORT_LANGUAGES",
+    "JSONL_FIELDS",
     "ImportItem",
     "count_lines",
+    "import_language",
     "iter_import",
     "normalize_language",
     "page_url_from_html",
     "parse_published",
+    "valid_article_url",
 ]
 
 ImportItem = Article | Page | Failure
@@ -75,6 +79,35 @@ _WARC_ERRORS = (
     TypeError,
     IndexError,
 )
+# Every field a JSONL record may carry; docs/import-format.md documents each one and
+# tests/sources/test_import_format.py checks that the two lists are the same.
+JSONL_FIELDS = (
+    "url",
+    "text",
+    "title",
+    "published",
+    "lang",
+    "source",
+    "guid",
+    "id",
+    "authors",
+    "author",
+)
+# The languages midweek reviews (the review languages of cli.py and the site) with the
+# scripts each is written in; a record's `lang` must be one of them (else the record is a
+# Failure: a wrong tag would put the article in the wrong review). Omit `lang` and the
+# language is detected from the text (midweek.text.lang), which knows many more.
+IMPORT_LANGUAGES: Mapping[str, tuple[str, ...]] = {
+    "en": ("Latn",),
+    "ru": ("Cyrl",),
+    "uz": ("Latn", "Cyrl"),
+}
+# A bare `uz` is Uzbek in Latin script, the official script since 1993 (and the default
+# spelling of the review languages, `uz` an alias of `uz-Latn`).
+_DEFAULT_SCRIPT = {"uz": "Latn"}
+# The longest URL the store keeps (articles.url is String(2048), store/schema.py).
+MAX_URL_CHARS = 2048
+_REGION_SUBTAG = re.compile(r"^(?:[A-Za-z]{2}|[0-9]{3})$")
 _SCRIPT_SUBTAG = re.compile(r"^[A-Za-z]{4}$")
 _LANG_SUBTAG = re.compile(r"^[A-Za-z]{2,3}$")
 
@@ -220,69 +253,152 @@ def _article_from_line(raw: bytes, locator: str) -> Article | Failure:
 
 
 def _text_field(record: Mapping[str, Any], name: str) -> str | None:
-    """Return a string field cleaned and stripped, or None when absent, null or not a string.
+    """Return a string field cleaned and stripped, or None when absent or null.
 
     A JSON ``\\ud800`` escape decodes to a lone surrogate and ``\\u0000`` to NUL; both are
     removed here (:func:`~midweek.text.clean.clean_text`), where the value is born.
+
+    Raises:
+        ValueError: the field is present but not a string.
     """
     value = record.get(name)
-    if isinstance(value, str):
-        return clean_text(value).strip()
-    return None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"'{name}' must be a string, not a JSON {_json_type(value)}")
+    return clean_text(value).strip()
+
+
+def _json_type(value: object) -> str:
+    """Name a decoded JSON value's type as JSON does (object, array, number, ...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string" if isinstance(value, str) else type(value).__name__
 
 
 def _article_from_record(record: Mapping[str, Any], locator: str) -> Article | Failure:
-    """Validate one JSON object and build the Article."""
+    """Validate one JSON object and build the Article; a Failure names the first problem."""
+    try:
+        return _build_article(record)
+    except ValueError as exc:
+        return Failure("import", locator, str(exc))
+
+
+def _build_article(record: Mapping[str, Any]) -> Article:
+    """Build the Article of one JSON object.
+
+    Raises:
+        ValueError: a field is missing, of the wrong type or of a refused value; the
+            message is the reason recorded for the line.
+    """
     url = _text_field(record, "url")
     if not url:
-        return Failure("import", locator, "missing or empty 'url'")
+        raise ValueError("missing or empty 'url'")
+    problem = valid_article_url(url)
+    if problem:
+        raise ValueError(f"bad 'url' {url[:200]!r}: {problem}")
     text = _text_field(record, "text")
     if not text:
-        return Failure("import", locator, "missing or empty 'text'")
+        raise ValueError("missing or empty 'text'")
     published: datetime | None = None
     raw_published = record.get("published")
     if raw_published not in (None, ""):
         published = parse_published(raw_published)
         if published is None:
-            return Failure("import", locator, f"cannot parse 'published' {raw_published!r}")
-    lang, script = normalize_language(_text_field(record, "lang"))
-    guid = _guid_of(record)
+            raise ValueError(
+                f"cannot parse 'published' {raw_published!r}: an ISO 8601 date or date-time "
+                "is required (2024-05-01, 2024-05-01T09:30:00+05:00)"
+            )
+    lang: str | None = None
+    script: str | None = None
+    tag = _text_field(record, "lang")
+    if tag:
+        lang, script = import_language(tag)
+    title = _text_field(record, "title") or ""
     source = _text_field(record, "source")
     return clean_article(
         Article(
             url=url,
-            title=_text_field(record, "title") or "",
+            title=title,
             text=text,
             published=published,
             authors=_authors_of(record),
             lang=lang,
             script=script,
             outlet=source or (urlsplit(url).hostname or ""),
-            guid=guid,
+            guid=_guid_of(record),
         )
     )
 
 
+def valid_article_url(url: str) -> str | None:
+    """Say why a URL cannot be an article's address, or None when it can.
+
+    Args:
+        url: the value of a record's ``url``.
+
+    Returns:
+        None for an absolute ``http``/``https`` URL with a host, at most
+        :data:`MAX_URL_CHARS` long and without spaces; else the reason.
+    """
+    if len(url) > MAX_URL_CHARS:
+        return f"longer than {MAX_URL_CHARS} characters"
+    if any(char.isspace() for char in url):
+        return "contains a space (percent-encode it as %20)"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "an absolute http:// or https:// URL is required"
+    if not host:
+        return "the URL has no host"
+    return None
+
+
 def _guid_of(record: Mapping[str, Any]) -> str | None:
-    """Return the record's ``guid`` (else ``id``) as text, or None."""
+    """Return the record's ``guid`` (else ``id``) as text, or None.
+
+    Raises:
+        ValueError: the field is neither a string nor an integer.
+    """
     for name in ("guid", "id"):
         value = record.get(name)
-        if isinstance(value, bool):
+        if value is None:
             continue
-        if isinstance(value, int | str) and (text := clean_text(str(value)).strip()):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(
+                f"'{name}' must be a string or an integer, not a JSON {_json_type(value)}"
+            )
+        if text := clean_text(str(value)).strip():
             return text
     return None
 
 
 def _authors_of(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Return the record's authors (a list of names or one name), else ()."""
-    value = record.get("authors", record.get("author"))
+    """Return the record's ``authors`` (else ``author``): a list of names or one name.
+
+    Raises:
+        ValueError: the field is neither a string nor an array of strings.
+    """
+    name = "authors" if record.get("authors") is not None else "author"
+    value = record.get(name)
+    if value is None:
+        return ()
     if isinstance(value, str):
         value = [value]
-    if isinstance(value, list):
-        names = (clean_text(v).strip() for v in value if isinstance(v, str))
-        return tuple(name for name in names if name)
-    return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'{name}' must be a string or an array of strings")
+    names = (clean_text(v).strip() for v in value)
+    return tuple(n for n in names if n)
 
 
 def parse_published(value: object) -> datetime | None:
@@ -333,6 +449,42 @@ def normalize_language(value: str | None) -> tuple[str | None, str | None]:
     lang = subtags[0].lower()
     script = next((s.title() for s in subtags[1:] if _SCRIPT_SUBTAG.match(s)), None)
     return lang, script
+
+
+def import_language(tag: str) -> tuple[str, str | None]:
+    """Read a record's ``lang``: one of the languages midweek reviews, as a BCP 47 tag.
+
+    Case does not matter and ``_`` may stand for ``-``. Accepted: ``en``, ``ru``,
+    ``uz`` (Uzbek in Latin script), ``uz-Latn``, ``uz-Cyrl``, each optionally with a
+    script and a region (``en-GB``, ``ru-RU``, ``ru-Cyrl``, ``uz-Cyrl-UZ``,
+    ``uz_latn``). The script must be one the language is written in.
+
+    Args:
+        tag: the field's value (non-empty).
+
+    Returns:
+        (language, script): ``("uz", "Cyrl")``, ``("uz", "Latn")``, ``("ru", None)``...
+
+    Raises:
+        ValueError: the tag is malformed, names another language or a script the
+            language is not written in; the message says what to write instead.
+    """
+    hint = "use en, ru, uz-Latn or uz-Cyrl (uz is uz-Latn), or omit 'lang' to detect it"
+    subtags = re.split(r"[-_]", tag.strip())
+    lang = subtags[0].lower()
+    if lang not in IMPORT_LANGUAGES:
+        raise ValueError(f"unknown language {tag[:50]!r}: {hint}")
+    script: str | None = None
+    rest = subtags[1:]
+    if rest and _SCRIPT_SUBTAG.match(rest[0]):
+        script = rest.pop(0).title()
+        if script not in IMPORT_LANGUAGES[lang]:
+            raise ValueError(f"language {tag[:50]!r}: {lang} is not written in {script}; {hint}")
+    if rest and _REGION_SUBTAG.match(rest[0]):
+        rest.pop(0)
+    if rest:
+        raise ValueError(f"malformed language tag {tag[:50]!r}: {hint}")
+    return lang, script or _DEFAULT_SCRIPT.get(lang)
 
 
 # --- HTML files ----------------------------------------------------------------------
