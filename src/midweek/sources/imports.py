@@ -1,4 +1,7 @@
-"""Offline imports: JSONL article dumps, folders of saved HTML pages and WARC archives.
+"""Offline imports: JSONL dumps, saved HTML pages, WARC archives, saved feeds and sitemaps.
+
+What a file is, is told from its first bytes (:func:`sniff_import_kind`), its name only
+when the bytes do not say; docs/import-format.md describes every format and field.
 
 :func:`iter_import` streams what a file or folder holds as :class:`~midweek.models.Article`
 (JSONL records, already clean text) or :class:`~midweek.models.Page` (HTML, still to be
@@ -20,7 +23,7 @@ from datetime import UTC, date, datetime, time
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -28,7 +31,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from midweek.errors import SourceError
-from midweek.models import Article, Failure, Page
+from midweek.models import Article, Failure, Feed, FeedEntry, Page
+from midweek.sources.feeds import SNIFF_BYTES, parse_feed, sniff_kind
+from midweek.sources.normalize import html_to_text
+from midweek.sources.sitemaps import MAX_SITEMAP_BYTES, parse_sitemap
+from midweek.sources.xmlsafety import MAX_FEED_BYTES
 from midweek.text.clean import clean_article, clean_text
 
 logger = logging.getLogger(__name__)
@@ -43,6 +50,7 @@ __all__ = [
     "normalize_language",
     "page_url_from_html",
     "parse_published",
+    "sniff_import_kind",
     "valid_article_url",
 ]
 
@@ -117,22 +125,28 @@ def _suffix_of(path: Path, suffixes: tuple[str, ...]) -> bool:
     return path.name.lower().endswith(suffixes)
 
 
-def iter_import(path: Path) -> Iterator[ImportItem]:
+def iter_import(path: Path | str) -> Iterator[ImportItem]:
     """Stream the articles or pages held by an import file or folder.
 
-    What ``path`` is decides how it is read:
+    What ``path`` is decides how it is read (docs/import-format.md):
 
     * a directory: every ``*.html``, ``*.htm``, ``*.html.gz``, ``*.htm.gz`` below it,
-      recursively, in sorted order, each as a :class:`Page`;
-    * ``*.jsonl``, ``*.jsonl.gz``, ``*.ndjson``: one :class:`Article` per line (fields
-      ``url``, ``title``, ``text``, ``published``, optional ``lang``, ``source``,
-      ``id``/``guid``, ``authors``; other fields are ignored);
-    * ``*.warc``, ``*.warc.gz``: one :class:`Page` per HTTP response record with an HTML
-      content type;
-    * a single ``.html``/``.htm`` file (optionally gzipped): one :class:`Page`.
+      recursively (sub-folders included, hidden ones too), in sorted order of the
+      relative path, each as a :class:`Page`;
+    * a JSONL file (``*.jsonl``, ``*.ndjson``, optionally gzipped): one :class:`Article`
+      per line, fields :data:`JSONL_FIELDS`;
+    * a WARC file: one :class:`Page` per HTTP response record with an HTML content type;
+    * a saved RSS, RDF, Atom or JSON Feed: one :class:`Article` per entry with inline
+      content, a :class:`Failure` per entry that has only a link;
+    * a saved sitemap (XML, gzipped or plain text): a :class:`Failure` per URL, since
+      its pages need fetching;
+    * a single HTML file (optionally gzipped): one :class:`Page`.
+
+    The kind comes from the content (:func:`sniff_import_kind`); ``file://`` URIs are
+    accepted for local paths.
 
     Args:
-        path: the file or folder.
+        path: the file or folder (a path, or a ``file:`` URI).
 
     Yields:
         Articles or Pages, and a :class:`Failure` (stage ``"import"``) for each record
@@ -141,22 +155,104 @@ def iter_import(path: Path) -> Iterator[ImportItem]:
     Raises:
         SourceError: when the path does not exist or is of an unknown kind.
     """
-    path = Path(path)
+    path = _local_path(path)
     if not path.exists():
         raise SourceError(f"import path does not exist: {path}")
     if path.is_dir():
         yield from _iter_html_dir(path)
-    elif _suffix_of(path, _JSONL_SUFFIXES):
+        return
+    kind = sniff_import_kind(path)
+    if kind == "jsonl":
         yield from _iter_jsonl(path)
-    elif _suffix_of(path, _WARC_SUFFIXES):
+    elif kind == "warc":
         yield from _iter_warc(path)
-    elif _suffix_of(path, _HTML_SUFFIXES):
+    elif kind == "feed":
+        yield from _iter_feed_file(path)
+    elif kind == "sitemap":
+        yield from _iter_sitemap_file(path)
+    elif kind == "html":
         yield _read_html_file(path)
+    elif kind == "opml":
+        raise SourceError(
+            f"{path} is an OPML list of sources: add them with `midweek sources import-opml`"
+        )
     else:
         raise SourceError(
-            f"cannot import {path}: expected a folder of HTML files or a file ending in "
+            f"cannot import {path}: expected a folder of HTML files, a JSONL, WARC, RSS, "
+            "Atom, JSON Feed, sitemap or HTML file (by content, or a name ending in "
             + ", ".join(_JSONL_SUFFIXES + _WARC_SUFFIXES + _HTML_SUFFIXES)
+            + "); see docs/import-format.md"
         )
+
+
+def _local_path(path: Path | str) -> Path:
+    """A path, or the path of a ``file:`` URI (``file:///tmp/a.jsonl``, ``file:/tmp/a``)."""
+    text = str(path)
+    if text.lower().startswith("file:"):
+        parts = urlsplit(text)
+        if parts.netloc not in ("", "localhost"):
+            raise SourceError(f"cannot import {text}: only local file: URIs are read")
+        return Path(unquote(parts.path))
+    return Path(path)
+
+
+def sniff_import_kind(path: Path) -> str:
+    """Tell what an import file holds from its first bytes, else from its name.
+
+    The first :data:`~midweek.sources.feeds.SNIFF_BYTES` (decompressed when they are
+    gzip) decide: ``WARC/`` is a WARC; a JSON object that is not a JSON Feed (or any JSON
+    in a file named ``*.jsonl``/``*.ndjson``) is JSONL; otherwise
+    :func:`~midweek.sources.feeds.sniff_kind` tells a feed, a sitemap, OPML or HTML. When
+    the bytes say nothing, the suffix decides.
+
+    Args:
+        path: an existing file.
+
+    Returns:
+        ``"jsonl"``, ``"warc"``, ``"feed"``, ``"sitemap"``, ``"html"``, ``"opml"`` or
+        ``"unknown"``.
+    """
+    head = _head_bytes(path)
+    by_name = _kind_by_name(path)
+    if head.startswith(b"WARC/"):
+        return "warc"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    kind = sniff_kind(head) if head else "unknown"
+    if stripped.startswith((b"{", b"[")):
+        if kind == "json_feed" and by_name != "jsonl":
+            return "feed"
+        return "jsonl" if stripped.startswith(b"{") else by_name
+    if kind in ("feed", "json_feed"):
+        return "feed"
+    if kind in ("sitemap", "html", "opml"):
+        return kind
+    return by_name
+
+
+def _kind_by_name(path: Path) -> str:
+    """The kind a file's suffix names, or ``"unknown"``."""
+    if _suffix_of(path, _JSONL_SUFFIXES):
+        return "jsonl"
+    if _suffix_of(path, _WARC_SUFFIXES):
+        return "warc"
+    if _suffix_of(path, _HTML_SUFFIXES):
+        return "html"
+    return "unknown"
+
+
+def _head_bytes(path: Path) -> bytes:
+    """The first bytes of a file, decompressed when it is gzip; b"" when unreadable."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        if head.startswith(b"\x1f\x8b"):
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error):
+        # a gzip name on plain bytes or a cut stream: the name decides, and its reader
+        # reports the damage as a Failure
+        return head if not head.startswith(b"\x1f\x8b") else b""
+    return head
 
 
 def count_lines(path: Path) -> int | None:
@@ -485,6 +581,123 @@ def import_language(tag: str) -> tuple[str, str | None]:
     if rest:
         raise ValueError(f"malformed language tag {tag[:50]!r}: {hint}")
     return lang, script or _DEFAULT_SCRIPT.get(lang)
+
+
+# --- saved feeds and sitemaps --------------------------------------------------------
+
+# Block-level HTML tags whose boundaries are paragraph breaks in an entry's text.
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|pre|tr|section|article)\b[^>]*>",
+    re.IGNORECASE,
+)
+NEEDS_FETCH = (
+    "entry has only a link: its page needs fetching, which an offline import never does "
+    "(add the feed with `midweek sources add` to fetch it)"
+)
+
+
+def _read_capped(path: Path, cap: int) -> bytes | Failure:
+    """The bytes of a file of at most ``cap`` bytes, or a Failure saying why not."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(cap + 1)
+    except OSError as exc:
+        return Failure("import", str(path), f"cannot read file: {exc}")
+    if len(data) > cap:
+        return Failure("import", str(path), f"file larger than {cap} bytes")
+    return data
+
+
+def _iter_feed_file(path: Path) -> Iterator[ImportItem]:
+    """Yield one Article per entry of a saved feed that carries its content inline."""
+    data = _read_capped(path, MAX_FEED_BYTES)
+    if isinstance(data, Failure):
+        yield data
+        return
+    try:
+        feed = parse_feed(data, path.resolve().as_uri())
+    except SourceError as exc:
+        yield Failure("import", str(path), f"not a readable feed: {exc}")
+        return
+    if not feed.entries:
+        logger.warning("feed %s holds no entries with an http(s) link", path)
+    for entry in feed.entries:
+        locator = f"{path}#{entry.url}"
+        try:
+            yield _article_from_entry(entry, feed) or Failure("import", locator, NEEDS_FETCH)
+        except Exception as exc:  # one entry that trips a bug must not stop the import
+            logger.warning("entry %s skipped", locator, exc_info=True)
+            yield Failure("import", locator, f"unreadable entry: {type(exc).__name__}: {exc}")
+
+
+def _article_from_entry(entry: FeedEntry, feed: Feed) -> Article | None:
+    """The Article of a feed entry from its inline content, or None when it has none.
+
+    ``content:encoded``/Atom ``content``/JSON Feed ``content_html`` come first, then the
+    summary (RSS ``description``, Atom ``summary``, JSON Feed ``summary`` or
+    ``content_text``).
+    """
+    text = _html_paragraphs(entry.content_html) or clean_text(entry.summary).strip()
+    if not text:
+        return None
+    lang: str | None = None
+    script: str | None = None
+    if entry.language:
+        try:
+            lang, script = import_language(entry.language)
+        except ValueError:
+            # a feed's language is a hint about the whole feed: another language is
+            # left to detection rather than costing the entry
+            lang, script = None, None
+    return clean_article(
+        Article(
+            url=entry.url,
+            title=entry.title,
+            text=text,
+            published=entry.published,
+            authors=entry.authors,
+            lang=lang,
+            script=script,
+            outlet=feed.title or (urlsplit(entry.url).hostname or ""),
+            guid=entry.guid,
+            description=entry.summary if entry.content_html else "",
+        )
+    )
+
+
+def _html_paragraphs(fragment: str) -> str:
+    """Plain text of an HTML fragment, one paragraph per block element."""
+    if not fragment:
+        return ""
+    parts = (html_to_text(part) for part in _BLOCK_TAG.split(fragment))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _iter_sitemap_file(path: Path) -> Iterator[ImportItem]:
+    """Yield a Failure per URL of a saved sitemap: its pages need fetching."""
+    data = _read_capped(path, MAX_SITEMAP_BYTES)
+    if isinstance(data, Failure):
+        yield data
+        return
+    try:
+        sitemap = parse_sitemap(data, path.resolve().as_uri())
+    except SourceError as exc:
+        yield Failure("import", str(path), f"not a readable sitemap: {exc}")
+        return
+    if sitemap.children:
+        yield Failure(
+            "import",
+            str(path),
+            f"a sitemap index of {len(sitemap.children)} sitemaps: they need fetching, "
+            "which an offline import never does (add it with `midweek sources add`)",
+        )
+    for entry in sitemap.entries:
+        yield Failure(
+            "import",
+            f"{path}#{entry.url}",
+            "sitemap URL: its page needs fetching, which an offline import never does "
+            "(add the sitemap with `midweek sources add`, or import saved pages)",
+        )
 
 
 # --- HTML files ----------------------------------------------------------------------
