@@ -128,6 +128,8 @@ def _suffix_of(path: Path, suffixes: tuple[str, ...]) -> bool:
 def iter_import(path: Path | str) -> Iterator[ImportItem]:
     """Stream the articles or pages held by an import file or folder.
 
+    The path is checked when this is called, so a bad one raises before any work.
+
     What ``path`` is decides how it is read (docs/import-format.md):
 
     * a directory: every ``*.html``, ``*.htm``, ``*.html.gz``, ``*.htm.gz`` below it,
@@ -148,41 +150,41 @@ def iter_import(path: Path | str) -> Iterator[ImportItem]:
     Args:
         path: the file or folder (a path, or a ``file:`` URI).
 
-    Yields:
-        Articles or Pages, and a :class:`Failure` (stage ``"import"``) for each record
-        that cannot be read.
+    Returns:
+        An iterator of Articles or Pages, and a :class:`Failure` (stage ``"import"``)
+        for each record that cannot be read.
 
     Raises:
-        SourceError: when the path does not exist or is of an unknown kind.
+        SourceError: when the path does not exist, is OPML or of an unknown kind.
     """
     path = _local_path(path)
+    # checked here, not in the generator, so a bad path raises at the call, before any
+    # work (a generator would raise only on its first item, inside the ingest loop)
     if not path.exists():
         raise SourceError(f"import path does not exist: {path}")
     if path.is_dir():
-        yield from _iter_html_dir(path)
-        return
+        return _iter_html_dir(path)
     kind = sniff_import_kind(path)
-    if kind == "jsonl":
-        yield from _iter_jsonl(path)
-    elif kind == "warc":
-        yield from _iter_warc(path)
-    elif kind == "feed":
-        yield from _iter_feed_file(path)
-    elif kind == "sitemap":
-        yield from _iter_sitemap_file(path)
-    elif kind == "html":
-        yield _read_html_file(path)
-    elif kind == "opml":
+    if kind == "opml":
         raise SourceError(
             f"{path} is an OPML list of sources: add them with `midweek sources import-opml`"
         )
-    else:
+    if kind == "html":
+        return iter((_read_html_file(path),))
+    readers = {
+        "jsonl": _iter_jsonl,
+        "warc": _iter_warc,
+        "feed": _iter_feed_file,
+        "sitemap": _iter_sitemap_file,
+    }
+    if kind not in readers:
         raise SourceError(
             f"cannot import {path}: expected a folder of HTML files, a JSONL, WARC, RSS, "
             "Atom, JSON Feed, sitemap or HTML file (by content, or a name ending in "
             + ", ".join(_JSONL_SUFFIXES + _WARC_SUFFIXES + _HTML_SUFFIXES)
             + "); see docs/import-format.md"
         )
+    return readers[kind](path)
 
 
 def _local_path(path: Path | str) -> Path:
@@ -285,10 +287,19 @@ def count_lines(path: Path) -> int | None:
 
 
 def _open_maybe_gzip(path: Path) -> BufferedIOBase:
-    """Open a file for binary reading, decompressing when its name ends in .gz."""
+    """Open a file for binary reading, decompressing when it starts as gzip or is named .gz.
+
+    A ``.gz`` name on plain bytes is opened as gzip too, so its reader reports the file
+    as corrupt rather than reading it as something it does not claim to be.
+    """
     if path.name.lower().endswith(".gz"):
         return gzip.open(path, "rb")
-    return path.open("rb")
+    fh = path.open("rb")
+    if fh.read(2) == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(path, "rb")
+    fh.seek(0)
+    return fh
 
 
 def _iter_jsonl(path: Path) -> Iterator[ImportItem]:
