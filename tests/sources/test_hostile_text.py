@@ -213,7 +213,7 @@ _WRONG_TYPES = [
     ({"url": "https://news.example/lang-number", "text": BODY + "n", "lang": 5}, "'lang'"),
     ({"url": "https://news.example/lang-list", "text": BODY + "l", "lang": ["en"]}, "'lang'"),
     ({"url": "https://news.example/a3", "text": BODY, "authors": ["x", 3]}, "'authors'"),
-    ({"url": "https://news.example/u\ud800 x", "text": BODY}, "space"),
+    ({"url": "https://news.exa\ud800 mple/u", "text": BODY}, "space"),
 ]
 
 

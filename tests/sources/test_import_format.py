@@ -94,8 +94,9 @@ def test_strict_fixture_lines_fail_with_their_reason() -> None:
     articles = [i for i in items if isinstance(i, Article)]
     failures = {int(f.locator.rsplit(":", 1)[1]): f.reason for f in items if isinstance(f, Failure)}
     assert all(f.locator.startswith(f"{STRICT}:") for f in items if isinstance(f, Failure))
+    assert articles[0].url == "https://example.uz/ok/1?q=a%20b"  # whitespace encoded
     assert [(a.url.rsplit("/", 1)[1], a.language_tag) for a in articles] == [
-        ("1", "en"),
+        ("1?q=a%20b", "en"),
         ("7", "uz-Latn"),
         ("8", "uz-Cyrl"),
         ("9", "ru"),

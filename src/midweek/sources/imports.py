@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -407,6 +407,7 @@ def _build_article(record: Mapping[str, Any]) -> Article:
     url = _text_field(record, "url")
     if not url:
         raise ValueError("missing or empty 'url'")
+    url = _quote_spaces(url)
     problem = valid_article_url(url)
     if problem:
         raise ValueError(f"bad 'url' {url[:200]!r}: {problem}")
@@ -444,6 +445,21 @@ def _build_article(record: Mapping[str, Any]) -> Article:
     )
 
 
+_SPACE_RUN = re.compile(r"\s")
+
+
+def _quote_spaces(url: str) -> str:
+    """Percent-encode whitespace after the host, as a browser does (dumps often hold
+    ``/post 12:00`` paths); whitespace in the scheme or host is left for
+    :func:`valid_article_url` to refuse."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    tail = _SPACE_RUN.sub(lambda m: quote(m.group()), rest[host_end:])
+    return f"{scheme}{sep}{rest[:host_end]}{tail}"
+
+
 def valid_article_url(url: str) -> str | None:
     """Say why a URL cannot be an article's address, or None when it can.
 
@@ -452,12 +468,12 @@ def valid_article_url(url: str) -> str | None:
 
     Returns:
         None for an absolute ``http``/``https`` URL with a host, at most
-        :data:`MAX_URL_CHARS` long and without spaces; else the reason.
+        :data:`MAX_URL_CHARS` long and without whitespace; else the reason.
     """
     if len(url) > MAX_URL_CHARS:
         return f"longer than {MAX_URL_CHARS} characters"
     if any(char.isspace() for char in url):
-        return "contains a space (percent-encode it as %20)"
+        return "contains a space in its scheme or host"
     try:
         parts = urlsplit(url)
         host = parts.hostname
