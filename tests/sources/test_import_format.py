@@ -105,13 +105,14 @@ def test_strict_fixture_lines_fail_with_their_reason() -> None:
     assert articles[3].guid == "9" and articles[3].authors == ("Ann Author",)
     assert articles[4].authors == ("A", "B") and articles[4].outlet == "Example"
     assert sorted(failures) == [2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 16, 17, 18]
-    assert failures[2].startswith("unknown language 'klingon'")
-    assert failures[16].startswith("unknown language 'xx'")
+    assert failures[2].startswith("unknown language in 'lang': 'klingon'; use en, ru")
+    assert failures[16].startswith("unknown language in 'lang': 'xx'")
     assert "not written in Latn" in failures[10]
     for line in (3, 5, 6):
         assert "absolute http:// or https:// URL" in failures[line]
     assert "space" in failures[14] and "no host" in failures[18]
-    assert "'published' '05/01/2024'" in failures[4] and "'published' 1714557600" in failures[13]
+    assert failures[4].startswith("cannot parse 'published'") and "'05/01/2024'" in failures[4]
+    assert failures[13].startswith("cannot parse 'published'") and "1714557600" in failures[13]
     assert "'text' must be a string" in failures[11]
     assert "'guid' must be a string or an integer" in failures[12]
     assert "'title' must be a string" in failures[17]

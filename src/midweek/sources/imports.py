@@ -410,7 +410,7 @@ def _build_article(record: Mapping[str, Any]) -> Article:
     url = _quote_spaces(url)
     problem = valid_article_url(url)
     if problem:
-        raise ValueError(f"bad 'url' {url[:200]!r}: {problem}")
+        raise ValueError(f"bad 'url', {problem}: {url[:200]!r}")
     text = _text_field(record, "text")
     if not text:
         raise ValueError("missing or empty 'text'")
@@ -420,8 +420,8 @@ def _build_article(record: Mapping[str, Any]) -> Article:
         published = parse_published(raw_published)
         if published is None:
             raise ValueError(
-                f"cannot parse 'published' {raw_published!r}: an ISO 8601 date or date-time "
-                "is required (2024-05-01, 2024-05-01T09:30:00+05:00)"
+                f"cannot parse 'published', an ISO 8601 date or date-time is required "
+                f"(2024-05-01, 2024-05-01T09:30:00+05:00): {str(raw_published)[:100]!r}"
             )
     lang: str | None = None
     script: str | None = None
@@ -596,17 +596,20 @@ def import_language(tag: str) -> tuple[str, str | None]:
     subtags = re.split(r"[-_]", tag.strip())
     lang = subtags[0].lower()
     if lang not in IMPORT_LANGUAGES:
-        raise ValueError(f"unknown language {tag[:50]!r}: {hint}")
+        raise ValueError(f"unknown language in 'lang': {tag[:50]!r}; {hint}")
     script: str | None = None
     rest = subtags[1:]
     if rest and _SCRIPT_SUBTAG.match(rest[0]):
         script = rest.pop(0).title()
         if script not in IMPORT_LANGUAGES[lang]:
-            raise ValueError(f"language {tag[:50]!r}: {lang} is not written in {script}; {hint}")
+            raise ValueError(
+                f"unknown script in 'lang': {tag[:50]!r} ({lang} is not written in {script}); "
+                f"{hint}"
+            )
     if rest and _REGION_SUBTAG.match(rest[0]):
         rest.pop(0)
     if rest:
-        raise ValueError(f"malformed language tag {tag[:50]!r}: {hint}")
+        raise ValueError(f"malformed 'lang': {tag[:50]!r}; {hint}")
     return lang, script or _DEFAULT_SCRIPT.get(lang)
 
 
