@@ -109,7 +109,7 @@ def test_strict_fixture_lines_fail_with_their_reason() -> None:
     assert failures[16].startswith("unknown language in 'lang': 'xx'")
     assert "not written in Latn" in failures[10]
     for line in (3, 5, 6):
-        assert "absolute http:// or https:// URL" in failures[line]
+        assert failures[line].startswith("bad 'url', not an absolute http(s) URL: ")
     assert "space" in failures[14] and "no host" in failures[18]
     assert failures[4].startswith("cannot parse 'published'") and "'05/01/2024'" in failures[4]
     assert failures[13].startswith("cannot parse 'published'") and "1714557600" in failures[13]

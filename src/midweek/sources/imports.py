@@ -420,8 +420,8 @@ def _build_article(record: Mapping[str, Any]) -> Article:
         published = parse_published(raw_published)
         if published is None:
             raise ValueError(
-                f"cannot parse 'published', an ISO 8601 date or date-time is required "
-                f"(2024-05-01, 2024-05-01T09:30:00+05:00): {str(raw_published)[:100]!r}"
+                "cannot parse 'published', not an ISO 8601 date or date-time: "
+                f"{str(raw_published)[:100]!r} (write 2024-05-01 or 2024-05-01T09:30:00+05:00)"
             )
     lang: str | None = None
     script: str | None = None
@@ -481,7 +481,7 @@ def valid_article_url(url: str) -> str | None:
     except ValueError as exc:
         return f"not a valid URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
-        return "an absolute http:// or https:// URL is required"
+        return "not an absolute http(s) URL"
     if not host:
         return "the URL has no host"
     return None
