@@ -93,7 +93,13 @@ def test_jsonl_with_surrogates_and_nul_is_imported_clean_and_once(
     store = open_store(store_url)
     try:
         first = ingest_file(store, path, _settings(tmp_path), _now)
-        assert (first.new, first.failed) == (len(records), 0), first.as_dict()
+        # the three `lang` values of the wrong JSON type are refused, each alone (issue 13)
+        kept = len(records) - 3
+        assert (first.new, first.failed) == (kept, 3), first.as_dict()
+        reasons = [f.reason for f, _ in store.list_failures()]
+        assert sorted(reasons) == [
+            "'lang' must be a string, not a JSON " + t for t in ("array", "number", "object")
+        ]
         rows = _stored(store)
         _assert_all_clean(rows)
         by_url = {str(r["url"]): r for r in rows}
@@ -103,10 +109,10 @@ def test_jsonl_with_surrogates_and_nul_is_imported_clean_and_once(
         assert by_url["https://news.example/bad-source"]["outlet"] == "Outlet-kept"
         assert str(by_url["https://news.example/bad-text"]["text"]).endswith("bad text-kept")
         assert by_url["https://news.example/authors"]["authors"] == ["AnnLee"]
-        assert by_url["https://news.example/lang-number"]["lang"] == "en"  # detected instead
+        assert "https://news.example/lang-number" not in by_url
         second = ingest_file(store, path, _settings(tmp_path), _now)
-        assert (second.new, second.failed) == (0, 0) and second.duplicates == len(records)
-        assert store.count_articles() == len(records)
+        assert (second.new, second.failed) == (0, 3) and second.duplicates == kept
+        assert store.count_articles() == kept
     finally:
         store.close()
 

@@ -216,7 +216,12 @@ def sources_export_opml(
 def ingest(
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="Import JSONL(.gz), a folder of .html(.gz) pages or a WARC."),
+        typer.Option(
+            "--file",
+            help="Import offline, never fetching: JSONL(.gz), a folder of .html(.gz) pages "
+            "(recursive), a WARC, or a saved RSS/Atom/JSON feed or sitemap; the kind is read "
+            "from the content. Fields and checks: docs/import-format.md.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:

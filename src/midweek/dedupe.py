@@ -41,8 +41,10 @@ __all__ = [
     "content_hash",
     "dedupe_key",
     "estimated_jaccard",
+    "guid_scoped_url",
     "minhash_signature",
     "normalize_for_comparison",
+    "same_article_at_url",
     "shingles",
     "signature_from_bytes",
     "signature_to_bytes",
@@ -199,6 +201,52 @@ def dedupe_key(guid: str | None, url: str, title: str, text: str, source_key: st
     if url.strip():
         return f"url:{canonical_url_key(url)}"
     return f"hash:{content_hash(title, text)}"
+
+
+def same_article_at_url(guid: str | None, owner_guid: str | None) -> bool:
+    """Return whether a record is the article already holding its canonical URL.
+
+    GUID before URL (README, "Re-running an ingest is safe"): two records whose GUIDs
+    differ are two articles even when their canonical URLs are equal (a CMS that serves
+    every post at ``/news?id=…`` with the id in a tracking-looking parameter, an export
+    that gives every post its channel's URL). Without a GUID on either side the URL
+    decides.
+
+    Args:
+        guid: the new record's GUID, if any.
+        owner_guid: the GUID of the article holding the canonical URL, if any.
+
+    Returns:
+        True when they are one article (either has no GUID, or both GUIDs are equal).
+    """
+    mine = (guid or "").strip()
+    theirs = (owner_guid or "").strip()
+    return not mine or not theirs or mine == theirs
+
+
+# The canonical_url column is 2048 characters (store/schema.py); a GUID-scoped URL keeps
+# the column's UNIQUE constraint by appending "#guid-" and 16 hex digits of the key's hash.
+_CANONICAL_URL_MAX = 2048
+_SCOPE_DIGITS = 16
+
+
+def guid_scoped_url(canonical: str, key: str) -> str:
+    """Return the stored canonical URL of an article whose URL another GUID holds.
+
+    A canonical URL key never has a fragment (:func:`canonical_url_key` drops it), so
+    ``<canonical>#guid-<hash of key>`` cannot collide with a real one, and the column
+    stays unique without a migration.
+
+    Args:
+        canonical: the canonical URL key already taken by another article.
+        key: this article's unique key (``guid:<source>:<guid>``).
+
+    Returns:
+        The scoped value, at most 2048 characters.
+    """
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:_SCOPE_DIGITS]
+    suffix = f"#guid-{digest}"
+    return canonical[: _CANONICAL_URL_MAX - len(suffix)] + suffix
 
 
 def shingles(text: str, k: int = SHINGLE_K) -> set[bytes]:

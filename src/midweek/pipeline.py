@@ -316,20 +316,21 @@ class Ingestor:
         :attr:`summary` and the near-duplicate index change only once the write has
         succeeded, so a failed call can be repeated row by row without counting twice.
         """
-        known = self.store.existing_keys(
-            k for row, _ in prepared for k in (row.key, row.canonical_url)
-        )
+        known = self.store.existing_keys(row.key for row, _ in prepared)
+        owners = self.store.canonical_url_owners(row.canonical_url for row, _ in prepared)
         by_hash = self.store.find_by_content_hash(row.content_hash for row, _ in prepared)
         batch_index = dedupe.NearDuplicateIndex()
-        seen: dict[str, int] = {}  # key or canonical URL -> position in `rows`
+        seen_keys: set[str] = set()
+        seen_urls: dict[str, str | None] = {}  # canonical URL -> GUID of its row here
         rows: list[ArticleRow] = []
         signatures = []
         duplicates = 0
         for row, signature in prepared:
-            if row.key in known or row.canonical_url in known:
+            if row.key in known or row.key in seen_keys:
                 duplicates += 1
                 continue
-            if row.key in seen or row.canonical_url in seen:
+            row, same = _claim_url(row, owners, seen_urls)
+            if same:
                 duplicates += 1
                 continue
             original = by_hash.get(row.content_hash)
@@ -343,7 +344,8 @@ class Ingestor:
                     row = replace(row, duplicate_of_row=earlier)
                 else:
                     batch_index.add(len(rows), signature)
-            seen[row.key] = seen[row.canonical_url] = len(rows)
+            seen_keys.add(row.key)
+            seen_urls.setdefault(row.canonical_url, row.article.guid)
             rows.append(row)
             signatures.append(signature)
         ids = self.store.add_articles(rows, now)
@@ -357,6 +359,32 @@ class Ingestor:
                 self.summary.reprints += 1
             else:
                 self.index.add(new_id, signature)
+
+
+def _claim_url(
+    row: ArticleRow, owners: Mapping[str, str | None], seen_urls: Mapping[str, str | None]
+) -> tuple[ArticleRow, bool]:
+    """Decide a row's canonical URL: GUID before URL.
+
+    Args:
+        row: the row, its key not stored nor seen in this batch.
+        owners: stored canonical URL -> its article's GUID.
+        seen_urls: the same for the rows of this batch kept so far.
+
+    Returns:
+        (row, True) when the article holding the URL is this one (same GUID, or no
+        GUID on one side); else the row to store, its URL scoped by its key when another
+        GUID holds it (:func:`~midweek.dedupe.guid_scoped_url`), and False.
+    """
+    taken = False
+    for holders in (owners, seen_urls):
+        if row.canonical_url in holders:
+            if dedupe.same_article_at_url(row.article.guid, holders[row.canonical_url]):
+                return row, True
+            taken = True
+    if taken:
+        row = replace(row, canonical_url=dedupe.guid_scoped_url(row.canonical_url, row.key))
+    return row, False
 
 
 def _prepare(article: Article) -> tuple[ArticleRow, Any]:
@@ -518,7 +546,11 @@ def _chain(first: Iterable[Page], rest: Iterable[Page | Failure]) -> Iterator[Pa
 def _new_entries(
     store: Store, entries: Sequence[tuple[FeedEntry, int | None]]
 ) -> list[tuple[FeedEntry, int | None]]:
-    """Entries whose GUID key and canonical URL are both unknown (and unique here)."""
+    """Entries not stored yet (and unique here): GUID before URL, as in :func:`_claim_url`.
+
+    An entry is skipped when its GUID key is stored, or when its canonical URL is held by
+    an article that is the same one (:func:`~midweek.dedupe.same_article_at_url`).
+    """
 
     def keys(entry: FeedEntry, source_id: int | None) -> tuple[str, str]:
         guid_key = (
@@ -527,13 +559,21 @@ def _new_entries(
         return guid_key, dedupe.canonical_url_key(entry.url)
 
     all_keys = [keys(e, s) for e, s in entries]
-    known = store.existing_keys(k for pair in all_keys for k in pair if k)
+    known = store.existing_keys(guid_key for guid_key, _ in all_keys if guid_key)
+    owners = store.canonical_url_owners(url_key for _, url_key in all_keys)
     fresh: list[tuple[FeedEntry, int | None]] = []
-    seen: set[str] = set()
+    seen_keys: set[str] = set()
+    seen_urls: dict[str, str | None] = {}
     for (entry, source_id), (guid_key, url_key) in zip(entries, all_keys, strict=True):
-        if guid_key in known or url_key in known or url_key in seen:
+        if guid_key and (guid_key in known or guid_key in seen_keys):
             continue
-        seen.add(url_key)
+        if any(
+            url_key in holders and dedupe.same_article_at_url(entry.guid, holders[url_key])
+            for holders in (owners, seen_urls)
+        ):
+            continue
+        seen_keys.add(guid_key)
+        seen_urls.setdefault(url_key, entry.guid)
         fresh.append((entry, source_id))
     return fresh
 

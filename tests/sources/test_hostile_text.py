@@ -194,18 +194,27 @@ def _hostile_lines() -> list[dict[str, object]]:
             "guid": f"guid-{field}",
             "source": "Outlet",
         }
-        record[field] = f"{record[field]}\ud800\u0000\udfff end"
+        # a space would make the URL invalid (a Failure of its own): "-end" there
+        tail = "-end" if field == "url" else " end"
+        record[field] = f"{record[field]}\ud800\u0000\udfff{tail}"
         records.append(record)
-    records.append({"url": "https://news.example/lang-number", "text": BODY + "n", "lang": 5})
-    records.append({"url": "https://news.example/lang-list", "text": BODY + "l", "lang": ["en"]})
     records.append(
         {
             "url": "https://news.example/authors",
             "text": BODY + "a",
-            "authors": ["x\ud800\u0000y", 3, "\ud800"],
+            "authors": ["x\ud800\u0000y", "\ud800"],
         }
     )
     return records
+
+
+# Wrong types are refused, each line alone, with the field named (issue 13 item 2).
+_WRONG_TYPES = [
+    ({"url": "https://news.example/lang-number", "text": BODY + "n", "lang": 5}, "'lang'"),
+    ({"url": "https://news.example/lang-list", "text": BODY + "l", "lang": ["en"]}, "'lang'"),
+    ({"url": "https://news.example/a3", "text": BODY, "authors": ["x", 3]}, "'authors'"),
+    ({"url": "https://news.exa\ud800 mple/u", "text": BODY}, "space"),
+]
 
 
 def test_jsonl_records_with_surrogate_escapes_come_out_clean(tmp_path: Path) -> None:
@@ -217,15 +226,24 @@ def test_jsonl_records_with_surrogate_escapes_come_out_clean(tmp_path: Path) -> 
     assert len(articles) == len(_hostile_lines())
     by_url = {a.url: a for a in articles}
     assert by_url["https://news.example/title"].title == "Title of title end"
-    assert by_url["https://news.example/url end"].title == "Title of url"
+    assert by_url["https://news.example/url-end"].title == "Title of url"
     assert by_url["https://news.example/guid"].guid == "guid-guid end"
     assert by_url["https://news.example/source"].outlet == "Outlet end"
     assert by_url["https://news.example/text"].text.endswith("text end")
-    assert by_url["https://news.example/lang-number"].lang is None  # a wrong type is no tag
     assert by_url["https://news.example/authors"].authors == ("xy",)
     for article in articles:
         texts = [article.url, article.title, article.text, article.outlet, article.guid or ""]
         assert all(is_clean(t) for t in [*texts, *article.authors]), article.url
+
+
+def test_jsonl_records_of_wrong_types_fail_alone_and_clean(tmp_path: Path) -> None:
+    path = tmp_path / "types.jsonl"
+    records = [{"url": "https://news.example/ok", "text": BODY}] + [r for r, _ in _WRONG_TYPES]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="ascii")
+    items = list(iter_import(path))
+    assert [type(i).__name__ for i in items] == ["Article"] + ["Failure"] * len(_WRONG_TYPES)
+    for item, (_, named) in zip(items[1:], _WRONG_TYPES, strict=True):
+        assert isinstance(item, Failure) and named in item.reason and is_clean(item.reason)
 
 
 def test_a_record_that_trips_a_bug_is_one_failure(

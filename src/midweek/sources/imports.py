@@ -1,4 +1,7 @@
-"""Offline imports: JSONL article dumps, folders of saved HTML pages and WARC archives.
+"""Offline imports: JSONL dumps, saved HTML pages, WARC archives, saved feeds and sitemaps.
+
+What a file is, is told from its first bytes (:func:`sniff_import_kind`), its name only
+when the bytes do not say; docs/import-format.md describes every format and field.
 
 :func:`iter_import` streams what a file or folder holds as :class:`~midweek.models.Article`
 (JSONL records, already clean text) or :class:`~midweek.models.Page` (HTML, still to be
@@ -20,7 +23,7 @@ from datetime import UTC, date, datetime, time
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -28,18 +31,27 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from midweek.errors import SourceError
-from midweek.models import Article, Failure, Page
+from midweek.models import Article, Failure, Feed, FeedEntry, Page
+from midweek.sources.feeds import SNIFF_BYTES, parse_feed, sniff_kind
+from midweek.sources.normalize import html_to_text
+from midweek.sources.sitemaps import MAX_SITEMAP_BYTES, parse_sitemap
+from midweek.sources.xmlsafety import MAX_FEED_BYTES
 from midweek.text.clean import clean_article, clean_text
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "IMPORT_LANGUAGES",
+    "JSONL_FIELDS",
     "ImportItem",
     "count_lines",
+    "import_language",
     "iter_import",
     "normalize_language",
     "page_url_from_html",
     "parse_published",
+    "sniff_import_kind",
+    "valid_article_url",
 ]
 
 ImportItem = Article | Page | Failure
@@ -75,6 +87,35 @@ _WARC_ERRORS = (
     TypeError,
     IndexError,
 )
+# Every field a JSONL record may carry; docs/import-format.md documents each one and
+# tests/sources/test_import_format.py checks that the two lists are the same.
+JSONL_FIELDS = (
+    "url",
+    "text",
+    "title",
+    "published",
+    "lang",
+    "source",
+    "guid",
+    "id",
+    "authors",
+    "author",
+)
+# The languages midweek reviews (the review languages of cli.py and the site) with the
+# scripts each is written in; a record's `lang` must be one of them (else the record is a
+# Failure: a wrong tag would put the article in the wrong review). Omit `lang` and the
+# language is detected from the text (midweek.text.lang), which knows many more.
+IMPORT_LANGUAGES: Mapping[str, tuple[str, ...]] = {
+    "en": ("Latn",),
+    "ru": ("Cyrl",),
+    "uz": ("Latn", "Cyrl"),
+}
+# A bare `uz` is Uzbek in Latin script, the official script since 1993 (and the default
+# spelling of the review languages, `uz` an alias of `uz-Latn`).
+_DEFAULT_SCRIPT = {"uz": "Latn"}
+# The longest URL the store keeps (articles.url is String(2048), store/schema.py).
+MAX_URL_CHARS = 2048
+_REGION_SUBTAG = re.compile(r"^(?:[A-Za-z]{2}|[0-9]{3})$")
 _SCRIPT_SUBTAG = re.compile(r"^[A-Za-z]{4}$")
 _LANG_SUBTAG = re.compile(r"^[A-Za-z]{2,3}$")
 
@@ -84,46 +125,136 @@ def _suffix_of(path: Path, suffixes: tuple[str, ...]) -> bool:
     return path.name.lower().endswith(suffixes)
 
 
-def iter_import(path: Path) -> Iterator[ImportItem]:
+def iter_import(path: Path | str) -> Iterator[ImportItem]:
     """Stream the articles or pages held by an import file or folder.
 
-    What ``path`` is decides how it is read:
+    The path is checked when this is called, so a bad one raises before any work.
+
+    What ``path`` is decides how it is read (docs/import-format.md):
 
     * a directory: every ``*.html``, ``*.htm``, ``*.html.gz``, ``*.htm.gz`` below it,
-      recursively, in sorted order, each as a :class:`Page`;
-    * ``*.jsonl``, ``*.jsonl.gz``, ``*.ndjson``: one :class:`Article` per line (fields
-      ``url``, ``title``, ``text``, ``published``, optional ``lang``, ``source``,
-      ``id``/``guid``, ``authors``; other fields are ignored);
-    * ``*.warc``, ``*.warc.gz``: one :class:`Page` per HTTP response record with an HTML
-      content type;
-    * a single ``.html``/``.htm`` file (optionally gzipped): one :class:`Page`.
+      recursively (sub-folders included, hidden ones too), in sorted order of the
+      relative path, each as a :class:`Page`;
+    * a JSONL file (``*.jsonl``, ``*.ndjson``, optionally gzipped): one :class:`Article`
+      per line, fields :data:`JSONL_FIELDS`;
+    * a WARC file: one :class:`Page` per HTTP response record with an HTML content type;
+    * a saved RSS, RDF, Atom or JSON Feed: one :class:`Article` per entry with inline
+      content, a :class:`Failure` per entry that has only a link;
+    * a saved sitemap (XML, gzipped or plain text): a :class:`Failure` per URL, since
+      its pages need fetching;
+    * a single HTML file (optionally gzipped): one :class:`Page`.
+
+    The kind comes from the content (:func:`sniff_import_kind`); ``file://`` URIs are
+    accepted for local paths.
 
     Args:
-        path: the file or folder.
+        path: the file or folder (a path, or a ``file:`` URI).
 
-    Yields:
-        Articles or Pages, and a :class:`Failure` (stage ``"import"``) for each record
-        that cannot be read.
+    Returns:
+        An iterator of Articles or Pages, and a :class:`Failure` (stage ``"import"``)
+        for each record that cannot be read.
 
     Raises:
-        SourceError: when the path does not exist or is of an unknown kind.
+        SourceError: when the path does not exist, is OPML or of an unknown kind.
     """
-    path = Path(path)
+    path = _local_path(path)
+    # checked here, not in the generator, so a bad path raises at the call, before any
+    # work (a generator would raise only on its first item, inside the ingest loop)
     if not path.exists():
         raise SourceError(f"import path does not exist: {path}")
     if path.is_dir():
-        yield from _iter_html_dir(path)
-    elif _suffix_of(path, _JSONL_SUFFIXES):
-        yield from _iter_jsonl(path)
-    elif _suffix_of(path, _WARC_SUFFIXES):
-        yield from _iter_warc(path)
-    elif _suffix_of(path, _HTML_SUFFIXES):
-        yield _read_html_file(path)
-    else:
+        return _iter_html_dir(path)
+    kind = sniff_import_kind(path)
+    if kind == "opml":
         raise SourceError(
-            f"cannot import {path}: expected a folder of HTML files or a file ending in "
-            + ", ".join(_JSONL_SUFFIXES + _WARC_SUFFIXES + _HTML_SUFFIXES)
+            f"{path} is an OPML list of sources: add them with `midweek sources import-opml`"
         )
+    if kind == "html":
+        return iter((_read_html_file(path),))
+    readers = {
+        "jsonl": _iter_jsonl,
+        "warc": _iter_warc,
+        "feed": _iter_feed_file,
+        "sitemap": _iter_sitemap_file,
+    }
+    if kind not in readers:
+        raise SourceError(
+            f"cannot import {path}: expected a folder of HTML files, a JSONL, WARC, RSS, "
+            "Atom, JSON Feed, sitemap or HTML file (by content, or a name ending in "
+            + ", ".join(_JSONL_SUFFIXES + _WARC_SUFFIXES + _HTML_SUFFIXES)
+            + "); see docs/import-format.md"
+        )
+    return readers[kind](path)
+
+
+def _local_path(path: Path | str) -> Path:
+    """A path, or the path of a ``file:`` URI (``file:///tmp/a.jsonl``, ``file:/tmp/a``)."""
+    text = str(path)
+    if text.lower().startswith("file:"):
+        parts = urlsplit(text)
+        if parts.netloc not in ("", "localhost"):
+            raise SourceError(f"cannot import {text}: only local file: URIs are read")
+        return Path(unquote(parts.path))
+    return Path(path)
+
+
+def sniff_import_kind(path: Path) -> str:
+    """Tell what an import file holds from its first bytes, else from its name.
+
+    The first :data:`~midweek.sources.feeds.SNIFF_BYTES` (decompressed when they are
+    gzip) decide: ``WARC/`` is a WARC; a JSON object that is not a JSON Feed (or any JSON
+    in a file named ``*.jsonl``/``*.ndjson``) is JSONL; otherwise
+    :func:`~midweek.sources.feeds.sniff_kind` tells a feed, a sitemap, OPML or HTML. When
+    the bytes say nothing, the suffix decides.
+
+    Args:
+        path: an existing file.
+
+    Returns:
+        ``"jsonl"``, ``"warc"``, ``"feed"``, ``"sitemap"``, ``"html"``, ``"opml"`` or
+        ``"unknown"``.
+    """
+    head = _head_bytes(path)
+    by_name = _kind_by_name(path)
+    if head.startswith(b"WARC/"):
+        return "warc"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    kind = sniff_kind(head) if head else "unknown"
+    if stripped.startswith((b"{", b"[")):
+        if kind == "json_feed" and by_name != "jsonl":
+            return "feed"
+        return "jsonl" if stripped.startswith(b"{") else by_name
+    if kind in ("feed", "json_feed"):
+        return "feed"
+    if kind in ("sitemap", "html", "opml"):
+        return kind
+    return by_name
+
+
+def _kind_by_name(path: Path) -> str:
+    """The kind a file's suffix names, or ``"unknown"``."""
+    if _suffix_of(path, _JSONL_SUFFIXES):
+        return "jsonl"
+    if _suffix_of(path, _WARC_SUFFIXES):
+        return "warc"
+    if _suffix_of(path, _HTML_SUFFIXES):
+        return "html"
+    return "unknown"
+
+
+def _head_bytes(path: Path) -> bytes:
+    """The first bytes of a file, decompressed when it is gzip; b"" when unreadable."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        if head.startswith(b"\x1f\x8b"):
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error):
+        # a gzip name on plain bytes or a cut stream: the name decides, and its reader
+        # reports the damage as a Failure
+        return head if not head.startswith(b"\x1f\x8b") else b""
+    return head
 
 
 def count_lines(path: Path) -> int | None:
@@ -156,10 +287,19 @@ def count_lines(path: Path) -> int | None:
 
 
 def _open_maybe_gzip(path: Path) -> BufferedIOBase:
-    """Open a file for binary reading, decompressing when its name ends in .gz."""
+    """Open a file for binary reading, decompressing when it starts as gzip or is named .gz.
+
+    A ``.gz`` name on plain bytes is opened as gzip too, so its reader reports the file
+    as corrupt rather than reading it as something it does not claim to be.
+    """
     if path.name.lower().endswith(".gz"):
         return gzip.open(path, "rb")
-    return path.open("rb")
+    fh = path.open("rb")
+    if fh.read(2) == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(path, "rb")
+    fh.seek(0)
+    return fh
 
 
 def _iter_jsonl(path: Path) -> Iterator[ImportItem]:
@@ -220,69 +360,168 @@ def _article_from_line(raw: bytes, locator: str) -> Article | Failure:
 
 
 def _text_field(record: Mapping[str, Any], name: str) -> str | None:
-    """Return a string field cleaned and stripped, or None when absent, null or not a string.
+    """Return a string field cleaned and stripped, or None when absent or null.
 
     A JSON ``\\ud800`` escape decodes to a lone surrogate and ``\\u0000`` to NUL; both are
     removed here (:func:`~midweek.text.clean.clean_text`), where the value is born.
+
+    Raises:
+        ValueError: the field is present but not a string.
     """
     value = record.get(name)
-    if isinstance(value, str):
-        return clean_text(value).strip()
-    return None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"'{name}' must be a string, not a JSON {_json_type(value)}")
+    return clean_text(value).strip()
+
+
+def _json_type(value: object) -> str:
+    """Name a decoded JSON value's type as JSON does (object, array, number, ...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string" if isinstance(value, str) else type(value).__name__
 
 
 def _article_from_record(record: Mapping[str, Any], locator: str) -> Article | Failure:
-    """Validate one JSON object and build the Article."""
+    """Validate one JSON object and build the Article; a Failure names the first problem."""
+    try:
+        return _build_article(record)
+    except ValueError as exc:
+        return Failure("import", locator, str(exc))
+
+
+def _build_article(record: Mapping[str, Any]) -> Article:
+    """Build the Article of one JSON object.
+
+    Raises:
+        ValueError: a field is missing, of the wrong type or of a refused value; the
+            message is the reason recorded for the line.
+    """
     url = _text_field(record, "url")
     if not url:
-        return Failure("import", locator, "missing or empty 'url'")
+        raise ValueError("missing or empty 'url'")
+    url = _quote_spaces(url)
+    problem = valid_article_url(url)
+    if problem:
+        raise ValueError(f"bad 'url', {problem}: {url[:200]!r}")
     text = _text_field(record, "text")
     if not text:
-        return Failure("import", locator, "missing or empty 'text'")
+        raise ValueError("missing or empty 'text'")
     published: datetime | None = None
     raw_published = record.get("published")
     if raw_published not in (None, ""):
         published = parse_published(raw_published)
         if published is None:
-            return Failure("import", locator, f"cannot parse 'published' {raw_published!r}")
-    lang, script = normalize_language(_text_field(record, "lang"))
-    guid = _guid_of(record)
+            raise ValueError(
+                "cannot parse 'published', not an ISO 8601 date or date-time: "
+                f"{str(raw_published)[:100]!r} (write 2024-05-01 or 2024-05-01T09:30:00+05:00)"
+            )
+    lang: str | None = None
+    script: str | None = None
+    tag = _text_field(record, "lang")
+    if tag:
+        lang, script = import_language(tag)
+    title = _text_field(record, "title") or ""
     source = _text_field(record, "source")
     return clean_article(
         Article(
             url=url,
-            title=_text_field(record, "title") or "",
+            title=title,
             text=text,
             published=published,
             authors=_authors_of(record),
             lang=lang,
             script=script,
             outlet=source or (urlsplit(url).hostname or ""),
-            guid=guid,
+            guid=_guid_of(record),
         )
     )
 
 
+_SPACE_RUN = re.compile(r"\s")
+
+
+def _quote_spaces(url: str) -> str:
+    """Percent-encode whitespace after the host, as a browser does (dumps often hold
+    ``/post 12:00`` paths); whitespace in the scheme or host is left for
+    :func:`valid_article_url` to refuse."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    tail = _SPACE_RUN.sub(lambda m: quote(m.group()), rest[host_end:])
+    return f"{scheme}{sep}{rest[:host_end]}{tail}"
+
+
+def valid_article_url(url: str) -> str | None:
+    """Say why a URL cannot be an article's address, or None when it can.
+
+    Args:
+        url: the value of a record's ``url``.
+
+    Returns:
+        None for an absolute ``http``/``https`` URL with a host, at most
+        :data:`MAX_URL_CHARS` long and without whitespace; else the reason.
+    """
+    if len(url) > MAX_URL_CHARS:
+        return f"longer than {MAX_URL_CHARS} characters"
+    if any(char.isspace() for char in url):
+        return "contains a space in its scheme or host"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not an absolute http(s) URL"
+    if not host:
+        return "the URL has no host"
+    return None
+
+
 def _guid_of(record: Mapping[str, Any]) -> str | None:
-    """Return the record's ``guid`` (else ``id``) as text, or None."""
+    """Return the record's ``guid`` (else ``id``) as text, or None.
+
+    Raises:
+        ValueError: the field is neither a string nor an integer.
+    """
     for name in ("guid", "id"):
         value = record.get(name)
-        if isinstance(value, bool):
+        if value is None:
             continue
-        if isinstance(value, int | str) and (text := clean_text(str(value)).strip()):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(
+                f"'{name}' must be a string or an integer, not a JSON {_json_type(value)}"
+            )
+        if text := clean_text(str(value)).strip():
             return text
     return None
 
 
 def _authors_of(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Return the record's authors (a list of names or one name), else ()."""
-    value = record.get("authors", record.get("author"))
+    """Return the record's ``authors`` (else ``author``): a list of names or one name.
+
+    Raises:
+        ValueError: the field is neither a string nor an array of strings.
+    """
+    name = "authors" if record.get("authors") is not None else "author"
+    value = record.get(name)
+    if value is None:
+        return ()
     if isinstance(value, str):
         value = [value]
-    if isinstance(value, list):
-        names = (clean_text(v).strip() for v in value if isinstance(v, str))
-        return tuple(name for name in names if name)
-    return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'{name}' must be a string or an array of strings")
+    names = (clean_text(v).strip() for v in value)
+    return tuple(n for n in names if n)
 
 
 def parse_published(value: object) -> datetime | None:
@@ -333,6 +572,162 @@ def normalize_language(value: str | None) -> tuple[str | None, str | None]:
     lang = subtags[0].lower()
     script = next((s.title() for s in subtags[1:] if _SCRIPT_SUBTAG.match(s)), None)
     return lang, script
+
+
+def import_language(tag: str) -> tuple[str, str | None]:
+    """Read a record's ``lang``: one of the languages midweek reviews, as a BCP 47 tag.
+
+    Case does not matter and ``_`` may stand for ``-``. Accepted: ``en``, ``ru``,
+    ``uz`` (Uzbek in Latin script), ``uz-Latn``, ``uz-Cyrl``, each optionally with a
+    script and a region (``en-GB``, ``ru-RU``, ``ru-Cyrl``, ``uz-Cyrl-UZ``,
+    ``uz_latn``). The script must be one the language is written in.
+
+    Args:
+        tag: the field's value (non-empty).
+
+    Returns:
+        (language, script): ``("uz", "Cyrl")``, ``("uz", "Latn")``, ``("ru", None)``...
+
+    Raises:
+        ValueError: the tag is malformed, names another language or a script the
+            language is not written in; the message says what to write instead.
+    """
+    hint = "use en, ru, uz-Latn or uz-Cyrl (uz is uz-Latn), or omit 'lang' to detect it"
+    subtags = re.split(r"[-_]", tag.strip())
+    lang = subtags[0].lower()
+    if lang not in IMPORT_LANGUAGES:
+        raise ValueError(f"unknown language in 'lang': {tag[:50]!r}; {hint}")
+    script: str | None = None
+    rest = subtags[1:]
+    if rest and _SCRIPT_SUBTAG.match(rest[0]):
+        script = rest.pop(0).title()
+        if script not in IMPORT_LANGUAGES[lang]:
+            raise ValueError(
+                f"unknown script in 'lang': {tag[:50]!r} ({lang} is not written in {script}); "
+                f"{hint}"
+            )
+    if rest and _REGION_SUBTAG.match(rest[0]):
+        rest.pop(0)
+    if rest:
+        raise ValueError(f"malformed 'lang': {tag[:50]!r}; {hint}")
+    return lang, script or _DEFAULT_SCRIPT.get(lang)
+
+
+# --- saved feeds and sitemaps --------------------------------------------------------
+
+# Block-level HTML tags whose boundaries are paragraph breaks in an entry's text.
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|pre|tr|section|article)\b[^>]*>",
+    re.IGNORECASE,
+)
+NEEDS_FETCH = (
+    "entry has only a link: its page needs fetching, which an offline import never does "
+    "(add the feed with `midweek sources add` to fetch it)"
+)
+
+
+def _read_capped(path: Path, cap: int) -> bytes | Failure:
+    """The bytes of a file of at most ``cap`` bytes, or a Failure saying why not."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(cap + 1)
+    except OSError as exc:
+        return Failure("import", str(path), f"cannot read file: {exc}")
+    if len(data) > cap:
+        return Failure("import", str(path), f"file larger than {cap} bytes")
+    return data
+
+
+def _iter_feed_file(path: Path) -> Iterator[ImportItem]:
+    """Yield one Article per entry of a saved feed that carries its content inline."""
+    data = _read_capped(path, MAX_FEED_BYTES)
+    if isinstance(data, Failure):
+        yield data
+        return
+    try:
+        feed = parse_feed(data, path.resolve().as_uri())
+    except SourceError as exc:
+        yield Failure("import", str(path), f"not a readable feed: {exc}")
+        return
+    if not feed.entries:
+        logger.warning("feed %s holds no entries with an http(s) link", path)
+    for entry in feed.entries:
+        locator = f"{path}#{entry.url}"
+        try:
+            yield _article_from_entry(entry, feed) or Failure("import", locator, NEEDS_FETCH)
+        except Exception as exc:  # one entry that trips a bug must not stop the import
+            logger.warning("entry %s skipped", locator, exc_info=True)
+            yield Failure("import", locator, f"unreadable entry: {type(exc).__name__}: {exc}")
+
+
+def _article_from_entry(entry: FeedEntry, feed: Feed) -> Article | None:
+    """The Article of a feed entry from its inline content, or None when it has none.
+
+    ``content:encoded``/Atom ``content``/JSON Feed ``content_html`` come first, then the
+    summary (RSS ``description``, Atom ``summary``, JSON Feed ``summary`` or
+    ``content_text``).
+    """
+    text = _html_paragraphs(entry.content_html) or clean_text(entry.summary).strip()
+    if not text:
+        return None
+    lang: str | None = None
+    script: str | None = None
+    if entry.language:
+        try:
+            lang, script = import_language(entry.language)
+        except ValueError:
+            # a feed's language is a hint about the whole feed: another language is
+            # left to detection rather than costing the entry
+            lang, script = None, None
+    return clean_article(
+        Article(
+            url=entry.url,
+            title=entry.title,
+            text=text,
+            published=entry.published,
+            authors=entry.authors,
+            lang=lang,
+            script=script,
+            outlet=feed.title or (urlsplit(entry.url).hostname or ""),
+            guid=entry.guid,
+            description=entry.summary if entry.content_html else "",
+        )
+    )
+
+
+def _html_paragraphs(fragment: str) -> str:
+    """Plain text of an HTML fragment, one paragraph per block element."""
+    if not fragment:
+        return ""
+    parts = (html_to_text(part) for part in _BLOCK_TAG.split(fragment))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _iter_sitemap_file(path: Path) -> Iterator[ImportItem]:
+    """Yield a Failure per URL of a saved sitemap: its pages need fetching."""
+    data = _read_capped(path, MAX_SITEMAP_BYTES)
+    if isinstance(data, Failure):
+        yield data
+        return
+    try:
+        sitemap = parse_sitemap(data, path.resolve().as_uri())
+    except SourceError as exc:
+        yield Failure("import", str(path), f"not a readable sitemap: {exc}")
+        return
+    if sitemap.children:
+        yield Failure(
+            "import",
+            str(path),
+            f"a sitemap index of {len(sitemap.children)} sitemaps: they need fetching, "
+            "which an offline import never does (add it with `midweek sources add`)",
+        )
+    for entry in sitemap.entries:
+        yield Failure(
+            "import",
+            f"{path}#{entry.url}",
+            "sitemap URL: its page needs fetching, which an offline import never does "
+            "(add the sitemap with `midweek sources add`, or import saved pages)",
+        )
 
 
 # --- HTML files ----------------------------------------------------------------------

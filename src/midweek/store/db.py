@@ -206,6 +206,26 @@ class Store:
                 )
         return found
 
+    def canonical_url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
+        """The GUID of the stored article holding each of ``urls`` as its canonical URL.
+
+        Args:
+            urls: canonical URL keys (:func:`midweek.dedupe.canonical_url_key`).
+
+        Returns:
+            For each URL that is stored, the GUID of its article (None when it has none);
+            URLs not stored are absent.
+        """
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, str | None] = {}
+        a = schema.articles
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[start : start + IN_CHUNK]
+                stmt = select(a.c.canonical_url, a.c.guid).where(a.c.canonical_url.in_(chunk))
+                found.update({url: guid for url, guid in conn.execute(stmt)})
+        return found
+
     def add_articles(self, rows: Sequence[ArticleRow], now: datetime) -> list[int | None]:
         """Insert a batch in one transaction; an article already there is skipped.
 
