@@ -172,7 +172,7 @@ def main() -> None:
         store.add_source(Source(f"{base}/sitemap.xml", "sitemap"), datetime.now(UTC))
         # politeness off: one local host serves every page, as a fast site would
         policy = FetchPolicy(
-            allow_hosts=("127.0.0.1",),
+            allow_hosts=(base.split("//", 1)[1].split("/", 1)[0],),  # 127.0.0.1:PORT
             per_host_delay_s=0.0,
             per_host_concurrency=settings.fetch_threads,
             respect_robots=False,
