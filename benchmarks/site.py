@@ -73,7 +73,8 @@ from midweek.store import open_store
 settings = load_settings(Path(sys.argv[1]), environ={})
 store = open_store(settings.database_url)
 store.add_source(Source(sys.argv[2], "sitemap"), datetime.now(UTC))
-policy = FetchPolicy(allow_hosts=(sys.argv[2].split("//", 1)[1].split("/", 1)[0],), per_host_delay_s=0.0,
+origin = sys.argv[2].split("//", 1)[1].split("/", 1)[0]  # 127.0.0.1:PORT
+policy = FetchPolicy(allow_hosts=(origin,), per_host_delay_s=0.0,
                      per_host_concurrency=settings.fetch_threads, respect_robots=False)
 with Fetcher(policy) as fetcher:
     summary = ingest_sources(store, fetcher, settings, lambda: datetime.now(UTC))

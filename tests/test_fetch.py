@@ -372,7 +372,9 @@ def test_connects_to_the_checked_address_and_never_resolves_again(
         return ["127.0.0.1"]
 
     server.static("/p", b"page")
-    with Fetcher(local_policy(allow_hosts=(f"news.test:{server.port}",)), resolver=resolver) as fetcher:
+    with Fetcher(
+        local_policy(allow_hosts=(f"news.test:{server.port}",)), resolver=resolver
+    ) as fetcher:
         page = fetcher.fetch(f"http://news.test:{server.port}/p")
     assert page.body == b"page"
     assert server.requests[-1].headers["host"] == f"news.test:{server.port}"  # Host keeps the name

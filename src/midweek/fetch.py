@@ -379,7 +379,8 @@ def _address_permitted(host: str, ip: str, port: int, policy: FetchPolicy) -> bo
 def _host_allowed(host: str, port: int, policy: FetchPolicy) -> bool:
     """Return True when the host name itself is on the allow-list for ``port``."""
     return any(
-        e.network is None and e.allows(host, "", port) for e in parse_allow_hosts(policy.allow_hosts)
+        e.network is None and e.allows(host, "", port)
+        for e in parse_allow_hosts(policy.allow_hosts)
     )
 
 
@@ -387,7 +388,7 @@ def _refused_address(host: str, address: str, port: int) -> str:
     """Say that an address is not public and which setting would open it."""
     shown = f"[{host}]" if ":" in host else host
     return (
-        f"address {address} is not public; to fetch it anyway add \"{shown}:{port}\" to the "
+        f'address {address} is not public; to fetch it anyway add "{shown}:{port}" to the '
         f"{ALLOW_SETTING} setting"
     )
 
