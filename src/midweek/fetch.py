@@ -1023,6 +1023,10 @@ class Fetcher:
                 raise DeadlineError("request deadline reached", url) from None
             except httpx.InvalidURL as exc:  # httpx reads the Location of every redirect
                 raise BlockedURLError(f"bad redirect target: {exc}", url) from None
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+                # the request could not even be written for this URL (bad scheme, a
+                # header httpx refuses to send): the URL is refused, not retried
+                raise BlockedURLError(f"invalid URL: {exc}", url) from None
             except httpx.RemoteProtocolError as exc:
                 if "location header" in str(exc).lower():
                     raise BlockedURLError(f"bad redirect target: {exc}", url) from None
