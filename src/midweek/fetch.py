@@ -6,11 +6,14 @@ Every request made by midweek goes through :class:`Fetcher`, which enforces, per
   ``2130706433``, ``127.1``); the host is resolved once, *every* address is checked
   (loopback, private, link-local, CGNAT, metadata, multicast, reserved and the IPv6 forms
   that embed such an IPv4) and the socket connects to the address that was checked, so a
-  DNS answer cannot change between check and use. Internal hosts only by allow-list.
+  DNS answer cannot change between check and use. Internal hosts only by allow-list,
+  whose entries name their ports (``host:port``, ``[v6]:port``; no port: 80 and 443).
 * **redirects** - followed by hand, each target re-checked, at most ``max_redirects``,
   loops refused.
-* **time** - one total deadline covering redirects, retries and the body; socket reads are
-  clamped to the time left, so a 1 byte/s trickle or an endless stream ends on time.
+* **time** - one total deadline covering the whole redirect chain, retries, the body and
+  the robots.txt of every origin on the way; socket reads are clamped to the time left, so
+  a 1 byte/s trickle or an endless stream ends on time. A host's queue (per-host delay,
+  Crawl-delay) may hold a run ``host_budget_s`` at most: later requests are deferred.
 * **size** - the *decompressed* body is capped; gzip, deflate and brotli are decoded here
   in bounded pieces (httpx's own decoders expand a whole network read at once, which a
   brotli bomb turns into gigabytes).
@@ -850,8 +853,10 @@ class Fetcher:
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page:
         """GET one URL under the policy.
 
-        The deadline starts once the first request to the host may begin, so time spent
-        queueing behind other requests to a busy host (per-host limits) is not counted.
+        The deadline starts once the first request (the robots.txt of the first origin,
+        or the page) may begin, so time spent queueing behind other requests to a busy
+        host (per-host limits) is not counted; from then on it covers every hop, retry and
+        robots.txt of the chain.
 
         Args:
             url: an absolute http or https URL.
@@ -872,7 +877,9 @@ class Fetcher:
             TooLargeError: the decompressed body is over ``max_bytes``.
             ContentTypeError: the content type is not on the allow-list.
             HTTPStatusError: a 4xx/5xx answer (after retries for the retryable ones).
-            FetchError: connection failures after retries, bad encodings and the like.
+            DeferredError: the host's queue is past ``host_budget_s``; nothing was sent.
+            FetchError: connection failures after retries, bad encodings and the like;
+                nothing but FetchError subclasses leaves this method.
         """
         headers: dict[str, str] = {"Accept": "*/*"}
         if etag:
