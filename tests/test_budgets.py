@@ -441,3 +441,55 @@ def test_a_slow_source_does_not_delay_the_commits_of_a_fast_one(
         assert stored_early and still_waiting  # stored while the slow source still ran
         assert result["s"].new == 3 and result["s"].failed == 0
         store.close()
+
+
+# ------------------------------------------------------------------ entry budget, timer
+
+
+def test_entries_over_the_source_cap_are_deferred_and_read_next_run(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    with LocalServer() as server:
+        _serve_feed(server, _article_pages(shared_data, 3))
+        server.static("/robots.txt", b"", content_type="text/plain", headers={"ETag": '"r"'})
+        settings = _settings(tmp_path, source_max_entries="2")
+        store = open_store(settings.database_url)
+        store.add_source(Source(server.url("/feed.xml"), "feed"), NOW)
+        policy = FetchPolicy(allow_hosts=(server.allow,), per_host_delay_s=0, retries=0)
+        with Fetcher(policy) as fetcher:
+            first = ingest_sources(store, fetcher, settings, _now)
+            second = ingest_sources(store, fetcher, settings, _now)
+        assert (first.new, first.deferred) == (2, 1)
+        assert first.deferred_reasons == {"source entry cap": 1}
+        assert (second.new, second.deferred, second.duplicates) == (1, 0, 2)
+        store.close()
+
+
+def test_ingestor_commits_on_its_timer_before_the_input_ends(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    from midweek.models import Article
+    from midweek.pipeline import Ingestor
+
+    clock = FakeClock()
+    settings = _settings(tmp_path)
+    store = open_store(settings.database_url)
+    counts: list[int] = []
+
+    def items() -> Iterator[Article]:
+        for i in range(5):
+            counts.append(store.count_articles())
+            clock.sleep(4.0)  # each article arrives 4 s after the one before
+            yield Article(
+                url=f"https://news.example/{i}",
+                title=f"Story number {i}",
+                text=f"Paragraph {i} about a different matter entirely. " * (i + 3),
+                outlet="news.example",
+                lang="en",
+            )
+
+    ingestor = Ingestor(store, _now, commit_interval_s=10.0, monotonic=clock.monotonic)
+    ingestor.add(items())
+    assert counts[-1] >= 2  # committed on the timer, not only at the end
+    assert store.count_articles() == 5
+    store.close()
