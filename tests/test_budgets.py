@@ -493,3 +493,33 @@ def test_ingestor_commits_on_its_timer_before_the_input_ends(
     assert counts[-1] >= 2  # committed on the timer, not only at the end
     assert store.count_articles() == 5
     store.close()
+
+
+def test_entries_left_when_the_source_budget_is_spent_are_deferred(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    clock = FakeClock()
+    with LocalServer() as server:
+        _serve_feed(server, _article_pages(shared_data, 4))
+        feed = _rss(server.base_url, [f"/a/{i}" for i in range(4)])
+
+        def slow_feed(_request: Request) -> Reply:
+            clock.sleep(20.0)  # reading the feed "takes" 20 s of a 15 s budget
+            return Reply(headers={"Content-Type": "application/rss+xml", "ETag": '"v2"'}, body=feed)
+
+        server.route("/feed.xml", slow_feed)
+        server.status("/robots.txt", 404)
+        settings = _settings(tmp_path, source_budget_s="15")
+        store = open_store(settings.database_url)
+        store.add_source(Source(server.url("/feed.xml"), "feed"), NOW)
+        policy = FetchPolicy(
+            allow_hosts=(server.allow,), per_host_delay_s=0, retries=0, deadline_s=60
+        )
+        with Fetcher(policy, monotonic=clock.monotonic) as fetcher:
+            summary = ingest_sources(store, fetcher, settings, _now, monotonic=clock.monotonic)
+        assert (summary.new, summary.deferred, summary.failed) == (0, 4, 0)
+        assert summary.deferred_reasons == {"source budget": 4}
+        assert all(server.hits[f"/a/{i}"] == 0 for i in range(4))
+        (source,) = store.list_sources()
+        assert source.etag is None  # validators kept: the next run gets the entries again
+        store.close()

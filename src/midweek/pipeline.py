@@ -715,8 +715,8 @@ def ingest_sources(
             progress("articles", n, None)
 
     with (
-        ThreadPoolExecutor(max_workers=min(len(todo), settings.fetch_threads)) as readers,
-        ThreadPoolExecutor(max_workers=settings.fetch_threads) as threads,
+        ThreadPoolExecutor(max_workers=max(1, min(len(todo), settings.fetch_threads))) as readers,
+        ThreadPoolExecutor(max_workers=max(1, settings.fetch_threads)) as threads,
         Extractor(settings.workers, settings.extract_timeout_s, settings.extract_memory_mb) as ex,
     ):
         for index in range(len(todo)):
