@@ -497,8 +497,7 @@ class _IngestRun:
         self.in_flight = 0
         self.next_source = 0  # round-robin start for page submissions
         self.seen_urls: set[str] = set()
-        self.ready: list[Page | Article | Failure] = []
-        self.ready_since = 0.0
+        self.ready: deque[Page | Article | Failure] = deque()
 
     # -- threads --------------------------------------------------------------------
 
@@ -604,8 +603,6 @@ class _IngestRun:
 
     def add_ready(self, item: Page | Article | Failure) -> None:
         """Hold an item for the next extraction and commit."""
-        if not self.ready:
-            self.ready_since = self.monotonic()
         self.ready.append(item)
 
     def submit_pages(self, threads: ThreadPoolExecutor, summary: IngestSummary) -> None:
@@ -632,16 +629,41 @@ class _IngestRun:
         """Every source read, every queued entry fetched or deferred."""
         return self.in_flight == 0 and all(s.read and not s.queue for s in self.states)
 
-    def due(self) -> bool:
-        """Whether the held items should be extracted and committed now."""
-        if not self.ready:
-            return False
+    def chunk(
+        self,
+        threads: ThreadPoolExecutor,
+        summary: IngestSummary,
+        on_source: Callable[[], None],
+    ) -> Iterator[Page | Article | Failure]:
+        """Yield ready items for one commit, reading events and starting fetches meanwhile.
+
+        Ends when a batch is full, when ``ingest_commit_interval_s`` has passed since its
+        first item (so a slow source cannot hold a partial batch), or when the run is
+        done. The extractor pulls from it, so fetching goes on while pages are extracted.
+        """
         interval = self.settings.ingest_commit_interval_s
-        return (
-            len(self.ready) >= BATCH_SIZE
-            or (interval > 0 and self.monotonic() - self.ready_since >= interval)
-            or self.finished()
-        )
+        first: float | None = None
+        given = 0
+        while True:
+            self.submit_pages(threads, summary)
+            while self.ready:
+                if first is None:
+                    first = self.monotonic()
+                yield self.ready.popleft()
+                given += 1
+                if given >= BATCH_SIZE:
+                    return
+            if self.finished():
+                return
+            if first is not None and interval > 0 and self.monotonic() - first >= interval:
+                return
+            try:
+                event = self.events.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            self.handle(event, summary)
+            if event.done:
+                on_source()
 
     def mark_checked(self) -> None:
         """Store each read source's validators; keep the old ones where entries were
@@ -714,6 +736,10 @@ def ingest_sources(
         if progress:
             progress("articles", n, None)
 
+    def source_done() -> None:
+        if progress:
+            progress("sources", 1, len(todo))
+
     with (
         ThreadPoolExecutor(max_workers=max(1, min(len(todo), settings.fetch_threads))) as readers,
         ThreadPoolExecutor(max_workers=max(1, settings.fetch_threads)) as threads,
@@ -722,18 +748,7 @@ def ingest_sources(
         for index in range(len(todo)):
             readers.submit(run.read_source, index)
         while not run.finished() or run.ready:
-            try:
-                event = run.events.get(timeout=POLL_S)
-            except queue.Empty:
-                pass
-            else:
-                run.handle(event, ingestor.summary)
-                if event.done and progress:
-                    progress("sources", 1, len(todo))
-            run.submit_pages(threads, ingestor.summary)
-            if run.due():
-                items, run.ready = run.ready, []
-                ingestor.add(ex.run(items), report)
+            ingestor.add(ex.run(run.chunk(threads, ingestor.summary, source_done)), report)
     run.mark_checked()
     return ingestor.summary
 
