@@ -167,12 +167,14 @@ def main() -> None:
 
     server, base = serve(pages, args.dated)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(Path(tmp), environ={})
+        # no per-source budgets: this measures throughput over one large sitemap
+        unbounded = {"MIDWEEK_SOURCE_MAX_ENTRIES": "1000000", "MIDWEEK_SOURCE_BUDGET_S": "0"}
+        settings = load_settings(Path(tmp), environ=unbounded)
         store = open_store(settings.database_url)
         store.add_source(Source(f"{base}/sitemap.xml", "sitemap"), datetime.now(UTC))
         # politeness off: one local host serves every page, as a fast site would
         policy = FetchPolicy(
-            allow_hosts=("127.0.0.1",),
+            allow_hosts=(base.split("//", 1)[1].split("/", 1)[0],),  # 127.0.0.1:PORT
             per_host_delay_s=0.0,
             per_host_concurrency=settings.fetch_threads,
             respect_robots=False,

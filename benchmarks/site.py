@@ -70,10 +70,12 @@ from midweek.models import Source
 from midweek.pipeline import ingest_sources
 from midweek.settings import load_settings
 from midweek.store import open_store
-settings = load_settings(Path(sys.argv[1]), environ={})
+settings = load_settings(Path(sys.argv[1]), environ={"MIDWEEK_SOURCE_MAX_ENTRIES": "1000000",
+                                                     "MIDWEEK_SOURCE_BUDGET_S": "0"})
 store = open_store(settings.database_url)
 store.add_source(Source(sys.argv[2], "sitemap"), datetime.now(UTC))
-policy = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_delay_s=0.0,
+origin = sys.argv[2].split("//", 1)[1].split("/", 1)[0]  # 127.0.0.1:PORT
+policy = FetchPolicy(allow_hosts=(origin,), per_host_delay_s=0.0,
                      per_host_concurrency=settings.fetch_threads, respect_robots=False)
 with Fetcher(policy) as fetcher:
     summary = ingest_sources(store, fetcher, settings, lambda: datetime.now(UTC))

@@ -59,6 +59,15 @@ class Reply:
 
 Handler = Callable[[Request], Reply]
 
+# Ports of the LocalServers now serving: a test's fetch policy allows exactly these
+# (``fetch_allow_hosts`` entries without a port open only 80 and 443).
+LIVE_PORTS: set[int] = set()
+
+
+def allow_live_servers() -> tuple[str, ...]:
+    """``fetch_allow_hosts`` entries for every LocalServer now serving (127.0.0.1:PORT)."""
+    return tuple(f"127.0.0.1:{port}" for port in sorted(LIVE_PORTS))
+
 
 def gzip_bytes(data: bytes) -> bytes:
     """Return ``data`` gzip-compressed."""
@@ -99,6 +108,11 @@ class LocalServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (``https://`` with TLS)."""
         return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def allow(self) -> str:
+        """The ``fetch_allow_hosts`` entry that opens this server: ``127.0.0.1:PORT``."""
+        return f"{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         """Return the absolute URL of a path on this server."""
@@ -164,11 +178,13 @@ class LocalServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         self._thread.start()
+        LIVE_PORTS.add(self.port)
         return self
 
     def stop(self) -> None:
         """Stop serving, end streaming handlers and close the listening socket."""
         self.stopping.set()
+        LIVE_PORTS.discard(self.port)
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)

@@ -61,7 +61,7 @@ def test_live_demo_reads_the_feeds_it_is_given(tmp_path, shared_data, monkeypatc
         settings = load_settings(
             tmp_path,
             environ={
-                "MIDWEEK_FETCH_ALLOW_HOSTS": "127.0.0.1",
+                "MIDWEEK_FETCH_ALLOW_HOSTS": server.allow,
                 "MIDWEEK_FETCH_PER_HOST_DELAY_S": "0",
             },
         )

@@ -24,7 +24,14 @@ import brotli
 import httpx
 import pytest
 
-from httpserver import LocalServer, Reply, Request, brotli_bytes, gzip_bytes
+from httpserver import (
+    LocalServer,
+    Reply,
+    Request,
+    allow_live_servers,
+    brotli_bytes,
+    gzip_bytes,
+)
 from midweek.errors import (
     BlockedURLError,
     ConfigError,
@@ -44,9 +51,9 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 def local_policy(**changes: Any) -> FetchPolicy:
-    """A policy that allows the test server and does not slow the tests down."""
+    """A policy that allows the running test servers and does not slow the tests down."""
     values: dict[str, Any] = {
-        "allow_hosts": ("127.0.0.1",),
+        "allow_hosts": allow_live_servers(),
         "per_host_delay_s": 0.0,
         "deadline_s": 5.0,
     }
@@ -257,7 +264,9 @@ def test_connection_refused_is_retried_then_reported() -> None:
         port = sock.getsockname()[1]
     sleep = RecordingSleep()
     with (
-        Fetcher(local_policy(respect_robots=False), sleep=sleep) as fetcher,
+        Fetcher(
+            local_policy(allow_hosts=(f"127.0.0.1:{port}",), respect_robots=False), sleep=sleep
+        ) as fetcher,
         pytest.raises(FetchError, match="connection failed"),
     ):
         fetcher.fetch(f"http://127.0.0.1:{port}/")
@@ -330,7 +339,7 @@ def test_redirect_to_private_address_refused_without_connecting(
     }
     # Only the name origin.test is allowed: the same loopback address under any other
     # name or form stays refused.
-    policy = local_policy(allow_hosts=("origin.test",), respect_robots=False)
+    policy = local_policy(allow_hosts=(f"origin.test:{server.port}",), respect_robots=False)
     origin = f"http://origin.test:{server.port}"
     with Fetcher(policy, resolver=lambda host, port: names[host]) as fetcher:
         for i, target in enumerate(PRIVATE_REDIRECT_TARGETS):
@@ -363,7 +372,9 @@ def test_connects_to_the_checked_address_and_never_resolves_again(
         return ["127.0.0.1"]
 
     server.static("/p", b"page")
-    with Fetcher(local_policy(allow_hosts=("news.test",)), resolver=resolver) as fetcher:
+    with Fetcher(
+        local_policy(allow_hosts=(f"news.test:{server.port}",)), resolver=resolver
+    ) as fetcher:
         page = fetcher.fetch(f"http://news.test:{server.port}/p")
     assert page.body == b"page"
     assert server.requests[-1].headers["host"] == f"news.test:{server.port}"  # Host keeps the name
@@ -921,10 +932,12 @@ def _to_loopback(host: str, port: int) -> list[str]:
 def test_https_through_the_guarded_connection(test_ca: Any, tmp_path: Any) -> None:
     bundle = tmp_path / "ca.pem"
     test_ca.cert_pem.write_to_path(str(bundle))
-    policy = local_policy(allow_hosts=("news.test",), ca_bundle=str(bundle))
     with (
         _https_server(test_ca, "news.test") as server,
-        Fetcher(policy, resolver=_to_loopback) as fetcher,
+        Fetcher(
+            local_policy(allow_hosts=(f"news.test:{server.port}",), ca_bundle=str(bundle)),
+            resolver=_to_loopback,
+        ) as fetcher,
     ):
         server.static("/p", b"<p>secure</p>")
         page = fetcher.fetch(f"https://news.test:{server.port}/p")
@@ -934,10 +947,12 @@ def test_https_through_the_guarded_connection(test_ca: Any, tmp_path: Any) -> No
 
 
 def test_https_with_an_untrusted_certificate_is_refused(test_ca: Any) -> None:
-    policy = local_policy(allow_hosts=("news.test",), retries=0)  # the CA is not trusted
     with (
         _https_server(test_ca, "news.test") as server,
-        Fetcher(policy, resolver=_to_loopback) as fetcher,
+        Fetcher(  # the CA is not trusted
+            local_policy(allow_hosts=(f"news.test:{server.port}",), retries=0),
+            resolver=_to_loopback,
+        ) as fetcher,
         pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"),
     ):
         fetcher.fetch(f"https://news.test:{server.port}/p")
@@ -947,10 +962,14 @@ def test_https_with_an_untrusted_certificate_is_refused(test_ca: Any) -> None:
 def test_https_certificate_for_another_name_is_refused(test_ca: Any, tmp_path: Any) -> None:
     bundle = tmp_path / "ca.pem"
     test_ca.cert_pem.write_to_path(str(bundle))
-    policy = local_policy(allow_hosts=("news.test",), ca_bundle=str(bundle), retries=0)
     with (
         _https_server(test_ca, "other.test") as server,  # a valid certificate, wrong name
-        Fetcher(policy, resolver=_to_loopback) as fetcher,
+        Fetcher(
+            local_policy(
+                allow_hosts=(f"news.test:{server.port}",), ca_bundle=str(bundle), retries=0
+            ),
+            resolver=_to_loopback,
+        ) as fetcher,
         pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"),
     ):
         fetcher.fetch(f"https://news.test:{server.port}/p")

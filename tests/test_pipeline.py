@@ -131,7 +131,7 @@ def test_sources_are_fetched_extracted_and_a_second_run_costs_one_304(
         settings = _settings(tmp_path)
         store = open_store(settings.database_url)
         store.add_source(Source(server.url("/feed.xml"), "feed"), NOW)
-        policy = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_delay_s=0.0, retries=0)
+        policy = FetchPolicy(allow_hosts=(server.allow,), per_host_delay_s=0.0, retries=0)
         with Fetcher(policy) as fetcher:
             first = ingest_sources(store, fetcher, settings, _now)
             second = ingest_sources(store, fetcher, settings, _now)
@@ -151,7 +151,7 @@ def test_a_failing_source_is_recorded_and_the_run_goes_on(tmp_path: Path) -> Non
         store = open_store(settings.database_url)
         store.add_source(Source(server.url("/gone.xml"), "feed"), NOW)
         store.add_source(Source("http://10.0.0.1/feed.xml", "feed"), NOW)
-        policy = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_delay_s=0.0, retries=0)
+        policy = FetchPolicy(allow_hosts=(server.allow,), per_host_delay_s=0.0, retries=0)
         with Fetcher(policy) as fetcher:
             summary = ingest_sources(store, fetcher, settings, _now)
         assert summary.failed == 2 and summary.new == 0

@@ -8,14 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from httpserver import LocalServer
+from httpserver import LocalServer, allow_live_servers
 from midweek.errors import BlockedURLError, ContentTypeError, SourceError
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.sourcing import classify_url, import_opml
 from midweek.store import open_store
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
-POLICY = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_delay_s=0.0, respect_robots=False)
+
+
+def local_policy() -> FetchPolicy:
+    """A policy that allows the running test servers (call it once they have started)."""
+    return FetchPolicy(allow_hosts=allow_live_servers(), per_host_delay_s=0.0, respect_robots=False)
 
 
 def _magpie(shared_data: Path, name: str) -> bytes:
@@ -46,7 +50,7 @@ def test_feed_sitemap_site_and_page_are_told_apart(shared_data: Path) -> None:
         server.static("/", home, content_type="text/html")
         server.static("/a", article, content_type="text/html; charset=utf-8")
         server.static("/song.mp3", b"ID3", content_type="audio/mpeg")
-        with Fetcher(POLICY) as fetcher:
+        with Fetcher(local_policy()) as fetcher:
             (as_feed,) = classify_url(fetcher, server.url("/feed.atom"))
             (as_sitemap,) = classify_url(fetcher, server.url("/sitemap.xml"))
             (from_site,) = classify_url(fetcher, server.url("/"))

@@ -268,6 +268,10 @@ def _print_summary(data: dict[str, Any], as_json: bool) -> None:
     )
     for reason, count in data["failure_reasons"].items():
         out.print(f"  skipped {count}: {reason}")
+    if data.get("deferred"):
+        out.print(f"deferred {data['deferred']} to the next run (a budget was spent):")
+        for reason, count in data["deferred_reasons"].items():
+            out.print(f"  deferred {count}: {reason}")
 
 
 @app.command()

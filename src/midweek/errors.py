@@ -14,6 +14,7 @@ each into one clear line and an exit code, never a traceback::
     │   ├── HTTPStatusError    a 4xx/5xx answer that retries did not cure
     │   ├── ContentTypeError   a content type outside the allow-list
     │   ├── RobotsError        robots.txt disallows the URL
+    │   ├── DeferredError      not sent: its host's queue is past the run's time budget
     │   └── TooManyRedirectsError
     └── ExtractError       a page that holds no article (or could not be parsed in time)
 
@@ -87,3 +88,10 @@ class RobotsError(FetchError):
 
 class TooManyRedirectsError(FetchError):
     """More redirects than allowed, or a redirect loop."""
+
+
+class DeferredError(FetchError):
+    """The request was not sent: its host's queue is past this run's time budget.
+
+    Not a failure of the URL: the next run tries it again.
+    """

@@ -6,11 +6,14 @@ Every request made by midweek goes through :class:`Fetcher`, which enforces, per
   ``2130706433``, ``127.1``); the host is resolved once, *every* address is checked
   (loopback, private, link-local, CGNAT, metadata, multicast, reserved and the IPv6 forms
   that embed such an IPv4) and the socket connects to the address that was checked, so a
-  DNS answer cannot change between check and use. Internal hosts only by allow-list.
+  DNS answer cannot change between check and use. Internal hosts only by allow-list,
+  whose entries name their ports (``host:port``, ``[v6]:port``; no port: 80 and 443).
 * **redirects** - followed by hand, each target re-checked, at most ``max_redirects``,
   loops refused.
-* **time** - one total deadline covering redirects, retries and the body; socket reads are
-  clamped to the time left, so a 1 byte/s trickle or an endless stream ends on time.
+* **time** - one total deadline covering the whole redirect chain, retries, the body and
+  the robots.txt of every origin on the way; socket reads are clamped to the time left, so
+  a 1 byte/s trickle or an endless stream ends on time. A host's queue (per-host delay,
+  Crawl-delay) may hold a run ``host_budget_s`` at most: later requests are deferred.
 * **size** - the *decompressed* body is capped; gzip, deflate and brotli are decoded here
   in bounded pieces (httpx's own decoders expand a whole network read at once, which a
   brotli bomb turns into gigabytes).
@@ -25,6 +28,7 @@ the pipeline calls :meth:`Fetcher.fetch` from a thread pool.
 from __future__ import annotations
 
 import email.utils
+import functools
 import ipaddress
 import logging
 import re
@@ -50,6 +54,7 @@ from midweek.errors import (
     ConfigError,
     ContentTypeError,
     DeadlineError,
+    DeferredError,
     FetchError,
     HTTPStatusError,
     RobotsError,
@@ -60,10 +65,12 @@ from midweek.models import Page
 
 __all__ = [
     "DEFAULT_CONTENT_TYPES",
+    "AllowEntry",
     "FetchPolicy",
     "Fetcher",
     "check_url",
     "is_public_address",
+    "parse_allow_entry",
     "resolve_host",
 ]
 
@@ -102,7 +109,9 @@ BACKOFF_BASE_S = 1.0
 # Longest Retry-After we honour; longer asks are capped (and still never pass the deadline).
 RETRY_AFTER_CAP_S = 60.0
 # robots.txt: RFC 9309 sec. 2.5 requires parsing at least 500 KiB, and allows caching for
-# up to 24 hours; it gets its own deadline so a slow robots.txt does not eat the page's.
+# up to 24 hours. Its fetch counts against the deadline of the request that needs it (a
+# 5-origin redirect chain with trickling robots.txt once took 30 s at a 20 s deadline,
+# issue 11); ROBOTS_DEADLINE_S caps it further so the page keeps some of its time.
 ROBOTS_MAX_BYTES = 500 * 1024
 ROBOTS_TTL_S = 24 * 3600.0
 ROBOTS_DEADLINE_S = 10.0
@@ -117,6 +126,12 @@ DECODE_PIECE_BYTES = 256 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 # RFC 1035: a host name is at most 253 characters in text form.
 MAX_HOST_LENGTH = 253
+# An allow-list entry without a port opens the ports of http and https only (RFC 9110
+# sec. 4.2): "127.0.0.1" once opened every port, PostgreSQL's 5432 included (issue 11).
+DEFAULT_ALLOW_PORTS = frozenset({80, 443})
+_ALLOW_BRACKETED = re.compile(r"^\[([^\]]+)\](?::([0-9]{1,5}))?$")
+# The name of the setting a refused private address can be opened with (said in errors).
+ALLOW_SETTING = "fetch_allow_hosts"
 
 # Names that always mean "this machine or its network" (RFC 6761, RFC 6762 mDNS,
 # RFC 8375 home.arpa, cloud metadata names under .internal).
@@ -188,12 +203,17 @@ class FetchPolicy:
     # Retries on 429/5xx-overload statuses and connection errors.
     retries: int = 2
     user_agent: str = "midweek/0.1 (+https://github.com/midweek-news/midweek)"
-    # Host names, IP addresses or CIDR networks allowed although private or loopback.
+    # Host names, IP addresses or CIDR networks allowed although private or loopback,
+    # each optionally with ":port" ("[v6]:port"); without one, ports 80 and 443 only.
     allow_hosts: tuple[str, ...] = ()
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     respect_robots: bool = True
     # A PEM file of extra CA certificates trusted besides the system's ("" for none).
     ca_bundle: str = ""
+    # How long one host's queue (per-host delay, Crawl-delay) may hold a run: a request
+    # whose turn would come later than this after the host's first request is deferred
+    # (DeferredError). 0 means no cap.
+    host_budget_s: float = 0.0
 
 
 # ---------------------------------------------------------------------------- addresses
@@ -257,31 +277,123 @@ def _normalise_host(host: str) -> str:
     return host[:-1] if host.endswith(".") else host
 
 
-def _host_allowed(host: str, policy: FetchPolicy) -> bool:
-    """Return True when the host name itself is on the policy's allow-list."""
-    name = _normalise_host(host)
-    return any(_normalise_host(entry) == name for entry in policy.allow_hosts)
+@dataclass(frozen=True, slots=True)
+class AllowEntry:
+    """One parsed ``fetch_allow_hosts`` entry: a host name or a network, and its ports."""
 
+    name: str  # a normalised host name, or "" for a network entry
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None
+    ports: frozenset[int]
 
-def _address_allowed(ip: str, policy: FetchPolicy) -> bool:
-    """Return True when an address is inside an allow-listed IP address or network."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    for entry in policy.allow_hosts:
+    def allows(self, host: str, ip: str, port: int) -> bool:
+        """Tell whether a connection to ``ip`` (from ``host``) on ``port`` is allowed."""
+        if port not in self.ports:
+            return False
+        if self.network is None:
+            return _normalise_host(host) == self.name
         try:
-            net = ipaddress.ip_network(entry, strict=False)
+            addr = ipaddress.ip_address(ip)
         except ValueError:
-            continue  # a host name entry
-        if addr.version == net.version and addr in net:
-            return True
-    return False
+            return False
+        return addr.version == self.network.version and addr in self.network
 
 
-def _address_permitted(host: str, ip: str, policy: FetchPolicy) -> bool:
-    """Return True when connecting to ``ip`` (resolved from ``host``) is allowed."""
-    return is_public_address(ip) or _host_allowed(host, policy) or _address_allowed(ip, policy)
+def _bad_entry(entry: str, why: str) -> ConfigError:
+    """The ConfigError of an allow-list entry that cannot be read."""
+    return ConfigError(
+        f"{ALLOW_SETTING}: cannot read the entry {entry!r} ({why}); use a host name, an IP "
+        "address or a CIDR network, optionally with :port, e.g. intranet.example:8080, "
+        "10.0.0.0/8, [::1]:8080"
+    )
+
+
+def _entry_port(entry: str, text: str | None) -> frozenset[int]:
+    """The ports an entry opens: the one it names, else those of http and https."""
+    if text is None:
+        return DEFAULT_ALLOW_PORTS
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise _bad_entry(entry, f"port {text!r} is not 1 to 65535")
+    return frozenset({int(text)})
+
+
+def parse_allow_entry(entry: str) -> AllowEntry:
+    """Read one ``fetch_allow_hosts`` entry.
+
+    Args:
+        entry: ``host``, ``host:port``, an IPv4/IPv6 address or CIDR network, ``ip:port``
+            (IPv4) or ``[v6]:port`` / ``[v6/prefix]:port``.
+
+    Returns:
+        The entry; without a port it opens ports 80 and 443 only.
+
+    Raises:
+        ConfigError: the entry is empty, has a bad port, or is neither a host name nor
+            an address or network.
+    """
+    text = entry.strip()
+    if not text:
+        raise _bad_entry(entry, "it is empty")
+    bracketed = _ALLOW_BRACKETED.match(text)
+    if bracketed:
+        address, port = bracketed.group(1), bracketed.group(2)
+        try:
+            net = ipaddress.IPv6Network(address, strict=False)
+        except ValueError:
+            raise _bad_entry(entry, "not an IPv6 address inside the brackets") from None
+        return AllowEntry("", net, _entry_port(entry, port))
+    try:
+        return AllowEntry("", ipaddress.ip_network(text, strict=False), DEFAULT_ALLOW_PORTS)
+    except ValueError:
+        pass
+    host, port = text, None
+    if text.count(":") == 1:
+        host, port = text.split(":")
+    elif ":" in text:
+        raise _bad_entry(entry, "an IPv6 address with a port needs brackets: [::1]:8080")
+    ports = _entry_port(entry, port)
+    try:
+        return AllowEntry("", ipaddress.ip_network(host, strict=False), ports)
+    except ValueError:
+        pass
+    name = _normalise_host(host)
+    labels = name.split(".")
+    if len(name) > MAX_HOST_LENGTH or not all(_HOST_LABEL.match(label) for label in labels):
+        raise _bad_entry(entry, "not a host name, address or network")
+    return AllowEntry(name, None, ports)
+
+
+@functools.lru_cache(maxsize=64)
+def parse_allow_hosts(entries: tuple[str, ...]) -> tuple[AllowEntry, ...]:
+    """Read every allow-list entry (cached: the policy's tuple is checked per connection).
+
+    Raises:
+        ConfigError: an entry cannot be read.
+    """
+    return tuple(parse_allow_entry(e) for e in entries)
+
+
+def _address_permitted(host: str, ip: str, port: int, policy: FetchPolicy) -> bool:
+    """Return True when connecting to ``ip`` (resolved from ``host``) on ``port`` is allowed."""
+    if is_public_address(ip):
+        return True
+    return any(e.allows(host, ip, port) for e in parse_allow_hosts(policy.allow_hosts))
+
+
+def _host_allowed(host: str, port: int, policy: FetchPolicy) -> bool:
+    """Return True when the host name itself is on the allow-list for ``port``."""
+    return any(
+        e.network is None and e.allows(host, "", port)
+        for e in parse_allow_hosts(policy.allow_hosts)
+    )
+
+
+def _refused_address(host: str, address: str, port: int) -> str:
+    """Say that an address is not public and which setting would open it."""
+    shown = f"[{host}]" if ":" in host else host
+    return (
+        f'address {address} is not public; to fetch it anyway add "{shown}:{port}" to the '
+        f"{ALLOW_SETTING} setting"
+    )
 
 
 def check_url(url: str, policy: FetchPolicy) -> None:
@@ -298,6 +410,8 @@ def check_url(url: str, policy: FetchPolicy) -> None:
         BlockedURLError: the URL is malformed, not http/https, carries userinfo, has an
             empty, local or legacy-numeric host, a bad port, or a non-public literal address.
     """
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise BlockedURLError("invalid URL: it holds a space or a control character", url)
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
@@ -308,28 +422,31 @@ def check_url(url: str, policy: FetchPolicy) -> None:
         raise BlockedURLError("URLs with user names or passwords are refused", url)
     if parsed.port is not None and not 0 < parsed.port < 65536:
         raise BlockedURLError(f"port {parsed.port} is out of range", url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
         host = parsed.raw_host.decode("ascii").lower()
     except UnicodeDecodeError:
         raise BlockedURLError("host is not ASCII after IDNA encoding", url) from None
     if not host:
         raise BlockedURLError("empty host", url)
-    if ":" in host or "%" in host:  # an IPv6 literal (httpx drops the brackets)
-        if not _address_permitted(host, host, policy):
-            raise BlockedURLError(f"address {host} is not public", url)
+    if ":" in host:  # an IPv6 literal (httpx drops the brackets)
+        if not _address_permitted(host, host, port, policy):
+            raise BlockedURLError(_refused_address(host, host, port), url)
         return
+    if "%" in host:  # a percent-escape in a name: "exa mple.com" arrives as exa%20mple.com
+        raise BlockedURLError(f"invalid URL: malformed host {host!r}", url)
     try:
         ipaddress.IPv4Address(host)
     except ValueError:
         pass
     else:
-        if not _address_permitted(host, host, policy):
-            raise BlockedURLError(f"address {host} is not public", url)
+        if not _address_permitted(host, host, port, policy):
+            raise BlockedURLError(_refused_address(host, host, port), url)
         return
-    _check_host_name(host, url, policy)
+    _check_host_name(host, port, url, policy)
 
 
-def _check_host_name(host: str, url: str, policy: FetchPolicy) -> None:
+def _check_host_name(host: str, port: int, url: str, policy: FetchPolicy) -> None:
     """Refuse host names that are malformed, numeric in disguise, or local by definition."""
     name = _normalise_host(host)
     labels = name.split(".")
@@ -337,10 +454,14 @@ def _check_host_name(host: str, url: str, policy: FetchPolicy) -> None:
         raise BlockedURLError(f"malformed host {host!r}", url)
     if _NUMERIC_LABEL.match(labels[-1]):
         raise BlockedURLError(f"host {host!r} is an IPv4 address in a legacy numeric form", url)
-    if _host_allowed(name, policy):
+    if _host_allowed(name, port, policy):
         return
     if name in _LOCAL_NAMES or name.endswith(_LOCAL_SUFFIXES):
-        raise BlockedURLError(f"host {host!r} names a local machine or network", url)
+        raise BlockedURLError(
+            f"host {host!r} names a local machine or network; to fetch it anyway add "
+            f'"{name}:{port}" to the {ALLOW_SETTING} setting',
+            url,
+        )
 
 
 def resolve_host(host: str, port: int) -> list[str]:
@@ -453,8 +574,11 @@ class _GuardedBackend(httpcore.NetworkBackend):
         if not addresses:
             raise FetchError(f"{host!r} resolves to no address")
         for address in addresses:
-            if not _address_permitted(host, address, self._policy):
-                raise BlockedURLError(f"{host!r} resolves to non-public address {address}")
+            if not _address_permitted(host, address, port, self._policy):
+                raise BlockedURLError(
+                    f"{host!r} resolves to a non-public address: "
+                    + _refused_address(host, address, port)
+                )
         last: Exception | None = None
         for address in addresses:
             try:
@@ -574,6 +698,36 @@ class _HostSlot:
     semaphore: threading.BoundedSemaphore
     next_start: float = 0.0
     crawl_delay_s: float = 0.0  # from the host's robots.txt; 0 when none
+    first_start: float | None = None  # when this host's first request began (budget)
+
+
+@dataclass(slots=True)
+class _Budget:
+    """The deadline of one logical fetch, started lazily when its first request may begin.
+
+    A robots.txt fetch gets its own budget whose ``parent`` is the page's, so it ends by
+    the page's deadline too, and starting it starts the page's clock.
+    """
+
+    span_s: float
+    parent: _Budget | None = None
+    at: float | None = None
+
+    def start(self, now: float) -> float:
+        """Start the clock (and the parent's) if not running; return the deadline."""
+        if self.at is None:
+            self.at = now + self.span_s
+        if self.parent is not None:
+            return min(self.at, self.parent.start(now))
+        return self.at
+
+    def deadline(self) -> float | None:
+        """The deadline so far: the earliest of the started clocks, None if none started."""
+        own = self.at
+        up = self.parent.deadline() if self.parent is not None else None
+        if own is None or up is None:
+            return own if up is None else up
+        return min(own, up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,6 +802,7 @@ class Fetcher:
             monotonic: the clock of deadlines and delays.
             clock: gives ``Page.fetched_at`` and turns Retry-After dates into delays.
         """
+        parse_allow_hosts(policy.allow_hosts)  # raises ConfigError on a bad entry, here
         self.policy = policy
         self._sleep = sleep
         self._monotonic = monotonic
@@ -698,8 +853,10 @@ class Fetcher:
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page:
         """GET one URL under the policy.
 
-        The deadline starts once the first request to the host may begin, so time spent
-        queueing behind other requests to a busy host (per-host limits) is not counted.
+        The deadline starts once the first request (the robots.txt of the first origin,
+        or the page) may begin, so time spent queueing behind other requests to a busy
+        host (per-host limits) is not counted; from then on it covers every hop, retry and
+        robots.txt of the chain.
 
         Args:
             url: an absolute http or https URL.
@@ -720,7 +877,9 @@ class Fetcher:
             TooLargeError: the decompressed body is over ``max_bytes``.
             ContentTypeError: the content type is not on the allow-list.
             HTTPStatusError: a 4xx/5xx answer (after retries for the retryable ones).
-            FetchError: connection failures after retries, bad encodings and the like.
+            DeferredError: the host's queue is past ``host_budget_s``; nothing was sent.
+            FetchError: connection failures after retries, bad encodings and the like;
+                nothing but FetchError subclasses leaves this method.
         """
         headers: dict[str, str] = {"Accept": "*/*"}
         if etag:
@@ -735,26 +894,38 @@ class Fetcher:
             deadline_s=self.policy.deadline_s,
             retries=self.policy.retries,
         )
-        return self._run(url, request)
+        try:
+            return self._run(url, request, _Budget(request.deadline_s))
+        except FetchError:
+            raise
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpcore.UnsupportedProtocol) as exc:
+            raise BlockedURLError(f"invalid URL: {exc}", url) from None
+        except (httpx.HTTPError, httpcore.ConnectError, httpcore.ProtocolError) as exc:
+            raise FetchError(f"request failed: {type(exc).__name__}: {exc}", url) from None
+        except Exception as exc:  # the IO edge: a library bug on one URL must not stop a run
+            logger.exception("unexpected error fetching %s", url)
+            raise FetchError(f"request failed: {type(exc).__name__}: {exc}", url) from None
 
     # -- the request loop --------------------------------------------------------------
 
-    def _run(self, url: str, request: _Request) -> Page:
-        """Follow redirects and retries for one logical fetch until a Page or an error."""
+    def _run(self, url: str, request: _Request, budget: _Budget) -> Page:
+        """Follow redirects and retries for one logical fetch until a Page or an error.
+
+        One ``budget`` covers the whole chain: every hop, retry and robots.txt of each
+        new origin.
+        """
         current = url
         visited = {url}
         redirects = 0
         retries_used = 0
-        deadline: float | None = None
         while True:
             check_url(current, self.policy)
             if request.check_robots:
-                self._check_robots(current)
+                self._check_robots(current, budget)
             host = _normalise_host(httpx.URL(current).host)
-            slot = self._acquire(host, deadline)
+            slot = self._acquire(host, budget.deadline())
             try:
-                if deadline is None:
-                    deadline = self._monotonic() + request.deadline_s
+                deadline = budget.start(self._monotonic())
                 outcome = self._attempt(url, current, request, deadline)
             except BlockedURLError as exc:  # raised by the backend, which knows no URL
                 exc.url = exc.url or current
@@ -823,6 +994,15 @@ class Fetcher:
         with self._lock:
             now = self._monotonic()
             start = max(now, slot.next_start)
+            if slot.first_start is None:
+                slot.first_start = start
+            cap = self.policy.host_budget_s
+            if cap and start > slot.first_start + cap:
+                slot.semaphore.release()
+                raise DeferredError(
+                    f"deferred to the next run: {host}'s queue (Crawl-delay "
+                    f"{slot.crawl_delay_s:g} s) is past the {cap:g} s host budget"
+                )
             slot.next_start = start + max(self.policy.per_host_delay_s, slot.crawl_delay_s)
         wait = start - now
         if wait > 0:
@@ -848,7 +1028,17 @@ class Fetcher:
                 response = self._client.send(built, stream=True)
             except httpx.TimeoutException:
                 raise DeadlineError("request deadline reached", url) from None
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            except httpx.InvalidURL as exc:  # httpx reads the Location of every redirect
+                raise BlockedURLError(f"bad redirect target: {exc}", url) from None
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+                # the request could not even be written for this URL (bad scheme, a
+                # header httpx refuses to send): the URL is refused, not retried
+                raise BlockedURLError(f"invalid URL: {exc}", url) from None
+            except httpx.RemoteProtocolError as exc:
+                if "location header" in str(exc).lower():
+                    raise BlockedURLError(f"bad redirect target: {exc}", url) from None
+                return _Retry(f"connection failed: {exc or type(exc).__name__}")
+            except (httpx.ConnectError, httpx.ReadError) as exc:
                 return _Retry(f"connection failed: {exc or type(exc).__name__}")
             except httpx.HTTPError as exc:
                 raise FetchError(f"request failed: {exc}", url) from None
@@ -983,35 +1173,51 @@ class Fetcher:
         """The product token robots.txt groups are matched against ("midweek")."""
         return self.policy.user_agent.split("/", 1)[0].strip() or "*"
 
-    def _check_robots(self, url: str) -> None:
+    def _check_robots(self, url: str, budget: _Budget) -> None:
         """Raise RobotsError when the host's robots.txt disallows ``url``."""
         parsed = httpx.URL(url)
         origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
         if parsed.path == "/robots.txt":
             return
         try:
-            parser = self._robots_for(origin)
+            parser = self._robots_for(origin, budget)
         except BlockedURLError as exc:  # the origin itself is refused: so is the page
             raise BlockedURLError(str(exc), url) from None
         if parser is not None and not parser.can_fetch(self._robots_agent, url):
             raise RobotsError(f"robots.txt of {origin} disallows this URL", url)
 
-    def _robots_for(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    def _robots_for(
+        self, origin: str, budget: _Budget
+    ) -> urllib.robotparser.RobotFileParser | None:
         """Return the cached robots.txt rules of an origin, fetching them at most once.
 
         None means "no rules" (missing, unreadable or unreachable robots.txt).
+
+        Raises:
+            DeadlineError: the page's deadline passed while robots.txt was awaited.
         """
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
-        with lock:  # one thread fetches; the others wait for its answer
+            cached = self._robots.get(origin)
+        if cached is not None and self._monotonic() - cached[0] < ROBOTS_TTL_S:
+            return cached[1]
+        deadline = budget.deadline()
+        timeout = -1.0 if deadline is None else max(0.0, deadline - self._monotonic())
+        if not lock.acquire(timeout=timeout):  # another thread is fetching it, too slowly
+            raise DeadlineError(f"request deadline reached waiting for {origin}/robots.txt")
+        try:  # one thread fetches; the others wait for its answer
             cached = self._robots.get(origin)
             if cached is not None and self._monotonic() - cached[0] < ROBOTS_TTL_S:
                 return cached[1]
-            parser = self._fetch_robots(origin)
+            parser = self._fetch_robots(origin, budget)
             self._robots[origin] = (self._monotonic(), parser)
             return parser
+        finally:
+            lock.release()
 
-    def _fetch_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    def _fetch_robots(
+        self, origin: str, budget: _Budget
+    ) -> urllib.robotparser.RobotFileParser | None:
         """Fetch and parse one robots.txt through the same guarded path."""
         url = f"{origin}/robots.txt"
         request = _Request(
@@ -1022,8 +1228,17 @@ class Fetcher:
             deadline_s=min(ROBOTS_DEADLINE_S, self.policy.deadline_s),
             retries=0,
         )
+        own = _Budget(request.deadline_s, parent=budget)
         try:
-            page = self._run(url, request)
+            page = self._run(url, request, own)
+        except DeferredError:
+            raise  # the host's queue is full: so is the page's turn; ask again next run
+        except DeadlineError:
+            left = budget.deadline()
+            if left is not None and self._monotonic() >= left:
+                raise  # the page's own time is gone: no answer to cache
+            logger.warning("robots.txt of %s too slow; treating as allowed", origin)
+            return None
         except BlockedURLError as exc:
             if exc.url == url:  # refused before any redirect: the whole origin is refused
                 raise

@@ -11,8 +11,10 @@ and a re-run skips everything already stored.
 from __future__ import annotations
 
 import logging
+import queue
 import resource
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -35,7 +37,14 @@ from midweek.cluster import (
 from midweek.compose import Summarizer, compose_review, extractive_summarizer
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, entity_ids, load_kb, tags_for
-from midweek.errors import ConfigError, ExtractError, MidweekError, SourceError
+from midweek.errors import (
+    ConfigError,
+    DeferredError,
+    ExtractError,
+    FetchError,
+    MidweekError,
+    SourceError,
+)
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
 from midweek.models import (
@@ -79,8 +88,9 @@ BATCH_SIZE = 100
 IN_FLIGHT_PER_WORKER = 4
 # A sitemap index may nest; deeper than this is not a news sitemap we should follow.
 MAX_SITEMAP_DEPTH = 2
-# Child sitemaps read from one index (news indexes list a few, archives thousands).
-MAX_CHILD_SITEMAPS = 50
+# Longest the ingest loop waits for news from its threads before it looks at the commit
+# timer again (a quarter of a second: well under any sensible commit interval).
+POLL_S = 0.25
 
 
 @dataclass(slots=True)
@@ -93,6 +103,10 @@ class IngestSummary:
     failed: int = 0
     unchanged_sources: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    # Entries not fetched this run because a budget was spent (not failures: the next
+    # run picks them up), and why.
+    deferred: int = 0
+    deferred_reasons: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready values."""
@@ -103,6 +117,8 @@ class IngestSummary:
             "failed": self.failed,
             "unchanged_sources": self.unchanged_sources,
             "failure_reasons": dict(self.reasons.most_common()),
+            "deferred": self.deferred,
+            "deferred_reasons": dict(self.deferred_reasons.most_common()),
         }
 
 
@@ -214,10 +230,23 @@ class Extractor:
 class Ingestor:
     """Writes articles once: exact keys, then reprints and near-duplicates linked."""
 
-    def __init__(self, store: Store, now: Now, *, horizon_days: int = 14) -> None:
-        """Load the near-duplicate index of the last ``horizon_days`` from the store."""
+    def __init__(
+        self,
+        store: Store,
+        now: Now,
+        *,
+        horizon_days: int = 14,
+        commit_interval_s: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Load the near-duplicate index of the last ``horizon_days`` from the store.
+
+        ``commit_interval_s`` (0: none) also commits a batch once it is that old.
+        """
         self.store = store
         self.now = now
+        self.commit_interval_s = commit_interval_s
+        self.monotonic = monotonic
         self.index = dedupe.NearDuplicateIndex()
         since = now() - timedelta(days=horizon_days)
         for article_id, blob in store.recent_signatures(since):
@@ -234,6 +263,7 @@ class Ingestor:
         """
         batch: list[Article] = []
         failures: list[Failure] = []
+        started = self.monotonic()
         stream = iter(items)
         while True:
             try:
@@ -249,11 +279,13 @@ class Ingestor:
                 self._count_failure(item)
             else:
                 batch.append(item)
-            if len(batch) >= BATCH_SIZE or len(failures) >= BATCH_SIZE:
+            late = self.commit_interval_s and self.monotonic() - started >= self.commit_interval_s
+            if len(batch) >= BATCH_SIZE or len(failures) >= BATCH_SIZE or late:
                 self._flush(batch, failures)
                 if progress:
                     progress(len(batch) + len(failures))
                 batch, failures = [], []
+                started = self.monotonic()
         self._flush(batch, failures)
         if progress:
             progress(len(batch) + len(failures))
@@ -424,17 +456,37 @@ def ingest_file(
         SourceError: the path does not exist or is of an unknown kind.
     """
     items = iter_import(path)  # raises SourceError before any work for a bad path
-    ingestor = Ingestor(store, now, horizon_days=settings.dedupe_horizon_days)
+    ingestor = Ingestor(
+        store,
+        now,
+        horizon_days=settings.dedupe_horizon_days,
+        commit_interval_s=settings.ingest_commit_interval_s,
+    )
     with Extractor(settings.workers, settings.extract_timeout_s, settings.extract_memory_mb) as ex:
         ingestor.add(ex.run(items), progress)
     return ingestor.summary
 
 
+Emit = Callable[[Sequence[FeedEntry]], None]
+
+
 def _read_source(
-    fetcher: Fetcher, source: Source, depth: int = 0
-) -> tuple[list[FeedEntry], Page | None, Page | None]:
-    """Fetch a source: its entries, its own page when it is a single article, and the
-    response whose validators the next conditional GET should send.
+    fetcher: Fetcher,
+    source: Source,
+    emit: Emit,
+    *,
+    max_children: int,
+    deadline: float | None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> tuple[Page | None, Page]:
+    """Fetch a source and hand its entries to ``emit`` as they are read.
+
+    A feed's entries come at once; a sitemap index's child by child, breadth first, so
+    the first children's entries can be fetched while later ones are read.
+
+    Returns:
+        The source's own page when it is a single article (else None), and the response
+        whose validators the next conditional GET should send.
 
     Raises:
         FetchError: the source itself could not be fetched.
@@ -442,27 +494,302 @@ def _read_source(
     """
     page = fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     if page.status == 304:
-        return [], None, page
+        return None, page
     kind = sniff_kind(page.body, page.content_type)
     if kind in {"feed", "json_feed"}:
-        return list(parse_feed(page.body, page.url).entries), None, page
+        emit(list(parse_feed(page.body, page.url).entries))
+        return None, page
     if kind == "sitemap":
         parsed = parse_sitemap(page.body, page.url)
-        entries = list(parsed.entries)
-        if depth < MAX_SITEMAP_DEPTH:
-            for child in parsed.children[:MAX_CHILD_SITEMAPS]:
-                try:
-                    child_entries, _, _ = _read_source(
-                        fetcher, Source(url=child, kind="sitemap"), depth + 1
-                    )
-                except MidweekError as exc:
-                    logger.warning("child sitemap %s skipped: %s", child, exc)
-                    continue
-                entries.extend(child_entries)
-        return entries, None, page
+        emit(list(parsed.entries))
+        left = _read_children(fetcher, parsed.children, emit, max_children, deadline, monotonic)
+        if left:
+            logger.warning(
+                "%s: %d child sitemaps not read (cap %d, or the source's time budget spent)",
+                source.url,
+                left,
+                max_children,
+            )
+        return None, page
     if kind == "html":
-        return [], replace(page, source_id=source.id), page
+        return replace(page, source_id=source.id), page
     raise SourceError(f"{source.url}: neither a feed, a sitemap nor an HTML page ({kind})")
+
+
+def _read_children(
+    fetcher: Fetcher,
+    children: Sequence[str],
+    emit: Emit,
+    max_children: int,
+    deadline: float | None,
+    monotonic: Callable[[], float],
+) -> int:
+    """Read child sitemaps breadth first until the cap or the deadline; return those left."""
+    todo: deque[tuple[str, int]] = deque((c, 1) for c in children)
+    seen = set(children)
+    read = 0
+    while todo:
+        if read >= max_children or (deadline is not None and monotonic() >= deadline):
+            return len(todo)
+        child, depth = todo.popleft()
+        read += 1
+        try:
+            parsed = parse_sitemap(fetcher.fetch(child).body, child)
+        except MidweekError as exc:
+            logger.warning("child sitemap %s skipped: %s", child, exc)
+            continue
+        emit(list(parsed.entries))
+        if depth < MAX_SITEMAP_DEPTH:
+            for grandchild in parsed.children:
+                if grandchild not in seen:
+                    seen.add(grandchild)
+                    todo.append((grandchild, depth + 1))
+    return 0
+
+
+@dataclass(slots=True)
+class _SourceState:
+    """One source's progress in a run (touched by the main thread only, but ``deadline``)."""
+
+    source: Source
+    deadline: float | None = None  # set by the reading thread when it starts
+    read: bool = False
+    failed: bool = False
+    response: Page | None = None
+    accepted: int = 0
+    deferred: int = 0
+    queue: deque[FeedEntry] = field(default_factory=deque)
+
+
+@dataclass(frozen=True, slots=True)
+class _Deferred:
+    """A page fetch that was not made: a budget was spent."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    """News from a thread: entries read, a source finished, or a page fetched."""
+
+    index: int
+    entries: Sequence[FeedEntry] = ()
+    done: bool = False
+    page: Page | None = None
+    response: Page | None = None
+    error: Exception | None = None
+    result: Page | Failure | _Deferred | None = None
+
+
+class _IngestRun:
+    """One ``ingest_sources`` run: sources read concurrently, pages fetched as entries
+    arrive, and what is ready extracted and committed on size or on a timer."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        settings: Settings,
+        now: Now,
+        sources: Sequence[Source],
+        monotonic: Callable[[], float],
+    ) -> None:
+        """Set up the run's state; nothing is fetched yet."""
+        self.store = store
+        self.fetcher = fetcher
+        self.settings = settings
+        self.now = now
+        self.monotonic = monotonic
+        self.states = [_SourceState(s) for s in sources]
+        self.events: queue.Queue[_Event] = queue.Queue()
+        self.window = max(1, settings.fetch_threads * 2)
+        self.in_flight = 0
+        self.next_source = 0  # round-robin start for page submissions
+        self.seen_urls: set[str] = set()
+        self.ready: deque[Page | Article | Failure] = deque()
+
+    # -- threads --------------------------------------------------------------------
+
+    def read_source(self, index: int) -> None:
+        """Thread: read one source within its time budget, posting events as it goes."""
+        state = self.states[index]
+        budget = self.settings.source_budget_s
+        state.deadline = self.monotonic() + budget if budget > 0 else None
+
+        def emit(entries: Sequence[FeedEntry]) -> None:
+            self.events.put(_Event(index, entries=entries))
+
+        try:
+            page, response = _read_source(
+                self.fetcher,
+                state.source,
+                emit,
+                max_children=self.settings.sitemap_max_children,
+                deadline=state.deadline,
+                monotonic=self.monotonic,
+            )
+        except Exception as exc:  # one source must never stop the others (issue 11)
+            if not isinstance(exc, MidweekError):
+                logger.exception("reading source %s crashed", state.source.url)
+            self.events.put(_Event(index, done=True, error=exc))
+            return
+        self.events.put(_Event(index, done=True, page=page, response=response))
+
+    def fetch_page(self, index: int, entry: FeedEntry) -> None:
+        """Thread: fetch one entry's page and post the result."""
+        result: Page | Failure | _Deferred
+        try:
+            page = self.fetcher.fetch(entry.url)
+            result = replace(page, entry=entry, source_id=self.states[index].source.id)
+        except DeferredError as exc:
+            result = _Deferred(f"host budget: {str(exc).split(':', 1)[-1].strip()}")
+        except FetchError as exc:
+            result = Failure("fetch", entry.url, str(exc))
+        except Exception as exc:  # the Fetcher maps its errors; this is a last guard
+            logger.exception("fetching %s crashed", entry.url)
+            result = Failure("fetch", entry.url, f"fetch error: {type(exc).__name__}: {exc}")
+        self.events.put(_Event(index, result=result))
+
+    # -- the main thread ------------------------------------------------------------
+
+    def handle(self, event: _Event, summary: IngestSummary) -> None:
+        """Apply one event to the run's state."""
+        state = self.states[event.index]
+        if event.result is not None:
+            self.in_flight -= 1
+            if isinstance(event.result, _Deferred):
+                self.defer(state, summary, event.result.reason)
+            else:
+                self.add_ready(event.result)
+        elif event.done:
+            self.finish_source(state, event, summary)
+        else:
+            self.accept(state, event.entries, summary)
+
+    def accept(
+        self, state: _SourceState, entries: Sequence[FeedEntry], summary: IngestSummary
+    ) -> None:
+        """Queue a source's new entries for fetching, up to its entry budget."""
+        fresh = [
+            e
+            for e, _ in _new_entries(self.store, [(e, state.source.id) for e in entries])
+            if dedupe.canonical_url_key(e.url) not in self.seen_urls
+        ]
+        summary.duplicates += len(entries) - len(fresh)
+        for entry in fresh:
+            self.seen_urls.add(dedupe.canonical_url_key(entry.url))
+            if state.accepted >= self.settings.source_max_entries:
+                self.defer(state, summary, "source entry cap")
+                continue
+            state.accepted += 1
+            state.queue.append(entry)
+
+    def defer(self, state: _SourceState, summary: IngestSummary, reason: str) -> None:
+        """Count an entry left for the next run (not stored, not a failure)."""
+        state.deferred += 1
+        summary.deferred += 1
+        summary.deferred_reasons[reason] += 1
+
+    def finish_source(self, state: _SourceState, event: _Event, summary: IngestSummary) -> None:
+        """Record a source whose reading ended: its failure, or its response and page."""
+        state.read = True
+        error = event.error
+        if isinstance(error, DeferredError):
+            self.defer(state, summary, "host budget: the source itself")
+            state.failed = True  # not checked: the next run reads it first
+        elif error is not None:
+            state.failed = True
+            reason = str(error) if isinstance(error, MidweekError) else repr(error)
+            self.add_ready(Failure("source", state.source.url, reason))
+            if state.source.id is not None:
+                self.store.mark_source_checked(state.source.id, self.now(), error=reason)
+        else:
+            state.response = event.response
+            if event.response is not None and event.response.status == 304:
+                summary.unchanged_sources += 1
+            if event.page is not None:
+                self.add_ready(event.page)
+
+    def add_ready(self, item: Page | Article | Failure) -> None:
+        """Hold an item for the next extraction and commit."""
+        self.ready.append(item)
+
+    def submit_pages(self, threads: ThreadPoolExecutor, summary: IngestSummary) -> None:
+        """Start page fetches, round robin over sources, up to the window in flight."""
+        count = len(self.states)
+        idle = 0
+        while self.in_flight < self.window and idle < count:
+            index = self.next_source
+            self.next_source = (index + 1) % count
+            state = self.states[index]
+            if not state.queue:
+                idle += 1
+                continue
+            idle = 0
+            if state.deadline is not None and self.monotonic() >= state.deadline:
+                while state.queue:  # its time is spent: the rest wait for the next run
+                    state.queue.popleft()
+                    self.defer(state, summary, "source budget")
+                continue
+            self.in_flight += 1
+            threads.submit(self.fetch_page, index, state.queue.popleft())
+
+    def finished(self) -> bool:
+        """Every source read, every queued entry fetched or deferred."""
+        return self.in_flight == 0 and all(s.read and not s.queue for s in self.states)
+
+    def chunk(
+        self,
+        threads: ThreadPoolExecutor,
+        summary: IngestSummary,
+        on_source: Callable[[], None],
+    ) -> Iterator[Page | Article | Failure]:
+        """Yield ready items for one commit, reading events and starting fetches meanwhile.
+
+        Ends when a batch is full, when ``ingest_commit_interval_s`` has passed since its
+        first item (so a slow source cannot hold a partial batch), or when the run is
+        done. The extractor pulls from it, so fetching goes on while pages are extracted.
+        """
+        interval = self.settings.ingest_commit_interval_s
+        first: float | None = None
+        given = 0
+        while True:
+            self.submit_pages(threads, summary)
+            while self.ready:
+                if first is None:
+                    first = self.monotonic()
+                yield self.ready.popleft()
+                given += 1
+                if given >= BATCH_SIZE:
+                    return
+            if self.finished():
+                return
+            if first is not None and interval > 0 and self.monotonic() - first >= interval:
+                return
+            try:
+                event = self.events.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            self.handle(event, summary)
+            if event.done:
+                on_source()
+
+    def mark_checked(self) -> None:
+        """Store each read source's validators; keep the old ones where entries were
+        deferred, so the next conditional GET does not answer 304 and hide them."""
+        for state in self.states:
+            source, response = state.source, state.response
+            if state.failed or source.id is None or response is None:
+                continue
+            keep = state.deferred > 0
+            self.store.mark_source_checked(
+                source.id,
+                self.now(),
+                etag=source.etag if keep else response.headers.get("etag") or source.etag,
+                last_modified=source.last_modified
+                if keep
+                else response.headers.get("last-modified") or source.last_modified,
+            )
 
 
 def ingest_sources(
@@ -472,75 +799,67 @@ def ingest_sources(
     now: Now,
     sources: Sequence[Source] | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> IngestSummary:
     """Fetch every source, then every new article page, extract and store them.
+
+    Sources are read concurrently (the Fetcher's per-host limits still hold), each within
+    ``source_budget_s``, ``source_max_entries`` and ``sitemap_max_children``; pages are
+    fetched as soon as their entries are read; what is ready is extracted and committed
+    every ``BATCH_SIZE`` items or ``ingest_commit_interval_s`` seconds, so a slow source
+    holds back no other source's articles. Entries a budget left out are deferred: not
+    stored, not failures, counted in the summary, read again by the next run.
 
     Args:
         store: where articles go.
         fetcher: the only network access.
-        settings: worker counts and limits.
+        settings: worker counts, limits and budgets.
         now: the clock.
         sources: which sources (default: all stored).
         progress: called with (phase, advance, total) as work is done.
+        monotonic: the clock of budgets and the commit timer.
 
     Returns:
         The summary; a failing source or page is counted there, never raised.
+
+    Raises:
+        ConfigError: there is no source to read.
     """
-    ingestor = Ingestor(store, now, horizon_days=settings.dedupe_horizon_days)
     todo = list(store.list_sources() if sources is None else sources)
     if not todo:
         raise ConfigError(
             "no sources to read: add one with `midweek sources add URL`, "
             "or import a file with `midweek ingest --file PATH`"
         )
-    entries: list[tuple[FeedEntry, int | None]] = []
-    direct_pages: list[Page] = []
-    source_failures: list[Failure] = []
-    for source in todo:
-        try:
-            found, page, response = _read_source(fetcher, source)
-        except Exception as exc:  # any failure of one source fails that source alone
-            source_failures.append(Failure("source", source.url, _failure_reason(exc)))
-            if source.id is not None:
-                store.mark_source_checked(source.id, now(), error=str(exc))
-            if progress:
-                progress("sources", 1, len(todo))
-            continue
-        if response is not None and response.status == 304:
-            ingestor.summary.unchanged_sources += 1
-        if source.id is not None and response is not None:
-            store.mark_source_checked(
-                source.id,
-                now(),
-                etag=response.headers.get("etag") or source.etag,
-                last_modified=response.headers.get("last-modified") or source.last_modified,
-            )
-        entries.extend((e, source.id) for e in found)
-        if page is not None:
-            direct_pages.append(page)
-        if progress:
-            progress("sources", 1, len(todo))
-    ingestor.add(source_failures)
-    fresh = _new_entries(store, entries)
-    ingestor.summary.duplicates += len(entries) - len(fresh)
+    ingestor = Ingestor(
+        store,
+        now,
+        horizon_days=settings.dedupe_horizon_days,
+        commit_interval_s=settings.ingest_commit_interval_s,
+        monotonic=monotonic,
+    )
+    run = _IngestRun(store, fetcher, settings, now, todo, monotonic)
 
     def report(n: int) -> None:
         if progress:
-            progress("articles", n, len(fresh) + len(direct_pages))
+            progress("articles", n, None)
+
+    def source_done() -> None:
+        if progress:
+            progress("sources", 1, len(todo))
 
     with (
-        ThreadPoolExecutor(max_workers=settings.fetch_threads) as threads,
+        ThreadPoolExecutor(max_workers=max(1, min(len(todo), settings.fetch_threads))) as readers,
+        ThreadPoolExecutor(max_workers=max(1, settings.fetch_threads)) as threads,
         Extractor(settings.workers, settings.extract_timeout_s, settings.extract_memory_mb) as ex,
     ):
-        pages = _fetch_pages(fetcher, threads, fresh, settings.fetch_threads * 2)
-        ingestor.add(ex.run(_chain(direct_pages, pages)), report)
+        for index in range(len(todo)):
+            readers.submit(run.read_source, index)
+        while not run.finished() or run.ready:
+            ingestor.add(ex.run(run.chunk(threads, ingestor.summary, source_done)), report)
+    run.mark_checked()
     return ingestor.summary
-
-
-def _chain(first: Iterable[Page], rest: Iterable[Page | Failure]) -> Iterator[Page | Failure]:
-    """Yield from ``first`` then ``rest``."""
-    yield from first
-    yield from rest
 
 
 def _new_entries(
@@ -576,30 +895,6 @@ def _new_entries(
         seen_urls.setdefault(url_key, entry.guid)
         fresh.append((entry, source_id))
     return fresh
-
-
-def _fetch_pages(
-    fetcher: Fetcher,
-    threads: ThreadPoolExecutor,
-    entries: Sequence[tuple[FeedEntry, int | None]],
-    window: int,
-) -> Iterator[Page | Failure]:
-    """Fetch entry pages concurrently, at most ``window`` in flight, in entry order."""
-
-    def fetch_one(entry: FeedEntry, source_id: int | None) -> Page | Failure:
-        try:
-            page = fetcher.fetch(entry.url)
-        except Exception as exc:  # any failure of one page fails that page alone
-            return Failure("fetch", entry.url, _failure_reason(exc))
-        return replace(page, entry=entry, source_id=source_id)
-
-    pending: list[Future[Page | Failure]] = []
-    for entry, source_id in entries:
-        pending.append(threads.submit(fetch_one, entry, source_id))
-        if len(pending) >= window:
-            yield pending.pop(0).result()
-    for future in pending:
-        yield future.result()
 
 
 # -- review -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from midweek.errors import ConfigError
+from midweek.fetch import parse_allow_hosts
 from midweek.windows import parse_weekly_time
 
 CONFIG_NAME = "midweek.toml"
@@ -73,7 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
         "User-Agent sent with every request.",
     ),
     Setting(
-        "fetch_allow_hosts", [], "Hosts or networks allowed although private (e.g. an intranet)."
+        "fetch_allow_hosts",
+        [],
+        "Hosts, addresses or CIDR networks allowed although private (e.g. an intranet), "
+        "each optionally with a port: intranet.example:8080, 10.0.0.0/8, [::1]:8080. An "
+        "entry without a port opens ports 80 and 443 only; an unreadable entry is an error.",
     ),
     Setting("fetch_respect_robots", True, "Honour robots.txt."),
     Setting(
@@ -82,6 +87,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Extra CA certificates (PEM file) to trust for HTTPS, e.g. a company's own CA.",
     ),
     Setting("fetch_threads", 8, "Pages fetched at once across all hosts."),
+    Setting(
+        "fetch_host_budget_s",
+        120.0,
+        "How long one host's queue (per-host delay, robots.txt Crawl-delay) may hold an "
+        "ingest: pages whose turn would come later are deferred to the next run, and the "
+        "summary says how many. 0: no cap.",
+    ),
+    Setting(
+        "source_budget_s",
+        300.0,
+        "Time budget of one source per ingest: reading its feed or sitemaps and starting "
+        "its pages; entries left when it is spent are deferred to the next run. 0: no cap.",
+    ),
+    Setting(
+        "source_max_entries",
+        1000,
+        "Entries of one source fetched per ingest; the rest are deferred to the next run.",
+    ),
+    Setting(
+        "sitemap_max_children",
+        50,
+        "Child sitemaps read per source per ingest, breadth first (the index's first "
+        "children first); each child is one request.",
+    ),
+    Setting(
+        "ingest_commit_interval_s",
+        10.0,
+        "Longest time stored-but-uncommitted work waits: articles are committed every "
+        "this many seconds as well as every 100, so a slow source holds no one else's.",
+    ),
     Setting("extract_workers", 0, "Extraction processes; 0 means one per CPU core."),
     Setting("extract_timeout_s", 30.0, "Wall-clock limit for extracting one page."),
     Setting("extract_memory_mb", 1024, "Address-space limit of an extraction worker."),
@@ -187,6 +222,11 @@ class Settings:
     fetch_respect_robots: bool
     fetch_ca_bundle: str
     fetch_threads: int
+    fetch_host_budget_s: float
+    source_budget_s: float
+    source_max_entries: int
+    sitemap_max_children: int
+    ingest_commit_interval_s: float
     extract_workers: int
     extract_timeout_s: float
     extract_memory_mb: int
@@ -312,6 +352,7 @@ def load_settings(
     values["database_url"] = _resolve_database_url(str(values["database_url"]), workspace)
     values["fetch_allow_hosts"] = tuple(values["fetch_allow_hosts"])
     values["trusted_proxies"] = tuple(values["trusted_proxies"])
+    parse_allow_hosts(values["fetch_allow_hosts"])  # a bad entry fails at load, not mid-run
     values["rank_boost"] = dict(values["rank_boost"])
     for name in ("review_window_start", "review_window_end"):
         parse_weekly_time(str(values[name]))  # a bad window fails at load, not mid-run

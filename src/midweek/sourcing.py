@@ -38,6 +38,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         user_agent=settings.fetch_user_agent,
         allow_hosts=settings.fetch_allow_hosts,
         respect_robots=settings.fetch_respect_robots,
+        host_budget_s=settings.fetch_host_budget_s,
         ca_bundle=str(settings.workspace / settings.fetch_ca_bundle)
         if settings.fetch_ca_bundle
         else "",
