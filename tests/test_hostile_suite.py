@@ -1,13 +1,14 @@
 """The hostile-input suite of issue 11: every class of bad value next to good sources.
 
-Real servers on loopback addresses (127.0.0.1 to 127.0.0.5) serve, side by side: a good feed; feeds and a JSON Feed whose
-values hold lone surrogates, NUL and other characters XML 1.0 forbids (raw and as
-character references); pages that redirect to ``javascript:`` and ``data:`` URLs; a host
-whose robots.txt trickles past the request deadline; a host with ``Crawl-delay: 30``; a
-sitemap index with a fan-out far past the cap; a source that is no feed at all. One
-``ingest`` must store every good article, record every bad one in ``failures``, end
-normally and keep each source within its budget. A JSONL file with the same classes of
-values goes through ``ingest --file`` beside it.
+Real servers on loopback addresses (127.0.0.1 to 127.0.0.5) serve, side by side: a good
+feed; feeds and a JSON Feed whose values hold lone surrogates, NUL and other characters
+XML 1.0 forbids (raw and as character references); pages that redirect to
+``javascript:`` and ``data:`` URLs; a host whose robots.txt trickles past the request
+deadline; a host with ``Crawl-delay: 30``; a sitemap index with a fan-out far past the
+cap; a source that is no feed at all. One ``ingest`` must store every good article,
+record every bad one in ``failures``, end normally and keep each source within its
+budget. A JSONL file with the same classes of values goes through ``ingest --file``
+beside it.
 """
 
 from __future__ import annotations
