@@ -132,8 +132,8 @@ def filter_scores(
 
 
 def lexical_bcubed(posts: Sequence[GoldPost], kinds: Sequence[str]) -> tuple[float, float, float]:
-    """B-cubed of group_stories over kept posts, scored on gold news posts."""
-    kept = [g.article for g, k in zip(posts, kinds, strict=True) if k == NEWS or k == OPINION]
+    """B-cubed of group_stories over the posts kept as news, scored on gold news posts."""
+    kept = [g.article for g, k in zip(posts, kinds, strict=True) if k == NEWS]
     story_of: dict[int, str] = {}
     for story in group_stories(kept):
         for article_id in story.article_ids:

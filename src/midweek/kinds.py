@@ -218,7 +218,8 @@ HOROSCOPE = _patterns(
     r"\bмунажжимлар\s+башорати\b",
 )
 # The channel's promotion of itself (its sections, its other channels, a giveaway):
-# gazeta.uz's "специальном разделе «Газеты.uz»", "подписывайтесь на наш канал".
+# gazeta.uz's "специальном разделе «Газеты.uz»", "подписывайтесь на наш канал". A bare
+# "obuna bo'ling" (subscribe) is a footer of gazeta.uz's Uzbek news posts, so not a cue.
 SELF_PROMO = _patterns(
     r"\bспециальн\w+\s+раздел\w*",
     r"\bподписывайтесь\b",
@@ -230,8 +231,6 @@ SELF_PROMO = _patterns(
     r"\bsubscribe\s+to\s+our\b",
     r"\bkanalimizga\s+obuna\b",
     r"\bканалимизга\s+обуна\b",
-    r"\bobuna\s+bo'ling\b",
-    r"\bобуна\s+бўлинг\b",
 )
 
 # -- opinion --------------------------------------------------------------------------------
