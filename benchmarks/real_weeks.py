@@ -78,7 +78,8 @@ def load_weeks(data: Path) -> dict[str, list[GoldPost]]:
     Raises:
         KeyError: a labelled id is missing from the parent set.
     """
-    labels = [json.loads(line) for line in (data / GOLD / "labels.jsonl").open(encoding="utf-8")]
+    with (data / GOLD / "labels.jsonl").open(encoding="utf-8") as fh:
+        labels = [json.loads(line) for line in fh]
     wanted = {row["id"] for row in labels}
     posts: dict[str, dict[str, object]] = {}
     with gzip.open(data / POSTS, "rt", encoding="utf-8") as fh:
