@@ -176,3 +176,24 @@ def test_cli_cluster_embed_compares_entity_ids(
         assert saved is not None
         assert any(c["entity_ids"] for c in saved["clusters"]) is expect_ids
         assert (folder / "embeddings.sqlite").is_file()
+
+
+def test_explain_lists_the_set_aside_articles(tmp_path: Path, shared_data: Path) -> None:
+    """`stories --explain` says how many of each non-news kind were set aside, and why."""
+    posts = _posts(shared_data, 200)
+    corpus = _write(tmp_path / "p.jsonl.gz", posts)
+    db = ["--db", str(tmp_path / "m.db")]
+    assert runner.invoke(app, [*db, "ingest", "--file", str(corpus)]).exit_code == 0
+    first, last = str(posts[0]["published"])[:10], str(posts[-1]["published"])[:10]
+    window = ["--from", f"{first}T00:00", "--to", f"{last}T23:59", "--tz", "UTC"]
+    result = runner.invoke(app, [*db, "stories", *window, "--explain", "--json"])
+    assert result.exit_code == 0, result.output
+    aside = json.loads(result.stdout)["set_aside"]
+    assert aside and all(item["kind"] in SET_ASIDE_KINDS and item["count"] >= 1 for item in aside)
+    assert all(len(e) == 3 and e[1] for item in aside for e in item["examples"])
+    news = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    listed = news.get_articles(e[0] for item in aside for e in item["examples"])
+    news.close()
+    assert listed and all(a.kind in SET_ASIDE_KINDS for a in listed.values())
+    table = runner.invoke(app, [*db, "stories", *window, "--explain"])
+    assert table.exit_code == 0 and "set aside" in table.stdout
