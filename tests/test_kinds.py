@@ -96,7 +96,7 @@ def test_real_examples_of_each_kind(weeks: dict[str, list[object]], kind: str) -
 
 
 def test_real_weeks_quality_floor(weeks: dict[str, list[object]]) -> None:
-    """Setting aside advert/digest/service: measured P 0.973, R 0.839 (mean of W1-W3)."""
+    """Setting aside advert/digest/service: measured P 0.986, R 0.867 (mean of W1-W3)."""
     precisions, recalls = [], []
     for posts in weeks.values():
         gold = [g.kind for g in posts]  # type: ignore[attr-defined]
@@ -105,7 +105,7 @@ def test_real_weeks_quality_floor(weeks: dict[str, list[object]]) -> None:
         precisions.append(p)
         recalls.append(r)
     assert min(precisions) >= 0.93 and sum(precisions) / 3 >= 0.95, precisions
-    assert min(recalls) >= 0.78 and sum(recalls) / 3 >= 0.80, recalls
+    assert min(recalls) >= 0.82 and sum(recalls) / 3 >= 0.84, recalls
 
 
 def _article(i: int, text: str, hours: int) -> Article:
