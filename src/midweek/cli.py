@@ -519,6 +519,10 @@ def _explain_stories(
                     {"story_key": d.story_key, "heading": d.heading, "reason": d.reason}
                     for d in plan.dropped
                 ],
+                "set_aside": [
+                    {"kind": s.kind, "count": s.count, "examples": [list(e) for e in s.examples]}
+                    for s in plan.set_aside
+                ],
             }
         )
         return
@@ -544,6 +548,10 @@ def _explain_stories(
         out.print(f"    {parts}", highlight=False)
     for d in plan.dropped:
         out.print(f"dropped {d.story_key} ({d.reason}): {d.heading}", highlight=False)
+    for s in plan.set_aside:  # not news: never clustered, ranked or quoted
+        out.print(f"set aside {s.count} {s.kind}", highlight=False)
+        for article_id, rule, snippet in s.examples:
+            out.print(f"    #{article_id} ({rule}): {snippet}", highlight=False, markup=False)
 
 
 def _review_window(

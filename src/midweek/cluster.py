@@ -57,6 +57,7 @@ import numpy as np
 from scipy import sparse
 
 from midweek.embed import Embedder, embedding_text
+from midweek.kinds import is_news
 from midweek.models import Article, Story
 
 logger = logging.getLogger(__name__)
@@ -1292,6 +1293,8 @@ def group_stories(
             them (the capitalised-name proxy otherwise).
         weights: Model weights (the shipped ones by default).
 
+    Articles that are not news (:func:`midweek.kinds.is_news`) are left out.
+
     Returns:
         Stories ordered by first appearance (then key). ``key`` is ``s-<smallest
         article id>``, stable across runs on the same input; ``headline`` is the title
@@ -1303,6 +1306,8 @@ def group_stories(
     """
     by_id: dict[int, Article] = {}
     for article in articles:
+        if not is_news(article):  # adverts, digests, service posts: never in a story
+            continue
         if article.id is None:
             raise ValueError(f"article without id: {article.url}")
         if article.id in by_id:

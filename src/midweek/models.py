@@ -92,6 +92,8 @@ class Article:
     description: str = ""
     id: int | None = None
     duplicate_of: int | None = None
+    # news | advert | digest | service | opinion (midweek.kinds); None: not classified yet
+    kind: str | None = None
 
     @property
     def language_tag(self) -> str | None:

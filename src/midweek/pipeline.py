@@ -47,6 +47,7 @@ from midweek.errors import (
 )
 from midweek.extract import extract_article
 from midweek.fetch import Fetcher
+from midweek.kinds import KINDS, article_kind, classify_kind, is_news
 from midweek.models import (
     Article,
     DroppedStory,
@@ -920,6 +921,57 @@ FROM_CLUSTERER = "clusterer"
 FROM_LEXICAL = "lexical"
 
 
+# Examples of each set-aside kind that `stories --explain` shows (enough to see why).
+SET_ASIDE_EXAMPLES = 3
+# Characters of an example's title or text shown beside it.
+SET_ASIDE_SNIPPET_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """Articles of one non-news kind that a window's stories leave out, with examples.
+
+    ``examples`` are (article id, rule that classified it, start of its title or text);
+    the rule is ``"stored"`` when the stored kind is not the classifier's (an override).
+    """
+
+    kind: str
+    count: int
+    examples: tuple[tuple[int, str, str], ...]
+
+
+def set_aside_articles(
+    articles: Sequence[Article], window_start: datetime, window_end: datetime
+) -> tuple[SetAside, ...]:
+    """The window's articles that are not news, counted per kind, with examples.
+
+    Args:
+        articles: Articles (any span; only those published in the window count).
+        window_start: Start of the window (inclusive, aware).
+        window_end: End of the window (exclusive, aware).
+
+    Returns:
+        One entry per set-aside kind present, in :data:`midweek.kinds.KINDS` order.
+    """
+    by_kind: dict[str, list[Article]] = {}
+    for a in articles:
+        if a.published and window_start <= a.published < window_end and not is_news(a):
+            by_kind.setdefault(article_kind(a), []).append(a)
+    out = []
+    for kind in KINDS:
+        members = by_kind.get(kind, [])
+        if not members:
+            continue
+        examples = []
+        for a in members[:SET_ASIDE_EXAMPLES]:
+            verdict = classify_kind(a.title, a.text, url=a.url, outlet=a.outlet)
+            rule = verdict.rule if verdict.kind == kind else "stored"
+            snippet = " ".join((a.title or a.text).split())[:SET_ASIDE_SNIPPET_CHARS]
+            examples.append((a.id or 0, rule, snippet))
+        out.append(SetAside(kind, len(members), tuple(examples)))
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewPlan:
     """What a review of a window will hold, and why: the ranking and the memory.
@@ -945,6 +997,8 @@ class ReviewPlan:
     originals: Mapping[str, Story] = field(default_factory=dict)  # stories before memory
     # continuing story key -> (key, heading) of its section in the previous review
     returning: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # the window's articles that are not news (adverts, digests, ...): never ranked
+    set_aside: tuple[SetAside, ...] = ()
 
 
 def review_tags(
@@ -981,6 +1035,7 @@ def _window_stories(
         a.id
         for a in articles
         if a.id is not None and a.published and window_start <= a.published < window_end
+        if is_news(a)  # set-aside kinds are never clustered
     }
     if inside:
         stories, clustered = clustered_stories(store, (a.id for a in articles if a.id))
@@ -1162,6 +1217,7 @@ def plan_review(
         dropped=_dropped(previous, memory, placed),
         originals={s.key: s for s in stories},
         returning={k: v for k, v in memory.returning.items() if k in memory.continuing},
+        set_aside=set_aside_articles(articles, window_start, window_end),
     )
 
 
@@ -1302,7 +1358,7 @@ def cluster_new_articles(
     """
     saved = load_cluster_state(store)
     clusterer = OnlineClusterer(state=ClusterState.from_json(saved) if saved else None)
-    fresh = unclustered_articles(store)
+    fresh = [a for a in unclustered_articles(store) if is_news(a)]  # non-news: no story
     vectors: list[Any] = [None] * len(fresh)
     if embedder is not None and fresh:
         vectors = list(embedder.embed([embedding_text(a.title, a.text) for a in fresh]))

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError, StatementError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from midweek.errors import StoreError
+from midweek.kinds import article_kind
 from midweek.models import Article, Failure, Source, Story
 from midweek.store import editor_schema, schema, stories_schema
 from midweek.text.clean import clean_text
@@ -261,6 +262,7 @@ class Store:
                         content_hash=row.content_hash,
                         minhash=row.minhash,
                         duplicate_of=duplicate_of,
+                        kind=article_kind(a),
                     )
                     .on_conflict_do_nothing()
                     .returning(schema.articles.c.id)
@@ -538,6 +540,7 @@ def article_from_row(row: Row[Any]) -> Article:
         description=row.description,
         id=int(row.id),
         duplicate_of=row.duplicate_of,
+        kind=row.kind,
     )
 
 

@@ -89,6 +89,8 @@ articles = Table(
     Column("content_hash", String(64), nullable=False, index=True),
     Column("minhash", LargeBinary),
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
+    # midweek.kinds: news, advert, digest, service, opinion (NULL: stored before 0008)
+    Column("kind", String(16)),
 )
 
 failures = Table(
