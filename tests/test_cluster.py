@@ -250,7 +250,7 @@ def test_state_round_trips_through_json() -> None:
     follow = _doc(3, "Chile quake near Iquique kills six", QUAKE, 0.5, vector=_unit(1, 0.1, 0))
     assert resumed.add(follow) == live.add(follow)
     assert resumed.state.to_json()["n_docs"] == live.state.to_json()["n_docs"]
-    with pytest.raises(StoreError, match="version 99.* another version of midweek"):
+    with pytest.raises(StoreError, match=r"version 99.* another version of midweek"):
         ClusterState.from_json({"version": 99})
     with pytest.raises(StoreError, match="cannot be read"):
         ClusterState.from_json({"version": 1, "clusters": [{"id": 1}]})
