@@ -288,6 +288,8 @@ def ingest(
     from midweek.pipeline import ingest_file, ingest_sources
     from midweek.sourcing import fetch_policy
 
+    if file is not None and not file.exists():  # checked before the store is opened
+        raise ConfigError(f"--file: import path does not exist: {file}")
     settings = state.settings()
     store = _open_store(settings)
     try:
