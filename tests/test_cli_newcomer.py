@@ -376,3 +376,26 @@ def test_help_names_the_language_alias() -> None:
             cli.app, [*command, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"}
         )
         assert "uz = uz-Latn" in re.sub(r"\s+", " ", result.output)
+
+
+def test_eval_clustering_with_vectors_keeps_json_clean(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [
+        {"id": i, "title": title, "text": title * 3, "story_id": story, "lang": "en"}
+        for i, (title, story) in enumerate(
+            [
+                ("Earthquake strikes northern Chile near Iquique ", "quake"),
+                ("Chile earthquake near Iquique: tsunami warning lifted ", "quake"),
+                ("Monsoon floods close schools across Kerala ", "flood"),
+                ("Kerala floods: schools stay closed a second week ", "flood"),
+            ],
+            1,
+        )
+    ]
+    path = workspace / "gold.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    args = ["eval", "clustering", str(path), "--embedder", "hashing", "--json"]
+    code, out, err = _main(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert 0.0 <= json.loads(out)["bcubed_f1"] <= 1.0

@@ -14,7 +14,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -427,6 +428,24 @@ def cluster(
             f"{elapsed:.1f} s, of which embedding {timed.seconds:.1f} s ({share:.0%})",
             highlight=False,
         )
+
+
+@contextmanager
+def embedding_progress(embedder: Any) -> Iterator[Any]:
+    """A progress display for a job whose time goes to embedding (the eval commands).
+
+    Args:
+        embedder: An embedder, or None (nothing to show but a spinner).
+
+    Returns:
+        A context manager giving ``embedder`` wrapped so each batch advances the display.
+    """
+    with _progress() as progress:
+        if embedder is None:
+            progress.add_task("scoring", total=None)
+            yield None
+        else:
+            yield _ProgressEmbedder(embedder, progress)
 
 
 # Texts embedded per call when progress is shown: small enough that the bar moves about
