@@ -399,3 +399,19 @@ def test_eval_clustering_with_vectors_keeps_json_clean(
     code, out, err = _main(args, monkeypatch, capsys)
     assert code == 0, err
     assert 0.0 <= json.loads(out)["bcubed_f1"] <= 1.0
+
+
+def test_demo_and_export_refuse_a_bad_out_before_reading(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = workspace / "plain-file"
+    a_file.write_text("x")
+    for args, message in (
+        (["demo", "--no-serve", "--out", str(a_file)], "is a file; give a folder"),
+        (["demo", "--no-serve", "--out", f"{a_file}/deeper/out"], "is a file, so"),
+        (["sources", "export-opml", "/nonexistent/dir/x.opml"], "does not exist"),
+    ):
+        code, out, err = _main(args, monkeypatch, capsys)
+        assert code == 1 and out == ""
+        assert message in _error_line(err)
+    assert not (workspace / "midweek.db").exists()  # nothing was read or stored

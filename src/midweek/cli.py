@@ -259,6 +259,8 @@ def sources_export_opml(
     """Write the sources as OPML 2.0."""
     from midweek.sources.opml import write_opml
 
+    if path is not None:
+        _check_writable(path)
     store = _open_store(state.settings())
     data = write_opml(store.list_sources())
     store.close()
@@ -788,13 +790,30 @@ def _check_writable(path: Path) -> None:
     Raises:
         ConfigError: with the fix.
     """
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent
     if path.is_dir():
         raise ConfigError(f"--out: {path} is a folder; give a file name inside it")
     if not parent.is_dir():
         raise ConfigError(f"--out: folder {parent} does not exist; create it first (mkdir -p)")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ConfigError(f"--out: cannot write to {path}; pick a folder you can write to")
+
+
+def _check_folder_writable(folder: Path) -> None:
+    """Refuse an --out folder that is a file, or that cannot be made where it is to be.
+
+    Raises:
+        ConfigError: with the fix.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--out: {folder} is a file; give a folder")
+    existing = folder.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"--out: {existing} is a file, so {folder} cannot be made")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out: cannot write in {existing}; pick a folder you can write to")
 
 
 def _check_window_has_articles(
@@ -916,6 +935,7 @@ def demo(
     """Ingest the bundled Wikinews corpus (or live feeds), write a review, and serve it."""
     from midweek.demo import run_demo
 
+    _check_folder_writable(output)  # before the corpus is read
     settings = state.settings()
     store = _open_store(settings)
     try:

@@ -28,7 +28,7 @@ from midweek.errors import ConfigError
 from midweek.languages import normalize_language
 
 logger = logging.getLogger(__name__)
-out = Console()
+out = Console(markup=False)  # user and third-party text: brackets print as typed
 
 LangOption = Annotated[str | None, typer.Option("--lang", help="en, ru, uz-Latn or uz-Cyrl.")]
 KbOption = Annotated[

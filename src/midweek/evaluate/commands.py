@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["eval_clustering", "eval_matching", "eval_pairs"]
 
-_out = Console()
+_out = Console(markup=False)  # file and field names print as typed
 
 
 def _embedder(name: str, cache: Path | None) -> Embedder | None:
