@@ -299,7 +299,9 @@ def test_init_writes_a_gitignore_and_keeps_one_that_exists(
     code, out, err = _main(["init"], monkeypatch, capsys)
     assert code == 0, err
     ignored = (workspace / ".gitignore").read_text().splitlines()
-    assert {"midweek.db", ".midweek-secret", "embeddings.sqlite"} <= set(ignored)
+    assert {"midweek.db", ".midweek-secret", "embeddings.sqlite", ".midweek-llm-cache.json"} <= set(
+        ignored
+    )
     (workspace / ".gitignore").write_text("mine\n")
     code, out, _ = _main(["init"], monkeypatch, capsys)
     assert "exists; kept it" in out and (workspace / ".gitignore").read_text() == "mine\n"

@@ -63,15 +63,15 @@ app.add_typer(eval_app, name="eval")
 # Markup off: everything printed may hold third-party or user text (see the docstring).
 out = Console(markup=False)
 err = Console(stderr=True, markup=False)
-# The files `midweek init` keeps out of git: the store, the site's key, the caches, demos.
+# The files `midweek init` keeps out of git: the store (and its WAL files), the site's
+# key, the vector cache of `cluster --embed`, the llm_cache_path default, the demo's output.
 WORKSPACE_GITIGNORE = """\
 # written by `midweek init`: the workspace's own state, never committed
 midweek.db
 midweek.db-*
 .midweek-secret
 embeddings.sqlite
-*.cache.json
-llm-cache*
+.midweek-llm-cache.json
 midweek-demo/
 """
 
