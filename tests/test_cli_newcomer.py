@@ -417,3 +417,13 @@ def test_demo_and_export_refuse_a_bad_out_before_reading(
         assert code == 1 and out == ""
         assert message in _error_line(err)
     assert not (workspace / "midweek.db").exists()  # nothing was read or stored
+
+
+def test_quiet_leaves_only_the_error_on_stderr(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _main(["review"], monkeypatch, capsys)
+    assert code == 1 and err.startswith("window ")  # the default window is said
+    code, out, err = _main(["-q", "review"], monkeypatch, capsys)
+    assert code == 1 and out == ""
+    assert err.splitlines() == [_error_line(err)]

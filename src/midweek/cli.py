@@ -702,11 +702,12 @@ def _review_window(
             settings.review_window_end,
             tz or settings.timezone,
         )
-        err.print(
-            f"window {window[0].isoformat()} – {window[1].isoformat()} "
-            "(review_window_start/review_window_end)",
-            highlight=False,
-        )
+        if not state.quiet:
+            err.print(
+                f"window {window[0].isoformat()} – {window[1].isoformat()} "
+                "(review_window_start/review_window_end)",
+                highlight=False,
+            )
         return window
     if start is None or end is None:
         raise ConfigError("give both --from and --to, or neither for the default window")
