@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,10 +23,27 @@ runner = CliRunner()
 HELP_ENV = {"TERMINAL_WIDTH": "100", "NO_COLOR": "1", "COLUMNS": "100"}
 
 
+# The checkout's own code, by absolute path: a relative PYTHONPATH would resolve inside
+# the test's working folder and silently import another installed midweek.
+SRC = REPO / "src"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a CLI subprocess: this checkout's src first, no relative path."""
+    inherited = [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if Path(p).is_absolute()
+    ]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *inherited]), **extra}
+
+
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the real entry point (errors are turned into lines by main(), not by Typer)."""
     return subprocess.run(
-        [sys.executable, "-m", "midweek", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-m", "midweek", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
     )
 
 
@@ -108,7 +126,7 @@ def test_demo_writes_the_review_three_ways(tmp_path: Path) -> None:
     assert "new 0 · duplicates 291" in again.stdout
     search = _run(["search", "Nobel"], tmp_path)
     assert "Nobel" in search.stdout
-    window = ["--from", "2019-10-04T00:00", "--to", "2019-10-11T00:00", "--tz", "UTC"]
+    window = ["--from", data["window_start"], "--to", data["window_end"]]
     review = _run(["review", *window, "--format", "json"], tmp_path)
     assert review.returncode == 0, review.stderr
     assert json.loads(review.stdout)["title"] == data["title"]
@@ -235,10 +253,10 @@ def test_review_takes_its_default_window_from_the_settings(tmp_path: Path) -> No
         'timezone = "Asia/Tashkent"\n'
     )
     result = _run(["review", "--format", "json"], tmp_path)
-    assert result.returncode == 0, result.stderr
-    review = json.loads(result.stdout)
-    start = review["window_start"]
-    assert start.endswith("06:00:00+05:00") and review["sections"] == []
+    # an empty store: the window is named, nothing is stored, and the fix is given
+    assert result.returncode == 1 and result.stdout == ""
+    assert re.search(r"window \S+T06:00:00\+05:00 – \S+T06:00:00\+05:00", result.stderr)
     assert "review_window_start" in result.stderr
+    assert "no stories: the default window" in result.stderr and "midweek ingest" in result.stderr
     half = _run(["review", "--from", "2025-07-07T00:00"], tmp_path)
     assert half.returncode == 1 and "both --from and --to" in half.stderr

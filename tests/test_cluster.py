@@ -50,6 +50,7 @@ from midweek.cluster import (
     tfidf_matrix,
     tokenize_words,
 )
+from midweek.errors import StoreError
 from midweek.models import Article
 
 # Floors: the figures above minus a 0.02 margin for harmless changes (tokeniser tweaks).
@@ -249,8 +250,10 @@ def test_state_round_trips_through_json() -> None:
     follow = _doc(3, "Chile quake near Iquique kills six", QUAKE, 0.5, vector=_unit(1, 0.1, 0))
     assert resumed.add(follow) == live.add(follow)
     assert resumed.state.to_json()["n_docs"] == live.state.to_json()["n_docs"]
-    with pytest.raises(ValueError, match="version"):
+    with pytest.raises(StoreError, match=r"version 99.* another version of midweek"):
         ClusterState.from_json({"version": 99})
+    with pytest.raises(StoreError, match="cannot be read"):
+        ClusterState.from_json({"version": 1, "clusters": [{"id": 1}]})
 
 
 def test_cross_lingual_clusters_link_by_dense_similarity() -> None:

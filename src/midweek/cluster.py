@@ -57,10 +57,13 @@ import numpy as np
 from scipy import sparse
 
 from midweek.embed import Embedder, embedding_text
+from midweek.errors import StoreError
 from midweek.kinds import is_news
 from midweek.models import Article, Story
 
 logger = logging.getLogger(__name__)
+# The layout of ClusterState.to_json; bumped whenever its fields change meaning.
+STATE_VERSION = 1
 
 __all__ = [
     "CROSS_FEATURES",
@@ -653,7 +656,7 @@ class ClusterState:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (persist with ``json.dumps``; see :meth:`from_json`)."""
         return {
-            "version": 1,
+            "version": STATE_VERSION,
             "df": {lang: dict(c) for lang, c in self.df.items()},
             "n_docs": self.n_docs,
             "clusters": [c.to_json() for c in self.clusters.values()],
@@ -674,21 +677,33 @@ class ClusterState:
             The state (indexes are rebuilt by :class:`OnlineClusterer`).
 
         Raises:
-            ValueError: Unknown version.
+            StoreError: a state of another version, or one missing its fields: one
+                line that says so and what to do (the CLI prints it without a traceback).
         """
-        if data.get("version") != 1:
-            raise ValueError(f"unknown cluster state version: {data.get('version')}")
-        clusters = [_Cluster.from_json(c) for c in data["clusters"]]
-        return cls(
-            df={lang: Counter(c) for lang, c in data["df"].items()},
-            n_docs={k: int(v) for k, v in data["n_docs"].items()},
-            clusters={c.id: c for c in clusters},
-            parent={int(k): int(v) for k, v in data["parent"].items()},
-            member_cluster={m: c.id for c in clusters for m in c.members},
-            clock=data["clock"],
-            next_cluster=int(data["next_cluster"]),
-            stats=ClusterStats(**data["stats"]),
-        )
+        version = data.get("version")
+        if version != STATE_VERSION:
+            raise StoreError(
+                f"the stored clusterer state is version {version!r}, this midweek reads "
+                f"version {STATE_VERSION}: it was written by another version of midweek; "
+                "run that version, or cluster into a new database (--db)"
+            )
+        try:
+            clusters = [_Cluster.from_json(c) for c in data["clusters"]]
+            return cls(
+                df={lang: Counter(c) for lang, c in data["df"].items()},
+                n_docs={k: int(v) for k, v in data["n_docs"].items()},
+                clusters={c.id: c for c in clusters},
+                parent={int(k): int(v) for k, v in data["parent"].items()},
+                member_cluster={m: c.id for c in clusters for m in c.members},
+                clock=data["clock"],
+                next_cluster=int(data["next_cluster"]),
+                stats=ClusterStats(**data["stats"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError(
+                f"the stored clusterer state cannot be read ({type(exc).__name__}: {exc}); "
+                "cluster into a new database (--db)"
+            ) from None
 
 
 # -- the clusterer --------------------------------------------------------------------------

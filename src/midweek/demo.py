@@ -1,8 +1,11 @@
 """``midweek demo``: the whole path on bundled, redistributable news, in one command.
 
 The bundled corpus is 291 English Wikinews reports (CC BY 2.5, see NOTICE). Wikinews
-published about three reports a week, so the demo reviews the densest seven days of
-the corpus rather than a fixed Monday-to-Wednesday window, which would hold one or two.
+published about three reports a week, so the demo reviews the seven days of the corpus
+whose reports group best (the most reports in stories of two or more, then the most
+reports) rather than a fixed Monday-to-Wednesday window, which would hold one or two.
+One outlet in one language is all the bundled corpus has: its review shows grouping and
+a story's timeline, not outlets or languages side by side (``--live`` shows those).
 With ``--live`` it reads a built-in list of public feeds in English, Russian and Uzbek
 and reviews the last seven days instead.
 """
@@ -18,8 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from midweek.cluster import group_stories
 from midweek.fetch import Fetcher
-from midweek.models import Source
+from midweek.models import Article, Source
 from midweek.pipeline import Progress, build_review, ingest_file, ingest_sources
 from midweek.render.html import render_html
 from midweek.render.jsonout import render_json
@@ -86,6 +90,40 @@ def densest_window(times: Sequence[datetime], span: timedelta) -> tuple[datetime
     return best, best + span
 
 
+def grouped_window(articles: Sequence[Article], span: timedelta) -> tuple[datetime, datetime]:
+    """The [start, start+span) whose articles group best, starting at midnight UTC.
+
+    Each day an article was published on starts a candidate window; its articles are
+    grouped as a review groups them without ``midweek cluster`` (:func:`group_stories`)
+    and the window with the most articles in stories of two or more wins, then the one
+    with the most articles, then the earliest. 258 candidates of the bundled corpus take
+    about 0.3 s.
+
+    Args:
+        articles: Stored articles (with ids); undated ones are ignored.
+        span: The window's length.
+
+    Returns:
+        The window's start and end.
+
+    Raises:
+        ValueError: no article is dated.
+    """
+    dated = sorted((a for a in articles if a.published), key=lambda a: (a.published, a.id))
+    if not dated:
+        raise ValueError("no dated articles to review")
+    times = [a.published for a in dated if a.published]
+    days = sorted({t.replace(hour=0, minute=0, second=0, microsecond=0) for t in times})
+    best, best_score = days[0], (-1, -1)
+    for day in days:
+        inside = dated[bisect_left(times, day) : bisect_left(times, day + span)]
+        grouped = sum(len(s.article_ids) for s in group_stories(inside) if len(s.article_ids) > 1)
+        score = (grouped, len(inside))
+        if score > best_score:
+            best, best_score = day, score
+    return best, best + span
+
+
 def run_demo(
     store: Store,
     settings: Settings,
@@ -113,7 +151,7 @@ def run_demo(
         stored = (
             store.articles_between(first, last + timedelta(seconds=1)) if first and last else []
         )
-        start, end = densest_window([a.published for a in stored if a.published], DEMO_WINDOW)
+        start, end = grouped_window(stored, DEMO_WINDOW)
     credits = "" if live else DEMO_CREDITS
     # The demo publishes what it builds so the site shows it; a re-run takes its own
     # earlier review back to draft first (an editor's changes still refuse the rebuild).

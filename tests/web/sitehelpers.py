@@ -17,7 +17,7 @@ from midweek.web.security import AbuseLimits, TokenBucket
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 SECRET = "test-secret-key-of-forty-characters-long"
-SLUG = "review-2019-10-04-to-2019-10-10"
+SLUG = "review-2020-01-05-to-2020-01-11"
 
 
 class Client:

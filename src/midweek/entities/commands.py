@@ -25,9 +25,10 @@ from midweek.entities.mentions import find_mentions
 from midweek.entities.model import LANGS
 from midweek.entities.tags import DEFAULT_TAG_LIMIT, tags_for
 from midweek.errors import ConfigError
+from midweek.languages import normalize_language
 
 logger = logging.getLogger(__name__)
-out = Console()
+out = Console(markup=False)  # user and third-party text: brackets print as typed
 
 LangOption = Annotated[str | None, typer.Option("--lang", help="en, ru, uz-Latn or uz-Cyrl.")]
 KbOption = Annotated[
@@ -35,10 +36,14 @@ KbOption = Annotated[
 ]
 
 
-def _check_lang(lang: str | None) -> None:
-    """Reject a language tag midweek cannot name entities in."""
-    if lang is not None and lang not in LANGS:
+def _check_lang(lang: str | None) -> str | None:
+    """The one spelling of a language tag (midweek.languages); refuse one outside LANGS."""
+    if lang is None:
+        return None
+    code = normalize_language(lang)
+    if code not in LANGS:
         raise ConfigError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+    return code
 
 
 def _read_input(text_or_file: str) -> str:
@@ -51,7 +56,23 @@ def _read_input(text_or_file: str) -> str:
             return path.read_text("utf-8", errors="replace")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
+    if _looks_like_path(text_or_file):
+        raise ConfigError(
+            f"no such file: {text_or_file} (to name entities in this text itself, "
+            "quote it with a space or pipe it in with -)"
+        )
     return text_or_file
+
+
+def _looks_like_path(value: str) -> bool:
+    """One word that names a file: it starts at /, ~ or ., or ends in a text suffix."""
+    if not value or any(c.isspace() for c in value):
+        return False
+    return value.startswith(("/", "~", "./", "../")) or value.endswith(_TEXT_SUFFIXES)
+
+
+# File names a text argument is taken to mean (checked by _looks_like_path).
+_TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".gz")
 
 
 def entities(
@@ -65,7 +86,7 @@ def entities(
     kb_files: KbOption = None,
 ) -> None:
     """Print the mentions of a text and the canonical entity of each."""
-    _check_lang(lang)
+    lang = _check_lang(lang)
     try:
         when = date.fromisoformat(on) if on else None
     except ValueError as exc:
@@ -97,7 +118,7 @@ def tags(
     from midweek.cli import _open_store, state
     from midweek.entities.stories import story_articles
 
-    _check_lang(lang)
+    lang = _check_lang(lang) or "en"
     store = _open_store(state.settings())
     try:
         articles = story_articles(store, story)

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["eval_clustering", "eval_matching", "eval_pairs"]
 
-_out = Console()
+_out = Console(markup=False)  # file and field names print as typed
 
 
 def _embedder(name: str, cache: Path | None) -> Embedder | None:
@@ -86,10 +86,18 @@ def eval_clustering(
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
+    from midweek.cli import embedding_progress
+
     chosen = _embedder(embedder, cache)
-    scores = evaluate_clustering(
-        file, label, embedder=chosen, granularity=granularity, kb=_kb(entities, chosen), lang=lang
-    )
+    with embedding_progress(chosen) as shown:
+        scores = evaluate_clustering(
+            file,
+            label,
+            embedder=shown,
+            granularity=granularity,
+            kb=_kb(entities, chosen),
+            lang=lang,
+        )
     _render(asdict(scores), as_json)
 
 
@@ -107,8 +115,11 @@ def eval_pairs(
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
+    from midweek.cli import embedding_progress
+
     chosen = _embedder(embedder, cache)
-    scores = evaluate_pairs(file, embedder=chosen, kb=_kb(entities, chosen))
+    with embedding_progress(chosen) as shown:
+        scores = evaluate_pairs(file, embedder=shown, kb=_kb(entities, chosen))
     _render(asdict(scores), as_json)
 
 
@@ -167,14 +178,17 @@ def eval_matching(
             lang = source_lang if is_source else target_lang
             return entity_ids(text, lang, kb=kb) or frozenset()
 
-    scores = evaluate_matching(
-        file,
-        embedder=chosen,
-        source_field=source_field,
-        target_field=target_field,
-        entities=finder,
-        window=timedelta(days=window_days),
-        since=moment(since, "--since"),
-        until=moment(until, "--until"),
-    )
+    from midweek.cli import embedding_progress
+
+    with embedding_progress(chosen) as shown:
+        scores = evaluate_matching(
+            file,
+            embedder=shown,
+            source_field=source_field,
+            target_field=target_field,
+            entities=finder,
+            window=timedelta(days=window_days),
+            since=moment(since, "--since"),
+            until=moment(until, "--until"),
+        )
     _render(asdict(scores), as_json)

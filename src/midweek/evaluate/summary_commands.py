@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["summaries"]
 
-_out = Console()
+_out = Console(markup=False)  # file and field names print as typed
 _PORTIONS = ("all", "tune", "report")
 
 

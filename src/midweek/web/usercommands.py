@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["users_add", "users_app", "users_list", "users_remove"]
 
-out = Console()
+out = Console(markup=False)  # user and third-party text: brackets print as typed
 
 users_app = typer.Typer(help="Manage the editors who may log in to the desk at /editor/.")
 
