@@ -50,7 +50,9 @@ def _pipeline() -> tuple[Any, ...] | None:
                 Segmenter,
             )
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            logger.warning("natasha unavailable (%s): Russian NER falls back on the gazetteer", exc)
+            logger.warning(
+                "natasha unavailable (%s): Russian NER falls back on the gazetteer", exc
+            )
             return None
         emb = NewsEmbedding()
         return Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb)
