@@ -215,6 +215,9 @@ def test_transliteration_both_ways_and_apostrophe_family() -> None:
     for mark in "ʻ‘'`’":
         assert latn_to_cyrl(f"O{mark}zbekiston bog{mark}i") == "Ўзбекистон боғи"
     assert latn_to_cyrl("ma'no") == "маъно"
+    # letters the Uzbek alphabet lacks, in a brand name the call half converts
+    assert latn_to_cyrl("UZTELECOM roumingni taklif etadi") == "УЗТЕЛЕКОМ роумингни таклиф этади"
+    assert latn_to_cyrl("Mercedes") == "Мерседес"
     assert cyrl_to_latn("Ўзбекистон маъно") == "Oʻzbekiston maʼno"
     # line breaks survive (UzTransliterator alone returns " \n ")
     assert cyrl_to_latn("Бу яхши.\n– Ҳа.") == "Bu yaxshi.\n– Ha."

@@ -17,6 +17,10 @@ docs/benchmarks.md, "Transliteration"):
   ʻ ‘ ' ` ’ ʼ; UzTransliterator reads only ‘ (oʻ, gʻ) and ’ (ъ). Every mark after o or g
   becomes ‘ and every other one ’ before the call, because in the 1995 alphabet a mark
   after o/g is the letter's own (oʻ, gʻ) and elsewhere it is the tutuq belgisi (maʼno).
+* Latin → Cyrillic: letters the 1995 alphabet lacks (c, w), found in brand names, are
+  left Latin inside a Cyrillic word ("UZTELECOM" → "УЗТЕЛЕCОМ"). In a word the call
+  turned Cyrillic, c becomes с before e, i, y and к elsewhere, w becomes в: how Uzbek
+  Cyrillic and Russian writers spell such names (Мерседес, Кока-Кола, Уоллстрит).
 * Cyrillic → Latin: UzTransliterator writes ‘ (U+2018) for oʻ/gʻ; the output uses ʻ
   (U+02BB), the letter CLDR and the 1995 alphabet use, and ʼ (U+02BC) for ъ. It also turns
   « » into “ ”, which the outlets writing Uzbek Latin do not (kun.uz and gazeta.uz keep
@@ -74,6 +78,18 @@ def _engine() -> _Transliterator:
     return cast(_Transliterator, UzTransliterator())
 
 
+# A word holding both Cyrillic letters and one of the Latin letters the call leaves.
+_MIXED_WORD_RE = re.compile(r"\b(?=\w*[\u0400-\u04ff])(?=\w*[cCwW])\w+\b")
+_SOFT_C_RE = re.compile(r"[cC](?=[eEiIyYеЕиИйЙэЭ])")
+_LEFTOVERS = str.maketrans({"c": "к", "C": "К", "w": "в", "W": "В"})
+
+
+def _cyrillic_leftovers(match: re.Match[str]) -> str:
+    """c and w left in a Cyrillic word, written in Cyrillic (c → с before a front vowel)."""
+    word = _SOFT_C_RE.sub(lambda m: "с" if m.group() == "c" else "С", match.group())
+    return word.translate(_LEFTOVERS)
+
+
 _LINE_RE = re.compile(r"(\r\n|\n|\r)")
 _EDGE_SPACE_RE = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
 
@@ -119,7 +135,7 @@ def latn_to_cyrl(text: str) -> str:
         return text
     prepared = _OG_MARK_RE.sub("‘", text)
     prepared = _TUTUQ_RE.sub(lambda m: m.group() if m.group() == "‘" else "’", prepared)
-    return _by_line(prepared, "lat", "cyr")
+    return _MIXED_WORD_RE.sub(_cyrillic_leftovers, _by_line(prepared, "lat", "cyr"))
 
 
 def cyrl_to_latn(text: str) -> str:
