@@ -211,6 +211,16 @@ def test_long_heading_is_cut_at_a_clause() -> None:
     assert not short.endswith(",…")
 
 
+def test_cut_heading_never_leaves_a_quote_open() -> None:
+    text = (
+        "Qozogʻiston Prezidentining matbuot kotibi Qosim-Jomart Toqayev va Vladimir Putin "
+        '"uch tomonlama gaz ittifoqi" tashkil etilishini muhokama qilganini aniqladi.'
+    )
+    short = shorten_headline(text)
+    assert short.count('"') % 2 == 0 and short.endswith("Putin…")
+    assert shorten_headline("«" + "Слово " * 30 + "»").startswith("«")  # opens at 0: kept
+
+
 def test_transliteration_both_ways_and_apostrophe_family() -> None:
     for mark in "ʻ‘'`’":
         assert latn_to_cyrl(f"O{mark}zbekiston bog{mark}i") == "Ўзбекистон боғи"

@@ -122,7 +122,7 @@ def shorten_headline(text: str, limit: int = HEADLINE_MAX_CHARS) -> str:
     Returns:
         The text on one line without a final full stop; when too long, cut at the last
         clause boundary that keeps at least half the limit, else at the last word
-        boundary, and ended with "…". Empty only when ``text`` has no visible character.
+        boundary, before a quotation the cut would leave open, and ended with "…". Empty only when ``text`` has no visible character.
     """
     one = " ".join(text.split()).rstrip(_TERMINAL_STRIP + " ")
     if len(one) <= limit:
@@ -135,7 +135,23 @@ def shorten_headline(text: str, limit: int = HEADLINE_MAX_CHARS) -> str:
         cut = room[: room.rindex(" ")]
     else:
         cut = room
+    opened = _open_quote(cut)
+    if opened > 0:  # never a quote opened and left unclosed by the cut
+        cut = cut[:opened]
     return cut.rstrip(_TERMINAL_STRIP + " ") + "…"
+
+
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“"))
+
+
+def _open_quote(text: str) -> int:
+    """Where the quotation the text leaves unclosed opens, or -1 when every one closes."""
+    if text.count('"') % 2:
+        return text.rindex('"')
+    for opening, closing in _QUOTE_PAIRS:
+        if text.count(opening) > text.count(closing):
+            return text.rindex(opening)
+    return -1
 
 
 def headline_from_sentence(text: str, limit: int = HEADLINE_MAX_CHARS) -> str:
