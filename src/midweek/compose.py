@@ -122,7 +122,8 @@ def shorten_headline(text: str, limit: int = HEADLINE_MAX_CHARS) -> str:
     Returns:
         The text on one line without a final full stop; when too long, cut at the last
         clause boundary that keeps at least half the limit, else at the last word
-        boundary, before a quotation the cut would leave open, and ended with "…". Empty only when ``text`` has no visible character.
+        boundary, before a quotation the cut would leave open, and ended with "…".
+        Empty only when ``text`` has no visible character.
     """
     one = " ".join(text.split()).rstrip(_TERMINAL_STRIP + " ")
     if len(one) <= limit:
