@@ -6,14 +6,16 @@ in the manner of the outlets' Telegram posts: no titles, as kun.uz and Telegram 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 
 from midweek.compose import HEADLINE_MAX_CHARS, compose_review, shorten_headline
 from midweek.models import Article, Review, Story
 from midweek.rank import RankedStory
-from midweek.render import render_html, render_json, render_markdown
+from midweek.render import REVIEW_JSON_SCHEMA, render_html, render_json, render_markdown
 from midweek.text.lang import detect_language
 from midweek.text.translit import cyrl_to_latn, latn_to_cyrl, to_uzbek_script
 
@@ -155,7 +157,14 @@ def test_story_without_uzbek_in_uz_cyrl_is_a_marked_quotation() -> None:
     assert "_(ru)_" in markdown and "“Президенты" in markdown
     html = render_html(review)
     assert '<q lang="ru">' in html and '<h2 lang="ru">' in html
-    assert '"lang": "ru"' in render_json(review)
+    document = json.loads(render_json(review))
+    assert document["sections"][0]["heading_lang"] == "ru"
+    assert {x["lang"] for x in document["sections"][0]["sentences"]} == {"ru"}
+    validator = jsonschema.Draft202012Validator(REVIEW_JSON_SCHEMA)
+    validator.validate(document)  # the marks are part of the schema
+    assert not validator.is_valid(
+        dict(document, sections=[dict(document["sections"][0], heading_lang="")])
+    )
     # the title is not a foreign heading: the dated default stands in
     assert review.title.startswith("Ҳафта шарҳи")
 
