@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from markupsafe import escape as html_escape
 from typer.testing import CliRunner
 
 from midweek.cli import app
+from midweek.render.markdown import escape_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -117,7 +119,8 @@ def test_demo_writes_the_review_three_ways(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "out" / "review.json").read_text())
     markdown = (tmp_path / "out" / "review.md").read_text()
     assert len(data["sections"]) >= 3 and len(data["teasers"]) == 3
-    assert data["title"] in html and data["title"] in markdown
+    # the title is the top story's heading: escaped in HTML and Markdown as any text is
+    assert str(html_escape(data["title"])) in html and escape_markdown(data["title"]) in markdown
     assert "https://en.wikinews.org/wiki/" in markdown
     # CC BY 2.5 asks for attribution on every copy
     assert all("CC BY 2.5" in text for text in (html, markdown, data["credits"]))

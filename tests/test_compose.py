@@ -45,12 +45,12 @@ def test_week_review_is_fully_cited(wikinews: list[Article]) -> None:
     assert [s.heading for s in review.sections] == headlines
     keys = [s.story_key for s in review.sections]
     assert len(keys) == len(set(keys))
-    assert review.title == "Midweek review: 4–10 October 2019"
+    assert review.title == headlines[0]  # the top story names the week
     assert review.rubric == "Review"
     assert review.slug == "review-2019-10-04-to-2019-10-10"
     assert review.created_at == NOW
     assert review.intro == (
-        f"This review covers 4–10 October 2019: {len(review.sections)} stories from "
+        f"The week's main stories in brief, 4–10 October 2019: {len(review.sections)} stories from "
         f"{len(review.sections)} independent articles by 1 outlet."
     )
     # every cited article was published in the window (these stories are single articles)

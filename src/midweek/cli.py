@@ -867,7 +867,14 @@ def _compose(
     from midweek.pipeline import build_review
 
     start, end = window
-    common = {"lang": lang, "boosts": settings.rank_boost, **extra}
+    common = {
+        "lang": lang,
+        "boosts": settings.rank_boost,
+        "rubric": settings.review_rubric,
+        "intro": settings.review_intro,
+        "author": settings.review_author,
+        **extra,
+    }
     try:
         return build_review(store, start, end, now=_now(), **common)
     except StoreError as exc:

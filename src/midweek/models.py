@@ -131,6 +131,9 @@ class Sentence:
 
     text: str
     citations: tuple[Citation, ...]
+    # language tag of a sentence quoted in another language than the review's (shown as
+    # a quotation marked with it); "" when it is in the review's language and script
+    lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,8 @@ class Section:
     # section is written from what was published since (``new_since``)
     status: str = "new"
     new_since: datetime | None = None
+    # language tag of the heading when it is not in the review's language ("" when it is)
+    heading_lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)

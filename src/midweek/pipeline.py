@@ -1248,6 +1248,9 @@ def build_review(
     summarizer: Summarizer = extractive_summarizer,
     save: bool = True,
     boosts: Mapping[str, float] | None = None,
+    rubric: str = "",
+    intro: str = "",
+    author: str = "",
 ) -> Review:
     """Rank the window's stories, compose them and store the draft.
 
@@ -1260,7 +1263,9 @@ def build_review(
     ``kb`` the knowledge base that names the tags and the ranking's entities (default:
     the bundled one); ``summarizer`` writes the sections (e.g.
     :class:`midweek.llm.SectionWriter`); ``save`` False composes without storing the
-    draft; ``boosts`` the ranking factors of the outlet (the ``rank_boost`` setting).
+    draft; ``boosts`` the ranking factors of the outlet (the ``rank_boost`` setting);
+    ``rubric``, ``intro`` and ``author`` the outlet's frame (the ``review_rubric``,
+    ``review_intro`` and ``review_author`` settings; "" for the translated defaults).
 
     Raises:
         StoreError: saving would overwrite a published review or an editor's draft.
@@ -1278,6 +1283,9 @@ def build_review(
         now=now,
         lang=lang,
         summarizer=summarizer,
+        rubric=rubric,
+        intro=intro,
+        author=author,
         continuing=plan.continuing,
         dropped=plan.dropped,
         previous=plan.previous,

@@ -62,6 +62,25 @@ SETTINGS: tuple[Setting, ...] = (
         "scores that much more; shown as `boost` by `midweek stories --explain`.",
     ),
     Setting("language", "en", "Output language of reviews: en, ru, uz-Latn or uz-Cyrl."),
+    Setting(
+        "review_rubric",
+        "",
+        "The label above a review's title, e.g. Midweek. Empty: the translated default "
+        "(Review, Обзор, Sharh, Шарҳ).",
+    ),
+    Setting(
+        "review_intro",
+        "",
+        "The one-line intro under the title; {range} in it becomes the review's days. "
+        "Empty: the translated default, which says what the column is and counts its "
+        "stories, articles and outlets.",
+    ),
+    Setting(
+        "review_author",
+        "",
+        "The byline of reviews. Empty: the translated default (The midweek desk, Редакция "
+        "midweek, midweek tahririyati, midweek таҳририяти).",
+    ),
     Setting("fetch_deadline_s", 20.0, "Total deadline of one HTTP request, redirects included."),
     Setting("fetch_max_bytes", 15 * 1024 * 1024, "Cap on a decompressed response body."),
     Setting("fetch_max_redirects", 5, "Redirects followed per request, each re-checked."),
@@ -211,6 +230,9 @@ class Settings:
     review_window_end: str
     rank_boost: Mapping[str, float]
     language: str
+    review_rubric: str
+    review_intro: str
+    review_author: str
     fetch_deadline_s: float
     fetch_max_bytes: int
     fetch_max_redirects: int

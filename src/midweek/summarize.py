@@ -19,7 +19,10 @@ The summary is a few sentences lifted whole from the story's independent article
 4. each picked sentence cites every article of the story that carries it verbatim or
    near-verbatim (reprints included: they do carry it), the one it was taken from first.
 
-Text is never rewritten: a sentence differs from its source only in whitespace.
+Text is never rewritten: a sentence differs from its source only in whitespace, and in
+script when Uzbek of the other script is quoted in an Uzbek review (Latin ↔ Cyrillic,
+:mod:`midweek.text.translit`). A sentence in another language than the review's, quoted
+only when the story has none in it, carries its language tag (:attr:`Sentence.lang`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.text.lang import detect_script
 from midweek.text.sentences import split_sentences
+from midweek.text.translit import to_uzbek_script
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +63,9 @@ __all__ = [
     "AnaphoraRule",
     "CandidateFeatures",
     "SelectionWeights",
+    "article_language",
     "candidate_features",
+    "in_review_language",
     "opens_with_anaphor",
     "pagerank",
     "select_sentences",
@@ -297,16 +303,61 @@ def _aware(moment: datetime | None) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def article_language(article: Article) -> str | None:
+    """An article's language tag, Uzbek with its script even when the store has none."""
+    tag = article.language_tag
+    if tag == "uz":
+        script = detect_script(article.text) or detect_script(article.title)
+        if script in ("Latn", "Cyrl"):
+            return f"uz-{script}"
+    return tag
+
+
+def _same_language(tag: str | None, lang: str) -> bool:
+    """Whether an article's tag is the review's language (Uzbek in either script counts)."""
+    if tag is None:
+        return False
+    return tag == lang or (tag.startswith("uz") and lang.startswith("uz"))
+
+
 def _pick_articles(
     story: Story, articles: Mapping[int, Article], lang: str | None
 ) -> list[Article]:
-    """The story's independent articles, in the review's language when it has any."""
+    """The story's independent articles, in the review's language when it has any.
+
+    For an Uzbek review, articles in its script come first; failing those, Uzbek ones in
+    the other script (transliterated when quoted); failing those, all of them.
+    """
     present = [articles[i] for i in story.article_ids if i in articles]
     chosen = [a for a in present if a.duplicate_of is None] or present
     if lang is not None:
-        in_lang = [a for a in chosen if lang in (a.lang, a.language_tag)]
+        in_lang = [a for a in chosen if lang in (a.lang, article_language(a))]
+        if not in_lang:
+            in_lang = [a for a in chosen if _same_language(article_language(a), lang)]
         chosen = in_lang or chosen
     return sorted(chosen, key=lambda a: (_aware(a.published), a.id or 0))
+
+
+def in_review_language(text: str, tag: str | None, lang: str | None) -> tuple[str, str]:
+    """A source sentence as the review shows it, with its language mark.
+
+    Args:
+        text: The sentence as its source has it.
+        tag: The source's language tag ("uz-Latn", "ru", ...), None when unknown.
+        lang: The review's language tag, None for no preference.
+
+    Returns:
+        ``(text, mark)``: Uzbek in the other script transliterated to the review's, mark
+        ""; text in another language unchanged, mark its language tag ("und" when
+        unknown), so renderers show it as a quotation in that language.
+    """
+    if lang is None or tag == lang:
+        return text, ""
+    if lang in ("uz-Latn", "uz-Cyrl") and tag is not None and tag.startswith("uz"):
+        return to_uzbek_script(text, lang[3:]), ""
+    if tag is not None and tag.split("-", 1)[0] == lang.split("-", 1)[0]:
+        return text, ""
+    return text, tag or "und"
 
 
 def _candidates(sources: Sequence[Article]) -> list[_Candidate]:
@@ -636,7 +687,9 @@ def summarize_story(
             )
             for article_id in cited
         )
-        sentences.append(Sentence(text=candidate.text, citations=citations))
+        source = articles[candidate.sources[0]]
+        text, mark = in_review_language(candidate.text, article_language(source), lang)
+        sentences.append(Sentence(text=text, citations=citations, lang=mark))
     logger.debug(
         "story %s: %d sentences from %d candidates", story.key, len(sentences), len(candidates)
     )

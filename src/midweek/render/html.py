@@ -124,11 +124,18 @@ def render_html(review: Review, *, stylesheet_inline: bool = True) -> str:
                     numbers[citation.article_id] = len(numbers) + 1
                     sources.append(_citation_view(numbers[citation.article_id], citation))
                 cites.append(_citation_view(numbers[citation.article_id], citation))
-            sentences.append({"text": sentence.text, "citations": cites})
+            sentences.append({"text": sentence.text, "citations": cites, "lang": sentence.lang})
         label = ""
         if section.status == "continuing" and section.new_since is not None:
             label = continuing_label(review.lang, section.new_since)
-        sections.append({"heading": section.heading, "sentences": sentences, "label": label})
+        sections.append(
+            {
+                "heading": section.heading,
+                "heading_lang": section.heading_lang,
+                "sentences": sentences,
+                "label": label,
+            }
+        )
     template = _environment().get_template("review.html")
     return template.render(
         review=review,

@@ -39,6 +39,9 @@ _SENTENCE_SCHEMA: Final[dict[str, Any]] = {
     "properties": {
         "text": {"type": "string", "minLength": 1},
         "citations": {"type": "array", "items": {"$ref": "#/$defs/citation"}},
+        # language tag of a quotation in another language than the review's; absent
+        # when the sentence is in the review's language and script
+        "lang": {"type": "string", "minLength": 1},
     },
 }
 
@@ -48,6 +51,9 @@ _SECTION_SCHEMA: Final[dict[str, Any]] = {
     "additionalProperties": False,
     "properties": {
         "heading": {"type": "string"},
+        # language tag of a heading in another language than the review's; absent when
+        # it is in the review's language and script
+        "heading_lang": {"type": "string", "minLength": 1},
         "story_key": {"type": "string"},
         "sentences": {"type": "array", "items": {"$ref": "#/$defs/sentence"}},
         # "continuing": the story was in the previous published review; the section
@@ -154,18 +160,27 @@ def _citation(citation: Citation) -> dict[str, Any]:
 
 def _sentence(sentence: Sentence) -> dict[str, Any]:
     """JSON object of one sentence."""
-    return {"text": sentence.text, "citations": [_citation(c) for c in sentence.citations]}
+    out: dict[str, Any] = {
+        "text": sentence.text,
+        "citations": [_citation(c) for c in sentence.citations],
+    }
+    if sentence.lang:
+        out["lang"] = sentence.lang
+    return out
 
 
 def _section(section: Section) -> dict[str, Any]:
     """JSON object of one section."""
-    return {
+    out: dict[str, Any] = {
         "heading": section.heading,
         "story_key": section.story_key,
         "sentences": [_sentence(s) for s in section.sentences],
         "status": section.status,
         "new_since": _iso(section.new_since) if section.new_since is not None else None,
     }
+    if section.heading_lang:
+        out["heading_lang"] = section.heading_lang
+    return out
 
 
 def review_to_dict(review: Review) -> dict[str, Any]:

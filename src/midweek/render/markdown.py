@@ -138,6 +138,11 @@ def _citation_mark(number: int, citation: Citation) -> str:
     return f"[{number}]({url})"
 
 
+def language_note(tag: str) -> str:
+    """The note after a heading, teaser or quotation in another language: `` _(ru)_``."""
+    return f" _({escape_markdown(tag)})_" if tag else ""
+
+
 def render_markdown(review: Review) -> str:
     """Render a review as a Markdown document.
 
@@ -147,16 +152,26 @@ def render_markdown(review: Review) -> str:
     Returns:
         Markdown: title, rubric, teasers, intro, one ``##`` section per story with a
         numbered citation link after each sentence, and a "Sources" list at the end.
+        A heading, teaser or sentence in another language than the review's is followed
+        by its language tag in italics (a sentence is also put in quotation marks).
     """
     numbers = _number_citations(review)
     lines = [f"# {escape_markdown(review.title)}", "", f"*{escape_markdown(review.rubric)}*", ""]
     if review.teasers:
-        lines.extend(f"- {escape_markdown(teaser)}" for teaser in review.teasers)
+        marks = [s.heading_lang for s in review.sections]
+        lines.extend(
+            f"- {escape_markdown(teaser)}"
+            + language_note(
+                marks[i] if i < len(marks) and teaser == review.sections[i].heading else ""
+            )
+            for i, teaser in enumerate(review.teasers)
+        )
         lines.append("")
     lines.extend([escape_markdown(review.intro), ""])
     sources: dict[int, Citation] = {}
     for section in review.sections:
-        lines.extend([f"## {escape_markdown(section.heading)}", ""])
+        heading = escape_markdown(section.heading) + language_note(section.heading_lang)
+        lines.extend([f"## {heading}", ""])
         if section.status == "continuing" and section.new_since is not None:
             lines.extend(
                 [f"*{escape_markdown(continuing_label(review.lang, section.new_since))}*", ""]
@@ -167,7 +182,10 @@ def render_markdown(review: Review) -> str:
             for citation in sentence.citations:
                 sources.setdefault(citation.article_id, citation)
                 marks.append(_citation_mark(numbers[citation.article_id], citation))
-            body.append(" ".join([escape_markdown(sentence.text), *marks]))
+            text = escape_markdown(sentence.text)
+            if sentence.lang:  # a quotation in another language, marked as such
+                text = f"“{text}”{language_note(sentence.lang)}"
+            body.append(" ".join([text, *marks]))
         lines.extend([" ".join(body), ""])
     if review.dropped:
         label = dropped_label(review.lang)

@@ -1,36 +1,209 @@
-"""Search terms in every script a reader may have typed them in.
+"""Uzbek Latin ↔ Cyrillic transliteration of sentences, headings and tags.
 
-A reader who types ``Mirziyoyev`` wants the Cyrillic ``Мирзиёев`` too, and back. Each
-term of a query gets its spellings in Uzbek Latin and Cyrillic (UzTransliterator, through
-:mod:`midweek.entities.normalize`, the project's one transliteration); Russian Cyrillic
-goes to Latin by the same table, which covers the letters Russian shares with Uzbek.
+Uzbek is one language written in two scripts: the 1995 Latin alphabet (kun.uz, gazeta.uz)
+and the older Cyrillic one (uznews.uz, official documents). A review asked for in one
+script quotes Uzbek sources of the other script transliterated, not untranslated.
+
+UzTransliterator (Salaev et al. 2022) does the work: it knows the rules a character map
+misses (е → ye/e by position, ц → s/ts, the exception lists). Around it, two fixes of
+systematic errors measured on the parallel set (``benchmarks/transliteration.py``,
+docs/benchmarks.md, "Transliteration"):
+
+* Both ways: UzTransliterator splits on whitespace and joins with spaces, so a line break
+  comes back as " \n " (the largest single error class on the parallel set: most of its
+  CER). Text is transliterated line by line and the line breaks are kept as they were.
+
+* Latin → Cyrillic: Uzbek writers type the oʻ/gʻ mark and the tutuq belgisi with any of
+  ʻ ‘ ' ` ’ ʼ; UzTransliterator reads only ‘ (oʻ, gʻ) and ’ (ъ). Every mark after o or g
+  becomes ‘ and every other one ’ before the call, because in the 1995 alphabet a mark
+  after o/g is the letter's own (oʻ, gʻ) and elsewhere it is the tutuq belgisi (maʼno).
+* Latin → Cyrillic: letters the 1995 alphabet lacks (c, w), found in brand names, are
+  left Latin inside a Cyrillic word ("UZTELECOM" → "УЗТЕЛЕCОМ"). In a word the call
+  turned Cyrillic, c becomes с before e, i, y and к elsewhere, w becomes в: how Uzbek
+  Cyrillic and Russian writers spell such names (Мерседес, Кока-Кола, Уоллстрит).
+* Cyrillic → Latin: UzTransliterator writes ‘ (U+2018) for oʻ/gʻ; the output uses ʻ
+  (U+02BB), the letter CLDR and the 1995 alphabet use, and ʼ (U+02BC) for ъ. It also turns
+  « » into “ ”, which the outlets writing Uzbek Latin do not (kun.uz and gazeta.uz keep
+  « »): the guillemets are kept.
+
+Search uses the same functions: a reader who types ``Mirziyoyev`` wants the Cyrillic
+``Мирзиёев`` too, and back (:func:`term_variants`); Russian Cyrillic goes to Latin by the
+same table, which covers the letters Russian shares with Uzbek.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Final
-
-from midweek.entities.normalize import has_cyrillic, uz_cyrl_to_latn, uz_latn_to_cyrl
+from functools import lru_cache
+from typing import Final, Protocol, cast
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_QUERY_TERMS", "term_variants"]
+__all__ = [
+    "APOSTROPHES",
+    "MAX_QUERY_TERMS",
+    "OKINA",
+    "TUTUQ",
+    "cyrl_to_latn",
+    "latn_to_cyrl",
+    "normalize_apostrophes",
+    "term_variants",
+    "to_uzbek_script",
+]
+
+# Every apostrophe-like mark Uzbek writers use for oʻ, gʻ and the tutuq belgisi.
+APOSTROPHES = "ʻ‘'`’ʼ´"
+# U+02BB MODIFIER LETTER TURNED COMMA: the mark of oʻ and gʻ in CLDR's Uzbek Latin.
+OKINA = "ʻ"
+# U+02BC MODIFIER LETTER APOSTROPHE: the tutuq belgisi (maʼno, taʼlim), as CLDR writes it.
+TUTUQ = "ʼ"
+_MARK = f"[{re.escape(APOSTROPHES)}]"
+# A mark right after o/g (either case) that is followed by a letter, or ends the word
+# ("bogʻ"), is the letter's own; "o'" before a space then a capital is still the letter.
+_OG_MARK_RE = re.compile(rf"(?<=[oOgG]){_MARK}")
+_ANY_MARK_RE = re.compile(_MARK)
+# A mark between two letters that is not after o/g: the tutuq belgisi (maʼno, sanʼat).
+_TUTUQ_RE = re.compile(rf"(?<=\w){_MARK}(?=\w)")
+# UzTransliterator writes these for « » in Cyrillic → Latin; the sources keep guillemets.
+_QUOTES_BACK = str.maketrans({"“": "«", "”": "»"})
+
+
+class _Transliterator(Protocol):
+    """The one method of UzTransliterator midweek calls."""
+
+    def transliterate(self, text: str, from_: str = "cyr", to: str = "lat") -> str:
+        """Transliterate between 'cyr', 'lat' and 'nlt'."""
+
+
+@lru_cache(maxsize=1)
+def _engine() -> _Transliterator:
+    """The UzTransliterator instance (its tables are built once)."""
+    from UzTransliterator import UzTransliterator
+
+    return cast(_Transliterator, UzTransliterator())
+
+
+# A word holding both Cyrillic letters and one of the Latin letters the call leaves.
+_MIXED_WORD_RE = re.compile(r"\b(?=\w*[\u0400-\u04ff])(?=\w*[cCwW])\w+\b")
+_SOFT_C_RE = re.compile(r"[cC](?=[eEiIyYеЕиИйЙэЭ])")
+_LEFTOVERS = str.maketrans({"c": "к", "C": "К", "w": "в", "W": "В"})
+
+
+def _cyrillic_leftovers(match: re.Match[str]) -> str:
+    """c and w left in a Cyrillic word, written in Cyrillic (c → с before a front vowel)."""
+    word = _SOFT_C_RE.sub(lambda m: "с" if m.group() == "c" else "С", match.group())
+    return word.translate(_LEFTOVERS)
+
+
+_LINE_RE = re.compile(r"(\r\n|\n|\r)")
+_EDGE_SPACE_RE = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
+
+
+def _by_line(text: str, from_: str, to: str) -> str:
+    """Transliterate each line on its own, keeping line breaks and edge whitespace."""
+    out: list[str] = []
+    for piece in _LINE_RE.split(text):
+        if not piece or _LINE_RE.fullmatch(piece) or piece.isspace():
+            out.append(piece)
+            continue
+        match = _EDGE_SPACE_RE.match(piece)
+        assert match is not None  # the pattern matches every string
+        lead, body, trail = match.groups()
+        out.append(lead + str(_engine().transliterate(body, from_=from_, to=to)) + trail)
+    return "".join(out)
+
+
+def normalize_apostrophes(text: str) -> str:
+    """Write Uzbek Latin's marks the 1995 way: oʻ/gʻ with ʻ, the tutuq belgisi with ʼ.
+
+    Args:
+        text: Uzbek Latin text with any apostrophe-like marks.
+
+    Returns:
+        The text with every mark after o/g as :data:`OKINA` and every other mark
+        between two letters as :data:`TUTUQ`; other marks (quotes) are left alone.
+    """
+    text = _OG_MARK_RE.sub(OKINA, text)
+    return _TUTUQ_RE.sub(lambda m: m.group() if m.group() == OKINA else TUTUQ, text)
+
+
+def latn_to_cyrl(text: str) -> str:
+    """Uzbek Latin → Uzbek Cyrillic.
+
+    Args:
+        text: Uzbek Latin text (any apostrophe family).
+
+    Returns:
+        The text in Uzbek Cyrillic.
+    """
+    if not text:
+        return text
+    prepared = _OG_MARK_RE.sub("‘", text)
+    prepared = _TUTUQ_RE.sub(lambda m: m.group() if m.group() == "‘" else "’", prepared)
+    return _MIXED_WORD_RE.sub(_cyrillic_leftovers, _by_line(prepared, "lat", "cyr"))
+
+
+def cyrl_to_latn(text: str) -> str:
+    """Uzbek Cyrillic → Uzbek Latin, with the marks of the 1995 alphabet.
+
+    Args:
+        text: Uzbek Cyrillic text.
+
+    Returns:
+        The text in Uzbek Latin: oʻ/gʻ with :data:`OKINA`, ъ as :data:`TUTUQ`.
+    """
+    if not text:
+        return text
+    out = _by_line(text, "cyr", "lat")
+    out = out.translate(_QUOTES_BACK).replace("‘", OKINA)
+    return _ANY_MARK_RE.sub(lambda m: m.group() if m.group() == OKINA else TUTUQ, out)
+
+
+def to_uzbek_script(text: str, script: str) -> str:
+    """Uzbek text in the given script ("Latn" or "Cyrl"), whatever script it is in now.
+
+    Only the letters of the other script are converted: Latin text asked for in Latin,
+    or Cyrillic in Cyrillic, comes back unchanged.
+
+    Args:
+        text: Uzbek text in either script.
+        script: ISO 15924 code of the wanted script: "Latn" or "Cyrl".
+
+    Returns:
+        The text in ``script``.
+
+    Raises:
+        ValueError: ``script`` is neither "Latn" nor "Cyrl".
+    """
+    from midweek.text.lang import detect_script
+
+    if script not in ("Latn", "Cyrl"):
+        raise ValueError(f"Uzbek is written in Latn or Cyrl, not {script!r}")
+    current = detect_script(text)
+    if current is None or current == script:
+        return text
+    if script == "Cyrl" and current == "Latn":
+        return latn_to_cyrl(text)
+    if script == "Latn" and current == "Cyrl":
+        return cyrl_to_latn(text)
+    return text
+
 
 # Terms of one query that are searched: a real query is a few words, and each term adds
 # up to three alternatives to the full-text query.
 MAX_QUERY_TERMS: Final = 12
 _LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def _spellings(term: str) -> tuple[str, ...]:
     """One term and its other-script spellings, the term first, no repeats."""
     out = []
     if _LATIN.search(term):
-        out.append(uz_latn_to_cyrl(term))
-    if has_cyrillic(term):
-        out.append(uz_cyrl_to_latn(term))
+        out.append(latn_to_cyrl(term))
+    if _CYRILLIC.search(term):
+        out.append(cyrl_to_latn(term))
     seen = [term]
     for spelling in out:
         # a spelling without a letter or digit left would match nothing (or everything)
