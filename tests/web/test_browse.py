@@ -298,13 +298,13 @@ def test_dates_rubric_and_byline_agree(client: Client, demo_store: Store) -> Non
     review = demo_store.get_review(SLUG)
     assert review is not None
     home = client.get("/").text
-    assert "Covers" not in home and "4–10 October 2019" in home  # as the title writes it
-    assert "2019-10-11" not in home  # the exclusive window end is not a covered day
+    assert "Covers" not in home and "5–11 January 2020" in home  # as the title writes it
+    assert "2020-01-12" not in home  # the exclusive window end is not a covered day
     ru = client.get(f"/reviews/{SLUG}?lang=ru").text
     assert '<p class="rubric">Обзор' in ru  # the generated rubric follows the interface
-    assert "Author:" not in ru and "midweek · <time" in ru
+    assert "Author:" not in ru and "The midweek desk · <time" in ru  # the review's author
     assert "29 ноября 2026" in ru or re.search(r"\d+ [а-я]+ \d{4}</time>", ru)
-    assert "4–10 октября 2019" in client.get("/?lang=ru").text
+    assert "5–11 января 2020" in client.get("/?lang=ru").text
 
 
 def test_rating_error_page_links_languages_to_the_review(client: Client) -> None:

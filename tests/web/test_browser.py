@@ -47,8 +47,8 @@ STARTUP_TIMEOUT_S = 15.0
 PAGE_TIMEOUT_S = 20.0
 USER = "editor-one"
 PASSWORD = "a long enough passphrase"
-# A word the demo corpus (Wikinews, October 2019) holds for certain: the Nobel prizes.
-SEARCH_WORD = "Nobel"
+# A word the demo week (Wikinews, 5–11 January 2020) holds in a story: Qasem Soleimani.
+SEARCH_WORD = "Soleimani"
 # A word most of the demo's articles hold (210 of 291): several pages of results.
 COMMON_WORD = "said"
 

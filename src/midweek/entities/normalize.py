@@ -14,6 +14,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from midweek.text.translit import cyrl_to_latn, latn_to_cyrl
+
 logger = logging.getLogger(__name__)
 
 # Every apostrophe-like mark Uzbek writers use for oʻ, gʻ and the tutuq belgisi.
@@ -159,22 +161,15 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", s.decode().lower()).strip("-")
 
 
-@lru_cache(maxsize=1)
-def _uz_transliterator() -> object:
-    """The UzTransliterator instance (cheap, but built once)."""
-    from UzTransliterator import UzTransliterator
-
-    return UzTransliterator()
-
-
 def uz_latn_to_cyrl(text: str) -> str:
-    """Uzbek Latin → Uzbek Cyrillic with UzTransliterator."""
-    t = _uz_transliterator()
-    return str(t.transliterate(unify_apostrophes(text, "‘"), from_="lat", to="cyr"))  # type: ignore[attr-defined]
+    """Uzbek Latin → Uzbek Cyrillic (:func:`midweek.text.translit.latn_to_cyrl`).
+
+    One transliteration for tags, reviews and search: a Latin letter the converter leaves
+    inside a Cyrillic word (English "c" in "Atlantic") is written in Cyrillic too.
+    """
+    return latn_to_cyrl(text)
 
 
 def uz_cyrl_to_latn(text: str) -> str:
-    """Uzbek Cyrillic → Uzbek Latin with UzTransliterator, apostrophes as UZ_APOSTROPHE."""
-    t = _uz_transliterator()
-    out = str(t.transliterate(text, from_="cyr", to="lat"))  # type: ignore[attr-defined]
-    return unify_apostrophes(out, UZ_APOSTROPHE)
+    """Uzbek Cyrillic → Uzbek Latin, every apostrophe as UZ_APOSTROPHE (tag keys compare so)."""
+    return unify_apostrophes(cyrl_to_latn(text), UZ_APOSTROPHE)
