@@ -21,6 +21,12 @@ docs/benchmarks.md, "Transliteration"):
   left Latin inside a Cyrillic word ("UZTELECOM" → "УЗТЕЛЕCОМ"). In a word the call
   turned Cyrillic, c becomes с before e, i, y and к elsewhere, w becomes в: how Uzbek
   Cyrillic and Russian writers spell such names (Мерседес, Кока-Кола, Уоллстрит).
+* Both ways: UzTransliterator converts a whitespace-separated token only when a letter
+  comes before its last character, so a one-letter word ("A guruhi", "Yer E") or a token
+  whose only letter is its last ("0E") came back without its letter, and a few tokens
+  ("0A0E") raise IndexError inside it. Such tokens are written letter by letter here
+  (:data:`_LETTERS_TO_CYRL`, :data:`_LETTERS_TO_LATN`), and a run the library fails on is
+  retried token by token, so no letter is lost and no text raises.
 * Cyrillic → Latin: UzTransliterator writes ‘ (U+2018) for oʻ/gʻ; the output uses ʻ
   (U+02BB), the letter CLDR and the 1995 alphabet use, and ʼ (U+02BC) for ъ. It also turns
   « » into “ ”, which the outlets writing Uzbek Latin do not (kun.uz and gazeta.uz keep
@@ -96,6 +102,87 @@ def _cyrillic_leftovers(match: re.Match[str]) -> str:
     return word.translate(_LEFTOVERS)
 
 
+# One letter alone, as the 1995 alphabets pair them (a word-initial Latin e is э; a lone
+# Cyrillic е, ё, ю, я, ц is written as at the start of a word: ye, yo, yu, ya, s).
+_LETTERS_TO_CYRL: Final = str.maketrans(
+    dict(zip("abdefghijklmnopqrstuvxyzcw", "абдэфгҳижклмнопқрстувхйзсв", strict=True))
+    | dict(zip("ABDEFGHIJKLMNOPQRSTUVXYZCW", "АБДЭФГҲИЖКЛМНОПҚРСТУВХЙЗСВ", strict=True))
+)
+_LETTERS_TO_LATN: Final = str.maketrans(
+    {
+        **dict(zip("абвгдзийклмнопрстуфхэқҳ", "abvgdziyklmnoprstufxeqh", strict=True)),
+        **dict(zip("АБВГДЗИЙКЛМНОПРСТУФХЭҚҲ", "ABVGDZIYKLMNOPRSTUFXEQH", strict=True)),
+        "е": "ye",
+        "Е": "Ye",
+        "ё": "yo",
+        "Ё": "Yo",
+        "ю": "yu",
+        "Ю": "Yu",
+        "я": "ya",
+        "Я": "Ya",
+        "ж": "j",
+        "Ж": "J",
+        "ц": "s",
+        "Ц": "S",
+        "ч": "ch",
+        "Ч": "Ch",
+        "ш": "sh",
+        "Ш": "Sh",
+        "ў": "o‘",
+        "Ў": "O‘",
+        "ғ": "g‘",
+        "Ғ": "G‘",
+        "ъ": "’",
+        "Ъ": "’",
+        "ь": "",
+        "Ь": "",
+        "щ": "sh",
+        "Щ": "Sh",
+        "ы": "i",
+        "Ы": "I",
+    }
+)
+_TOKEN_RE = re.compile(r"\S+")
+
+
+def _letter_by_letter(token: str, to: str) -> str:
+    """A token the library would drop a letter of, written with the letter tables."""
+    return token.translate(_LETTERS_TO_CYRL if to == "cyr" else _LETTERS_TO_LATN)
+
+
+def _library_skips(token: str) -> bool:
+    """Whether UzTransliterator leaves the token's letters out (none before the last char)."""
+    return not any(ch.isalpha() for ch in token[:-1]) and token[-1:].isalpha()
+
+
+def _engine_run(tokens: list[str], from_: str, to: str) -> list[str]:
+    """Tokens the library handles, converted together (its date rules look at neighbours)."""
+    if not tokens:
+        return []
+    try:
+        return [str(_engine().transliterate(" ".join(tokens), from_=from_, to=to))]
+    except (IndexError, KeyError, ValueError):  # the library's own bugs on odd tokens
+        if len(tokens) == 1:
+            logger.debug("transliterated letter by letter: %r", tokens[0])
+            return [_letter_by_letter(tokens[0], to)]
+        return [part for token in tokens for part in _engine_run([token], from_, to)]
+
+
+def _transliterate(body: str, from_: str, to: str) -> str:
+    """One line without edge whitespace, converted; tokens joined by single spaces."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in _TOKEN_RE.findall(body):
+        if _library_skips(token):
+            out += _engine_run(run, from_, to)
+            run = []
+            out.append(_letter_by_letter(token, to))
+        else:
+            run.append(token)
+    out += _engine_run(run, from_, to)
+    return " ".join(out)
+
+
 _LINE_RE = re.compile(r"(\r\n|\n|\r)")
 _EDGE_SPACE_RE = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
 
@@ -110,7 +197,7 @@ def _by_line(text: str, from_: str, to: str) -> str:
         match = _EDGE_SPACE_RE.match(piece)
         assert match is not None  # the pattern matches every string
         lead, body, trail = match.groups()
-        out.append(lead + str(_engine().transliterate(body, from_=from_, to=to)) + trail)
+        out.append(lead + _transliterate(body, from_, to) + trail)
     return "".join(out)
 
 
