@@ -74,7 +74,8 @@ def _kind(rules: ModuleType, text: str, title: str = "", outlet: str = "") -> tu
     return str(verdict.kind), str(verdict.rule)
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, object]]:
+def records(path: Path) -> Iterator[dict[str, object]]:
+    """The records of a gzipped JSON-lines file."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             yield json.loads(line)
@@ -90,7 +91,7 @@ def gold_posts(data: Path) -> list[dict[str, object]]:
     with (data / GOLD / "labels.jsonl").open(encoding="utf-8") as fh:
         labels = [json.loads(line) for line in fh]
     wanted = {row["id"] for row in labels}
-    posts = {p["id"]: p for p in _jsonl(data / POSTS) if p["id"] in wanted}
+    posts = {p["id"]: p for p in records(data / POSTS) if p["id"] in wanted}
     for row in labels:
         post = posts[row["id"]]
         row["ru"] = _text(post["text_ru"])
@@ -152,15 +153,15 @@ def real_weeks(rules: dict[str, ModuleType], rows: list[dict[str, object]], show
 def other_sets(data: Path) -> dict[str, list[tuple[str, str, str]]]:
     """(title, text, outlet) of each news set, by name."""
     sets: dict[str, list[tuple[str, str, str]]] = {}
-    for rec in _jsonl(data / "news-uz-kunuz-uznews-samples" / "articles.jsonl.gz"):
+    for rec in records(data / "news-uz-kunuz-uznews-samples" / "articles.jsonl.gz"):
         lang = str(rec["lang"]) + ("-" + str(rec["script"]) if _text(rec.get("script")) else "")
         sets.setdefault(f"{rec['site']} {lang}", []).append(
             (_text(rec["title"]), _text(rec["text"]), str(rec["site"]))
         )
-    for rec in _jsonl(data / "news-ru-uz-uplz" / "articles.jsonl.gz"):
+    for rec in records(data / "news-ru-uz-uplz" / "articles.jsonl.gz"):
         name = "upl.uz misli (opinion)" if rec["section"] == "misli" else "upl.uz news sections"
         sets.setdefault(name, []).append((_text(rec["title"]), _text(rec["text"]), "upl.uz"))
-    for rec in _jsonl(data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"):
+    for rec in records(data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"):
         sets.setdefault("Wikinews demo en", []).append(
             (_text(rec["title"]), _text(rec["text"]), "wikinews")
         )
@@ -197,7 +198,7 @@ def parent_set(rules: dict[str, ModuleType], data: Path, sample: int) -> None:
     """Promotional-flag recall outside the gold windows; a random sample of set-asides."""
     with (data / GOLD / "labels.jsonl").open(encoding="utf-8") as fh:
         gold_ids = {json.loads(line)["id"] for line in fh}
-    posts = [p for p in _jsonl(data / POSTS) if p["id"] not in gold_ids and _text(p["text_ru"])]
+    posts = [p for p in records(data / POSTS) if p["id"] not in gold_ids and _text(p["text_ru"])]
     print(f"\n## Parent set, {len(posts)} dev posts outside the windows")
     print(
         "| rules | text | flag yes → advert | flag yes → set aside | flag no → advert "

@@ -91,7 +91,7 @@ ADVERT_LABEL = _patterns(
     r"партнерский\s+материал",
     r"спонсорский\s+материал",
     r"\berid\s*[:=]",
-    r"reklama\s+huquqi\s+(?:asosida|bilan)",
+    r"reklama\s+[hx]uquqi\s+(?:asosida|bilan)",
     r"\(\s*reklama\s*\)",
     r"^\s*#?reklama\.?\s*$",
     r"реклама\s+ҳуқуқи\s+(?:асосида|билан)",
@@ -198,7 +198,7 @@ DIGEST_HEADER = _patterns(
     r"\bdayjest\w*",
     r"\bбу\s+(?:ҳақда\s+)?ва\s+бошқа\s+кўп(?:лаб)?\b",
     # the machine translation splits "boshqa" at times ("bo hqa")
-    r"\bbu\s+(?:haqda\s+)?va\s+bo\s?hqa\s+ko'p(?:lab)?\b",
+    r"\bbu\s+(?:haqda\s+)?va\s+bo(?:sh|\s?h)qa\s+ko'p(?:lab)?\b",
 )
 
 # -- service --------------------------------------------------------------------------------
@@ -241,8 +241,10 @@ WEATHER_SHAPE = _patterns(
 WEATHER_WORD = _patterns(
     r"\b(?:дожд\w*|ливн\w*|ливень|снег\w*|осадк\w*|гроз[аыуе]|грозов\w*|град[аом]?|ветер|ветра"
     r"|заморозк\w*|похолодани\w*|потеплени\w*|погод[аеуы]|туман\w*|жар[аы]|зно[йя]|сел[ьи]|паводк\w*)\b",
-    r"\b(?:yomg'ir\w*|jala\w*|qor|do'l|shamol\w*|yog'ingarchilik\w*|ob-havo\w*|sel\b)",
-    r"\b(?:емғир\w*|жала\w*|қор|дўл|шамол\w*|еғингарчилик\w*|об-ҳаво\w*|сел\b)",
+    r"\b(?:yomg'ir\w*|jala\w*|qor|do'l|shamol\w*|yog'ingarchilik\w*|ob-havo\w*|sel\b"
+    r"|momaqaldiroq\w*|harorat\w*|havo\s+massa\w*)",
+    r"\b(?:емғир\w*|жала\w*|қор|дўл|шамол\w*|еғингарчилик\w*|об-ҳаво\w*|сел\b"
+    r"|момақалдироқ\w*|ҳарорат\w*|ҳаво\s+масса\w*)",
     r"\b(?:rain\w*|snow\w*|storms?|thunderstorms?|wind|frost|heatwave|weather)\b",
 )
 # The verbs of a forecast (future or "expected") and of a warning.
@@ -269,13 +271,16 @@ WARNING_VERB = _patterns(
 FORECAST_CHARS = 300
 # A sentence (no full stop, line break) in which a weather word and a forecast verb meet.
 _SENTENCE = re.compile(r"[^.!?\n]+")
-# Characters (after the title) within which a rates post names itself.
-RATES_CHARS = 150
+# A rates post opens with its name ("Курсы валют, установленные ЦБ с 5 мая"); a song or a
+# report that mentions exchange rates does not (the patterns are matched at the start).
 RATES = _patterns(
-    r"\bкурс\w*\s+валют\w*",
-    r"\bvalyuta\s+kurs\w*",
-    r"\bвалюта\s+курс\w*",
-    r"\bexchange\s+rates?\b",
+    r"\W*курс\w*\s+валют\w*",
+    r"\W*valyuta\s+kurs\w*",
+    r"\W*валюта\s+курс\w*",
+    r"\W*exchange\s+rates?\b",
+    # the rates "set by the Central Bank", wherever the (machine) translation puts them
+    r"(?:.{0,120}?)\bbelgilangan\s+valyuta\s+kurs\w*",
+    r"(?:.{0,120}?)\bбелгиланган\s+валюта\s+курс\w*",
 )
 # Planned outages: a utility suspended or switched off, with the cause or the time frame
 # of a notice (repairs, "temporarily", "for a day", hours). A prosecutor asking *not* to
@@ -453,8 +458,7 @@ def classify_kind(title: str, text: str, *, url: str = "", outlet: str = "") -> 
         "advert_label": lambda: bool(ADVERT_LABEL.search(window)),
         "digest_header": lambda: bool(DIGEST_HEADER.search(window)),
         "weather": lambda: _is_weather(window),
-        # a rates post opens with it; a song "about exchange rates" mentions it
-        "exchange_rates": lambda: bool(RATES.search(window[: len(title or "") + RATES_CHARS])),
+        "exchange_rates": lambda: bool(RATES.match(window)),
         "outage": lambda: _is_outage(window),
         "traffic": lambda: bool(TRAFFIC.search(window)),
         "horoscope": lambda: bool(HOROSCOPE.search(window)),
