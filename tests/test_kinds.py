@@ -104,6 +104,8 @@ def test_gazeta_link_without_tracking_is_an_advert() -> None:
     assert classify_kind("", promo, outlet="gazeta.uz").kind == ADVERT
     assert classify_kind("", news, outlet="gazeta.uz").kind == NEWS
     assert classify_kind("", promo, outlet="example.com").kind == NEWS  # the rule is the outlet's
+    signed = f"{promo}\n\n➖ @gazetauz ➖"  # the desk's own post, signed by the channel
+    assert classify_kind("", signed, outlet="gazeta.uz").kind == NEWS
 
 
 @pytest.fixture(scope="module")
