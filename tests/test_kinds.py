@@ -241,13 +241,13 @@ def test_other_news_sets_keep_their_news(shared_data: Path) -> None:
     offer, a shoe sale, an air conditioner deal, "Murojaat uchun" contact blocks).
     """
     sets = other_sets(shared_data)
-    aside = {
-        name: [
-            classify_kind(title, text, outlet=outlet)
-            for title, text, outlet in items
-            if classify_kind(title, text, outlet=outlet).kind in {ADVERT, DIGEST, SERVICE}
-        ]
+    verdicts = {
+        name: [classify_kind(title, text, outlet=outlet) for title, text, outlet in items]
         for name, items in sets.items()
+    }
+    aside = {
+        name: [v for v in found if v.kind in {ADVERT, DIGEST, SERVICE}]
+        for name, found in verdicts.items()
     }
     assert len(aside["Wikinews demo en"]) <= 1
     assert len(aside["upl.uz news sections"]) + len(aside["upl.uz misli (opinion)"]) <= 1
