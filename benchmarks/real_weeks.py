@@ -399,6 +399,15 @@ def key_table(data: Path, *, show: int = 0) -> None:
             )
             for index, section in enumerate(review.sections[:show]):
                 print(f"    {index + 1}. {section.heading[:90]!r} {score.section_stories[index]}")
+    print("\nthread cut grid (mean over windows: recall@5, key-1 in first two, mixed share):")
+    for cut in THREAD_CUTS:
+        figures = [_key_figures(scores[(w, cut)][0], keys[w]) for w in windows]
+        mixed = [scores[(w, cut)][0].mixed / max(scores[(w, cut)][0].sections, 1) for w in windows]
+        print(
+            f"  {cut}: {np.mean([f[0] for f in figures]):.2f}, "
+            f"{sum(1 for f in figures if f[2] is not None and f[2] <= 2)}/{len(figures)}, "
+            f"{np.mean(mixed):.2f}"
+        )
     for label, items in totals.items():
         print(
             f"| mean | {label} | {np.mean([r[0] for r in items]):.2f} | "

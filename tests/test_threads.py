@@ -178,3 +178,42 @@ def test_no_threshold_links_nothing_and_bad_rows_raise() -> None:
     assert [len(t) for t in link_threads(stories, articles)] == [2]
     with pytest.raises(ConfigError):
         thread_rows(["a"], [])
+
+
+def test_explain_lists_each_threads_stories(tmp_path: Path, shared_data: Path) -> None:
+    """`stories --explain` shows a thread's stories, newest first, in text and JSON."""
+    from typer.testing import CliRunner
+
+    from midweek.cli import app
+
+    background = _background(shared_data, "W1", {"nukus-unrest-trial", "us-reaction-nukus-trial"})
+    posts = _ids(shared_data, NUKUS + background)
+    corpus = tmp_path / "w1.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "url": a.url,
+                    "text": a.text,
+                    "published": a.published.isoformat() if a.published else None,
+                    "lang": "ru",
+                    "source": a.outlet,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for a in posts.values()
+        ),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    db = ["--db", str(tmp_path / "m.db")]
+    assert runner.invoke(app, [*db, "ingest", "--file", str(corpus)]).exit_code == 0
+    window = ["--from", "2022-11-28T00:00", "--to", "2022-11-30T12:00", "--tz", "Asia/Tashkent"]
+    result = runner.invoke(app, [*db, "stories", *window, "--explain", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["stories"]
+    threads = [row for row in rows if len(row["thread"]) > 1]
+    assert threads and all(row["thread"][0] == row["key"] for row in threads)
+    table = runner.invoke(app, [*db, "stories", *window, "--explain"])
+    assert table.exit_code == 0 and "thread (newest first): " in table.stdout
