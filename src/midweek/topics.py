@@ -186,23 +186,26 @@ def _root(parent: list[int], node: int) -> int:
     return node
 
 
-# Mean cosine distance (over topic_rows) at which two stories of a window are linked as
+# Mean cosine distance (over thread_rows) at which two stories of a window are linked as
 # developments of one event. Chosen leave-one-window-out on the three labelled real
 # weeks (benchmarks/real_weeks.py, docs/benchmarks.md): every fold picked this value.
 THREAD_DISTANCE = 0.8
 # Articles of a story that stand for it when threads are linked: its latest independent
 # ones (the story's current development). The average over a sample is what the average
-# over all would be, at a bounded cost for a story of hundreds of reprints and updates.
-THREAD_ARTICLES = 8
+# over all would be, at a bounded cost for a story of hundreds of reprints and updates
+# (n-grams are counted in Python: ~1.5 ms of CPU per article on the 2-core machine).
+THREAD_ARTICLES = 5
 # Character n-grams of words (with a boundary mark at both ends) that thread_rows counts:
 # 3 to 5 letters, scikit-learn's ``char_wb`` analyser with ``ngram_range=(3, 5)``. They
 # match Russian and Uzbek inflections ("нукусских событиях" / "событиях в Нукусе") that
 # whole-word TF-IDF keeps apart; on the real weeks they linked more follow-ups than
 # topic_rows or 5-letter word prefixes at every cut (docs/benchmarks.md).
 THREAD_NGRAMS = (3, 5)
-# Stories considered for linking: the best-covered ones of the window. The merge costs a
-# stories x stories matrix, so the bound keeps a window of ten thousand articles cheap.
-THREAD_CANDIDATES = 400
+# Stories considered for linking: the best-covered ones of the window (a real week has
+# about 100 in its window; the sections come from the first few dozen). The merge costs a
+# stories x stories matrix and the rows THREAD_ARTICLES per story, so the bound keeps a
+# window of ten thousand articles to about 1,000 rows.
+THREAD_CANDIDATES = 200
 
 
 def link_threads(
