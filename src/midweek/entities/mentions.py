@@ -92,6 +92,9 @@ PROVISIONAL_SKIP_FIRST = frozenset(
         "after", "before", "when", "while", "as", "by", "from", "to", "of",
         "these", "those", "some", "many", "most", "both", "each", "every", "other", "such",
         "bu", "va", "lekin", "ammo", "shu", "u", "ular", "biz", "men", "keyin",
+        # the Uzbek pronouns' case forms (bu, shu, u + -ni, -da, -ga, -dan, -ning)
+        "buni", "bunda", "bunga", "bundan", "buning", "shuni", "shunda", "shunga", "shundan",
+        "shuning", "uni", "unda", "unga", "undan", "uning", "ularni", "ularga", "ularning",
     }
 )  # fmt: skip
 
@@ -319,7 +322,9 @@ def _provisional_latin(text: str, toks: Sequence[Word], taken: Sequence[bool]) -
     def flush() -> None:
         """Emit the current run if it is long enough."""
         if run and toks[run[0]].key in PROVISIONAL_SKIP_FIRST:
-            del run[:1]  # "The Hague Court": a capitalised function word opens a sentence
+            # "The Hague Court", "Buni Bosh prokuratura": a capitalised function word
+            # opens a sentence
+            del run[:1]
         titled = False
         while run and toks[run[0]].key in TITLE_WORDS:
             del run[:1]  # "President Jair Bolsonaro": the title is not part of the name

@@ -100,6 +100,9 @@ def russian_spans(text: str) -> list[NerSpan]:
         etype = NER_TYPES.get(span.type, "unknown")
         if etype == "person":
             normal = person_base_form(vocab, span.tokens, normal)
+        elif len(span.tokens) == 1 and normal == span.text:
+            # natasha left a one-word place or organisation as written ("Хорезма")
+            normal = person_base_form(vocab, span.tokens, normal)
         out.append(NerSpan(span.start, span.stop, span.text, normal, etype))
     return out
 
@@ -132,7 +135,27 @@ def person_base_form(vocab: Any, tokens: Sequence[Any], normal: str) -> str:
         case = UD_CASES.get(feats.get("Case", ""))
         base = _nominative(vocab, token.text, gender, case) if gender else None
         out.append(_recase(base, token.text) if base else fallback)
+    if len(tokens) > 1 and all(
+        UD_CASES.get((getattr(t, "feats", None) or {}).get("Case", "")) == "nomn" for t in tokens
+    ):
+        # the tagger reads the whole name as nominative: where a word has no nominative of
+        # the tagger's gender ("Лолагул Каллыханова", tagged masculine) the gender is what
+        # is wrong, and the name stays as written
+        return " ".join(
+            t.text if _gender_contradicts(vocab, t) else word
+            for word, t in zip(out, tokens, strict=True)
+        )
     return " ".join(out)
+
+
+def _gender_contradicts(vocab: Any, token: Any) -> bool:
+    """True if a word tagged nominative has no nominative reading of its tagged gender."""
+    feats = getattr(token, "feats", None) or {}
+    gender = UD_GENDERS.get(feats.get("Gender", ""))
+    if not gender or feats.get("Case") != "Nom":
+        return False
+    parses = [p for p in vocab.parse(token.text) if gender in p.tag and "sing" in p.tag]
+    return bool(parses) and not any("nomn" in p.tag for p in parses)
 
 
 def _nominative(vocab: Any, word: str, gender: str, case: str | None) -> str | None:

@@ -252,19 +252,30 @@ _FORM_PREFERENCE = {
 
 
 def tidy_name(name: str) -> str:
-    """A found name without a possessive, an Uzbek genitive or stray spaces.
+    """A found name without a possessive, an Uzbek case suffix where it is sure, or spaces.
 
-    'Atlantic Council's' → 'Atlantic Council', 'Artiqxoʻjayevning' → 'Artiqxoʻjayev'.
+    'Atlantic Council's' → 'Atlantic Council', 'Artiqxoʻjayevning' → 'Artiqxoʻjayev',
+    'Jahongir Artiqxoʻjayevni' → '... Artiqxoʻjayev', 'KMKning' → 'KMK'.
     """
     name = _POSSESSIVE_RE.sub("", " ".join(name.split()))
     last = name.rsplit(" ", 1)[-1]
-    if last.lower().endswith(UZ_GENITIVE) and len(last) - len(UZ_GENITIVE) >= MIN_BARE_LEN:
+    match = _SURE_SUFFIX_RE.search(last)
+    if match:
+        name = name[: len(name) - len(match.group(2))]
+    elif last.lower().endswith(UZ_GENITIVE) and len(last) - len(UZ_GENITIVE) >= MIN_BARE_LEN:
         name = name[: -len(UZ_GENITIVE)]
     return name.strip(" -.,;:")
 
 
 # A name shorter than this once its genitive is cut is not cut ("Xoning"?).
 MIN_BARE_LEN = 4
+# Where an Uzbek case suffix is sure: after a surname ending (-ov, -ev, -ova, -eva, -in,
+# -ina: Uzbek and Russian surnames) or an abbreviation in capitals (KMKning, BMTga);
+# elsewhere -ni, -da, -ga may end the name itself (Shahida).
+_SURE_SUFFIX_RE = re.compile(
+    r"(\w(?:ov|ev|ova|eva|in|ina)|^[A-ZА-ЯЎҚҒҲ]{2,})"
+    r"(ning|ni|ga|da|dan|dagi|ning|нинг|ни|га|да|дан)$"
+)
 
 
 def _best_form(forms: Counter[tuple[str, str]], lang: str) -> str:
@@ -380,7 +391,9 @@ def tags_for(
 def is_fragment(name: str) -> bool:
     """True for a found "name" with a lower-case word: a phrase, not a name ('Дом-музей').
 
-    Names particles excepted ("Gulf of Mexico", "Abu Bakr al-Baghdadi").
+    Names particles excepted ("Gulf of Mexico", "Abu Bakr al-Baghdadi"). A Russian
+    region or district with its designator ("Хорезмская область") is a phrase too: in an
+    Uzbek tag it would read "Xorezmskaya oblast", not "Xorazm viloyati".
     """
     parts = [p for w in name.split() for p in w.split("-") if p]
     return any(p[:1].islower() and p.lower() not in NAME_PARTICLES for p in parts)
