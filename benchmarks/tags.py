@@ -10,7 +10,8 @@
    SPLIT_DATE and on all (the rules were written before any pair was looked at; the
    split shows whether they hold on either half).
 2. ``--week W1``: the tags of each story of a real week (Russian posts plus their Uzbek
-   translations as a second outlet), in ru and uz-Latn, for reading and hand-checking.
+   translations as a second outlet), in ru and uz-Latn, for reading and hand-checking,
+   then the tag line of a review of its first stories in en, ru, uz-Latn and uz-Cyrl.
 
     .venv/bin/python benchmarks/tags.py [--data /work/shared/data] [--posts 1500] [--week W1]
 """
@@ -23,6 +24,7 @@ import json
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +43,12 @@ from midweek.entities.normalize import (
 from midweek.entities.romanize import russian_name_to_uzbek_latin
 from midweek.entities.tags import loose_key
 from midweek.models import Article
+from midweek.pipeline import (
+    MAX_SECTIONS,
+    REVIEW_TAG_LIMIT,
+    TAG_ARTICLES_PER_STORY,
+    TAG_LEAD_CHARS,
+)
 from midweek.text.translit import cyrl_to_latn
 
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
@@ -51,6 +59,8 @@ WEEKS = "real-weeks-telegram-dev/stories.jsonl"
 ALIGN_MIN_SCORE = 80.0
 # Russian name words shorter than this are initials or particles.
 MIN_WORD_LEN = 3
+# Stories of the week whose tags make the review's tag line: the pipeline's MAX_SECTIONS.
+REVIEW_STORIES = MAX_SECTIONS
 # Posts before this date and after it are reported apart.
 SPLIT_DATE = "2022-09-01"
 
@@ -149,6 +159,7 @@ def week_tags(data: Path, week: str, per_story: int) -> None:
         if json.loads(line)["week"] == week
     ]
     stories.sort(key=lambda s: (s["key_rank"] is None, s["key_rank"] or 0, -len(s["posts"])))
+    review_docs: list[Article] = []
     for story in stories:
         docs = []
         for pid in story["posts"]:
@@ -162,11 +173,30 @@ def week_tags(data: Path, week: str, per_story: int) -> None:
                 docs.append(Article(pid + "/uz", "", uz, when, lang="uz", script="Latn"))
         if not docs:
             continue
+        if len(review_docs) < REVIEW_STORIES:
+            review_docs += _review_documents(docs)
         line = []
         for lang in ("ru", "uz-Latn"):
             names = [t.name for t in tags_for(docs, lang, kb=kb, limit=per_story)]
             line.append(f"{lang}: " + " · ".join(names))
         print(f"{story['story']} (rank {story['key_rank']}) | " + " | ".join(line))
+    print(f"\nThe tag line of a review of the {REVIEW_STORIES} first stories (as the pipeline "
+          f"reads them: per story and language, title and {TAG_LEAD_CHARS}-character leads "
+          f"of its {TAG_ARTICLES_PER_STORY} first posts):")  # fmt: skip
+    for lang in ("en", "ru", "uz-Latn", "uz-Cyrl"):
+        names = [t.name for t in tags_for(review_docs, lang, kb=kb, limit=REVIEW_TAG_LIMIT)]
+        print(f"  {lang}: " + " · ".join(names))
+
+
+def _review_documents(docs: list[Article]) -> list[Article]:
+    """One story's documents as :func:`midweek.pipeline.review_tags` builds them."""
+    out = []
+    for lang in ("ru", "uz"):
+        group = [a for a in docs if a.lang == lang][:TAG_ARTICLES_PER_STORY]
+        if group:
+            text = "\n\n".join(f"{a.title}\n{a.text[:TAG_LEAD_CHARS]}" for a in group)
+            out.append(replace(group[0], text=text))
+    return out
 
 
 def main() -> None:

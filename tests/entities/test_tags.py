@@ -113,6 +113,9 @@ def test_uzbek_tags_of_a_russian_text(kb: KnowledgeBase) -> None:
 def test_an_uzbek_outlets_bare_form_names_the_tag(kb: KnowledgeBase) -> None:
     texts = ["Artiqxoʻjayevning advokati Jahongir Artiqxoʻjayev haqida gapirdi."]
     assert "Jahongir Artiqxoʻjayev" in _names(texts, "uz-Latn", kb)
+    # the only form written carries the accusative, and an ASCII apostrophe
+    accusative = ["Kecha sud Jahongir Artiqxo'jayevni oqladi."]
+    assert "Jahongir Artiqxoʻjayev" in _names(accusative, "uz-Latn", kb)
 
 
 # -- no headers, phrases or possessives ------------------------------------------------------
@@ -139,6 +142,8 @@ def test_a_phrase_is_not_a_tag(kb: KnowledgeBase) -> None:
 def test_name_checks() -> None:
     assert tidy_name("Atlantic Council's") == "Atlantic Council"
     assert tidy_name("Artiqxoʻjayevning") == "Artiqxoʻjayev"
+    assert tidy_name("Navoiy KMKning") == "Navoiy KMK"
+    assert tidy_name("Shahida") == "Shahida"  # -da ends the name itself
     assert is_header("GLAVNYE") and is_header("ГЛАВНЫЕ НОВОСТИ") and not is_header("NATO")
     assert is_fragment("Дом-музей") and not is_fragment("Gulf of Mexico")
     assert not is_fragment("Abu Bakr al-Baghdadi")

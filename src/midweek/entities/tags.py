@@ -45,6 +45,7 @@ from midweek.entities.romanize import (
     russian_name_to_uzbek_latin,
 )
 from midweek.models import Article
+from midweek.text.translit import normalize_apostrophes
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,9 @@ def _provisional_name(surface: str, lang: str) -> str:
         if not cyrillic:
             return uz_latn_to_cyrl(surface)
         return surface if uzbek_cyrillic else russian_name_to_uzbek_cyrillic(surface)
-    if lang == "uz-Latn" and cyrillic:
+    if lang == "uz-Latn":
+        if not cyrillic:
+            return normalize_apostrophes(surface)  # "Artiqxo'jayev" → "Artiqxoʻjayev"
         return uz_cyrl_to_latn(surface) if uzbek_cyrillic else russian_name_to_uzbek_latin(surface)
     if lang == "en" and cyrillic:
         return anyascii(surface)
