@@ -118,6 +118,12 @@ def test_an_uzbek_outlets_bare_form_names_the_tag(kb: KnowledgeBase) -> None:
     assert "Jahongir Artiqxoʻjayev" in _names(accusative, "uz-Latn", kb)
 
 
+@needs_natasha
+def test_an_uzbek_suffix_another_form_lacks_is_cut(kb: KnowledgeBase) -> None:
+    texts = ["Рейс в Нижний Новгород открыт.", "Nijniy Novgorodga reys ochildi."]
+    assert "Nijniy Novgorod" in _names(texts, "uz-Latn", kb)
+
+
 # -- no headers, phrases or possessives ------------------------------------------------------
 @needs_natasha
 def test_an_all_caps_header_is_not_a_tag(kb: KnowledgeBase) -> None:

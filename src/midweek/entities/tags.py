@@ -33,10 +33,12 @@ from midweek.entities.mentions import find_mentions
 from midweek.entities.model import PROVISIONAL_PREFIX, Mention, Tag
 from midweek.entities.normalize import (
     UZ_CYRILLIC_LETTERS,
+    UZ_SUFFIXES,
     detect_script_lang,
     has_cyrillic,
     name_key,
     slugify,
+    token_key,
     uz_cyrl_to_latn,
     uz_latn_to_cyrl,
 )
@@ -293,8 +295,27 @@ def _best_form(forms: Counter[tuple[str, str]], lang: str) -> str:
                 (f for _, f in found if len(f.split()) == words),
                 key=lambda f: (len(f), -forms[(f, script)], f),
             )
+            if script in ("uz-Latn", "uz-Cyrl", "latin"):
+                best = _without_suffix(best, [f for f, _ in forms])
             return _provisional_name(best, lang)
     return ""
+
+
+def _without_suffix(name: str, others: Sequence[str]) -> str:
+    """An Uzbek name form less a case suffix that another form of the entity lacks.
+
+    "Nijniy Novgorodga" beside "Нижний Новгород": the other form's last word has the key
+    of "Novgorod", so "-ga" is a suffix, not part of the name.
+    """
+    head, _, last = name.rpartition(" ")
+    lasts = {loose_key(token_key(o.rsplit(" ", 1)[-1])) for o in others if o != name}
+    if loose_key(token_key(last)) in lasts:
+        return name
+    for suffix in UZ_SUFFIXES:
+        bare = last[: -len(suffix)]
+        if last.lower().endswith(suffix) and bare and loose_key(token_key(bare)) in lasts:
+            return f"{head} {bare}".strip()
+    return name
 
 
 def is_header(name: str) -> bool:
