@@ -13,7 +13,7 @@
    translations as a second outlet), in ru and uz-Latn, for reading and hand-checking,
    then the tag line of a review of its first stories in en, ru, uz-Latn and uz-Cyrl.
 
-    .venv/bin/python benchmarks/tags.py [--data /work/shared/data] [--posts 1500] [--week W1]
+    .venv/bin/python benchmarks/tags.py [--data /work/shared/data] [--posts 600] [--week W1]
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
-    parser.add_argument("--posts", type=int, default=1500, help="posts sampled for the pairs")
+    parser.add_argument("--posts", type=int, default=600, help="posts sampled for the pairs")
     parser.add_argument("--week", help="print the tags of this real week (W1, W2, W3)")
     parser.add_argument("--per-story", type=int, default=5, help="tags per story")
     args = parser.parse_args()
