@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
@@ -10,11 +11,12 @@ from midweek.entities import KnowledgeBase, find_mentions, tags_for
 from midweek.entities.ner import natasha_available
 from midweek.entities.romanize import russian_name_to_uzbek_latin
 from midweek.entities.tags import is_fragment, is_header, tidy_name
+from midweek.models import Article
 
 needs_natasha = pytest.mark.skipif(not natasha_available(), reason="natasha not installed")
 
 
-def _names(texts: list[str], lang: str, kb: KnowledgeBase) -> list[str]:
+def _names(texts: Sequence[str | Article], lang: str, kb: KnowledgeBase) -> list[str]:
     return [t.name for t in tags_for(texts, lang, kb=kb, limit=20)]
 
 
@@ -122,6 +124,14 @@ def test_an_uzbek_outlets_bare_form_names_the_tag(kb: KnowledgeBase) -> None:
 def test_an_uzbek_suffix_another_form_lacks_is_cut(kb: KnowledgeBase) -> None:
     texts = ["Рейс в Нижний Новгород открыт.", "Nijniy Novgorodga reys ochildi."]
     assert "Nijniy Novgorod" in _names(texts, "uz-Latn", kb)
+
+
+def test_a_russian_list_has_no_uzbek_only_name(kb: KnowledgeBase) -> None:
+    uzbek = Article("u1", "", "Osiyo Kubogi Nepalda boʻldi.", lang="uz", script="Latn")
+    russian = Article("r1", "", "Компания Pfizer поставила вакцину в Непал.", lang="ru")
+    names = _names([uzbek, russian], "ru", kb)
+    assert "Osiyo Kubogi" not in names and "Pfizer" in names
+    assert "Osiyo Kubogi" in _names([uzbek, russian], "uz-Latn", kb)
 
 
 # -- no headers, phrases or possessives ------------------------------------------------------

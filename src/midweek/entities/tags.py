@@ -318,6 +318,17 @@ def _without_suffix(name: str, others: Sequence[str]) -> str:
     return name
 
 
+def _nameable(entity_id: str, forms: Counter[tuple[str, str]], lang: str) -> bool:
+    """False for a name the KB does not know, written only in Uzbek, in a Russian list.
+
+    A Russian reader's tag is not Uzbek ("Osiyo Kubogi", "Navoiy KMK"), and a Russian
+    form cannot be made from it; a Latin brand found in Russian text ("Pfizer") stays.
+    """
+    if lang != "ru" or not entity_id.startswith(PROVISIONAL_PREFIX):
+        return True
+    return any(script not in ("uz-Latn", "uz-Cyrl") for _, script in forms)
+
+
 def is_header(name: str) -> bool:
     """True for a shouted header rather than a name ('ГЛАВНЫЕ НОВОСТИ', 'GLAVNYE')."""
     return any(
@@ -395,7 +406,8 @@ def tags_for(
                 types[entity_id] = m.type
     for entity_id, docs_seen in documents.items():
         score[entity_id] += SPREAD_WEIGHT * (len(docs_seen) - 1)
-    ranked = sorted(score, key=lambda i: (-score[i], i))[:limit]
+    shown = [i for i in score if _nameable(i, forms[i], lang)]
+    ranked = sorted(shown, key=lambda i: (-score[i], i))[:limit]
     out = []
     for entity_id in ranked:
         entity = kb.get(entity_id)
