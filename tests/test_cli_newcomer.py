@@ -188,6 +188,7 @@ def test_bracketed_usage_errors_are_one_box_without_a_traceback(
     assert "Traceback" not in err and shown in err, err
 
 
+@pytest.mark.slow
 def test_stories_story_and_failures_print_brackets_verbatim(
     workspace: Path,
     tmp_path: Path,
@@ -256,6 +257,7 @@ def test_unknown_languages_are_refused_with_the_list(
     assert "uz is uz-Latn" in line
 
 
+@pytest.mark.slow
 def test_language_codes_are_one_spelling_in_any_case(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -271,6 +273,7 @@ def test_language_codes_are_one_spelling_in_any_case(
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_a_bad_out_never_touches_the_stored_draft(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -295,6 +298,7 @@ def test_a_bad_out_never_touches_the_stored_draft(
     assert _reviews(corpus_workspace) == before
 
 
+@pytest.mark.slow
 def test_an_empty_default_window_names_it_and_the_stored_dates(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -307,6 +311,7 @@ def test_an_empty_default_window_names_it_and_the_stored_dates(
     assert _reviews(corpus_workspace) == []  # no empty draft
 
 
+@pytest.mark.slow
 def test_search_without_hits_says_so(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -315,6 +320,7 @@ def test_search_without_hits_says_so(
     assert "no stored article matches 'zzqqxx' (291 articles stored" in err
 
 
+@pytest.mark.slow
 def test_entities_reads_an_existing_path_and_refuses_a_missing_one(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -378,6 +384,7 @@ def test_the_progress_embedder_gives_the_same_rows_and_counts(
     assert task.completed == len(texts) == task.total and wrapped.seconds > 0
 
 
+@pytest.mark.slow
 def test_json_output_is_only_json_even_with_quiet(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -455,6 +462,7 @@ def test_grouped_window_prefers_grouping_to_density() -> None:
         grouped_window([], DEMO_WINDOW)
 
 
+@pytest.mark.slow
 def test_the_demo_window_of_the_bundled_corpus_has_a_story_of_several_reports() -> None:
     import gzip
 

@@ -159,6 +159,7 @@ def test_not_html_bytes_without_content_type() -> None:
         extract_article(page)
 
 
+@pytest.mark.slow
 def test_five_megabyte_page_finishes(shared_data: Path) -> None:
     title, text = _russian_article(shared_data)
     filler = "<div class='related'><a href='/x'>link</a> " + "word " * 200 + "</div>"

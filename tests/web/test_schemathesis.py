@@ -92,6 +92,7 @@ def seeded_app(demo_store: Store) -> Iterator[FastAPI]:
     assert any(200 <= code < 300 for code in _answered), sorted(set(_answered))
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_answers_5xx(case: schemathesis.Case, seeded_app: FastAPI) -> None:
