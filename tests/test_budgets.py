@@ -264,7 +264,9 @@ def _chain_of_origins(count: int, robots_s: float) -> Iterator[list[LocalServer]
 def test_trickling_robots_across_a_five_origin_chain_ends_within_the_deadline(
     deadline_s: float, robots_s: float
 ) -> None:
+    chains = 0
     for servers in _chain_of_origins(5, robots_s):
+        chains += 1
         policy = FetchPolicy(
             allow_hosts=tuple(s.allow for s in servers),
             per_host_delay_s=0,
@@ -281,6 +283,7 @@ def test_trickling_robots_across_a_five_origin_chain_ends_within_the_deadline(
                 assert page.body == b"<p>end of the chain</p>"
                 assert robots_s * 5 < deadline_s
         assert time.monotonic() - started < deadline_s + 1.0
+    assert chains == 1  # the guard: a chain that never starts would assert nothing
 
 
 # ------------------------------------------------------------- host queue (Crawl-delay)
