@@ -175,7 +175,7 @@ def unattributed_quote(text: str, lang: str | None = None) -> str | None:
     outside = without_quotes(text).translate(_APOSTROPHES)
     if _SPEECH_RE.search(outside):
         return None
-    head = outside.strip().rstrip("—–- ,")
+    head = outside.strip().rstrip("—–- ,.!?…")
     if head.endswith(":") and any(w[:1].isupper() for w in head.split()):
         return None
     return "a quotation without its speaker"
@@ -344,6 +344,8 @@ def back_reference(text: str, lang: str | None = None) -> str | None:
 _NAME_WORD = r"[A-ZА-ЯЁЎҚҒҲ][a-zа-яёўқғҳ'ʻ’-]{2,}"
 _FULL_NAME_RE = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}\b")
 _WORD_RE = re.compile(r"[\w'ʻ’-]+")
+# Words after which a capitalised word names a thing ("the University"), not a person.
+_NOT_A_PERSON_BEFORE = frozenset({"the", "a", "an"})
 
 
 def _same_name(short: str, last: str) -> bool:
@@ -389,6 +391,8 @@ def unintroduced_name(text: str, introduced: str, source: str) -> str | None:
         ]
         if any(n[:1].isupper() for n in neighbours):
             continue  # part of a full name here (or of a run of names)
+        if index and words[index - 1].casefold() in _NOT_A_PERSON_BEFORE:
+            continue  # "the University": an institution, not a person's short name
         matches = [n for n in full if _same_name(word, n[-1]) and n[-1] != n[0]]
         if not matches:
             continue
