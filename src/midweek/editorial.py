@@ -480,8 +480,9 @@ def _inflected_russian(word: str) -> bool:
     if not parses:
         return False
     best = parses[0]
-    cases = set(str(best.tag).replace(" ", ",").split(",")) & _OBLIQUE
-    if not cases or best.normal_form == word.casefold():
+    grammemes = set(str(best.tag).replace(" ", ",").split(","))
+    # a plural reading ("Токаев" as a genitive plural) is not a name's case form
+    if not grammemes & _OBLIQUE or "plur" in grammemes or best.normal_form == word.casefold():
         return False
     # a name tag is singular: "Бундеслиги" as a plural nominative is still a case form
     nominative = max(
