@@ -150,12 +150,17 @@ def store_demo(store: Store, folder: Path) -> tuple[datetime, datetime]:
 
 
 def _story_outlets(store: Store, start: datetime, end: datetime, lang: str) -> dict[str, int]:
-    """Outlets per story key among the articles the summariser may quote."""
+    """Outlets per story key that have a quotable sentence in the review's language.
+
+    An outlet whose posts hold no usable sentence (podrobno.uz posts are cut at about 300
+    characters mid-sentence) cannot be quoted, so it does not count.
+    """
     plan = plan_review(store, start, end, lang=lang)
     out = {}
     for item in plan.ranked:
-        chosen = summarize._pick_articles(item.story, plan.articles, lang)
-        out[item.story.key] = len({a.outlet for a in chosen if a.outlet})
+        features = summarize.candidate_features(item.story, plan.articles, lang=lang)
+        outlets = frozenset().union(*features.outlets) if features is not None else frozenset()
+        out[item.story.key] = len(outlets)
     return out
 
 

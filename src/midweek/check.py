@@ -98,13 +98,20 @@ def _source_before(sentence: str, article: Article) -> str:
 def _frame(body: Mapping[str, Any], lang: str) -> list[Defect]:
     """Defects of the title and teasers."""
     found: list[Defect] = []
-    items = [("title", str(body.get("title", "")))]
-    items += [(f"teaser {i}", str(t)) for i, t in enumerate(body.get("teasers", []), start=1)]
-    for where, text in items:
+    sections = list(body.get("sections", []))
+    items = [("title", str(body.get("title", "")), "")]
+    for i, teaser in enumerate(body.get("teasers", [])):
+        # a teaser repeating its section's heading carries that heading's language mark,
+        # as the renderers show it
+        section = sections[i] if i < len(sections) else {}
+        same = str(teaser) == str(section.get("heading", ""))
+        mark = str(section.get("heading_lang", "")) if same else ""
+        items.append((f"teaser {i + 1}", str(teaser), mark))
+    for where, text, mark in items:
         reason = heading_defect(text)
         if reason:
             found.append(Defect(HEADING, reason, text, where))
-        reason = wrong_language(text, lang)
+        reason = wrong_language(text, lang, mark)
         if reason:
             found.append(Defect(WRONG_LANGUAGE, reason, text, where))
     return found
