@@ -154,6 +154,7 @@ def _help_pages() -> dict[str, str]:
         ["story"],
         ["review"],
         ["demo"],
+        ["check"],
         ["serve"],
         ["entities"],
         ["tags"],
