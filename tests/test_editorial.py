@@ -137,3 +137,10 @@ def test_headings_and_tags() -> None:
 def test_advert_text() -> None:
     assert ed.advert_text("На правах рекламы. Скидки до 50% на все тарифы до конца месяца.")
     assert ed.advert_text("Президент подписал указ о реформе высшего образования.") is None
+
+
+def test_a_guillemet_quotation_is_never_split(posts: dict[str, dict[str, object]]) -> None:
+    text = str(posts["gazetauz-2022-04-25 19:40:00-0"]["text_ru"])
+    first = " ".join(split_sentences(text)[0].split())  # the post has no-break spaces
+    assert first == "В Ташкенте стартовала выставка «Иннопром. Центральная Азия»."
+    assert ed.unbalanced_quote(first) is None

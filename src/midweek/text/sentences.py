@@ -32,6 +32,12 @@ GLUED_STOP_RE = re.compile(r"(?<=[^\W\d_]{2}[.!?])(?=[A-ZА-ЯЁЎҚҒҲ][a-zа-
 GLUED_WORDS_RE = re.compile(r"(?<=[a-zа-яёўқғҳ'ʻ’]{4})(?=[A-ZА-ЯЁЎҚҒҲ][a-zа-яёўқғҳ]{3})")
 
 
+def _open_guillemet(text: str) -> bool:
+    """Whether a piece leaves a « quotation open: razdel splits inside one at a full stop
+    ("выставка «Иннопром. Центральная Азия»"), and the name or quotation is one sentence."""
+    return text.count("«") > text.count("»")
+
+
 def split_glued(line: str) -> str:
     """The line with a line break wherever two paragraphs were glued together.
 
@@ -75,10 +81,12 @@ def split_sentences(text: str) -> list[str]:
             continue
         spans: list[tuple[int, int]] = []
         for piece in sentenize(line):
-            if (
-                spans
-                and _UZ_DIGRAPH_INITIAL_RE.search(line[spans[-1][0] : spans[-1][1]])
-                and piece.text[:1].isupper()
+            if spans and (
+                _open_guillemet(line[spans[-1][0] : spans[-1][1]])
+                or (
+                    _UZ_DIGRAPH_INITIAL_RE.search(line[spans[-1][0] : spans[-1][1]])
+                    and piece.text[:1].isupper()
+                )
             ):
                 spans[-1] = (spans[-1][0], piece.stop)
             else:
