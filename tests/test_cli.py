@@ -158,6 +158,7 @@ def _help_pages() -> dict[str, str]:
         ["story"],
         ["review"],
         ["demo"],
+        ["check"],
         ["serve"],
         ["entities"],
         ["tags"],

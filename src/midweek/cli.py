@@ -988,6 +988,65 @@ def demo(
         serve(host="127.0.0.1", port=port)
 
 
+@app.command(
+    "check",
+    epilog="Examples: midweek check review.json · midweek check review-2020-01-05-to-2020-01-11 "
+    "--json",
+)
+def check(
+    reference: Annotated[
+        str, typer.Argument(metavar="REVIEW", help="A stored review's slug or a review.json file.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts per check.")] = False,
+) -> None:
+    """Check a review for what an editor would cut; exit 1 when any check fails.
+
+    Checks: empty or over-long headings, text in the wrong language or script, advert or
+    digest text, unbalanced and unattributed quotes, a section opening with a
+    back-reference, short names before the full name, unresolved relative dates,
+    first-person and call-to-action lines, glued paragraphs, inflected or duplicated
+    tags. A stored review is checked against its cited articles.
+    """
+    import json
+
+    from midweek.check import check_review_body, cited_ids
+
+    path = Path(reference)
+    articles = None
+    if path.is_file():
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigError(f"REVIEW: cannot read {path} as review JSON: {exc}") from None
+        if not isinstance(body, dict) or "sections" not in body:
+            raise ConfigError(f"REVIEW: {path} is not a review (no sections)")
+    else:
+        store = _open_store(state.settings())
+        try:
+            stored = store.get_review(reference)
+            if stored is None:
+                raise ConfigError(
+                    f"REVIEW: no stored review {reference!r} and no such file; "
+                    "`midweek review --format json --out review.json` writes one"
+                )
+            body = stored.body
+            articles = store.get_articles(cited_ids(body))
+        finally:
+            store.close()
+    report = check_review_body(body, articles=articles)
+    if as_json:
+        out.print_json(data=report.to_dict())
+    else:
+        for defect in report.defects:
+            out.print(f"{defect.where}: {defect.check}: {defect.reason}", highlight=False)
+            if defect.text:
+                out.print(f"    {defect.text}", highlight=False)
+        total = len(report.defects)
+        out.print(f"{report.slug}: {'ok' if report.ok else f'{total} defects'}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 # -- evaluation ----------------------------------------------------------------------------
 @eval_app.command("extraction")
 def eval_extraction(

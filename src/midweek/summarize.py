@@ -37,6 +37,7 @@ from typing import Literal
 import numpy as np
 
 from midweek.cluster import tfidf_matrix, tokenize_words
+from midweek.editorial import back_reference, sentence_defects, unintroduced_name
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.text.lang import detect_script
 from midweek.text.sentences import split_sentences
@@ -294,6 +295,10 @@ class _Candidate:
     order: int  # rank of the first article that carries it, in published order
     sources: list[int] = field(default_factory=list)
     orders: list[int] = field(default_factory=list)  # ranks of every article carrying it
+    # the one-word name it uses before its article's full name of the person ("Queloz"
+    # after "Didier Queloz"): it may be picked only after a picked sentence that names
+    # them in full; "" when it needs none
+    needs_name: str = ""
 
 
 def _aware(moment: datetime | None) -> datetime:
@@ -361,22 +366,39 @@ def in_review_language(text: str, tag: str | None, lang: str | None) -> tuple[st
 
 
 def _candidates(sources: Sequence[Article]) -> list[_Candidate]:
-    """Distinct usable sentences of the source articles, with where each was found."""
+    """Distinct usable sentences of the source articles, with where each was found.
+
+    A sentence an editor would cut on its own (:func:`midweek.editorial.sentence_defects`:
+    advert text, an open or unattributed quotation, an unresolved relative date, the
+    post's own voice, glued paragraphs) is no candidate.
+    """
     by_key: dict[str, _Candidate] = {}
     for order, article in enumerate(sources):
         assert article.id is not None
+        tag = article_language(article)
+        earlier: list[str] = []
         for position, raw in enumerate(split_sentences(article.text)):
             text = " ".join(raw.split())
-            if not usable_sentence(text):
+            before = " ".join(earlier)
+            earlier.append(text)
+            if not usable_sentence(text) or sentence_defects(text, tag):
                 continue
             key = _verbatim_key(text)
             found = by_key.get(key)
             if found is None:
-                by_key[key] = _Candidate(text, position, order, [article.id], [order])
+                short = unintroduced_name(text, "", before)
+                by_key[key] = _Candidate(
+                    text, position, order, [article.id], [order], _short_word(short)
+                )
             elif article.id not in found.sources:
                 found.sources.append(article.id)
                 found.orders.append(order)
     return list(by_key.values())
+
+
+def _short_word(reason: str | None) -> str:
+    """The one-word name of an :func:`~midweek.editorial.unintroduced_name` reason."""
+    return reason.split("'", 2)[1] if reason else ""
 
 
 def pagerank(weights: np.ndarray, damping: float = PAGERANK_DAMPING) -> np.ndarray:
@@ -456,7 +478,12 @@ class CandidateFeatures:
         centrality: LexRank score, scaled so the most central candidate has 1.0.
         previous: Index of the candidate just before each one in its article, or -1
             when that sentence is not a candidate (unusable, or first found elsewhere).
-        anaphoric: Whether each candidate opens with an anaphor.
+        anaphoric: Whether each candidate opens with an anaphor or another
+            back-reference (:func:`midweek.editorial.back_reference`: "Кроме того",
+            "The statement also said").
+        outlets: The outlets carrying each candidate.
+        needs_name: The one-word name each candidate uses before its source introduces
+            it in full, "" when none.
     """
 
     texts: tuple[str, ...]
@@ -469,6 +496,8 @@ class CandidateFeatures:
     centrality: np.ndarray
     previous: np.ndarray
     anaphoric: np.ndarray
+    outlets: tuple[frozenset[str], ...] = ()
+    needs_name: tuple[str, ...] = ()
 
 
 def _centroid_and_support(
@@ -521,9 +550,17 @@ def _features(candidates: Sequence[_Candidate], sources: Sequence[Article]) -> C
         centrality=_centrality(similarity),
         previous=np.array([index.get((c.order, c.position - 1), -1) for c in candidates]),
         anaphoric=np.array(
-            [opens_with_anaphor(c.text, sources[c.order].language_tag) for c in candidates],
+            [
+                opens_with_anaphor(c.text, sources[c.order].language_tag)
+                or back_reference(c.text, sources[c.order].language_tag) is not None
+                for c in candidates
+            ],
             dtype=bool,
         ),
+        outlets=tuple(
+            frozenset(sources[o].outlet for o in c.orders if sources[o].outlet) for c in candidates
+        ),
+        needs_name=tuple(c.needs_name for c in candidates),
     )
 
 
@@ -595,15 +632,19 @@ def select_sentences(
     overlap = np.zeros(len(lengths))
     picked = np.zeros(len(lengths), dtype=bool)
     chosen: list[int] = []
+    outlets = features.outlets or tuple(frozenset() for _ in lengths)
+    every_outlet = frozenset().union(*outlets)
     while len(chosen) < max_sentences:
         allowed = (
             ~picked
             & (lengths <= left)
             & (overlap < weights.redundancy_max)
             & _eligible(features, weights.anaphora, picked)
+            & _named(features, chosen)
         )
         if not allowed.any():
             break
+        allowed = _other_outlet(allowed, outlets, chosen, every_outlet, max_sentences)
         mmr = weights.mmr_lambda * relevance - (1.0 - weights.mmr_lambda) * overlap
         best = int(np.argmax(np.where(allowed, mmr, -np.inf)))  # a tie goes to the earlier
         chosen.append(best)
@@ -611,6 +652,43 @@ def select_sentences(
         left -= int(lengths[best])
         overlap = np.maximum(overlap, features.similarity[best])
     return sorted(chosen, key=lambda i: (int(features.order[i]), float(features.position[i])))
+
+
+def _named(features: CandidateFeatures, chosen: Sequence[int]) -> np.ndarray:
+    """Which candidates may be picked as far as names go: those that use no short name
+    before its full form, and those whose full name a picked sentence before them (in
+    reading order) gives."""
+    needs = features.needs_name
+    ok = np.ones(len(features.texts), dtype=bool)
+    for index, word in enumerate(needs):
+        if not word:
+            continue
+        place = (int(features.order[index]), float(features.position[index]))
+        ok[index] = any(
+            (int(features.order[j]), float(features.position[j])) < place
+            and unintroduced_name(word, "", features.texts[j]) is not None
+            for j in chosen
+        )
+    return ok
+
+
+def _other_outlet(
+    allowed: np.ndarray,
+    outlets: Sequence[frozenset[str]],
+    chosen: Sequence[int],
+    every_outlet: frozenset[str],
+    max_sentences: int,
+) -> np.ndarray:
+    """For the last sentence of a section whose picks all come from one outlet, only
+    candidates of another outlet, when there are any: a story several outlets report is
+    told from more than one."""
+    if len(every_outlet) < 2 or not chosen or len(chosen) != max_sentences - 1:
+        return allowed
+    used = frozenset().union(*(outlets[i] for i in chosen))
+    if len(used) != 1:
+        return allowed
+    other = np.array([bool(o - used) for o in outlets]) & allowed
+    return other if other.any() else allowed
 
 
 def _also_carried_by(

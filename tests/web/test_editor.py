@@ -753,3 +753,21 @@ def test_save_says_saved_once(editor_client: Client, editor_store: Store) -> Non
     assert stored.body["teasers"] == ["A heading the editor wrote", *teasers[1:]]
     ru = editor_client.get(f"/editor/reviews/{review_id}?saved=1&lang=ru").text
     assert "Сохранено." in ru
+
+
+def test_the_edit_page_shows_the_checker_findings_with_the_sentence_marked(
+    editor_client: Client, editor_store: Store
+) -> None:
+    review_id = _review_id(editor_store)
+    assert _login(editor_client).status_code == 303
+    clean = editor_client.get(f"/editor/reviews/{review_id}").text
+    assert "The checker found nothing to fix." in clean  # the demo's composed draft passes
+    fields = _edit_fields(editor_client, review_id)
+    fields["text-0"] = "Subscribe to our channel and we will keep you posted."
+    saved = editor_client.post(f"/editor/reviews/{review_id}", data={**fields, "op": "save"})
+    assert saved.status_code == 303
+    page = editor_client.get(f"/editor/reviews/{review_id}").text
+    findings = page[page.index('<section class="findings"') : page.index("</section>")]
+    assert "things an editor would fix before publishing" in findings
+    assert "section 1 sentence 1</b>: first_person" in findings, findings
+    assert "<mark>Subscribe to our channel and we will keep you posted.</mark>" in findings

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from midweek.check import check_review_body
 from midweek.entities import KnowledgeBase, load_kb
 from midweek.store.editor import (
     EditConflictError,
@@ -132,6 +133,8 @@ def _edit_form(
         {"heading": str(s.get("heading", "")), "text": section_text(s)}
         for s in body.get("sections") or ()
     ]
+    # the checker's findings, shown above the form so the editor sees them before publishing
+    findings = check_review_body(body).defects
     return editor_page(
         request,
         "editor/edit.html",
@@ -147,6 +150,7 @@ def _edit_form(
             "tags": ", ".join(tag_names(body.get("tags") or ())),
         },
         sections=sections,
+        findings=findings,
         error=error,
         saved=saved,
     )

@@ -129,6 +129,9 @@ def _editor_messages(tr: NullTranslations) -> dict[str, str]:
         "unpublish": _("Unpublish"),
         "save": _("Save"),
         "saved": _("Saved."),
+        # TRANSLATORS: above the checker's findings on the edit page; {n} is their count.
+        "check_findings": _("The checker found {n} things an editor would fix before publishing:"),
+        "check_passed": _("The checker found nothing to fix."),
         "edited": tr.pgettext("review state", "edited"),
         "state": _("State"),
         "window_field": _("Period"),

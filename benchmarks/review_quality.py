@@ -1,0 +1,234 @@
+"""Review quality: the checker's findings per class, before and after the editorial screen.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/review_quality.py [--data /work/shared/data]
+        [--show N]
+
+Reviews built (lexical stories, :func:`midweek.pipeline.build_review`, not stored):
+
+- each window of ``real-weeks-telegram-dev`` (W1-W3), its posts joined with the parent
+  set as ``benchmarks/real_weeks.py`` reads them: the Russian post is an article of its
+  outlet (gazeta.uz, podrobno.uz), and its Uzbek machine translation (``text_uz_mt``),
+  where there is one, an article of "<outlet> (uz)", in Uzbek Latin; reviews in ru,
+  uz-Latn and uz-Cyrl;
+- the bundled Wikinews demo week (the one ``midweek demo`` reviews), in en.
+
+"before" is the same run with the editorial screen switched off, which is main's
+composer: no detector filters candidates, no back-reference beyond the anaphor list, no
+name rule, no second-outlet rule, no splitting of glued paragraphs. "after" is the
+shipped composer. Both are checked by :func:`midweek.check.check_review` with the
+cited articles and each story's outlets in the review's language. Nothing is fitted:
+the detectors are word lists and patterns, so every figure is out of sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from real_weeks import GOLD, OUTLETS, POSTS, TASHKENT
+
+from midweek import dedupe, summarize
+from midweek.check import CheckReport, check_review
+from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
+from midweek.editorial import CHECKS
+from midweek.models import Article, Review
+from midweek.pipeline import build_review, plan_review
+from midweek.store import ArticleRow, Store, open_store
+from midweek.text import sentences
+
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+@contextlib.contextmanager
+def screen_off() -> Iterator[None]:
+    """main's composer: the editorial screen of summarize and sentences switched off."""
+    saved = (
+        summarize.sentence_defects,
+        summarize.back_reference,
+        summarize.unintroduced_name,
+        summarize._other_outlet,
+        sentences.split_glued,
+    )
+    summarize.sentence_defects = lambda *a, **k: []  # type: ignore[assignment]
+    summarize.back_reference = lambda *a, **k: None  # type: ignore[assignment]
+    summarize.unintroduced_name = lambda *a, **k: None  # type: ignore[assignment]
+    summarize._other_outlet = lambda allowed, *a, **k: allowed  # type: ignore[assignment]
+    sentences.split_glued = lambda line: line  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        (
+            summarize.sentence_defects,
+            summarize.back_reference,
+            summarize.unintroduced_name,
+            summarize._other_outlet,
+            sentences.split_glued,
+        ) = saved
+
+
+def _row(article: Article) -> ArticleRow:
+    """A store row of an article."""
+    return ArticleRow(
+        article=article,
+        key=dedupe.dedupe_key(None, article.url, article.title, article.text, article.outlet),
+        canonical_url=dedupe.canonical_url_key(article.url),
+        content_hash=dedupe.content_hash(article.title, article.text),
+    )
+
+
+def telegram_windows(data: Path) -> list[tuple[str, datetime, datetime, list[Article]]]:
+    """Each gold window with its posts: Russian originals and Uzbek translations."""
+    weeks = [json.loads(line) for line in (data / GOLD / "weeks.jsonl").open(encoding="utf-8")]
+    labels = [json.loads(line) for line in (data / GOLD / "labels.jsonl").open(encoding="utf-8")]
+    wanted = {row["id"]: row["week"] for row in labels}
+    posts: dict[str, dict[str, Any]] = {}
+    with gzip.open(data / POSTS, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            post = json.loads(line)
+            if post["id"] in wanted:
+                posts[post["id"]] = post
+    out = []
+    for week in weeks:
+        articles: list[Article] = []
+        for number, (post_id, name) in enumerate(sorted(wanted.items()), start=1):
+            post = posts.get(post_id)
+            if name != week["week"] or post is None:
+                continue
+            when = datetime.fromisoformat(str(post["published"])).replace(tzinfo=TASHKENT)
+            outlet = OUTLETS.get(str(post["channel"]), str(post["channel"]))
+            url = str(post.get("url") or f"https://t.me/{post['channel']}/{number}")
+            articles.append(
+                Article(
+                    url=url,
+                    title="",
+                    text=str(post["text_ru"]),
+                    published=when,
+                    lang="ru",
+                    script="Cyrl",
+                    outlet=outlet,
+                )
+            )
+            if post.get("text_uz_mt"):
+                articles.append(
+                    Article(
+                        url=f"{url}#uz",
+                        title="",
+                        text=str(post["text_uz_mt"]),
+                        published=when,
+                        lang="uz",
+                        script="Latn",
+                        outlet=f"{outlet} (uz)",
+                    )
+                )
+        start = datetime.fromisoformat(week["start"])
+        end = datetime.fromisoformat(week["end"])
+        out.append((week["week"], start, end, articles))
+    return out
+
+
+def store_demo(store: Store, folder: Path) -> tuple[datetime, datetime]:
+    """Ingest the bundled Wikinews corpus; the week the demo reviews."""
+    from midweek.pipeline import ingest_file
+    from midweek.settings import load_settings
+
+    ingest_file(store, demo_corpus(), load_settings(folder), lambda: NOW)
+    first, last = store.published_range()
+    assert first is not None and last is not None
+    stored = store.articles_between(first, last + timedelta(seconds=1))
+    return grouped_window(stored, DEMO_WINDOW)
+
+
+def _story_outlets(store: Store, start: datetime, end: datetime, lang: str) -> dict[str, int]:
+    """Outlets per story key that have a quotable sentence in the review's language.
+
+    An outlet whose posts hold no usable sentence (podrobno.uz posts are cut at about 300
+    characters mid-sentence) cannot be quoted, so it does not count.
+    """
+    plan = plan_review(store, start, end, lang=lang)
+    out = {}
+    for item in plan.ranked:
+        features = summarize.candidate_features(item.story, plan.articles, lang=lang)
+        outlets = frozenset().union(*features.outlets) if features is not None else frozenset()
+        out[item.story.key] = len(outlets)
+    return out
+
+
+def review_pair(
+    store: Store, start: datetime, end: datetime, lang: str
+) -> tuple[tuple[Review, CheckReport], tuple[Review, CheckReport]]:
+    """(before, after): each review with its checker report."""
+    outlets = _story_outlets(store, start, end, lang)
+    results = []
+    for off in (True, False):
+        with screen_off() if off else contextlib.nullcontext():
+            review = build_review(store, start, end, lang=lang, now=NOW, save=False)
+        ids = {c.article_id for s in review.sections for x in s.sentences for c in x.citations}
+        report = check_review(review, articles=store.get_articles(ids), story_outlets=outlets)
+        results.append((review, report))
+    return results[0], results[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build every review before and after, print the counts per check."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--show", type=int, default=3, help="defects to print per review")
+    args = parser.parse_args(argv)
+    jobs: list[tuple[str, datetime | None, datetime | None, list[Article], tuple[str, ...]]] = [
+        (name, s, e, arts, ("ru", "uz-Latn", "uz-Cyrl"))
+        for name, s, e, arts in telegram_windows(args.data)
+    ]
+    jobs.append(("wikinews-demo", None, None, [], ("en",)))
+    totals: dict[str, Counter[str]] = {"before": Counter(), "after": Counter()}
+    rows = []
+    for name, start, end, articles, langs in jobs:
+        with tempfile.TemporaryDirectory() as folder:
+            store = open_store(f"sqlite:///{Path(folder) / 'q.db'}")
+            if start is None or end is None:
+                start, end = store_demo(store, Path(folder))
+            else:
+                store.add_articles([_row(a) for a in articles], NOW)
+            for lang in langs:
+                (b_review, before), (a_review, after) = review_pair(store, start, end, lang)
+                totals["before"].update(before.counts())
+                totals["after"].update(after.counts())
+                rows.append(
+                    (name, lang, len(b_review.sections), len(a_review.sections), before, after)
+                )
+                print(
+                    f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
+                    f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
+                    f"{len(after.defects)}"
+                )
+                for label, report in (("before", before), ("after", after)):
+                    for d in report.defects[: args.show]:
+                        print(f"  {label} {d.where}: {d.check}: {d.reason}\n      {d.text[:160]}")
+                for section in a_review.sections[:2]:
+                    print(f"  after ## {section.heading}")
+                    for sentence in section.sentences:
+                        print(f"      {sentence.text[:200]}")
+            store.close()
+    print("\ncheck               " + "  ".join(f"{n}/{lang:<7}" for n, lang, *_ in rows))
+    for check in CHECKS:
+        cells = [f"{r[4].counts()[check]:>2} → {r[5].counts()[check]:<2}" for r in rows]
+        print(f"{check:<20}" + "  ".join(f"{c:<10}" for c in cells))
+    print("\ntotal before → after per check:")
+    for check in CHECKS:
+        print(f"  {check:<20} {totals['before'][check]:>3} → {totals['after'][check]}")
+    print(f"  {'all':<20} {sum(totals['before'].values()):>3} → {sum(totals['after'].values())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,245 @@
+"""The review checker: every defect an editor would catch, as a named check with a reason.
+
+``midweek check REVIEW`` and the desk run :func:`check_review_body` over a review's JSON
+body (what ``midweek review --format json`` writes and the store keeps), so a review
+from a file, the store or the desk is checked the same way. The checks are the
+detectors of :mod:`midweek.editorial`, the ones the composer avoids; a review the
+extractive composer writes passes them, and each check is tested on hand-made bad
+reviews and real failing sentences of the shared data (``tests/test_check.py``).
+
+Two checks need more than the review: :data:`~midweek.editorial.UNINTRODUCED_NAME`
+reads the cited source articles when they are given (else only the section itself:
+a full name that comes after its short form), and :data:`~midweek.editorial.ONE_OUTLET`
+needs each story's number of outlets (``story_outlets``), which the review does not hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from midweek.editorial import (
+    BACK_REFERENCE,
+    CHECKS,
+    HEADING,
+    ONE_OUTLET,
+    TAG,
+    UNINTRODUCED_NAME,
+    WRONG_LANGUAGE,
+    Defect,
+    back_reference,
+    heading_defect,
+    sentence_defects,
+    tag_defects,
+    unintroduced_name,
+    wrong_language,
+)
+from midweek.models import Article, Review
+from midweek.text.sentences import split_sentences
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CheckReport", "check_review", "check_review_body", "cited_ids"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What the checker found in one review.
+
+    Attributes:
+        slug: The review's slug.
+        lang: The review's language.
+        defects: Every finding, in the review's reading order.
+    """
+
+    slug: str
+    lang: str
+    defects: tuple[Defect, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed."""
+        return not self.defects
+
+    def counts(self) -> dict[str, int]:
+        """Findings per check, every check listed (zeros included), in check order."""
+        counts = dict.fromkeys(CHECKS, 0)
+        for defect in self.defects:
+            counts[defect.check] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form ``midweek check --json`` prints."""
+        return {
+            "slug": self.slug,
+            "lang": self.lang,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "defects": [
+                {"check": d.check, "where": d.where, "reason": d.reason, "text": d.text}
+                for d in self.defects
+            ],
+        }
+
+
+def _source_before(sentence: str, article: Article) -> str:
+    """The text of a source article before the sentence (all of it when not found)."""
+    key = " ".join(sentence.split())
+    before: list[str] = []
+    for raw in split_sentences(article.text):
+        if " ".join(raw.split()) == key:
+            return " ".join(before)
+        before.append(raw)
+    return " ".join(before)
+
+
+def _frame(body: Mapping[str, Any], lang: str) -> list[Defect]:
+    """Defects of the title and teasers."""
+    found: list[Defect] = []
+    sections = list(body.get("sections", []))
+    items = [("title", str(body.get("title", "")), "")]
+    for i, teaser in enumerate(body.get("teasers", [])):
+        # a teaser repeating its section's heading carries that heading's language mark,
+        # as the renderers show it
+        section = sections[i] if i < len(sections) else {}
+        same = str(teaser) == str(section.get("heading", ""))
+        mark = str(section.get("heading_lang", "")) if same else ""
+        items.append((f"teaser {i + 1}", str(teaser), mark))
+    for where, text, mark in items:
+        reason = heading_defect(text)
+        if reason:
+            found.append(Defect(HEADING, reason, text, where))
+        reason = wrong_language(text, lang, mark)
+        if reason:
+            found.append(Defect(WRONG_LANGUAGE, reason, text, where))
+    return found
+
+
+def _section(
+    number: int,
+    section: Mapping[str, Any],
+    lang: str,
+    articles: Mapping[int, Article] | None,
+    outlets_of_story: int | None,
+) -> list[Defect]:
+    """Defects of one section: heading, sentences in place, names, outlets."""
+    where = f"section {number}"
+    heading = str(section.get("heading", ""))
+    found: list[Defect] = []
+    reason = heading_defect(heading)
+    if reason:
+        found.append(Defect(HEADING, reason, heading, f"{where} heading"))
+    reason = wrong_language(heading, lang, str(section.get("heading_lang", "")))
+    if reason:
+        found.append(Defect(WRONG_LANGUAGE, reason, heading, f"{where} heading"))
+    sentences = list(section.get("sentences", []))
+    texts = [str(s.get("text", "")) for s in sentences]
+    for index, item in enumerate(sentences):
+        text = texts[index]
+        at = f"{where} sentence {index + 1}"
+        mark = str(item.get("lang", ""))
+        tag = mark or lang
+        found.extend(
+            Defect(d.check, d.reason, d.text, at) for d in sentence_defects(text, tag or None)
+        )
+        reason = wrong_language(text, lang, mark)
+        if reason:
+            found.append(Defect(WRONG_LANGUAGE, reason, text, at))
+        if index == 0:
+            reason = back_reference(text, tag)
+            if reason:
+                found.append(Defect(BACK_REFERENCE, f"section opening: {reason}", text, at))
+        introduced = " ".join([heading, *texts[:index]])
+        sources = [
+            articles[c["article_id"]]
+            for c in item.get("citations", [])[:1]
+            if articles is not None and c.get("article_id") in articles
+        ]
+        source = _source_before(text, sources[0]) if sources else " ".join(texts[index + 1 :])
+        reason = unintroduced_name(text, introduced, source)
+        if reason:
+            found.append(Defect(UNINTRODUCED_NAME, reason, text, at))
+    cited = {
+        str(c.get("outlet", ""))
+        for s in sentences
+        for c in s.get("citations", [])
+        if c.get("outlet")
+    }
+    if outlets_of_story is not None and outlets_of_story >= 2 and len(cited) == 1 and sentences:
+        found.append(
+            Defect(
+                ONE_OUTLET,
+                f"every sentence from {next(iter(cited))} while {outlets_of_story} outlets "
+                "reported the story",
+                heading,
+                where,
+            )
+        )
+    return found
+
+
+def check_review_body(
+    body: Mapping[str, Any],
+    *,
+    articles: Mapping[int, Article] | None = None,
+    story_outlets: Mapping[str, int] | None = None,
+) -> CheckReport:
+    """Run every check over a review's JSON body.
+
+    Args:
+        body: The review as :func:`midweek.render.jsonout.review_to_dict` writes it.
+        articles: The cited articles by id, when at hand (for the name check).
+        story_outlets: Outlets per story key (in the review's language), when known.
+
+    Returns:
+        The findings.
+    """
+    lang = str(body.get("lang") or "en")
+    defects = _frame(body, lang)
+    for number, section in enumerate(body.get("sections", []), start=1):
+        outlets = (story_outlets or {}).get(str(section.get("story_key", "")))
+        defects.extend(_section(number, section, lang, articles, outlets))
+    names = [str(t.get("name", "")) for t in body.get("tags", [])]
+    defects.extend(Defect(TAG, reason, name, "tags") for name, reason in tag_defects(names, lang))
+    for name in names:
+        reason = wrong_language(name, lang)
+        if reason:
+            defects.append(Defect(WRONG_LANGUAGE, reason, name, "tags"))
+    logger.debug("review %s: %d defects", body.get("slug"), len(defects))
+    return CheckReport(str(body.get("slug", "")), lang, tuple(defects))
+
+
+def check_review(
+    review: Review,
+    *,
+    articles: Mapping[int, Article] | None = None,
+    story_outlets: Mapping[str, int] | None = None,
+) -> CheckReport:
+    """Run every check over a composed review (see :func:`check_review_body`).
+
+    Args:
+        review: The review.
+        articles: The cited articles by id, when at hand.
+        story_outlets: Outlets per story key, when known.
+
+    Returns:
+        The findings.
+    """
+    from midweek.render.jsonout import review_to_dict
+
+    return check_review_body(review_to_dict(review), articles=articles, story_outlets=story_outlets)
+
+
+def cited_ids(body: Mapping[str, Any]) -> Sequence[int]:
+    """Every article id a review body cites (for loading the sources)."""
+    return sorted(
+        {
+            int(c["article_id"])
+            for section in body.get("sections", [])
+            for s in section.get("sentences", [])
+            for c in s.get("citations", [])
+            if isinstance(c.get("article_id"), int)
+        }
+    )

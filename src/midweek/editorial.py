@@ -1,0 +1,583 @@
+"""Editorial detectors: the sentences, headings and tags an editor would cut, and why.
+
+One detector per defect class; each returns a short reason (a non-empty string) when the
+text has the defect and ``None`` when it does not. The composer
+(:func:`midweek.summarize.summarize_story`) uses them to pass over sentences it must not
+quote, and the checker (:mod:`midweek.check`, ``midweek check``) uses the same ones to
+report what a finished review still holds, so the two can never disagree.
+
+The rules are word lists and patterns, not fitted weights: each list says what it covers,
+and every example in the tests comes from the shared data (real posts and reports).
+Text is never rewritten here; a detector only reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from midweek.kinds import SET_ASIDE_KINDS, classify_kind
+from midweek.text.lang import detect_language, detect_script
+from midweek.text.sentences import GLUED_STOP_RE, GLUED_WORDS_RE
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ADVERT_TEXT",
+    "BACK_REFERENCE",
+    "CHECKS",
+    "FIRST_PERSON",
+    "HEADING",
+    "ONE_OUTLET",
+    "RELATIVE_DATE",
+    "RUN_ON",
+    "SENTENCE_CHECKS",
+    "TAG",
+    "TAG_CAPS_MIN_LETTERS",
+    "UNATTRIBUTED_QUOTE",
+    "UNBALANCED_QUOTE",
+    "UNINTRODUCED_NAME",
+    "WRONG_LANGUAGE",
+    "Defect",
+    "advert_text",
+    "back_reference",
+    "first_person",
+    "heading_defect",
+    "quoted_share",
+    "relative_date",
+    "run_on",
+    "sentence_defects",
+    "tag_defects",
+    "unattributed_quote",
+    "unbalanced_quote",
+    "unintroduced_name",
+    "without_quotes",
+    "wrong_language",
+]
+
+# The named checks, in the order a report lists them.
+HEADING = "heading"  # empty or over-long heading, teaser or title
+WRONG_LANGUAGE = "wrong_language"  # unmarked text in another language or script
+ADVERT_TEXT = "advert_text"  # advert, digest or service text (midweek.kinds rules)
+UNBALANCED_QUOTE = "unbalanced_quote"  # a quotation opened and never closed (or the reverse)
+UNATTRIBUTED_QUOTE = "unattributed_quote"  # a quotation without its speaker
+BACK_REFERENCE = "back_reference"  # a section opening with "He", "The statement also..."
+UNINTRODUCED_NAME = "unintroduced_name"  # "Queloz is also..." before "Didier Queloz"
+RELATIVE_DATE = "relative_date"  # "today", "сегодня", "bugun" with no date to resolve it
+FIRST_PERSON = "first_person"  # the post's own voice: "we will keep you posted", "subscribe"
+RUN_ON = "run_on"  # paragraphs glued by the source: ".Namangan", "keltirmaganSodiq"
+TAG = "tag"  # an inflected, duplicated or header tag
+ONE_OUTLET = "one_outlet"  # a section from one article while the story has several outlets
+CHECKS = (
+    HEADING,
+    WRONG_LANGUAGE,
+    ADVERT_TEXT,
+    UNBALANCED_QUOTE,
+    UNATTRIBUTED_QUOTE,
+    BACK_REFERENCE,
+    UNINTRODUCED_NAME,
+    RELATIVE_DATE,
+    FIRST_PERSON,
+    RUN_ON,
+    TAG,
+    ONE_OUTLET,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Defect:
+    """One finding: which check, why, and the text it is about.
+
+    Attributes:
+        check: One of :data:`CHECKS`.
+        reason: What is wrong, in a line.
+        text: The offending sentence, heading or tag.
+        where: Where it is ("title", "teaser 2", "section 3 heading", "section 3 sentence 1",
+            "tags").
+    """
+
+    check: str
+    reason: str
+    text: str = ""
+    where: str = ""
+
+
+# --- quotations -------------------------------------------------------------------------
+
+# Quotation spans: «…», “…”, „…“ and "…" (closed), or an opening mark to the end of the
+# text (left open: the rest is the quotation).
+_QUOTE_SPAN_RE = re.compile(r"«[^»]*(?:»|$)|“[^”]*(?:”|$)|„[^“]*(?:“|$)|\"[^\"]*(?:\"|$)")
+
+
+def without_quotes(text: str) -> str:
+    """The text with every quotation taken out (what the writer says in their own voice)."""
+    return _QUOTE_SPAN_RE.sub(" ", text)
+
+
+def quoted_share(text: str) -> float:
+    """Share of the text's letters that stand inside quotation marks."""
+    letters = sum(c.isalpha() for c in text)
+    if not letters:
+        return 0.0
+    outside = sum(c.isalpha() for c in without_quotes(text))
+    return (letters - outside) / letters
+
+
+def unbalanced_quote(text: str, lang: str | None = None) -> str | None:
+    """A quotation mark opened and never closed, or closed and never opened.
+
+    Guillemets (« »), English curly quotes (“ ”), the Russian low-high pair („ “) and
+    straight double quotes are counted; “ serves as the closing mark of „.
+    """
+    if text.count("«") != text.count("»"):
+        return "the « » quotation marks do not pair up"
+    if text.count('"') % 2:
+        return 'an odd number of " marks: a quotation is left open'
+    # “ closes a „ and opens an English quotation closed by ”.
+    if text.count("“") - text.count("”") != text.count("„"):
+        return "the “ ” („ “) quotation marks do not pair up"
+    return None
+
+
+# Attribution: a verb of saying, or "according to" (en, ru, uz-Latn, uz-Cyrl). Read in the
+# text outside the quotation ("«…», — сказал министр"; "Minister: «…»").
+_SPEECH_RE = re.compile(
+    r"\b(?:said|says|say|told|tells|added|adds|stated|states|wrote|writes|asked|noted|"
+    r"announced|declared|claimed|explained|according to|insisted|argued|warned|replied|"
+    r"сказал\w*|заяв\w+|отмет\w+|сообщ\w+|добав\w+|подчеркн\w+|написал\w*|пишет|пояснил\w*|"
+    r"рассказал\w*|по словам|по мнению|считает|уверен\w*|говорится|говорит|цитиру\w+|"
+    r"признал\w*|ответил\w*|указал\w*|уточнил\w*|призвал\w*|предупредил\w*|"
+    r"dedi|degan|deydi|aytdi|aytgan|ta'kidla\w+|qayd et\w+|ma'lum qil\w+|bildir\w+|yozdi|"
+    r"so'zlariga ko'ra|fikricha|деди|деган|дейди|айтди|айтган|таъкидла\w+|қайд эт\w+|"
+    r"маълум қил\w+|билдир\w+|ёзди|сўзларига кўра|фикрича)",
+    re.IGNORECASE,
+)
+# At or above this share of letters inside quotation marks, a sentence is a quotation (a
+# word or a title in quotes, «Узбекистон», is not). Half: more of the sentence is the
+# speaker's than the writer's.
+QUOTATION_MIN_SHARE = 0.5
+_APOSTROPHES = str.maketrans({c: "'" for c in "‘’ʻʼ`´"})
+
+
+def unattributed_quote(text: str, lang: str | None = None) -> str | None:
+    """A sentence that is mostly a quotation and does not say who is speaking.
+
+    The speaker is said when the text outside the quotation has a verb of saying or
+    "according to" ("сказал", "said", "dedi"), or introduces it with a colon after a name.
+    """
+    if quoted_share(text) < QUOTATION_MIN_SHARE:
+        return None
+    outside = without_quotes(text).translate(_APOSTROPHES)
+    if _SPEECH_RE.search(outside):
+        return None
+    head = outside.strip().rstrip("—–- ,.!?…")
+    if head.endswith(":") and any(w[:1].isupper() for w in head.split()):
+        return None
+    return "a quotation without its speaker"
+
+
+# --- the post's own voice -----------------------------------------------------------------
+
+# Calls to action: the post speaking to its readers. Matched anywhere, quoted or not.
+_CALL_TO_ACTION_RE = re.compile(
+    r"\b(?:subscribe|follow us|join us|click (?:here|the link)|read more|stay tuned|"
+    r"link in (?:the )?bio|"
+    r"подписывайтесь|подпишитесь|подписаться на (?:наш|канал)|держать вас в курсе|"
+    r"следите за (?:нашими|новостями|обновлениями)|читайте (?:также|подробнее|далее|на)|"
+    r"подробнее (?:—|–|-|по ссылке|на сайте|читайте)|переходите по ссылке|по ссылке в|"
+    r"присоединяйтесь|наш(?:ем|его)? (?:канал|telegram)|"
+    r"obuna bo'ling|kanalimiz\w*|batafsil|havola orqali|kuzatib boring|"
+    r"обуна бўлинг|каналимиз\w*|батафсил|ҳавола орқали|кузатиб боринг)",
+    re.IGNORECASE,
+)
+# First-person words by language, read outside quotations: in a review the only voice
+# outside quotation marks is the review's, and it does not say "I" or "we". "I" and "US"
+# keep their case (the pronoun "us" is lower case; "US" is the country).
+_FIRST_PERSON_RE: Mapping[str, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:I|I'm|I've|I'll|I'd)\b|\b(?:we|we're|we've|we'll|our|ours|us|my)\b"),
+    "ru": re.compile(r"\b(?:я|мы|нас|нам|нами|наш\w*|мне|меня|мной|мой|моя|моё|мои)\b", re.I),
+    "uz-Latn": re.compile(
+        r"\b(?:men|biz|bizning|bizga|bizni|bizlar|meni|mening|menga|o'zimiz\w*)\b", re.I
+    ),
+    "uz-Cyrl": re.compile(
+        r"\b(?:мен|биз|бизнинг|бизга|бизни|бизлар|мени|менинг|менга|ўзимиз\w*)\b", re.I
+    ),
+}
+_CAPITALISED_FIRST_PERSON = frozenset({"We", "Our", "My", "Us"})
+
+
+def _language_of(text: str, lang: str | None) -> str | None:
+    """The key of a per-language table for a sentence (by script when lang is unknown)."""
+    if lang in ("en", "ru", "uz-Latn", "uz-Cyrl"):
+        return lang
+    script = detect_script(text)
+    if lang == "uz" and script in ("Latn", "Cyrl"):
+        return f"uz-{script}"
+    if lang is None and script == "Latn":
+        return "en"
+    if lang is None and script == "Cyrl":
+        return "uz-Cyrl" if set(text) & set("ўқғҳЎҚҒҲ") else "ru"
+    return None
+
+
+def first_person(text: str, lang: str | None = None) -> str | None:
+    """A call to action ("subscribe", "мы будем держать вас в курсе") or a first-person
+    word outside quotation marks (the post's or a stripped quotation's voice)."""
+    found = _CALL_TO_ACTION_RE.search(text.translate(_APOSTROPHES))
+    if found:
+        return f"a call to the reader: {found.group(0)!r}"
+    key = _language_of(text, lang)
+    if key is None:
+        return None
+    outside = without_quotes(text).translate(_APOSTROPHES)
+    pattern = _FIRST_PERSON_RE[key]
+    for match in pattern.finditer(outside):
+        word = match.group(0)
+        return f"first person outside a quotation: {word!r}"
+    if key == "en":
+        for word in _CAPITALISED_FIRST_PERSON:
+            if re.search(rf"(?:^|[.!?]\s+){word}\b", outside):
+                return f"first person outside a quotation: {word!r}"
+    return None
+
+
+# --- time -------------------------------------------------------------------------------
+
+# Words that date a sentence by the day it was written. In a weekly review they are wrong
+# (or ambiguous) unless the sentence also gives the date. "USA Today" and "Russia Today"
+# are titles, not times.
+_RELATIVE_DATE_RE = re.compile(
+    r"(?<!USA )(?<!Russia )\b(?:today|yesterday|tomorrow|tonight|this morning|this evening|"
+    r"this afternoon|last night|"
+    r"сегодня\w*|сегодняшн\w+|вчера\w*|вчерашн\w+|завтра\w*|завтрашн\w+|позавчера|послезавтра|"
+    r"прямо сейчас|в эти минуты|"
+    r"bugun\w*|kecha|kechagi|ertaga|ertangi|indinga|"
+    r"бугун\w*|кеча|кечаги|эртага|эртанги|индинга)\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+    r"|(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*"
+    r"|(?:yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentabr|oktabr|noyabr|dekabr)\w*"
+    r"|(?:январ|феврал|март|апрел|май|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*"
+)
+# An explicit date in the same sentence resolves the relative word ("today, 5 March").
+_EXPLICIT_DATE_RE = re.compile(
+    rf"\b\d{{1,2}}[ -]?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b",
+    re.IGNORECASE,
+)
+
+
+def relative_date(text: str, lang: str | None = None) -> str | None:
+    """A relative time word ("today", "сегодня", "bugun", "вчера") and no date beside it."""
+    found = _RELATIVE_DATE_RE.search(text)
+    if found is None or _EXPLICIT_DATE_RE.search(text):
+        return None
+    return f"relative date {found.group(0)!r} with no date to resolve it"
+
+
+# --- glued paragraphs ------------------------------------------------------------------------
+
+
+def run_on(text: str, lang: str | None = None) -> str | None:
+    """Two paragraphs glued into one sentence by the source (".Namangan", "keltirmaganSodiq")."""
+    for pattern in (GLUED_STOP_RE, GLUED_WORDS_RE):
+        match = pattern.search(text)
+        if match:
+            at = match.start()
+            return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
+    return None
+
+
+# --- advert and digest text ---------------------------------------------------------------------
+
+
+def advert_text(text: str, lang: str | None = None) -> str | None:
+    """Text that :mod:`midweek.kinds` sets aside (advert, digest, service) by its rules."""
+    verdict = classify_kind("", text)
+    if verdict.kind in SET_ASIDE_KINDS:
+        return f"{verdict.kind} text (rule {verdict.rule})"
+    return None
+
+
+# --- back-references and names -------------------------------------------------------------------
+
+# Connectives that continue an earlier sentence: a section cannot open with them.
+_CONNECTIVE_OPENERS_RE = re.compile(
+    r"^[\"'«“„(]*(?:also|however|meanwhile|moreover|furthermore|in addition|besides|"
+    r"but|and|still|nevertheless|"
+    r"также|кроме того|помимо этого|помимо того|при этом|однако|тем не менее|вместе с тем|"
+    r"в свою очередь|но|и|ещё|еще|"
+    r"shuningdek|bundan tashqari|biroq|ammo|lekin|shu bilan birga|"
+    r"шунингдек|бундан ташқари|бироқ|аммо|лекин|шу билан бирга)\b",
+    re.IGNORECASE,
+)
+# "The statement also said", "Он также": "also" among the first words points back.
+_ALSO_RE = re.compile(r"\b(?:also|также|shuningdek|ham|шунингдек)\b", re.IGNORECASE)
+ALSO_WITHIN_WORDS = 4
+
+
+def back_reference(text: str, lang: str | None = None) -> str | None:
+    """A sentence that leans on the one before it ("He…", "The statement also said…",
+    "Кроме того…"): it cannot open a section."""
+    # imported here: summarize imports this module (its candidates are screened here)
+    from midweek.summarize import opens_with_anaphor
+
+    if opens_with_anaphor(text, lang):
+        return f"opens with a word that points back: {text.split()[0]!r}"
+    found = _CONNECTIVE_OPENERS_RE.match(text)
+    if found:
+        return f"opens with a connective: {found.group(0)!r}"
+    head = " ".join(text.split()[:ALSO_WITHIN_WORDS])
+    also = _ALSO_RE.search(head)
+    if also and also.group(0).casefold() != "ham":
+        return f"continues an earlier sentence: {also.group(0)!r}"
+    return None
+
+
+_NAME_WORD = r"[A-ZА-ЯЁЎҚҒҲ][a-zа-яёўқғҳ'ʻ’-]{2,}"
+_FULL_NAME_RE = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}\b")
+_WORD_RE = re.compile(r"[\w'ʻ’-]+")
+# Words after which a capitalised word names a thing ("the University"), not a person.
+_NOT_A_PERSON_BEFORE = frozenset({"the", "a", "an"})
+
+
+def _same_name(short: str, last: str) -> bool:
+    """Whether a short form is the last word of a full name, inflection allowed
+    ("Путина" for "Путин", "Queloz" for "Queloz")."""
+    a, b = short.casefold(), last.casefold()
+    if a == b:
+        return True
+    shortest = min(len(a), len(b))
+    return shortest >= 4 and abs(len(a) - len(b)) <= 2 and a[: shortest - 1] == b[: shortest - 1]
+
+
+def _full_names(text: str) -> list[list[str]]:
+    """Runs of two or three capitalised words ("Didier Queloz", "Шавкат Мирзиёев")."""
+    return [m.group(0).split() for m in _FULL_NAME_RE.finditer(text)]
+
+
+def unintroduced_name(text: str, introduced: str, source: str) -> str | None:
+    """A person named by one word before the reader met the full name.
+
+    Args:
+        text: The sentence.
+        introduced: What the reader has read before it (the heading and earlier
+            sentences of the section).
+        source: Text where the full name stands (the source article before the
+            sentence; the checker without sources passes the section after it).
+
+    Returns:
+        The reason when a single capitalised word of ``text`` is the last word of a full
+        name in ``source`` ("Queloz" for "Didier Queloz") and no full name ending in it
+        is in ``introduced`` or in the sentence itself.
+    """
+    full = _full_names(source)
+    if not full:
+        return None
+    words = text.split()
+    for index, raw in enumerate(words):
+        word = raw.strip("\"'«»“”„()[],.;:!?—–")
+        if not re.fullmatch(_NAME_WORD, word):
+            continue
+        neighbours = [
+            words[i].strip("\"'«»“”„(),.;:") for i in (index - 1, index + 1) if 0 <= i < len(words)
+        ]
+        if any(n[:1].isupper() for n in neighbours):
+            continue  # part of a full name here (or of a run of names)
+        if index and words[index - 1].casefold() in _NOT_A_PERSON_BEFORE:
+            continue  # "the University": an institution, not a person's short name
+        matches = [n for n in full if _same_name(word, n[-1]) and n[-1] != n[0]]
+        if not matches:
+            continue
+        known = _full_names(introduced) + _full_names(text)
+        if any(_same_name(word, n[-1]) for n in known):
+            continue
+        return f"{word!r} before the full name {' '.join(matches[0])!r}"
+    return None
+
+
+# --- language and script ----------------------------------------------------------------------
+
+_KNOWN = frozenset({"en", "ru", "uz"})
+_REVIEW_SCRIPT = {"en": "Latn", "ru": "Cyrl", "uz-Latn": "Latn", "uz-Cyrl": "Cyrl"}
+# Fewer letters than this and a language detector's answer is a guess: only the script is
+# checked ("BMT", "ООН").
+LANGUAGE_MIN_LETTERS = 20
+
+
+def wrong_language(text: str, lang: str, mark: str = "") -> str | None:
+    """Text in another language or script than the review's, not marked as such.
+
+    A marked quotation (``mark``: its language tag) is not a defect. The script is read
+    from the letters; the language from :func:`midweek.text.lang.detect_language`, and
+    only a confident answer naming another of the review languages (en, ru, uz) counts.
+    """
+    if mark or not text.strip():
+        return None
+    want = _REVIEW_SCRIPT.get(lang)
+    script = detect_script(text)
+    if want is not None and script is not None and script != want:
+        return f"{script} script in a {lang} review"
+    if sum(c.isalpha() for c in text) < LANGUAGE_MIN_LETTERS:
+        return None
+    found, found_script = detect_language(text)
+    base = lang.split("-", 1)[0]
+    if found in _KNOWN and found != base:
+        return f"reads as {found}-{found_script or ''} in a {lang} review".replace("-  ", " ")
+    return None
+
+
+# --- headings and tags --------------------------------------------------------------------------
+
+
+def heading_defect(text: str, limit: int | None = None) -> str | None:
+    """An empty heading, or one over the editorial length
+    (:data:`midweek.compose.HEADLINE_MAX_CHARS` unless ``limit``)."""
+    from midweek.compose import HEADLINE_MAX_CHARS  # compose imports summarize, which us
+
+    limit = HEADLINE_MAX_CHARS if limit is None else limit
+    if not text.strip():
+        return "empty heading"
+    if len(text) > limit:
+        return f"heading of {len(text)} characters (limit {limit})"
+    return None
+
+
+# A tag written in capitals is a header ("GLAVNYE", "ГЛАВНОЕ"), not a name, once it is this
+# long: acronyms (BMT, NATO, UNESCO, UNICEF) have six letters or fewer.
+TAG_CAPS_MIN_LETTERS = 7
+# Oblique cases a Russian tag must not be in (pymorphy2's grammemes).
+_OBLIQUE = frozenset({"gent", "datv", "accs", "ablt", "loct", "gen2", "acc2", "loc2"})
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    """pymorphy2's analyser through natasha (None when unavailable)."""
+    with warnings.catch_warnings():
+        # see midweek.entities.ner: pymorphy2 imports pkg_resources, which warns
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        try:
+            from natasha import MorphVocab
+        except ImportError:  # pragma: no cover - depends on the environment
+            return None
+        return MorphVocab()
+
+
+def _inflected_russian(word: str) -> bool:
+    """Whether a Russian word reads best as an oblique case form of a name or noun
+    ("Есенина", "Сената", "Бундеслиги"), not its base form."""
+    morph = _morph()
+    if morph is None or not re.fullmatch(r"[А-ЯЁа-яё-]{3,}", word):
+        return False
+    parses = morph.parse(word)
+    if not parses:
+        return False
+    best = parses[0]
+    grammemes = set(str(best.tag).replace(" ", ",").split(","))
+    # a plural reading ("Токаев" as a genitive plural) is not a name's case form
+    if not grammemes & _OBLIQUE or "plur" in grammemes or best.normal_form == word.casefold():
+        return False
+    # a name tag is singular: "Бундеслиги" as a plural nominative is still a case form
+    nominative = max(
+        (
+            p.score
+            for p in parses
+            if {"nomn", "sing"} <= set(str(p.tag).replace(" ", ",").split(","))
+        ),
+        default=0.0,
+    )
+    if nominative >= best.score:
+        return False
+    # an unknown word ending in -у/-ю/-о/-е/-и is as often an indeclinable foreign name
+    # (Роналду, Моро) as a case form: only known words and -а/-я/-ы endings count
+    known = bool(morph.word_is_known(word.casefold()))
+    return known or word[-1:].casefold() in "аяы"
+
+
+def _tag_key(name: str) -> list[str]:
+    """Words of a tag, casefolded, apostrophes unified."""
+    return [w.casefold() for w in _WORD_RE.findall(name.translate(_APOSTROPHES))]
+
+
+def tag_defects(names: Sequence[str], lang: str) -> list[tuple[str, str]]:
+    """Tags an editor would not publish: headers, fragments, case forms, one name twice.
+
+    Args:
+        names: The tags' names as rendered.
+        lang: The review's language.
+
+    Returns:
+        ``(tag, reason)`` for each offending tag.
+    """
+    found: list[tuple[str, str]] = []
+    keys = [_tag_key(n) for n in names]
+    for index, name in enumerate(names):
+        letters = [c for c in name if c.isalpha()]
+        if not letters:
+            found.append((name, "a tag without letters"))
+            continue
+        if len(letters) >= TAG_CAPS_MIN_LETTERS and all(c.isupper() for c in letters):
+            found.append((name, "a header in capitals, not a name"))
+            continue
+        if lang == "ru":
+            bad = [w for w in name.split() if _inflected_russian(w)]
+            if bad:
+                found.append((name, f"not in the base form: {bad[0]!r}"))
+                continue
+        for other_index, other in enumerate(keys):
+            if other_index == index or not other or not keys[index]:
+                continue
+            mine = keys[index]
+            if len(mine) < len(other) and set(mine) <= set(other):
+                found.append((name, f"the same name as the tag {names[other_index]!r}"))
+                break
+            if (
+                len(mine) == len(other)
+                and mine != other
+                and other_index < index
+                and all(_same_name(a, b) for a, b in zip(mine, other, strict=True))
+            ):
+                found.append((name, f"a variant of the tag {names[other_index]!r}"))
+                break
+    return found
+
+
+# --- a sentence in one go ----------------------------------------------------------------------
+
+SENTENCE_CHECKS: Mapping[str, Any] = {
+    ADVERT_TEXT: advert_text,
+    UNBALANCED_QUOTE: unbalanced_quote,
+    UNATTRIBUTED_QUOTE: unattributed_quote,
+    RELATIVE_DATE: relative_date,
+    FIRST_PERSON: first_person,
+    RUN_ON: run_on,
+}
+"""The checks a sentence fails or passes on its own, whatever its place."""
+
+
+def sentence_defects(
+    text: str, lang: str | None = None, checks: Iterable[str] = tuple(SENTENCE_CHECKS)
+) -> list[Defect]:
+    """Every context-free defect of one sentence (:data:`SENTENCE_CHECKS`).
+
+    Args:
+        text: The sentence.
+        lang: Its language tag, None to go by its script.
+        checks: Which of :data:`SENTENCE_CHECKS` to run.
+
+    Returns:
+        One :class:`Defect` per failed check, in :data:`CHECKS` order.
+    """
+    out: list[Defect] = []
+    for name in checks:
+        reason = SENTENCE_CHECKS[name](text, lang)
+        if reason:
+            out.append(Defect(name, reason, text))
+    return out

@@ -1,0 +1,140 @@
+"""The review checker: hand-made bad reviews fail each check; the composer's review of
+the bundled Wikinews week passes; `midweek check` reports and exits accordingly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from midweek.check import check_review_body
+from midweek.cli import app
+from midweek.editorial import CHECKS
+
+
+def _sentence(text: str, outlet: str = "kun.uz", lang: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "text": text,
+        "citations": [{"article_id": 1, "url": "https://x.test/1", "title": "", "outlet": outlet}],
+    }
+    if lang:
+        out["lang"] = lang
+    return out
+
+
+def _review(sections: list[dict[str, Any]], lang: str = "en", **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "slug": "review-test",
+        "lang": lang,
+        "title": "Uzbekistan votes against the Taliban",
+        "teasers": [s["heading"] for s in sections[:3]],
+        "sections": sections,
+        "tags": [],
+    }
+    body.update(extra)
+    return body
+
+
+GOOD = [
+    {
+        "heading": "Nobel Prize in Physics for three scientists",
+        "story_key": "nobel",
+        "sentences": [
+            _sentence(
+                "The Royal Swedish Academy of Sciences awarded the prize to James Peebles, "
+                "Michel Mayor and Didier Queloz.",
+                "wikinews",
+            ),
+            _sentence("Queloz is a professor at the University of Geneva.", "reuters"),
+        ],
+    }
+]
+
+
+def test_a_clean_review_passes() -> None:
+    report = check_review_body(_review(GOOD), story_outlets={"nobel": 2})
+    assert report.ok, report.defects
+    assert set(report.counts()) == set(CHECKS)
+
+
+def test_each_check_fails_on_a_hand_made_bad_review() -> None:
+    bad = [
+        {
+            "heading": "",
+            "story_key": "a",
+            "sentences": [
+                _sentence("The statement also said the talks would continue in Geneva."),
+                _sentence("Queloz is also a professor at the University of Cambridge."),
+                _sentence("Didier Queloz shared the prize with Michel Mayor this year."),
+                _sentence("Today the court will announce the verdict in the case."),
+                _sentence("We will keep you posted, so subscribe to our channel."),
+                _sentence("He said that “the deal is done and signed by both sides."),
+                _sentence("“This is a disgrace to our country and to everyone here.”"),
+                _sentence("The ministry opened a new school.Namangan region was next."),
+                _sentence("Президент Узбекистана провёл встречу с делегацией банка."),
+                _sentence("На правах рекламы. Скидки до 50% на все тарифы банка."),
+            ],
+        },
+        {
+            "heading": "x" * 140,
+            "story_key": "b",
+            "sentences": [_sentence("A fine line of news here.")],
+        },
+    ]
+    tags = [
+        {"name": n, "slug": n, "entity_id": n} for n in ("GLAVNYE", "Roberto", "Roberto Carlos")
+    ]
+    report = check_review_body(_review(bad, tags=tags), story_outlets={"a": 3, "b": 1})
+    counts = report.counts()
+    failed = {check for check, n in counts.items() if n}
+    assert failed == set(CHECKS), set(CHECKS) - failed
+    assert not report.ok
+    where = {d.check: d.where for d in report.defects}
+    assert where["back_reference"] == "section 1 sentence 1"
+    assert where["unintroduced_name"] == "section 1 sentence 2"
+
+
+def test_a_marked_quotation_in_another_language_is_no_defect() -> None:
+    section = {
+        "heading": "Президент встретился с делегацией",
+        "heading_lang": "ru",
+        "story_key": "s",
+        "sentences": [_sentence("Президент Узбекистана провёл встречу с делегацией.", lang="ru")],
+    }
+    report = check_review_body(_review([section], lang="uz-Cyrl", title="Президент учрашди"))
+    # the sentence and heading are marked, and the teaser repeating the heading with them
+    assert report.ok, report.defects
+    section["heading_lang"] = ""
+    unmarked = check_review_body(_review([section], lang="uz-Cyrl", title="Президент учрашди"))
+    assert [d.where for d in unmarked.defects] == ["teaser 1", "section 1 heading"]
+
+
+@pytest.mark.slow
+def test_the_composer_review_of_the_demo_week_passes(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo", "--no-serve", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    checked = runner.invoke(app, ["check", "out/review.json", "--json"])
+    assert checked.exit_code == 0, checked.output
+    data = json.loads(checked.output)
+    assert data["ok"] is True
+    assert sum(data["counts"].values()) == 0
+    body = json.loads((tmp_path / "out" / "review.json").read_text(encoding="utf-8"))
+    stored = runner.invoke(app, ["check", body["slug"]])
+    assert stored.exit_code == 0, stored.output
+
+
+def test_check_command_exits_1_on_defects_and_names_them(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    bad = [{"heading": "", "story_key": "a", "sentences": [_sentence("Today we won.")]}]
+    path.write_text(json.dumps(_review(bad)), encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "section 1 heading: heading: empty heading" in result.output
+    missing = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path}/x.db", "check", "nope"])
+    assert missing.exit_code == 1
+    assert "no stored review 'nope'" in str(missing.exception)  # main() prints it in one line
