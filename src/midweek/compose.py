@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from midweek.editorial import HEADLINE_MAX_CHARS
 from midweek.errors import ConfigError
 from midweek.models import Article, DroppedStory, Review, Section, Sentence, Story
 from midweek.rank import RankedStory
@@ -54,12 +55,6 @@ SENTENCES_PER_SECTION = 3
 # Sentences of an event thread's section: the newest development's three, then one for
 # each of up to two earlier developments, so a thread reads in about a minute and a half.
 THREAD_SENTENCES_MAX = 5
-# Longest heading or teaser, in characters. Measured on the 194 real headlines of the
-# shared data (news-uz-kunuz-uznews-samples: kun.uz and uznews.uz titles; news-ru-uz-uplz:
-# upl.uz titles): median 67, 90th percentile 93, 95th 97, longest 118. 100 keeps 95 % of
-# the headlines editors actually published whole and cuts the rest, and the raw first
-# lines of posts (often over 150), at a clause or word boundary.
-HEADLINE_MAX_CHARS = 100
 # A cut at a clause boundary (", ", ": ", " – ") is preferred to one at a word boundary
 # when it keeps at least this share of the limit: shorter would drop the news itself.
 CLAUSE_CUT_MIN_SHARE = 0.5
