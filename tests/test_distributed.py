@@ -12,6 +12,8 @@ import itertools
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import dask
+import httpx
 import psycopg
 import pytest
 import sqlalchemy
@@ -31,14 +34,13 @@ from distributed import Client, LocalCluster
 from conftest import PG_ADMIN_URL, telegram_records
 from httpserver import LocalServer, Reply, Request
 from midweek.distributed import DaskStages, PgHostGate
-from midweek.fetch import Fetcher
+from midweek.errors import ConfigError, DeferredError
+from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Source
 from midweek.pipeline import ingest_file, ingest_sources
 from midweek.settings import Settings, load_settings
 from midweek.sourcing import fetch_policy
 from midweek.store import open_store
-
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 NOW = datetime(2020, 1, 8, 12, tzinfo=UTC)
 COLUMNS = "id, key, canonical_url, content_hash, duplicate_of, lang, script, minhash, title"
@@ -114,6 +116,8 @@ def _corpus(tmp_path: Path, shared_data: Path, count: int) -> Path:
     return path
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_cluster_stores_the_same_rows_as_one_process(
     client: Client, database: Callable[[], str], tmp_path: Path, shared_data: Path
 ) -> None:
@@ -133,6 +137,8 @@ def test_cluster_stores_the_same_rows_as_one_process(
     assert {row[5] for row in got} == {"ru"}  # languages detected on the workers
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
     client: Client, database: Callable[[], str], tmp_path: Path, shared_data: Path
 ) -> None:
@@ -176,6 +182,8 @@ def _rss(base: str, paths: list[str]) -> bytes:
     ).encode()
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_per_host_delay_holds_across_workers(
     client: Client, database: Callable[[], str], tmp_path: Path, shared_data: Path
 ) -> None:
@@ -233,3 +241,108 @@ def test_per_host_delay_holds_across_workers(
     assert min(gaps) >= delay - 0.1, gaps
     fields = sorted((r[1], r[3], r[5]) for r in _rows(urls["dask"]))
     assert fields == sorted((r[1], r[3], r[5]) for r in _rows(urls["single"]))
+
+
+# -- the shared host gate, without a cluster -----------------------------------------------
+class _Gate:
+    """A gate that answers from a script and records what it was asked."""
+
+    def __init__(self, answers: list[float | None]) -> None:
+        self.answers = answers
+        self.asked: list[tuple[str, float, float | None]] = []
+
+    def reserve(self, host: str, gap_s: float, max_wait_s: float | None) -> float | None:
+        self.asked.append((host, gap_s, max_wait_s))
+        return self.answers.pop(0)
+
+
+def _gated_fetcher(gate: _Gate, slept: list[float], **policy: Any) -> Fetcher:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"Content-Type": "text/html"}, content=iter([b"<p>x</p>"])
+        )
+
+    return Fetcher(
+        FetchPolicy(respect_robots=False, per_host_delay_s=0.7, **policy),
+        transport=httpx.MockTransport(handler),
+        sleep=slept.append,
+        gate=gate,
+    )
+
+
+def test_a_gated_fetcher_waits_as_long_as_the_gate_says() -> None:
+    gate, slept = _Gate([0.0, 1.5]), []
+    with _gated_fetcher(gate, slept) as fetcher:
+        fetcher.fetch("https://news.example/a")
+        fetcher.fetch("https://News.Example/b")
+    assert [host for host, _, _ in gate.asked] == ["news.example", "news.example"]
+    assert {gap for _, gap, _ in gate.asked} == {0.7}
+    assert slept == [1.5]  # the gate's wait, not this process's own gap
+
+
+def test_a_gate_that_refuses_past_the_host_budget_defers_the_page() -> None:
+    gate, slept = _Gate([None]), []
+    with (
+        _gated_fetcher(gate, slept, host_budget_s=5.0) as fetcher,
+        pytest.raises(DeferredError, match="host budget"),
+    ):
+        fetcher.fetch("https://news.example/a")
+    assert gate.asked[0][2] == 5.0 and not slept
+
+
+@pytest.mark.postgres
+def test_the_postgres_gate_spaces_starts_and_refuses_a_queue_too_long(
+    database: Callable[[], str],
+) -> None:
+    url = database()
+    open_store(url).close()  # the schema, with fetch_hosts
+    gate = PgHostGate(url)
+    try:
+        started = time.monotonic()
+        assert gate.reserve("a.example", 2.0, None) == 0.0
+        second = gate.reserve("a.example", 2.0, None)
+        assert second is not None and 2.0 - (time.monotonic() - started) <= second <= 2.0
+        assert gate.reserve("a.example", 2.0, 1.0) is None  # the queue is ~4 s long
+        third = gate.reserve("a.example", 2.0, 10.0)  # the refusal reserved nothing
+        assert third is not None and 4.0 - (time.monotonic() - started) <= third <= 4.0
+        assert gate.reserve("b.example", 2.0, 0.0) == 0.0  # hosts are independent
+    finally:
+        gate.close()
+
+
+def test_the_postgres_gate_refuses_a_sqlite_store(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        PgHostGate(f"sqlite:///{tmp_path / 'midweek.db'}")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_cli_ingests_on_the_scheduler_it_is_given(
+    client: Client, database: Callable[[], str], tmp_path: Path, shared_data: Path
+) -> None:
+    corpus = _corpus(tmp_path, shared_data, 100)
+    url = database()
+    address = client.scheduler.address
+    cmd = [sys.executable, "-m", "midweek", "--db", url, "ingest", "--file", str(corpus)]
+    done = subprocess.run(
+        [*cmd, "--scheduler", address, "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["new"] == 104
+    assert len(_rows(url)) == 104
+    # fetching sources on workers keeps the per-host gap in PostgreSQL: SQLite is refused
+    sqlite = f"sqlite:///{tmp_path / 'midweek.db'}"
+    refused = subprocess.run(
+        [sys.executable, "-m", "midweek", "--db", sqlite, "ingest", "--scheduler", address],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode != 0 and "postgresql" in refused.stderr.lower(), refused.stderr

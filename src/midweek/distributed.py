@@ -44,6 +44,8 @@ from midweek.errors import ConfigError
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Article, Failure, FeedEntry, Page
 from midweek.pipeline import (
+    _WARM_UP_PAGE,
+    _WARM_UP_TIME,
     Deferred,
     Extractor,
     Item,
@@ -141,6 +143,18 @@ def _extract_on_worker(page: Page, timeout_s: float, memory_mb: int) -> Article 
     return result
 
 
+def warm_up(timeout_s: float, memory_mb: int) -> None:
+    """Run on each worker before its first task: start its extraction child, load models.
+
+    So the first page's time limit measures extraction, as in a single-process run.
+    """
+    prepare_items(
+        [Page(url="http://warm.up/", body=_WARM_UP_PAGE, fetched_at=_WARM_UP_TIME)],
+        timeout_s,
+        memory_mb,
+    )
+
+
 def prepare_items(
     items: Sequence[Page | Article], timeout_s: float, memory_mb: int
 ) -> list[ArticleRow | Failure]:
@@ -182,6 +196,10 @@ class DaskStages:
         self.client = client
         self.settings = settings
         self.policy = fetch_policy(settings)
+
+    def warm_up(self) -> None:
+        """Start every worker's extraction child and load its models (see :func:`warm_up`)."""
+        self.client.run(warm_up, self.settings.extract_timeout_s, self.settings.extract_memory_mb)
 
     def _window(self) -> int:
         """Tasks to keep in flight: a few per worker thread."""
@@ -300,7 +318,9 @@ def open_stages(settings: Settings) -> Iterator[tuple[DaskStages, PgHostGate | N
         else None
     )
     try:
-        yield DaskStages(client, settings), gate
+        stages = DaskStages(client, settings)
+        stages.warm_up()
+        yield stages, gate
     finally:
         client.close()  # type: ignore[no-untyped-call]
         if gate is not None:
