@@ -34,6 +34,7 @@ import gzip
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -208,6 +209,7 @@ def main() -> None:
         results: dict[str, Any] = {"cpu_count": os.cpu_count(), "load_before": os.getloadavg()}
         for name, corpus in corpora.items():
             rows = [run_mode("single", corpus, settings, None)]
+            print(json.dumps({name: rows[0]}), file=sys.stderr, flush=True)
             for workers in (1, 2):
                 started = time.perf_counter()
                 with (
@@ -226,6 +228,7 @@ def main() -> None:
                     row = run_mode(f"dask-{workers}", corpus, settings, client)
                     row["cluster_start_s"] = round(up, 2)
                     rows.append(row)
+                    print(json.dumps({name: row}), file=sys.stderr, flush=True)  # as it comes
             base = rows[0]["items_per_s"]
             for row in rows:
                 row["ratio_to_single"] = round(row["items_per_s"] / base, 2)
