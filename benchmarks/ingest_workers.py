@@ -149,6 +149,7 @@ def run_mode(mode: str, corpus: Path, settings: Settings, client: Client | None)
         "wall_s": round(wall, 2),
         "items_per_s": round(done / wall, 1),
         "caller_cpu_s": round(cpu, 2),
+        "failure_reasons": dict(summary.reasons.most_common()),
     }
 
 
