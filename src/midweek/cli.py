@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
@@ -287,25 +287,46 @@ def ingest(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run fetching, extraction and preparation on the workers of this Dask "
+            "scheduler (tcp://host:8786; setting: scheduler). Needs midweek[dask]; "
+            "fetching sources needs a PostgreSQL store. See README, Many workers.",
+        ),
+    ] = None,
 ) -> None:
     """Read new articles: from every source, or from a file with --file.
 
     Re-running is safe: what is stored already is skipped (reported as duplicates).
     """
+    from contextlib import ExitStack
+
     from midweek.fetch import Fetcher
-    from midweek.pipeline import ingest_file, ingest_sources
+    from midweek.pipeline import Stages, ingest_file, ingest_sources
     from midweek.sourcing import fetch_policy
 
     if file is not None and not file.exists():  # checked before the store is opened
         raise ConfigError(f"--file: import path does not exist: {file}")
     settings = state.settings()
+    if scheduler is not None:
+        settings = replace(settings, scheduler=scheduler)
     store = _open_store(settings)
     try:
-        with _progress() as progress:
+        with _progress() as progress, ExitStack() as stack:
+            stages: Stages | None = None
+            gate = None
+            if settings.scheduler:
+                from midweek.distributed import PgHostGate, open_stages
+
+                stages, gate = stack.enter_context(open_stages(settings))
+                if file is None and gate is None:
+                    gate = PgHostGate(settings.database_url)  # raises: not PostgreSQL
             if file is not None:
                 task = progress.add_task(f"importing {file.name}", total=None)
                 summary = ingest_file(
-                    store, file, settings, _now, lambda n: progress.advance(task, n)
+                    store, file, settings, _now, lambda n: progress.advance(task, n), stages=stages
                 )
             else:
                 tasks: dict[str, Any] = {}
@@ -315,8 +336,10 @@ def ingest(
                         tasks[phase] = progress.add_task(phase, total=total)
                     progress.update(tasks[phase], advance=n, total=total)
 
-                with Fetcher(fetch_policy(settings)) as fetcher:
-                    summary = ingest_sources(store, fetcher, settings, _now, progress=report)
+                with Fetcher(fetch_policy(settings), gate=gate) as fetcher:
+                    summary = ingest_sources(
+                        store, fetcher, settings, _now, progress=report, stages=stages
+                    )
     finally:
         store.close()
     _print_summary(summary.as_dict(), as_json)

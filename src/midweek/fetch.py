@@ -19,7 +19,8 @@ Every request made by midweek goes through :class:`Fetcher`, which enforces, per
   brotli bomb turns into gigabytes).
 * **content types** - an allow-list, checked before the body is read.
 * **politeness** - robots.txt, a per-host semaphore and a minimum gap between request
-  starts to one host; retries with exponential backoff that honour ``Retry-After``.
+  starts to one host; retries with exponential backoff that honour ``Retry-After``. Many
+  processes share the gap through a :class:`HostGate` (``midweek.distributed``).
 
 Errors are the :class:`midweek.errors.FetchError` subclasses. The fetcher is thread-safe:
 the pipeline calls :meth:`Fetcher.fetch` from a thread pool.
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import brotli
 import httpcore
@@ -68,6 +69,7 @@ __all__ = [
     "AllowEntry",
     "FetchPolicy",
     "Fetcher",
+    "HostGate",
     "check_url",
     "is_public_address",
     "parse_allow_entry",
@@ -691,6 +693,23 @@ def _decoded(raw: Iterable[bytes], content_encoding: str) -> Iterator[bytes]:
 # ------------------------------------------------------------------------------ fetcher
 
 
+class HostGate(Protocol):
+    """One place, shared by many processes, that decides when a host may be fetched again."""
+
+    def reserve(self, host: str, gap_s: float, max_wait_s: float | None) -> float | None:
+        """Reserve the host's next start: now or when its last start + gap has passed.
+
+        Args:
+            host: the normalised host name.
+            gap_s: the least time between this start and the host's next one.
+            max_wait_s: reserve nothing when the start would come later than this.
+
+        Returns:
+            Seconds to wait before starting (0 or more), or None when nothing was reserved.
+        """
+        ...
+
+
 @dataclass(slots=True)
 class _HostSlot:
     """Politeness state of one host: how many requests may run, and when the next starts."""
@@ -789,6 +808,7 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         clock: Callable[[], datetime] = _utc_now,
+        gate: HostGate | None = None,
     ) -> None:
         """Build the client.
 
@@ -801,12 +821,15 @@ class Fetcher:
             sleep: used for backoff and per-host delays.
             monotonic: the clock of deadlines and delays.
             clock: gives ``Page.fetched_at`` and turns Retry-After dates into delays.
+            gate: decides the per-host gap instead of this process (several processes
+                fetching the same hosts); the concurrency semaphore stays per process.
         """
         parse_allow_hosts(policy.allow_hosts)  # raises ConfigError on a bad entry, here
         self.policy = policy
         self._sleep = sleep
         self._monotonic = monotonic
         self._clock = clock
+        self._gate = gate
         self._backend = _GuardedBackend(policy, resolver or resolve_host, monotonic)
         if transport is None:
             guarded = httpx.HTTPTransport(trust_env=False)
@@ -990,6 +1013,8 @@ class Fetcher:
             slot.semaphore.acquire()
         elif not slot.semaphore.acquire(timeout=max(0.0, deadline - self._monotonic())):
             raise DeadlineError(f"no free connection slot for {host} before the deadline")
+        if self._gate is not None:
+            return self._gated(host, slot, deadline)
         # Reserve a start time under the lock, then wait outside it: other hosts proceed.
         with self._lock:
             now = self._monotonic()
@@ -1009,6 +1034,37 @@ class Fetcher:
             if deadline is not None and now + wait >= deadline:
                 slot.semaphore.release()
                 raise DeadlineError(f"per-host delay for {host} would pass the deadline")
+            self._sleep(wait)
+        return slot
+
+    def _gated(self, host: str, slot: _HostSlot, deadline: float | None) -> _HostSlot:
+        """Wait for the start time the shared gate gives (the slot is held).
+
+        The host budget is the longest the gate's queue may hold this request.
+
+        Raises:
+            DeferredError: the queue is longer than ``host_budget_s``.
+            DeadlineError: the start would pass the deadline.
+        """
+        assert self._gate is not None
+        gap = max(self.policy.per_host_delay_s, slot.crawl_delay_s)
+        cap = self.policy.host_budget_s or None
+        left = None if deadline is None else max(0.0, deadline - self._monotonic())
+        limits = [x for x in (cap, left) if x is not None]
+        try:
+            wait = self._gate.reserve(host, gap, min(limits) if limits else None)
+        except Exception:
+            slot.semaphore.release()
+            raise
+        if wait is None:
+            slot.semaphore.release()
+            if cap is not None and (left is None or cap < left):
+                raise DeferredError(
+                    f"deferred to the next run: {host}'s shared queue (gap {gap:g} s) is past "
+                    f"the {cap:g} s host budget"
+                )
+            raise DeadlineError(f"per-host delay for {host} would pass the deadline")
+        if wait > 0:
             self._sleep(wait)
         return slot
 

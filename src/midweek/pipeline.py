@@ -6,6 +6,10 @@ storage overlap: pages are fetched by a thread pool, extracted by a process pool
 (each page under a wall-clock and memory limit) and written by the calling thread in
 batches of one transaction each, so a killed run loses at most the batch in flight
 and a re-run skips everything already stored.
+
+The same stages can run on many machines (:mod:`midweek.distributed`): the heavy, stateless
+ones (:func:`fetch_entry`, :func:`extract_page`, :func:`prepare_article`) become Dask tasks,
+handed in as ``stages``; the writing (:class:`Ingestor`) stays here, one ordered consumer.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -147,7 +152,7 @@ def _start_worker(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     # Load models and lazy imports (language id, date parsing) before the first real page,
     # so its time limit measures extraction only.
-    _extract(Page(url="http://warm.up/", body=_WARM_UP_PAGE, fetched_at=_WARM_UP_TIME))
+    extract_page(Page(url="http://warm.up/", body=_WARM_UP_PAGE, fetched_at=_WARM_UP_TIME))
 
 
 # A fixed time: the warm-up page's result is thrown away, so no clock is read for it.
@@ -159,7 +164,7 @@ _WARM_UP_PAGE = (
 ).encode()
 
 
-def _extract(page: Page) -> Article | Failure:
+def extract_page(page: Page) -> Article | Failure:
     """Extract one page in a worker; an expected failure comes back as a value."""
     try:
         return extract_article(page)
@@ -193,23 +198,21 @@ class Extractor:
         """Stop the workers."""
         self.close()
 
-    def run(self, items: Iterable[Page | Article | Failure]) -> Iterator[Article | Failure]:
-        """Extract pages as they come, passing articles and failures through, in order."""
+    def run(self, items: Iterable[Item]) -> Iterator[Article | ArticleRow | Failure]:
+        """Extract pages as they come, passing other items through, in order."""
         window = self.workers * IN_FLIGHT_PER_WORKER
-        pending: list[tuple[Page | Article | Failure, Future[Any] | None]] = []
+        pending: list[tuple[Item, Future[Any] | None]] = []
         for item in items:
             future = None
             if isinstance(item, Page):
-                future = self._pool.schedule(_extract, args=(item,), timeout=self.timeout_s)
+                future = self._pool.schedule(extract_page, args=(item,), timeout=self.timeout_s)
             pending.append((item, future))
             while len(pending) >= window:
                 yield self._result(*pending.pop(0))
         while pending:
             yield self._result(*pending.pop(0))
 
-    def _result(
-        self, item: Page | Article | Failure, future: Future[Any] | None
-    ) -> Article | Failure:
+    def _result(self, item: Item, future: Future[Any] | None) -> Article | ArticleRow | Failure:
         """Wait for one item's result and turn worker deaths into failures."""
         if future is None:
             assert not isinstance(item, Page)
@@ -254,15 +257,20 @@ class Ingestor:
             self.index.add(article_id, dedupe.signature_from_bytes(blob))
         self.summary = IngestSummary()
 
-    def add(self, items: Iterable[Article | Failure], progress: Progress | None = None) -> None:
+    def add(
+        self, items: Iterable[Article | ArticleRow | Failure], progress: Progress | None = None
+    ) -> None:
         """Store articles in batches and record failures; updates :attr:`summary`.
+
+        An :class:`~midweek.store.ArticleRow` is an article prepared elsewhere
+        (:func:`prepare_article` in a worker): it is deduped and written like the others.
 
         Nothing one item does stops the others: an article that cannot be prepared or
         stored becomes a :class:`Failure` of its own (see :meth:`_flush`), and when
         ``items`` itself breaks (a reader's bug), what was read so far is stored, the
         break is recorded and the run ends normally.
         """
-        batch: list[Article] = []
+        batch: list[Article | ArticleRow] = []
         failures: list[Failure] = []
         started = self.monotonic()
         stream = iter(items)
@@ -296,7 +304,7 @@ class Ingestor:
         self.summary.failed += 1
         self.summary.reasons[f"{failure.stage}: {_reason_class(failure.reason)}"] += 1
 
-    def _flush(self, batch: Sequence[Article], failures: Sequence[Failure]) -> None:
+    def _flush(self, batch: Sequence[Article | ArticleRow], failures: Sequence[Failure]) -> None:
         """Prepare, dedupe and write one batch; each article that fails, fails alone.
 
         An article whose preparation raises (language id, hashing) is recorded with
@@ -308,6 +316,9 @@ class Ingestor:
         failed = list(failures)
         prepared: list[tuple[ArticleRow, Any]] = []
         for article in batch:
+            if isinstance(article, ArticleRow):
+                prepared.append((article, _signature_of(article)))
+                continue
             try:
                 prepared.append(_prepare(article))
             except Exception as exc:  # one article's bug must not cost the batch
@@ -420,6 +431,22 @@ def _claim_url(
     return row, False
 
 
+def _signature_of(row: ArticleRow) -> Any:
+    """The MinHash of a row prepared elsewhere: read back from its bytes."""
+    if row.minhash is None:
+        return dedupe.minhash_signature(f"{row.article.title}\n{row.article.text}")
+    return dedupe.signature_from_bytes(row.minhash)
+
+
+def prepare_article(article: Article) -> ArticleRow | Failure:
+    """:func:`_prepare` as a task: the row, or the failure the writer would record."""
+    try:
+        return _prepare(article)[0]
+    except Exception as exc:  # one article's bug must not cost the batch
+        logger.warning("article %s could not be prepared", article.url, exc_info=True)
+        return Failure("prepare", article.url, f"{type(exc).__name__}: {exc}")
+
+
 def _prepare(article: Article) -> tuple[ArticleRow, Any]:
     """Compute an article's keys, hash and MinHash; fill in language when missing.
 
@@ -450,8 +477,13 @@ def ingest_file(
     settings: Settings,
     now: Now,
     progress: Progress | None = None,
+    *,
+    stages: Stages | None = None,
 ) -> IngestSummary:
     """Import a JSONL(.gz) file, a folder of HTML pages or a WARC file.
+
+    ``stages`` runs extraction and preparation elsewhere (default: a local
+    :class:`Extractor`, and preparation in this process).
 
     Raises:
         SourceError: the path does not exist or is of an unknown kind.
@@ -463,9 +495,29 @@ def ingest_file(
         horizon_days=settings.dedupe_horizon_days,
         commit_interval_s=settings.ingest_commit_interval_s,
     )
+    if stages is not None:
+        ingestor.add(stages.run(items), progress)
+        return ingestor.summary
     with Extractor(settings.workers, settings.extract_timeout_s, settings.extract_memory_mb) as ex:
         ingestor.add(ex.run(items), progress)
     return ingestor.summary
+
+
+Item = Page | Article | ArticleRow | Failure
+
+
+class Stages(Protocol):
+    """Where the heavy stages of an ingest run (a Dask cluster: :mod:`midweek.distributed`)."""
+
+    def run(self, items: Iterable[Item]) -> Iterator[Article | ArticleRow | Failure]:
+        """Extract pages and prepare articles, yielding results in the order of ``items``."""
+        ...
+
+    def fetch(
+        self, entry: FeedEntry, source_id: int | None
+    ) -> Page | ArticleRow | Failure | Deferred:
+        """Fetch one entry's page (and may extract and prepare it); blocks until done."""
+        ...
 
 
 Emit = Callable[[Sequence[FeedEntry]], None]
@@ -563,7 +615,7 @@ class _SourceState:
 
 
 @dataclass(frozen=True, slots=True)
-class _Deferred:
+class Deferred:
     """A page fetch that was not made: a budget was spent."""
 
     reason: str
@@ -579,7 +631,7 @@ class _Event:
     page: Page | None = None
     response: Page | None = None
     error: Exception | None = None
-    result: Page | Failure | _Deferred | None = None
+    result: Page | ArticleRow | Failure | Deferred | None = None
 
 
 class _IngestRun:
@@ -594,8 +646,10 @@ class _IngestRun:
         now: Now,
         sources: Sequence[Source],
         monotonic: Callable[[], float],
+        stages: Stages | None = None,
     ) -> None:
         """Set up the run's state; nothing is fetched yet."""
+        self.stages = stages
         self.store = store
         self.fetcher = fetcher
         self.settings = settings
@@ -607,7 +661,7 @@ class _IngestRun:
         self.in_flight = 0
         self.next_source = 0  # round-robin start for page submissions
         self.seen_urls: set[str] = set()
-        self.ready: deque[Page | Article | Failure] = deque()
+        self.ready: deque[Item] = deque()
 
     # -- threads --------------------------------------------------------------------
 
@@ -637,18 +691,17 @@ class _IngestRun:
         self.events.put(_Event(index, done=True, page=page, response=response))
 
     def fetch_page(self, index: int, entry: FeedEntry) -> None:
-        """Thread: fetch one entry's page and post the result."""
-        result: Page | Failure | _Deferred
-        try:
-            page = self.fetcher.fetch(entry.url)
-            result = replace(page, entry=entry, source_id=self.states[index].source.id)
-        except DeferredError as exc:
-            result = _Deferred(f"host budget: {str(exc).split(':', 1)[-1].strip()}")
-        except FetchError as exc:
-            result = Failure("fetch", entry.url, str(exc))
-        except Exception as exc:  # the Fetcher maps its errors; this is a last guard
-            logger.exception("fetching %s crashed", entry.url)
-            result = Failure("fetch", entry.url, f"fetch error: {type(exc).__name__}: {exc}")
+        """Thread: fetch one entry's page (here, or as a task of ``stages``), post the result."""
+        source_id = self.states[index].source.id
+        result: Page | ArticleRow | Failure | Deferred
+        if self.stages is None:
+            result = fetch_entry(self.fetcher, entry, source_id)
+        else:
+            try:
+                result = self.stages.fetch(entry, source_id)
+            except Exception as exc:  # a lost cluster must not hang the run
+                logger.exception("fetch task for %s failed", entry.url)
+                result = Failure("fetch", entry.url, f"task error: {type(exc).__name__}: {exc}")
         self.events.put(_Event(index, result=result))
 
     # -- the main thread ------------------------------------------------------------
@@ -658,7 +711,7 @@ class _IngestRun:
         state = self.states[event.index]
         if event.result is not None:
             self.in_flight -= 1
-            if isinstance(event.result, _Deferred):
+            if isinstance(event.result, Deferred):
                 self.defer(state, summary, event.result.reason)
             else:
                 self.add_ready(event.result)
@@ -711,7 +764,7 @@ class _IngestRun:
             if event.page is not None:
                 self.add_ready(event.page)
 
-    def add_ready(self, item: Page | Article | Failure) -> None:
+    def add_ready(self, item: Item) -> None:
         """Hold an item for the next extraction and commit."""
         self.ready.append(item)
 
@@ -744,7 +797,7 @@ class _IngestRun:
         threads: ThreadPoolExecutor,
         summary: IngestSummary,
         on_source: Callable[[], None],
-    ) -> Iterator[Page | Article | Failure]:
+    ) -> Iterator[Item]:
         """Yield ready items for one commit, reading events and starting fetches meanwhile.
 
         Ends when a batch is full, when ``ingest_commit_interval_s`` has passed since its
@@ -802,6 +855,7 @@ def ingest_sources(
     progress: Callable[[str, int, int | None], None] | None = None,
     *,
     monotonic: Callable[[], float] = time.monotonic,
+    stages: Stages | None = None,
 ) -> IngestSummary:
     """Fetch every source, then every new article page, extract and store them.
 
@@ -820,6 +874,8 @@ def ingest_sources(
         sources: which sources (default: all stored).
         progress: called with (phase, advance, total) as work is done.
         monotonic: the clock of budgets and the commit timer.
+        stages: fetch, extract and prepare pages elsewhere (Dask); sources are still read
+            here, with ``fetcher``.
 
     Returns:
         The summary; a failing source or page is counted there, never raised.
@@ -840,7 +896,7 @@ def ingest_sources(
         commit_interval_s=settings.ingest_commit_interval_s,
         monotonic=monotonic,
     )
-    run = _IngestRun(store, fetcher, settings, now, todo, monotonic)
+    run = _IngestRun(store, fetcher, settings, now, todo, monotonic, stages)
 
     def report(n: int) -> None:
         if progress:
@@ -853,7 +909,7 @@ def ingest_sources(
     with (
         ThreadPoolExecutor(max_workers=max(1, min(len(todo), settings.fetch_threads))) as readers,
         ThreadPoolExecutor(max_workers=max(1, settings.fetch_threads)) as threads,
-        Extractor(settings.workers, settings.extract_timeout_s, settings.extract_memory_mb) as ex,
+        _local_extractor(settings) if stages is None else nullcontext(stages) as ex,
     ):
         for index in range(len(todo)):
             readers.submit(run.read_source, index)
@@ -861,6 +917,27 @@ def ingest_sources(
             ingestor.add(ex.run(run.chunk(threads, ingestor.summary, source_done)), report)
     run.mark_checked()
     return ingestor.summary
+
+
+def _local_extractor(settings: Settings) -> Extractor:
+    """The extraction pool of a single-process run."""
+    return Extractor(settings.workers, settings.extract_timeout_s, settings.extract_memory_mb)
+
+
+def fetch_entry(
+    fetcher: Fetcher, entry: FeedEntry, source_id: int | None
+) -> Page | Failure | Deferred:
+    """Fetch one entry's page; a failure or a spent host budget comes back as a value."""
+    try:
+        page = fetcher.fetch(entry.url)
+        return replace(page, entry=entry, source_id=source_id)
+    except DeferredError as exc:
+        return Deferred(f"host budget: {str(exc).split(':', 1)[-1].strip()}")
+    except FetchError as exc:
+        return Failure("fetch", entry.url, str(exc))
+    except Exception as exc:  # the Fetcher maps its errors; this is a last guard
+        logger.exception("fetching %s crashed", entry.url)
+        return Failure("fetch", entry.url, f"fetch error: {type(exc).__name__}: {exc}")
 
 
 def _new_entries(

@@ -139,6 +139,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("extract_workers", 0, "Extraction processes; 0 means one per CPU core."),
     Setting("extract_timeout_s", 30.0, "Wall-clock limit for extracting one page."),
     Setting("extract_memory_mb", 1024, "Address-space limit of an extraction worker."),
+    Setting(
+        "scheduler",
+        "",
+        "Address of a Dask scheduler (tcp://host:8786) whose workers fetch, extract and "
+        "prepare articles for `midweek ingest` (needs midweek[dask]; PostgreSQL to fetch "
+        "sources). Empty: everything runs in this process. `ingest --scheduler` overrides.",
+    ),
     Setting("dedupe_horizon_days", 14, "How far back near-duplicates (reprints) are looked for."),
     Setting(
         "secret_key",
@@ -252,6 +259,7 @@ class Settings:
     extract_workers: int
     extract_timeout_s: float
     extract_memory_mb: int
+    scheduler: str
     dedupe_horizon_days: int
     secret_key: str
     summary_backend: str

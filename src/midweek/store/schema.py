@@ -141,3 +141,12 @@ reviews = Table(
     Column("published_at", UTCDateTime),
     Column("body", JSON, nullable=False),
 )
+
+# When each host may be fetched again (seconds since the epoch, the database server's
+# clock): shared by every ingest worker (midweek.distributed.PgHostGate).
+fetch_hosts = Table(
+    "fetch_hosts",
+    metadata,
+    Column("host", String(253), primary_key=True),
+    Column("next_at", Float, nullable=False),
+)
