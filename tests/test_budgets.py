@@ -41,6 +41,10 @@ def _now() -> datetime:
     return NOW
 
 
+# Seconds of real work (not waiting) a budgeted run may add on a loaded 2-core machine.
+MAX_WORK_S = 5.0
+
+
 class FakeClock:
     """Real time plus every fake sleep: waits cost nothing, deadlines still count them."""
 
@@ -260,7 +264,9 @@ def _chain_of_origins(count: int, robots_s: float) -> Iterator[list[LocalServer]
 def test_trickling_robots_across_a_five_origin_chain_ends_within_the_deadline(
     deadline_s: float, robots_s: float
 ) -> None:
+    chains = 0
     for servers in _chain_of_origins(5, robots_s):
+        chains += 1
         policy = FetchPolicy(
             allow_hosts=tuple(s.allow for s in servers),
             per_host_delay_s=0,
@@ -277,6 +283,7 @@ def test_trickling_robots_across_a_five_origin_chain_ends_within_the_deadline(
                 assert page.body == b"<p>end of the chain</p>"
                 assert robots_s * 5 < deadline_s
         assert time.monotonic() - started < deadline_s + 1.0
+    assert chains == 1  # the guard: a chain that never starts would assert nothing
 
 
 # ------------------------------------------------------------- host queue (Crawl-delay)
@@ -297,16 +304,19 @@ def test_crawl_delay_host_is_held_within_its_budget_and_the_rest_deferred(
         )
         runs = []
         for _ in range(2):
-            started = clock.monotonic()
+            started, slept_before = clock.monotonic(), clock.offset
             policy_run = FetchPolicy(**{**_fields(policy), "host_budget_s": BUDGET_S})
             with Fetcher(policy_run, sleep=clock.sleep, monotonic=clock.monotonic) as fetcher:
                 summary = ingest_sources(store, fetcher, settings, _now, monotonic=clock.monotonic)
-            runs.append((summary, clock.monotonic() - started))
-        (first, first_s), (second, second_s) = runs
+            runs.append((summary, clock.monotonic() - started, clock.offset - slept_before))
+        (first, first_s, first_slept), (second, second_s, second_slept) = runs
         # feed at 0 s, pages at 30 s and 60 s; the 8 whose turn comes later wait a run
         assert (first.new, first.deferred, first.failed) == (2, 8, 0)
         assert "host budget" in " ".join(first.deferred_reasons)
-        assert first_s <= BUDGET_S + 1 and second_s <= BUDGET_S + 1
+        # The waits stay inside the budget exactly; the rest is this machine's work on two
+        # pages (under 1 s alone, 1.6 s seen with 20 jobs on 2 cores: MAX_WORK_S of slack).
+        assert first_slept <= BUDGET_S and second_slept <= BUDGET_S
+        assert first_s <= BUDGET_S + MAX_WORK_S and second_s <= BUDGET_S + MAX_WORK_S
         assert (second.new, second.deferred) == (2, 6)
         assert store.count_articles() == 4
         assert max(server.hits[f"/a/{i}"] for i in range(10)) == 1  # nothing fetched twice

@@ -49,6 +49,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -77,6 +78,7 @@ def test_user_errors_are_one_line_without_traceback(
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
 
 
+@pytest.mark.slow
 def test_init_writes_settings_and_database(tmp_path: Path) -> None:
     result = _run(["init"], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -103,6 +105,7 @@ def test_sources_round_trip_through_opml(tmp_path: Path) -> None:
     assert [s["id"] for s in listed] == [2]
 
 
+@pytest.mark.slow
 def test_ingest_json_summary_and_second_run_adds_nothing(tmp_path: Path, shared_data: Path) -> None:
     corpus = shared_data / "demo-wikinews-en-2019-2020" / "articles.jsonl.gz"
     args = ["--db", str(tmp_path / "m.db"), "ingest", "--file", str(corpus), "--json"]
@@ -112,6 +115,7 @@ def test_ingest_json_summary_and_second_run_adds_nothing(tmp_path: Path, shared_
     assert (second["new"], second["duplicates"], second["failed"]) == (0, 291, 0)
 
 
+@pytest.mark.slow
 def test_demo_writes_the_review_three_ways(tmp_path: Path) -> None:
     result = _run(["demo", "--no-serve", "--out", "out"], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -218,6 +222,7 @@ def render_cli_doc() -> str:
     return "\n".join(parts) + "\n"
 
 
+@pytest.mark.slow
 def test_docs_show_the_current_help() -> None:
     doc = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     expected = render_cli_doc()
@@ -230,6 +235,7 @@ if __name__ == "__main__":
     (REPO / "docs" / "cli.md").write_text(render_cli_doc(), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_stories_explain_shows_every_part_of_each_score(tmp_path: Path, shared_data: Path) -> None:
     from midweek.rank import PARTS
 
@@ -250,6 +256,7 @@ def test_stories_explain_shows_every_part_of_each_score(tmp_path: Path, shared_d
     assert table.exit_code == 0 and "prominence" in table.stdout and "lexical" in table.stdout
 
 
+@pytest.mark.slow
 def test_review_takes_its_default_window_from_the_settings(tmp_path: Path) -> None:
     (tmp_path / "midweek.toml").write_text(
         'review_window_start = "tue 06:00"\nreview_window_end = "thu 06:00"\n'

@@ -11,6 +11,10 @@ import pytest
 
 from httpserver import LocalServer, Reply
 
+# every test runs the real entry point in a fresh interpreter (8-75 s each, measured with
+# --durations on the shared 2-core machine)
+pytestmark = pytest.mark.slow
+
 # This checkout's package, whatever the working directory of the command (a relative
 # PYTHONPATH=src would resolve inside tmp_path and fall back to another install).
 SRC = Path(__file__).resolve().parent.parent / "src"

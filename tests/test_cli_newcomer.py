@@ -23,7 +23,7 @@ from rich.console import Console
 from midweek import cli
 from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
 from midweek.embed import HashingEmbedder
-from midweek.models import Article, Source
+from midweek.models import Article, Failure, Source
 from midweek.settings import load_settings
 from midweek.store import open_store
 
@@ -130,6 +130,108 @@ def test_search_prints_titles_with_brackets_verbatim(
     assert "[bold]Harbour[/bold] reopens [/x]" in out and "https://news.example/[/a]" in out
 
 
+# Every kind of user input the CLI echoes in an error, each holding Rich markup: the error
+# line keeps the brackets as typed (markup off), and nothing is stored or traced back.
+_WIN = ["--from", "2020-01-05T00:00", "--to", "2020-01-12T00:00"]
+BRACKETED_INPUTS = [
+    (
+        ["review", *_WIN, "--lang", "[bold]x[/bold]"],
+        "error: --lang: unknown language '[bold]x[/bold]'; use one of en, ru, uz-Latn, "
+        "uz-Cyrl (uz is uz-Latn)",
+    ),
+    (["review", "--from", "[/x]", "--to", "2020-01-12T00:00"], None),
+    (["review", *_WIN, "--format", "[red]pdf"], None),
+    (["review", *_WIN, "--tz", "[/x]"], None),
+    (["ingest", "--file", "missing[/x].jsonl"], None),
+    (["sources", "add", "ftp://e.example/[/a]"], None),
+    (["sources", "remove", "[link=x]"], "error: no source '[link=x]' (see `midweek sources list`)"),
+    (["tags", "--story", "[/x]"], "error: no story with id or key '[/x]'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"), BRACKETED_INPUTS, ids=[" ".join(a[:2]) for a, _ in BRACKETED_INPUTS]
+)
+def test_bracketed_input_is_echoed_verbatim_in_the_error(
+    workspace: Path,
+    args: list[str],
+    line: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = _main(args, monkeypatch, capsys)
+    assert code == 1 and out == "", (out, err)
+    error = _error_line(err)
+    bracketed = next(a for a in args if "[" in a)
+    assert bracketed in error, error  # as typed: no tag eaten, none added
+    if line is not None:
+        assert error == line
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["[/x]"], "No such command '[/x]'."),
+        (["search", "x", "--[/x]"], "No such option: --[/x]"),
+        (["search", "x", "--limit", "[bold]2"], "Invalid value for '--limit'"),
+    ],
+)
+def test_bracketed_usage_errors_are_one_box_without_a_traceback(
+    workspace: Path,
+    args: list[str],
+    shown: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = _main(args, monkeypatch, capsys)
+    assert code == 2 and out == ""
+    assert "Traceback" not in err and shown in err, err
+
+
+@pytest.mark.slow
+def test_stories_story_and_failures_print_brackets_verbatim(
+    workspace: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    title = "[bold]Harbour[/bold] reopens [/x]"
+    records = [
+        {
+            "url": f"https://news{i}.example/[/a]{i}",
+            "title": title,
+            "text": f"The harbour reopened on Monday after a week of storms, report {i}. " * 8,
+            "published": f"2025-07-0{8 + i}T10:00:00+00:00",
+            "lang": "en",
+            "source": f"[red]Outlet {i}",
+        }
+        for i in range(2)
+    ]
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    code, out, err = _main(["ingest", "--file", str(path), "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["new"] == 2, err
+    code, _, err = _main(["cluster"], monkeypatch, capsys)
+    assert code == 0, err
+    code, out, err = _main(["stories", "--json"], monkeypatch, capsys)
+    assert code == 0, err
+    keys = [s["key"] for s in json.loads(out)]
+    assert keys, out  # the guard: the stories below are read from this list
+    code, out, err = _main(["stories"], monkeypatch, capsys)
+    assert code == 0 and "Traceback" not in err, err
+    assert "[bold]Harbour[/bold]" in out, out
+    for key in keys:
+        code, out, err = _main(["story", key], monkeypatch, capsys)
+        assert code == 0, err
+        assert title in out and "[/a]" in out, out
+    store = open_store(load_settings(workspace).database_url)
+    store.record_failures([Failure("fetch", "https://e.example/[/a]", "[bold]refused")], NOW)
+    store.close()
+    code, out, err = _main(["failures"], monkeypatch, capsys)
+    assert code == 0, err
+    assert "https://e.example/[/a]" in out and "[bold]refused" in out, out
+
+
 # -- errors: one line with the fix, before any side effect ---------------------------------
 def test_review_format_is_checked_before_anything(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -155,6 +257,7 @@ def test_unknown_languages_are_refused_with_the_list(
     assert "uz is uz-Latn" in line
 
 
+@pytest.mark.slow
 def test_language_codes_are_one_spelling_in_any_case(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -170,6 +273,7 @@ def test_language_codes_are_one_spelling_in_any_case(
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_a_bad_out_never_touches_the_stored_draft(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -194,6 +298,7 @@ def test_a_bad_out_never_touches_the_stored_draft(
     assert _reviews(corpus_workspace) == before
 
 
+@pytest.mark.slow
 def test_an_empty_default_window_names_it_and_the_stored_dates(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -206,6 +311,7 @@ def test_an_empty_default_window_names_it_and_the_stored_dates(
     assert _reviews(corpus_workspace) == []  # no empty draft
 
 
+@pytest.mark.slow
 def test_search_without_hits_says_so(
     corpus_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -214,6 +320,7 @@ def test_search_without_hits_says_so(
     assert "no stored article matches 'zzqqxx' (291 articles stored" in err
 
 
+@pytest.mark.slow
 def test_entities_reads_an_existing_path_and_refuses_a_missing_one(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -277,6 +384,7 @@ def test_the_progress_embedder_gives_the_same_rows_and_counts(
     assert task.completed == len(texts) == task.total and wrapped.seconds > 0
 
 
+@pytest.mark.slow
 def test_json_output_is_only_json_even_with_quiet(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -354,6 +462,7 @@ def test_grouped_window_prefers_grouping_to_density() -> None:
         grouped_window([], DEMO_WINDOW)
 
 
+@pytest.mark.slow
 def test_the_demo_window_of_the_bundled_corpus_has_a_story_of_several_reports() -> None:
     import gzip
 

@@ -99,6 +99,7 @@ def _score(records: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
     return bcubed([label[a.id or 0] for a in articles], [r["story_id"] for r in records])
 
 
+@pytest.mark.slow
 def test_ecbplus_bcubed_gate(ecb_records: list[dict[str, Any]]) -> None:
     """B-cubed F1 holds its floor in file order and shuffled, far above the baselines."""
     gold = [r["story_id"] for r in ecb_records]

@@ -58,6 +58,7 @@ def test_week_review_is_fully_cited(wikinews: list[Article]) -> None:
     assert {c.article_id for s in sentences for c in s.citations} <= window_ids
 
 
+@pytest.mark.slow
 def test_reprints_do_not_raise_counts(wikinews: list[Article]) -> None:
     """A reprint of the top story changes neither its rank figures nor the intro counts."""
     plain, _ = _review(wikinews)
@@ -104,6 +105,7 @@ def test_format_date_range() -> None:
     )
 
 
+@pytest.mark.slow
 def test_continuing_stories_are_marked_and_dropped_ones_kept(wikinews: list[Article]) -> None:
     """Memory from the pipeline reaches the sections and the review, and the renderers."""
     from midweek.models import DroppedStory

@@ -201,6 +201,7 @@ print(hashlib.sha256(signature_to_bytes(minhash_signature(text))).hexdigest())
 """
 
 
+@pytest.mark.slow
 def test_signatures_are_identical_across_processes() -> None:
     """Two interpreters with different hash seeds compute the same signature bytes."""
     text = "Президент Узбекистана провёл встречу с делегацией. Обсуждены вопросы торговли."
@@ -427,6 +428,7 @@ def calibrate(shared_data: Path, threshold: float = NEAR_DUP_THRESHOLD) -> Calib
     return Calibration(tp, fn, fp, distinct, misses)
 
 
+@pytest.mark.slow
 def test_near_duplicates_found_and_same_story_reports_kept_apart(shared_data: Path) -> None:
     """Reprints are found with their original; distinct same-story articles are not merged."""
     result = calibrate(shared_data)

@@ -638,6 +638,7 @@ def zeros_bomb(coding: str, size: int = 200 * MIB) -> bytes:
     return b"".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("coding", ["gzip", "br"])
 def test_compression_bomb_stops_at_the_cap_in_bounded_memory(
     server: LocalServer, coding: str

@@ -11,6 +11,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from conftest import telegram_records
 from midweek.models import Article
 from midweek.pipeline import Ingestor, ingest_file
@@ -44,6 +46,7 @@ def _records(shared_data: Path) -> list[dict[str, object]]:
     return out
 
 
+@pytest.mark.slow
 def test_distinct_guids_at_one_canonical_url_are_all_stored_once(
     store_url: str, tmp_path: Path, shared_data: Path
 ) -> None:

@@ -94,6 +94,7 @@ def _faults(store: Store, plan: dict[int, tuple[str, type[Exception]]]) -> Itera
         yield
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     count=st.integers(min_value=1, max_value=30),

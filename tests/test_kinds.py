@@ -28,6 +28,7 @@ from midweek.store import ArticleRow, open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from real_weeks import filter_scores, load_weeks, predicted_kinds
+from real_weeks_kinds import gold_posts, other_sets, records
 
 # Short examples written for these tests (not third-party text), ru / uz-Latn / uz-Cyrl / en.
 SYNTHETIC = [
@@ -59,6 +60,31 @@ SYNTHETIC = [
     (NEWS, "Президент янги академия ташкил этиш тўғрисидаги фармонни имзолади."),
     (NEWS, "Подтопления в городе возникли из-за старых коллекторов, заявили в хокимияте."),
     (NEWS, "В интервью агентству министр заявил о новых пошлинах."),
+    # uz-Latn / uz-Cyrl as translators (and machine translation) write them
+    (ADVERT, "Bank yangi kartasini taqdim etdi (reklama huquqi bilan)."),
+    (ADVERT, "Банк янги картасини тақдим этди (реклама ҳуқуқи билан)."),
+    (DIGEST, "3 APREL KUNI ERTALAB O'ZBEKISTONNING ASOSIY YANGILIKLARI:\n\nKo'prik ochildi"),
+    (DIGEST, "3 АПРЕЛЬ КУНИ ЭРТАЛАБ ЎЗБЕКИСТОННИНГ АСОСИЙ ЯНГИЛИКЛАРИ:\n\nКўприк очилди"),
+    (
+        DIGEST,
+        "Ko'prik ochildi\nNon narxi oshdi\nBu va boshqa ko'p narsalar haqida sharhimizda o'qing",
+    ),
+    (SERVICE, "Bugun kechqurun Toshkentda kuchli yomg'ir yog'ishi kutilmoqda."),
+    (SERVICE, "Бугун кечқурун Тошкентда кучли ёмғир ёғиши кутилмоқда."),
+    (SERVICE, "Ta'mirlash ishlari munosabati bilan ikki tumanda gaz ta'minoti to'xtatildi."),
+    (SERVICE, "Таъмирлаш ишлари муносабати билан икки туманда газ таъминоти тўхтатилди."),
+    (SERVICE, "Конец осени будет дождливым: осадки начнутся в понедельник."),
+    (ADVERT, "Новые туры в Дубай от 3,8 млн сумов. Бронируйте до 30 декабря!"),
+    (OPINION, "Intervyu qahramonining aytishicha, u Toshkentga ko'chib o'tgan."),
+    # news that mentions a cut, the weather, a sponsor, a giveaway or degrees
+    (NEWS, "Прокурор попросил не отключать от газоснабжения кирпичный завод."),
+    (NEWS, "Prokuror g'isht zavodini gaz ta'minotidan uzmaslikni so'radi."),
+    (NEWS, "Во время ливня 2 апреля выпало до 33 мм осадков, сообщили в Узгидромете."),
+    (NEWS, "Водителям приходилось искать пути объезда из-за пробок."),
+    (NEWS, "The bill was co-sponsored by two senators."),
+    (NEWS, "The glue guns run at 450°F (232°C)."),
+    (NEWS, "В марте температура на севере была на 2,5°C выше нормы."),
+    (NEWS, "В песне он поет, что влияет на курсы валют."),
 ]
 
 
@@ -78,6 +104,8 @@ def test_gazeta_link_without_tracking_is_an_advert() -> None:
     assert classify_kind("", promo, outlet="gazeta.uz").kind == ADVERT
     assert classify_kind("", news, outlet="gazeta.uz").kind == NEWS
     assert classify_kind("", promo, outlet="example.com").kind == NEWS  # the rule is the outlet's
+    signed = f"{promo}\n\n➖ @gazetauz ➖"  # the desk's own post, signed by the channel
+    assert classify_kind("", signed, outlet="gazeta.uz").kind == NEWS
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +124,7 @@ def test_real_examples_of_each_kind(weeks: dict[str, list[object]], kind: str) -
 
 
 def test_real_weeks_quality_floor(weeks: dict[str, list[object]]) -> None:
-    """Setting aside advert/digest/service: measured P 0.986, R 0.867 (mean of W1-W3)."""
+    """Setting aside advert/digest/service: measured P 1.000, R 0.907 (mean of W1-W3)."""
     precisions, recalls = [], []
     for posts in weeks.values():
         gold = [g.kind for g in posts]  # type: ignore[attr-defined]
@@ -104,8 +132,128 @@ def test_real_weeks_quality_floor(weeks: dict[str, list[object]]) -> None:
         p, r, *_ = filter_scores(gold, got)
         precisions.append(p)
         recalls.append(r)
-    assert min(precisions) >= 0.93 and sum(precisions) / 3 >= 0.95, precisions
-    assert min(recalls) >= 0.82 and sum(recalls) / 3 >= 0.84, recalls
+    assert min(precisions) >= 0.95 and sum(precisions) / 3 >= 0.97, precisions
+    assert min(recalls) >= 0.82 and sum(recalls) / 3 >= 0.87, recalls
+
+
+@pytest.fixture(scope="module")
+def gold_rows(shared_data: Path) -> list[dict[str, object]]:
+    """The real-weeks gold with each post's Russian text and Uzbek machine translation."""
+    return gold_posts(shared_data)
+
+
+def test_uzbek_translations_quality_floor(gold_rows: list[dict[str, object]]) -> None:
+    """On the posts' uz-Latn translations: measured P 1.000, R 0.877; 2 of 283 kinds differ.
+
+    main's rules (before the Uzbek cues) had R 0.411 and 37 of 283 differing.
+    """
+    rows = [r for r in gold_rows if r["uz"]]
+    got = {
+        lang: [classify_kind("", str(r[lang]), outlet=str(r["outlet"])).kind for r in rows]
+        for lang in ("ru", "uz")
+    }
+    recalls, precisions = [], []
+    for week in ("W1", "W2", "W3"):
+        idx = [i for i, r in enumerate(rows) if r["week"] == week]
+        p, r, *_ = filter_scores([str(rows[i]["kind"]) for i in idx], [got["uz"][i] for i in idx])
+        precisions.append(p)
+        recalls.append(r)
+    assert min(precisions) >= 0.95 and sum(precisions) / 3 >= 0.97, precisions
+    assert min(recalls) >= 0.78 and sum(recalls) / 3 >= 0.82, recalls
+    differ = sum(1 for a, b in zip(got["ru"], got["uz"], strict=True) if a != b)
+    assert differ <= 8, differ
+
+
+@pytest.mark.parametrize("kind", [ADVERT, DIGEST, SERVICE, NEWS])
+def test_real_uzbek_examples_of_each_kind(gold_rows: list[dict[str, object]], kind: str) -> None:
+    """Real uz-Latn translations of gold posts get their kind (the first and last five)."""
+    rows = [r for r in gold_rows if r["kind"] == kind and r["uz"]]
+    sample = rows[:5] + rows[-5:]
+    got = [classify_kind("", str(r["uz"]), outlet=str(r["outlet"])).kind for r in sample]
+    assert sum(k == kind for k in got) >= 8, got
+
+
+def _item(data: Path, folder: str, key: str, value: str) -> tuple[str, str]:
+    """(title, text) of the record of ``folder`` whose ``key`` is ``value``."""
+    for rec in records(data / folder / "articles.jsonl.gz"):
+        if rec[key] == value:
+            return str(rec.get("title") or ""), str(rec.get("text") or "")
+    raise AssertionError(f"{value} not in {folder}")
+
+
+# Real uz-Cyrl items of uznews.uz: two forecasts and a gas outage notice (service), and
+# real news that main's rules set aside (a degree, a wind speed, "co-sponsored by", a
+# song about exchange rates, a prize draw of the tax office's cashback app).
+REAL_ITEMS = [
+    ("news-uz-kunuz-uznews-samples", "id", "4ad93a8b98823915", SERVICE),
+    ("news-uz-kunuz-uznews-samples", "id", "2ddbc2d8e53ba274", SERVICE),
+    ("news-uz-kunuz-uznews-samples", "id", "cf9cccaad4d593d2", SERVICE),
+    ("news-uz-kunuz-uznews-samples", "id", "9a00f29a7186d086", NEWS),
+    ("demo-wikinews-en-2019-2020", "id", "enwikinews:a89fd72937f3", NEWS),
+    ("demo-wikinews-en-2019-2020", "id", "enwikinews:f4b88d36c596", NEWS),
+    ("demo-wikinews-en-2019-2020", "id", "enwikinews:be9ee7fd4e36", NEWS),
+    ("demo-wikinews-en-2019-2020", "id", "enwikinews:875a0d06784e", NEWS),
+    ("news-ru-uz-uplz", "id", "63571", NEWS),
+    ("news-ru-uz-uplz", "id", "63255", NEWS),
+    ("news-ru-uz-uplz", "id", "63718", NEWS),
+    ("news-ru-uz-uplz", "id", "63727", NEWS),
+]
+
+
+@pytest.mark.parametrize(("folder", "key", "value", "kind"), REAL_ITEMS)
+def test_real_items_of_other_sets(
+    shared_data: Path, folder: str, key: str, value: str, kind: str
+) -> None:
+    """Real uz-Cyrl service posts are service; real news that mentions weather is news."""
+    title, text = _item(shared_data, folder, key, value)
+    assert classify_kind(title, text).kind == kind, (title, text[:200])
+
+
+# Real Telegram posts an editor reads as news, which main's rules set aside as service.
+NEWS_POSTS = [
+    "podrobnouz-2022-12-09 22:52:04-0",  # prosecutor asks not to cut a factory off gas
+    "gazetauz-2022-12-13 21:28:03-0",  # a blogger's case about a gas shortage
+    "gazetauz-2022-12-21 00:05:20-0",  # traffic jams: drivers looked for a way round
+    "gazetauz-2023-04-03 17:33:03-0",  # Uzhydromet on how much rain fell in the flood
+]
+
+
+def test_real_news_posts_are_not_set_aside(shared_data: Path) -> None:
+    """The brief's false 'outage'/'service' verdicts, and the flood report, are news."""
+    wanted = set(NEWS_POSTS)
+    posts = [
+        p
+        for p in records(shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz")
+        if p["id"] in wanted
+    ]
+    assert len(posts) == len(wanted)
+    for post in posts:
+        for field in ("text_ru", "text_uz_mt"):
+            verdict = classify_kind("", str(post[field] or ""), outlet=str(post["channel"]))
+            assert verdict.kind == NEWS, (post["id"], field, verdict)
+
+
+def test_other_news_sets_keep_their_news(shared_data: Path) -> None:
+    """Few items of the news sets are set aside.
+
+    Measured: Wikinews 0 of 291, upl.uz 0 of 153, kun.uz uz-Cyrl 0 of 25; kun.uz uz-Latn 37
+    of 696, 32 labelled "Reklama huquqi asosida" and 5 promos read as adverts (a bank's
+    offer, a shoe sale, an air conditioner deal, "Murojaat uchun" contact blocks).
+    """
+    sets = other_sets(shared_data)
+    verdicts = {
+        name: [classify_kind(title, text, outlet=outlet) for title, text, outlet in items]
+        for name, items in sets.items()
+    }
+    aside = {
+        name: [v for v in found if v.kind in {ADVERT, DIGEST, SERVICE}]
+        for name, found in verdicts.items()
+    }
+    assert len(aside["Wikinews demo en"]) <= 1
+    assert len(aside["upl.uz news sections"]) + len(aside["upl.uz misli (opinion)"]) <= 1
+    assert len(aside["kun.uz uz-cyrl"]) == 0
+    labelled = [v for v in aside["kun.uz uz-latn"] if v.rule == "advert_label"]
+    assert len(aside["kun.uz uz-latn"]) - len(labelled) <= 8
 
 
 def _article(i: int, text: str, hours: int) -> Article:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from midweek.llm import LLMConfig, OpenAICompatibleClient, SectionWriter, story_passages
 from midweek.pipeline import build_review, ingest_file
@@ -38,6 +39,7 @@ def _echo_first_passage(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=answer)
 
 
+@pytest.mark.slow
 def test_sections_written_by_the_llm_keep_their_citations(
     tmp_path: Path, shared_data: Path
 ) -> None:
@@ -65,6 +67,7 @@ def test_sections_written_by_the_llm_keep_their_citations(
     store.close()
 
 
+@pytest.mark.slow
 def test_an_unreachable_endpoint_falls_back_and_the_review_is_still_cited(
     tmp_path: Path, shared_data: Path
 ) -> None:

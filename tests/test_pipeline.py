@@ -49,6 +49,7 @@ def _write_jsonl(path: Path, records: list[dict[str, object]], extra: str = "") 
     return path
 
 
+@pytest.mark.slow
 def test_jsonl_import_is_idempotent(tmp_path: Path, shared_data: Path) -> None:
     settings = _settings(tmp_path)
     store = open_store(settings.database_url)
@@ -205,6 +206,7 @@ def test_killed_ingest_resumes_with_every_article_once(tmp_path: Path, shared_da
     assert summary["failed"] == 0
 
 
+@pytest.mark.slow
 def test_review_of_the_demo_window_cites_stored_articles(tmp_path: Path, shared_data: Path) -> None:
     settings = _settings(tmp_path)
     store = open_store(settings.database_url)

@@ -105,6 +105,7 @@ def plan_review_text(section: Section) -> str:
     return " ".join([section.heading, *(s.text for s in section.sentences)])
 
 
+@pytest.mark.slow
 def test_continuing_story_returns_with_news_since_and_others_are_dropped(store: Store) -> None:
     kb = load_kb()
     first = build_review(store, DAY_ONE, DAY_TWO, lang="ru", now=NOW, kb=kb)

@@ -155,8 +155,13 @@ def kb() -> KnowledgeBase:
 def test_growth_favours_a_story_still_building_up() -> None:
     rising, a = _articles_story("s-1", 1, ["Рост"] * 4, [0.1, 2.0, 2.1, 2.2], ["A"] * 4)
     fading, b = _articles_story("s-10", 10, ["Спад"] * 4, [0.1, 0.2, 0.3, 2.2], ["A"] * 4)
-    ranked = rank_stories(
-        [fading, rising], window_start=START, window_end=END, limit=2, articles={**a, **b}
+    ranked = rank_stories(  # two stories sharing "Подробности позже": kept apart here
+        [fading, rising],
+        window_start=START,
+        window_end=END,
+        limit=2,
+        articles={**a, **b},
+        thread_distance=None,
     )
     parts = {r.story.key: r.parts for r in ranked}
     assert parts["s-1"]["growth"] > 0 > parts["s-10"]["growth"]
@@ -209,8 +214,19 @@ def test_no_two_sections_about_one_event(kb: KnowledgeBase) -> None:
     other, c = _articles_story("s-20", 20, ["Сборная выиграла турнир по боксу"], [1.0], ["A"])
     articles = {**a, **b, **c}
     stories = [first, twin, other]
-    ranked = rank_stories(
+    threaded = rank_stories(
         stories, window_start=START, window_end=END, limit=3, articles=articles, kb=kb
+    )  # the twin is a development of the quake: one thread, keyed by its newest story
+    assert [r.story.key for r in threaded] == ["s-10", "s-20"]
+    assert [d.key for d in threaded[0].developments] == ["s-10", "s-1"]
+    ranked = rank_stories(
+        stories,
+        window_start=START,
+        window_end=END,
+        limit=3,
+        articles=articles,
+        kb=kb,
+        thread_distance=None,
     )
     assert [r.story.key for r in ranked] == ["s-1", "s-20"]
     assert ranked[1].parts["diversity"] <= 0
@@ -222,6 +238,7 @@ def test_no_two_sections_about_one_event(kb: KnowledgeBase) -> None:
         articles=articles,
         kb=kb,
         explain=True,
+        thread_distance=None,
     )
     assert [(r.story.key, r.same_event_as) for r in explained] == [
         ("s-1", ""),

@@ -57,6 +57,7 @@ def _partition(url: str) -> set[frozenset[str]]:
     return {frozenset(articles[i].url for i in s.article_ids) for s in found}
 
 
+@pytest.mark.slow
 def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     tmp_path: Path, shared_data: Path
 ) -> None:
@@ -93,6 +94,7 @@ def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     assert any(len(s) > 1 for s in stories)
 
 
+@pytest.mark.slow
 def test_entity_ids_reach_the_clusterer_and_runs_stay_idempotent(
     tmp_path: Path, shared_data: Path
 ) -> None:
@@ -156,6 +158,7 @@ def test_cli_cluster_stories_and_story(tmp_path: Path, shared_data: Path) -> Non
     assert recent.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_cli_cluster_embed_compares_entity_ids(
     tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -121,6 +121,7 @@ def _story(texts: list[str], lang: str | None = None) -> tuple[Story, dict[int, 
     return Story("s", "t", tuple(articles), None, None, independent_articles=len(texts)), articles
 
 
+@pytest.mark.slow
 def test_max_words_is_a_hard_budget(wikinews: list[Article]) -> None:
     """Whole sentences only, and never more words than the budget; too small gives ()."""
     by_id = {a.id: a for a in wikinews if a.id is not None}
@@ -355,6 +356,7 @@ def _check_no_dangling_anaphor(
     return summarised, dangling_without_rule
 
 
+@pytest.mark.slow
 def test_english_summaries_have_no_dangling_anaphor(wikinews: list[Article]) -> None:
     """40 demo stories: every summary sentence that opens with an anaphor follows the
     sentence it points back to; without the rule several would not (the check can fail)."""

@@ -655,6 +655,7 @@ def _explain_stories(
             "status": "continuing" if item.story.key in plan.continuing else "new",
             "same_event_as": item.same_event_as or None,
             "entities": sorted(item.entities),
+            "thread": [d.key for d in item.developments],  # newest development first
         }
         for k, item in enumerate(plan.ranked)
     ]
@@ -698,6 +699,8 @@ def _explain_stories(
         )
         parts = " · ".join(f"{name} {row['parts'][name]:+.2f}" for name in PARTS)
         out.print(f"    {parts}", highlight=False)
+        if row["thread"]:  # one section for the event's developments, the newest first
+            out.print(f"    thread (newest first): {' ← '.join(row['thread'])}", highlight=False)
     for d in plan.dropped:
         out.print(f"dropped {d.story_key} ({d.reason}): {d.heading}", highlight=False)
     for s in plan.set_aside:  # not news: never clustered, ranked or quoted

@@ -1302,7 +1302,9 @@ def build_review(
     tags = review_tags(plan.ranked, plan.articles, review.lang, kb)
     review = replace(review, credits=credits, tags=tags)
     if plan.stories_from == FROM_LEXICAL:  # the clusterer's stories are stored already
-        store.save_stories([plan.originals.get(r.story.key, r.story) for r in plan.ranked])
+        # a thread's section cites all its developments: each is stored as its own story
+        placed = [d for r in plan.ranked for d in (r.developments or (r.story,))]
+        store.save_stories([plan.originals.get(d.key, d) for d in placed])
     if not save:
         return review
     review_id = store.save_review(

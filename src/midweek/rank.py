@@ -12,6 +12,10 @@ can see why a story placed where it did (``midweek stories --explain``):
   leads name: heads of state and government on the window's date count most.
 - ``boost``: the outlet's configured weight for a region or topic (``rank_boost``), as
   the score the factor adds: ``{"UZ": 1.5}`` makes an Uzbekistan story score 50% more.
+- event threads: before scoring, stories that are developments of one event (a hearing
+  and the verdict, an explosion and its death toll) are linked
+  (:func:`midweek.topics.link_threads`) and ranked as one, so their coverage adds up;
+  the thread's ``developments`` are kept, newest first, for its one section.
 - ``diversity``: maximal marginal relevance over stories. A story close to one already
   placed (shared canonical entities, similar headlines) loses part of its score; one
   that is about the same event is left out, so no two sections cover one event.
@@ -34,6 +38,7 @@ import numpy as np
 from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.entities import KnowledgeBase, find_mentions
 from midweek.models import Article, Story
+from midweek.topics import THREAD_CANDIDATES, THREAD_DISTANCE, link_threads
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +145,9 @@ class RankedStory:
     parts: Mapping[str, float]
     entities: frozenset[str] = frozenset()
     same_event_as: str = ""
+    # The event thread's stories, newest development first, when the story stands for a
+    # thread of several (:func:`midweek.topics.link_threads`); empty for a lone story.
+    developments: tuple[Story, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +439,62 @@ def _diversify(
     return placed + twins
 
 
+def thread_story(developments: Sequence[Story]) -> Story:
+    """One story standing for an event thread: its stories' articles, newest's headline.
+
+    Args:
+        developments: The thread's stories, newest development first.
+
+    Returns:
+        A story keyed and headed as the newest development, with every article, outlet
+        and language of the thread and its first-to-last span.
+    """
+    newest = developments[0]
+    firsts = [_aware(s.first_seen) for s in developments if s.first_seen is not None]
+    lasts = [_aware(s.last_seen) for s in developments if s.last_seen is not None]
+    return replace(
+        newest,
+        article_ids=tuple(sorted({i for s in developments for i in s.article_ids})),
+        first_seen=min(firsts) if firsts else None,
+        last_seen=max(lasts) if lasts else None,
+        outlets=tuple(sorted({o for s in developments for o in s.outlets})),
+        languages=tuple(sorted({lang for s in developments for lang in s.languages})),
+        independent_articles=sum(s.independent_articles for s in developments),
+        growth=(),
+        growth_hours=0,
+        id=None,
+    )
+
+
+def _threaded(
+    stories: Sequence[Story],
+    start: datetime,
+    end: datetime,
+    span: float,
+    articles: Mapping[int, Article],
+    distance: float,
+) -> tuple[list[Story], dict[str, tuple[Story, ...]]]:
+    """The window's stories with event threads linked, and each thread's developments."""
+    covered = []
+    for story in stories:
+        figures = _coverage(story, start, end, articles)
+        if figures is not None:
+            covered.append((sum(_coverage_parts(figures, start, span).values()), story))
+    covered.sort(key=lambda pair: (-pair[0], pair[1].key))
+    candidates = [story for _, story in covered[:THREAD_CANDIDATES]]
+    rest = [story for _, story in covered[THREAD_CANDIDATES:]]
+    out: list[Story] = []
+    developments: dict[str, tuple[Story, ...]] = {}
+    for thread in link_threads(candidates, articles, threshold=distance):
+        if len(thread) == 1:
+            out.append(thread[0])
+            continue
+        combined = thread_story(thread)
+        developments[combined.key] = thread
+        out.append(combined)
+    return out + rest, developments
+
+
 def rank_stories(
     stories: Sequence[Story],
     *,
@@ -441,6 +505,7 @@ def rank_stories(
     kb: KnowledgeBase | None = None,
     boosts: Mapping[str, float] | None = None,
     explain: bool = False,
+    thread_distance: float | None = THREAD_DISTANCE,
 ) -> list[RankedStory]:
     """Score the stories that have an article in ``[window_start, window_end)``.
 
@@ -457,6 +522,12 @@ def rank_stories(
             e.g. ``{"UZ": 1.5}``; a story naming several takes the largest. Needs ``kb``.
         explain: Also return, after the placed stories, the stories left out as the
             same event as a placed one (their ``same_event_as`` says which).
+        thread_distance: Link the window's stories that are developments of one event
+            into event threads (:func:`midweek.topics.link_threads` at this merge
+            distance) before scoring: a thread is ranked as one story
+            (:func:`thread_story`, its coverage the sum of its developments') and carries
+            its ``developments``, newest first. ``None`` ranks every story alone. Needs
+            ``articles``.
 
     Returns:
         At most ``limit`` stories, best first by the score after diversity. Ties go to
@@ -476,13 +547,23 @@ def rank_stories(
         if not factor > 0:
             raise ValueError(f"boost for {key!r} must be positive, got {factor}")
     span = (end - start).total_seconds()
+    developments: dict[str, tuple[Story, ...]] = {}
+    if thread_distance is not None and articles is not None:
+        stories, developments = _threaded(stories, start, end, span, articles, thread_distance)
     ranked: list[RankedStory] = []
     for story in stories:
         figures = _coverage(story, start, end, articles)
         if figures is None:
             continue
         parts = _coverage_parts(figures, start, span)
-        ranked.append(RankedStory(story=story, score=sum(parts.values()), parts=parts))
+        ranked.append(
+            RankedStory(
+                story=story,
+                score=sum(parts.values()),
+                parts=parts,
+                developments=developments.get(story.key, ()),
+            )
+        )
     ranked.sort(key=lambda item: _order(item, end))
     shortlist = ranked[: max(SHORTLIST_MIN, SHORTLIST_FACTOR * limit)]
     if kb is not None:

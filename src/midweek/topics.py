@@ -30,13 +30,15 @@ and ECB+ from 0.899 to 0.905, ITN and the telegram set were unchanged
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 from scipy import sparse
 
 from midweek.cluster import LEAD_WORDS, named_strings, tfidf_matrix, tokenize_words
 from midweek.errors import ConfigError
+from midweek.models import Article, Story
 
 logger = logging.getLogger(__name__)
 
@@ -182,3 +184,112 @@ def _root(parent: list[int], node: int) -> int:
     while parent[node] != node:
         node = parent[node]
     return node
+
+
+# Mean cosine distance (over thread_rows) at which two stories of a window are linked as
+# developments of one event. Chosen leave-one-window-out on the three labelled real
+# weeks (benchmarks/real_weeks.py, docs/benchmarks.md): every fold picked this value.
+THREAD_DISTANCE = 0.8
+# Articles of a story that stand for it when threads are linked: its latest independent
+# ones (the story's current development). The average over a sample is what the average
+# over all would be, at a bounded cost for a story of hundreds of reprints and updates
+# (n-grams are counted in Python: ~1.5 ms of CPU per article on the 2-core machine).
+THREAD_ARTICLES = 5
+# Character n-grams of words (with a boundary mark at both ends) that thread_rows counts:
+# 3 to 5 letters, scikit-learn's ``char_wb`` analyser with ``ngram_range=(3, 5)``. They
+# match Russian and Uzbek inflections ("нукусских событиях" / "событиях в Нукусе") that
+# whole-word TF-IDF keeps apart; on the real weeks they linked more follow-ups than
+# topic_rows or 5-letter word prefixes at every cut (docs/benchmarks.md).
+THREAD_NGRAMS = (3, 5)
+# Stories considered for linking: the best-covered ones of the window (a real week has
+# about 100 in its window; the sections come from the first few dozen). The merge costs a
+# stories x stories matrix and the rows THREAD_ARTICLES per story, so the bound keeps a
+# window of ten thousand articles to about 1,000 rows.
+THREAD_CANDIDATES = 200
+
+
+def link_threads(
+    stories: Sequence[Story],
+    articles: Mapping[int, Article],
+    *,
+    threshold: float | None = THREAD_DISTANCE,
+) -> list[tuple[Story, ...]]:
+    """Link stories that are developments of one event into event threads.
+
+    The lexical and online clusterers keep a story to one development (a hearing, the
+    verdict, a report on the trial). The review writes them up together: stories are
+    merged by average linkage (:func:`merge_clusters`) over the :func:`topic_rows` of
+    their independent articles, so a link needs the two stories' articles to agree on
+    the whole, not one pair of posts.
+
+    Args:
+        stories: The window's stories (their order is kept for the threads' order).
+        articles: Their articles by id (a story without any is a thread of its own).
+        threshold: The merge distance; ``None`` links nothing.
+
+    Returns:
+        One tuple per thread, its stories newest development first (latest article,
+        then key), threads in the order of their first story in ``stories``.
+    """
+    docs: list[tuple[int, Article]] = []
+    for index, story in enumerate(stories):
+        present = [articles[i] for i in story.article_ids if i in articles]
+        independent = [a for a in present if a.duplicate_of is None] or present
+        independent.sort(key=lambda a: (_stamp(a.published), a.id or 0))
+        docs += [(index, a) for a in independent[-THREAD_ARTICLES:]]
+    groups: dict[int, list[int]] = {}
+    if docs and threshold is not None and len(stories) > 1:
+        rows = thread_rows([a.title for _, a in docs], [a.text for _, a in docs])
+        topic = merge_clusters([i for i, _ in docs], rows, threshold)
+        owner = {i: t for (i, _), t in zip(docs, topic, strict=True)}
+    else:
+        owner = {}
+    for index in range(len(stories)):
+        groups.setdefault(owner.get(index, -1 - index), []).append(index)
+    threads = []
+    for members in groups.values():
+        group = [stories[i] for i in members]
+        group.sort(key=lambda s: (-_stamp(s.last_seen), s.key))
+        threads.append(tuple(group))
+    logger.debug("linked %d stories into %d threads", len(stories), len(threads))
+    return threads
+
+
+def thread_rows(titles: Sequence[str], texts: Sequence[str]) -> sparse.csr_matrix:
+    """Rows for linking threads: TF-IDF of the character n-grams of title and lead words.
+
+    Args:
+        titles: One title per document.
+        texts: The matching texts (the first :data:`~midweek.cluster.LEAD_WORDS` words
+            are read).
+
+    Returns:
+        L2-normalised TF-IDF rows (:func:`~midweek.cluster.tfidf_matrix`) over the
+        :data:`THREAD_NGRAMS` character n-grams of each content word.
+
+    Raises:
+        ConfigError: ``titles`` and ``texts`` differ in length.
+    """
+    if len(titles) != len(texts):
+        raise ConfigError(f"{len(titles)} titles but {len(texts)} texts")
+    low, high = THREAD_NGRAMS
+    grams = []
+    for title, text in zip(titles, texts, strict=True):
+        words = tokenize_words(f"{title}\n{' '.join(text.split()[:LEAD_WORDS])}")
+        grams.append(
+            [
+                padded[i : i + n]
+                for word in words
+                for padded in (f" {word} ",)
+                for n in range(low, high + 1)
+                for i in range(len(padded) - n + 1)
+            ]
+        )
+    return tfidf_matrix(grams)
+
+
+def _stamp(moment: datetime | None) -> float:
+    """Seconds since the epoch (naive read as UTC; None as the epoch)."""
+    if moment is None:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

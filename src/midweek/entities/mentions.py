@@ -33,19 +33,21 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from midweek.entities.kb import AliasEntry, KnowledgeBase
-from midweek.entities.model import PROVISIONAL_PREFIX, Mention
+from midweek.entities.model import PROVISIONAL_PREFIX, Entity, Mention
 from midweek.entities.names import TITLE_WORDS, longer_name
 from midweek.entities.ner import NerSpan, russian_spans
 from midweek.entities.normalize import (
     UZ_SUFFIXES,
     detect_script_lang,
     has_cyrillic,
+    name_key,
+    stem_key,
     suffix_variants,
     token_key,
     tokenize,
 )
 from midweek.entities.roles import role_mentions
-from midweek.entities.words import Word, words_of
+from midweek.entities.words import Word, ends_sentence, gap, words_of
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,9 @@ PROVISIONAL_SKIP_FIRST = frozenset(
         "after", "before", "when", "while", "as", "by", "from", "to", "of",
         "these", "those", "some", "many", "most", "both", "each", "every", "other", "such",
         "bu", "va", "lekin", "ammo", "shu", "u", "ular", "biz", "men", "keyin",
+        # the Uzbek pronouns' case forms (bu, shu, u + -ni, -da, -ga, -dan, -ning)
+        "buni", "bunda", "bunga", "bundan", "buning", "shuni", "shunda", "shunga", "shundan",
+        "shuning", "uni", "unda", "unga", "undan", "uning", "ularni", "ularga", "ularning",
     }
 )  # fmt: skip
 
@@ -103,6 +108,12 @@ DERIVED_ENDINGS = frozenset(
         "s", "si", "es", "sev", "sam", "sami", "ka", "ki", "sk", "ski", "skaya", "skoe", "skogo",
         "skix", "skie", "skomu", "skim", "skoi", "skuu", "lik", "liklar",
     }
+)  # fmt: skip
+# Key stems of office words that may stand before a surname ("President Aliyev",
+# "президента Алиева", "Prezident Aliyev", "Bosh vazir Aripov", "премьер Мишустин").
+OFFICE_STEMS = (
+    "president", "prezident", "premer", "ministr", "vazir", "glava", "kansler", "chancellor",
+    "secretary", "sekretar", "spiker", "speaker", "king", "korol", "qirol", "emir", "amir",
 )  # fmt: skip
 # The "how" of a word derived from a name ("American"): never a mention, never in a name.
 HOW_DERIVED = "derived"
@@ -311,7 +322,9 @@ def _provisional_latin(text: str, toks: Sequence[Word], taken: Sequence[bool]) -
     def flush() -> None:
         """Emit the current run if it is long enough."""
         if run and toks[run[0]].key in PROVISIONAL_SKIP_FIRST:
-            del run[:1]  # "The Hague Court": a capitalised function word opens a sentence
+            # "The Hague Court", "Buni Bosh prokuratura": a capitalised function word
+            # opens a sentence
+            del run[:1]
         titled = False
         while run and toks[run[0]].key in TITLE_WORDS:
             del run[:1]  # "President Jair Bolsonaro": the title is not part of the name
@@ -384,8 +397,11 @@ def find_mentions(
     spans = russian_spans(text) if russian and use_ner else []
     matched = {k for c in cands for k in range(c.i, c.j)}  # words of KB matches
     mentions = []
+    full_names = {c.entries[0].entity_id for c in cands if c.j - c.i > 1} | set(context)
     for c in cands:
         entity_id, conf = _resolve(c, kb, known, when)
+        if not _surname_link_agrees(text, toks, c, entity_id, kb, known, full_names, when):
+            continue  # another person of that surname: natasha or the name runs tag them
         start, end = toks[c.i].start, _abbreviation_end(text, toks[c.i].start, toks[c.j - 1].end)
         etype = kb.entities[entity_id].type
         found = Mention(text[start:end], start, end, entity_id, conf, lang, c.how, etype)
@@ -411,6 +427,73 @@ def find_mentions(
         mentions += [m for m in _provisional_latin(text, toks, toks_taken) if not taken[m.start]]
     mentions.sort(key=lambda m: (m.start, -m.end))
     return _drop_overlaps(mentions)
+
+
+def _surname_link_agrees(
+    text: str,
+    toks: Sequence[Word],
+    cand: _Candidate,
+    entity_id: str,
+    kb: KnowledgeBase,
+    known: Collection[str],
+    full_names: Collection[str],
+    when: date | None,
+) -> bool:
+    """Whether a surname alone may name this KB person (role, date or context agree).
+
+    A full name, a non-person or a match of the person's whole name is always kept. A
+    surname alone ("Aliyev", "Алиев") is refused when another given name stands before
+    it ("blogger Rustam Aliyev" is not the president), and otherwise needs agreement:
+    the full name elsewhere in the text or story, an office word before it ("President
+    Aliyev"), a country of the person's offices (or a city in it) in the text or story,
+    or (for a surname only one KB person bears) an office held on the article's date.
+    Without a date an unambiguous surname stands, as before.
+    """
+    entity = kb.entities[entity_id]
+    if entity.type != "person" or cand.j - cand.i > 1 or len(name_key(_en_name(entity))) < 2:
+        return True
+    if _given_name_before(text, toks, cand.i, entity):
+        return False
+    if entity_id in full_names or _office_word_before(toks, cand.i):
+        return True
+    places = {kb.entities[i].country for i in known if i in kb.entities}
+    if any(o.of in known or o.of in places for o in entity.offices):
+        return True  # "Azerbaijan", or "Baku" (a city of Azerbaijan)
+    ambiguous = len({e.entity_id for e in cand.entries}) > 1
+    if when is None:
+        return not ambiguous
+    return not ambiguous and any(o.holds_on(when) for o in entity.offices)
+
+
+def _en_name(entity: Entity) -> str:
+    """The entity's English name, else any name."""
+    return entity.names.get("en") or next(iter(entity.names.values()), "")
+
+
+def _given_name_before(text: str, toks: Sequence[Word], i: int, entity: Entity) -> bool:
+    """True if a capitalised word that is not part of the person's names precedes word i."""
+    if i == 0 or toks[i - 1].end == toks[i].start or text[toks[i - 1].end : toks[i].start] != " ":
+        return False
+    before = toks[i - 1]
+    if not before.text[:1].isupper() or before.text.isupper() or before.key in TITLE_WORDS:
+        return False
+    if i == 1 or ends_sentence(gap(text, toks, i - 2)):
+        return False  # capitalised because it opens a sentence ("Bloger Aliyev ...")
+    if before.key.startswith(OFFICE_STEMS) or before.possessive:
+        return False  # "Президент Алиев", "Azerbaijan's Aliyev"
+    own = {
+        stem
+        for names in (entity.names.values(), *entity.aliases.values())
+        for n in names
+        for k in name_key(n)
+        for stem in (k, stem_key(k, russian=True))
+    }
+    return before.key not in own and (before.stem_ru or before.key) not in own
+
+
+def _office_word_before(toks: Sequence[Word], i: int) -> bool:
+    """True if an office word stands within two words before word i ('President Aliyev')."""
+    return any(t.key.startswith(OFFICE_STEMS) for t in toks[max(0, i - 2) : i])
 
 
 def entity_ids(
@@ -516,13 +599,13 @@ def _ner_mentions(
             entity_id, conf = _resolve(cand, kb, known, when)
             etype = kb.entities[entity_id].type
             found = Mention(span.text, span.start, span.end, entity_id, conf, lang, "ner")
-            out.append(replace(found, type=etype))
+            out.append(replace(found, type=etype, normal=span.normal))
             continue
         key = "-".join(token_key(w) for w, _, _ in tokenize(span.normal))
         if key:
             out.append(
                 Mention(span.text, span.start, span.end, PROVISIONAL_PREFIX + key,
-                        CONFIDENCE_PROVISIONAL, lang, "provisional", span.type)
+                        CONFIDENCE_PROVISIONAL, lang, "provisional", span.type, span.normal)
             )  # fmt: skip
     return out
 

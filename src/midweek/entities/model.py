@@ -51,7 +51,8 @@ class Mention:
     """One span of a text that names an entity.
 
     ``how`` says which rule linked it: 'exact', 'stem', 'abbrev', 'fuzzy', 'ner',
-    'role' (an office phrase resolved by date) or 'provisional'.
+    'role' (an office phrase resolved by date) or 'provisional'. ``normal`` is the name's
+    base form where the text inflects it ('Есенина' → 'Есенин'; empty: as written).
     """
 
     text: str
@@ -62,6 +63,7 @@ class Mention:
     lang: str | None = None
     how: str = "exact"
     type: str = "unknown"
+    normal: str = ""
 
 
 @dataclass(frozen=True, slots=True)

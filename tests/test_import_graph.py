@@ -1,0 +1,274 @@
+"""The package's imports keep DESIGN.md's one-direction flow: read with ``ast``, never run.
+
+DESIGN.md and docs/architecture.md: each stage is a module of pure functions from values to
+values; only ``fetch`` (the network) and ``store`` (the database) touch the outside world;
+they are handed to ``pipeline``, the one place that orders the stages; the CLI and the web
+app are thin front ends. So, here:
+
+* the **IO edges** are ``midweek.fetch`` and ``midweek.store`` (with its schema and
+  migrations);
+* the **front ends** are ``midweek.cli``, ``midweek.__main__`` and ``midweek.web``;
+* the **orchestration** is ``midweek.pipeline``, with ``midweek.demo`` and
+  ``midweek.sourcing`` (which also order stages today: issue 14 item 3) and
+  ``midweek.distributed`` (the Dask runner of ingest);
+* every **other** module is a stage, or a value module the stages share (``models``,
+  ``errors``, ``settings``, ``languages``, ``translations``); a new module is a stage
+  unless it is named above.
+
+Two rules, each with today's violations listed as a known, shrinking list (each entry names
+the issue that removes it), so that a NEW violation fails and a fixed one must be struck off:
+
+1. no stage imports an IO edge, a front end or the orchestration;
+2. no import cycle, anywhere in the package.
+
+Every import counts: at module level, inside a function (a deferred import that dodges a
+cycle at run time is still a cycle of the design) and under ``TYPE_CHECKING`` (a stage whose
+signatures name ``Store`` is tied to storage). Imports built from strings
+(``importlib.import_module``) are not seen; the package has none.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = "midweek"
+
+IO_EDGES = ("midweek.fetch", "midweek.store")
+FRONT_ENDS = ("midweek.cli", "midweek.__main__", "midweek.web")
+ORCHESTRATION = ("midweek.pipeline", "midweek.demo", "midweek.sourcing", "midweek.distributed")
+NOT_STAGES = IO_EDGES + FRONT_ENDS + ORCHESTRATION
+
+# rule 1, today: (stage module, the area it must not import) -> what removes the import
+KNOWN_STAGE_IMPORTS: dict[tuple[str, str], str] = {
+    ("midweek.entities.commands", "midweek.cli"): (
+        "issue 14 item 2: the Typer commands move into a cli/ package (no _open_store/state)"
+    ),
+    ("midweek.evaluate.commands", "midweek.cli"): (
+        "issue 14 item 2: the Typer commands move into a cli/ package (embedding_progress)"
+    ),
+    ("midweek.entities.stories", "midweek.store"): (
+        "issue 14 item 4: its SQL on store.engine moves into store/stories.py"
+    ),
+    ("midweek.settings", "midweek.fetch"): (
+        "issue 14 item 3: settings become objects in one place; parse_allow_hosts leaves fetch"
+    ),
+}
+
+# rule 2, today: the imports that lie on a cycle (both ends in one strongly connected
+# component of the graph) -> what removes them
+_CLI_COMMANDS = "issue 14 item 2: one cli/ package holds every command; the Typer context"
+KNOWN_CYCLE_IMPORTS: dict[tuple[str, str], str] = {
+    ("midweek.cli", "midweek.entities.commands"): _CLI_COMMANDS,
+    ("midweek.entities.commands", "midweek.cli"): _CLI_COMMANDS,
+    ("midweek.cli", "midweek.evaluate.commands"): _CLI_COMMANDS,
+    ("midweek.evaluate.commands", "midweek.cli"): _CLI_COMMANDS,
+    ("midweek.cli", "midweek.web.commands"): _CLI_COMMANDS,
+    ("midweek.web.commands", "midweek.cli"): _CLI_COMMANDS,
+    ("midweek.cli", "midweek.web.usercommands"): _CLI_COMMANDS,
+    ("midweek.web.usercommands", "midweek.cli"): _CLI_COMMANDS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """One import of a package module by another, where it is written."""
+
+    importer: str
+    imported: str
+    path: Path
+    line: int
+
+    def where(self) -> str:
+        """``file:line: importer -> imported``, for a failure message."""
+        return f"{self.path.relative_to(SRC)}:{self.line}: {self.importer} -> {self.imported}"
+
+
+def package_modules(root: Path = SRC / PACKAGE) -> dict[str, Path]:
+    """Every module of the package by its dotted name (a package by its ``__init__``)."""
+    modules = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def _owner(name: str, modules: Mapping[str, Path]) -> str | None:
+    """The package module that ``name`` (a module, or a name inside one) resolves to."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def read_imports(modules: Mapping[str, Path]) -> list[Import]:
+    """Every import of one package module by another, at any depth of each file."""
+    found = []
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: climb from this module's package
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, *([node.module] if node.module else [])])
+                # `from pkg import sub` imports the submodule when there is one
+                targets = [
+                    f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                    for alias in node.names
+                ]
+            for target in targets:
+                owner = _owner(target, modules) if target.split(".")[0] == PACKAGE else None
+                if owner is not None and owner != module:
+                    found.append(Import(module, owner, path, node.lineno))
+    return list(dict.fromkeys(found))  # one per line: `from a import b, c` names a once
+
+
+def area_of(module: str, areas: Iterable[str]) -> str | None:
+    """The first of ``areas`` that is ``module`` or a package above it."""
+    return next((a for a in areas if module == a or module.startswith(a + ".")), None)
+
+
+def stage_violations(imports: Iterable[Import]) -> dict[tuple[str, str], list[Import]]:
+    """Imports of an IO edge, a front end or the orchestration by a stage, by (stage, area)."""
+    out: dict[tuple[str, str], list[Import]] = {}
+    for imp in imports:
+        area = area_of(imp.imported, NOT_STAGES)
+        if area is not None and area_of(imp.importer, NOT_STAGES) is None:
+            out.setdefault((imp.importer, area), []).append(imp)
+    return out
+
+
+def strongly_connected(graph: Mapping[str, Iterable[str]]) -> list[set[str]]:
+    """The strongly connected components of ``graph`` (Tarjan's algorithm).
+
+    Written here rather than taken from networkx or scipy: twenty lines, and the test
+    then needs nothing the package does not already depend on.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    counter = itertools.count()
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = next(counter)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            components.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return components
+
+
+def cycle_imports(imports: Iterable[Import]) -> dict[tuple[str, str], list[Import]]:
+    """The imports that lie on a cycle: both ends in one strongly connected component."""
+    imports = list(imports)
+    graph: dict[str, set[str]] = {}
+    for imp in imports:
+        graph.setdefault(imp.importer, set()).add(imp.imported)
+    component = {
+        member: i for i, members in enumerate(strongly_connected(graph)) for member in members
+    }
+    out: dict[tuple[str, str], list[Import]] = {}
+    for imp in imports:
+        if component[imp.importer] == component.get(imp.imported):
+            out.setdefault((imp.importer, imp.imported), []).append(imp)
+    return out
+
+
+def _compare(
+    found: Mapping[tuple[str, str], list[Import]], known: Mapping[tuple[str, str], str], what: str
+) -> list[str]:
+    """Failure lines: new violations (with file and line), and known ones now gone."""
+    lines = [
+        f"NEW {what}: {imp.where()}"
+        for key in sorted(set(found) - set(known))
+        for imp in found[key]
+    ]
+    lines += [
+        f"FIXED (strike it from the known list): {a} -> {b} ({known[(a, b)]})"
+        for a, b in sorted(set(known) - set(found))
+    ]
+    return lines
+
+
+@pytest.fixture(scope="module")
+def imports() -> list[Import]:
+    """The package's imports of its own modules, read from src/."""
+    return read_imports(package_modules())
+
+
+def test_the_import_graph_is_read(imports: list[Import]) -> None:
+    # the guard of the rules below: a reader that found nothing would find no violation
+    modules = package_modules()
+    assert len(modules) > 60 and {"midweek.cli", "midweek.store", "midweek.pipeline"} <= set(
+        modules
+    )
+    edges = {(imp.importer, imp.imported) for imp in imports}
+    assert len(edges) > 150, len(edges)
+    assert ("midweek.pipeline", "midweek.store") in edges  # `from midweek.store import ...`
+    assert ("midweek.store", "midweek.store.db") in edges  # `from midweek.store.db import`
+    assert ("midweek.cli", "midweek.pipeline") in edges  # imported inside a function
+    assert ("midweek.web.security", "midweek.settings") in edges  # under TYPE_CHECKING
+    assert ("midweek.text.translit", "midweek.text.lang") in edges  # relative or deferred
+
+
+def test_the_checks_see_a_cycle_and_a_stage_importing_the_store() -> None:
+    # the rules' own guard, on a made-up graph: a three-module cycle and a stage on storage
+    made_up = [
+        Import("midweek.rank", "midweek.summarize", SRC, 1),
+        Import("midweek.summarize", "midweek.compose", SRC, 2),
+        Import("midweek.compose", "midweek.rank", SRC, 3),
+        Import("midweek.compose", "midweek.models", SRC, 4),
+        Import("midweek.rank", "midweek.store.db", SRC, 5),
+        Import("midweek.pipeline", "midweek.store", SRC, 6),
+    ]
+    assert set(cycle_imports(made_up)) == {
+        ("midweek.rank", "midweek.summarize"),
+        ("midweek.summarize", "midweek.compose"),
+        ("midweek.compose", "midweek.rank"),
+    }
+    assert set(stage_violations(made_up)) == {("midweek.rank", "midweek.store")}
+
+
+def test_no_stage_imports_storage_network_front_ends_or_orchestration(
+    imports: list[Import],
+) -> None:
+    problems = _compare(
+        stage_violations(imports), KNOWN_STAGE_IMPORTS, "stage import of an IO edge/front end"
+    )
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_import_cycles(imports: list[Import]) -> None:
+    problems = _compare(cycle_imports(imports), KNOWN_CYCLE_IMPORTS, "import on a cycle")
+    assert problems == [], "\n".join(problems)
