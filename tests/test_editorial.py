@@ -74,6 +74,19 @@ def test_first_person_and_calls_to_action() -> None:
     assert ed.first_person("The US and its allies agreed on a plan.", "en") is None
 
 
+def test_first_person_by_the_verb_alone() -> None:
+    # gazeta.uz's live stream of the Nukus trial (30 Nov 2022), the Russian post and its
+    # Uzbek translation: no pronoun, the verb's ending is the newsroom speaking
+    ru = "Приносим извинения читателям за качество звука — видео записывается в пресс-центре суда."
+    uz = "Ovoz sifati uchun o'quvchilardan uzr so'raymiz-video sud matbuot markazida yozib olinadi."
+    assert ed.first_person(ru, "ru") is not None
+    assert ed.first_person(uz, "uz-Latn") is not None
+    assert ed.first_person("Ўқувчилардан узр сўраймиз.", "uz-Cyrl") is not None
+    # passing: third person, and "our country" (a possessive, not the newsroom's voice)
+    assert ed.first_person("Президент провёл совещание по вопросам энергетики.", "ru") is None
+    assert ed.first_person("Mamlakatimizda yangi qonun kuchga kirdi.", "uz-Latn") is None
+
+
 def test_quotes_balanced_and_attributed() -> None:
     assert ed.unbalanced_quote("Министр заявил, что «проект будет завершён в срок.") is not None
     assert ed.unbalanced_quote('He said "the deal is done.') is not None
