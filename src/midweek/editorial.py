@@ -25,6 +25,7 @@ from midweek.kinds import SET_ASIDE_KINDS, classify_kind
 from midweek.text.anaphora import opens_with_anaphor
 from midweek.text.lang import detect_language, detect_script
 from midweek.text.sentences import GLUED_STOP_RE, GLUED_WORDS_RE
+from midweek.text.translit import APOSTROPHES
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,12 @@ __all__ = [
     "back_reference",
     "first_person",
     "heading_defect",
+    "names_in_full",
     "quoted_share",
     "relative_date",
     "run_on",
     "sentence_defects",
+    "short_name",
     "tag_defects",
     "unattributed_quote",
     "unbalanced_quote",
@@ -170,7 +173,7 @@ _SPEECH_RE = re.compile(
 # word or a title in quotes, «Узбекистон», is not). Half: more of the sentence is the
 # speaker's than the writer's.
 QUOTATION_MIN_SHARE = 0.5
-_APOSTROPHES = str.maketrans({c: "'" for c in "‘’ʻʼ`´"})
+_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 
 
 def unattributed_quote(text: str, lang: str | None = None) -> str | None:
@@ -286,8 +289,7 @@ _MONTHS = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
     r"|(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*"
     r"|(?:yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentabr|oktabr|noyabr|dekabr)\w*"
-    r"|(?:январ|феврал|март|апрел|май|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*"
-)
+)  # Uzbek Cyrillic month names share the Russian stems above
 # An explicit date in the same sentence resolves the relative word ("today, 5 March").
 _EXPLICIT_DATE_RE = re.compile(
     rf"\b\d{{1,2}}[ -]?(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b"
@@ -341,6 +343,9 @@ _CONNECTIVE_OPENERS_RE = re.compile(
     re.IGNORECASE,
 )
 # "The statement also said", "Он также": "also" among the first words points back.
+# Within the first four words: the subject of a sentence is at most about three words
+# ("The foreign ministry", "Министерство иностранных дел") before the verb "also" joins;
+# later, "also" adds to the sentence's own clause ("... and also ...").
 _ALSO_RE = re.compile(r"\b(?:also|также|shuningdek|ham|шунингдек)\b", re.IGNORECASE)
 ALSO_WITHIN_WORDS = 4
 
@@ -382,7 +387,7 @@ def _full_names(text: str) -> list[list[str]]:
     return [m.group(0).split() for m in _FULL_NAME_RE.finditer(text)]
 
 
-def unintroduced_name(text: str, introduced: str, source: str) -> str | None:
+def short_name(text: str, introduced: str, source: str) -> tuple[str, str] | None:
     """A person named by one word before the reader met the full name.
 
     Args:
@@ -393,9 +398,9 @@ def unintroduced_name(text: str, introduced: str, source: str) -> str | None:
             sentence; the checker without sources passes the section after it).
 
     Returns:
-        The reason when a single capitalised word of ``text`` is the last word of a full
-        name in ``source`` ("Queloz" for "Didier Queloz") and no full name ending in it
-        is in ``introduced`` or in the sentence itself.
+        ``(word, full name)`` when a single capitalised word of ``text`` is the last word
+        of a full name in ``source`` ("Queloz" for "Didier Queloz") and no full name
+        ending in it is in ``introduced`` or in the sentence itself; else None.
     """
     full = _full_names(source)
     if not full:
@@ -415,11 +420,23 @@ def unintroduced_name(text: str, introduced: str, source: str) -> str | None:
         matches = [n for n in full if _same_name(word, n[-1]) and n[-1] != n[0]]
         if not matches:
             continue
-        known = _full_names(introduced) + _full_names(text)
-        if any(_same_name(word, n[-1]) for n in known):
+        if names_in_full(word, introduced) or names_in_full(word, text):
             continue
-        return f"{word!r} before the full name {' '.join(matches[0])!r}"
+        return word, " ".join(matches[0])
     return None
+
+
+def names_in_full(word: str, text: str) -> bool:
+    """Whether ``text`` holds a full name ending in ``word`` (inflection allowed)."""
+    return any(_same_name(word, n[-1]) for n in _full_names(text))
+
+
+def unintroduced_name(text: str, introduced: str, source: str) -> str | None:
+    """The reason :func:`short_name` finds one, for the checker; None when it does not."""
+    found = short_name(text, introduced, source)
+    if found is None:
+        return None
+    return f"{found[0]!r} before the full name {found[1]!r}"
 
 
 # --- language and script ----------------------------------------------------------------------
@@ -449,7 +466,8 @@ def wrong_language(text: str, lang: str, mark: str = "") -> str | None:
     found, found_script = detect_language(text)
     base = lang.split("-", 1)[0]
     if found in _KNOWN and found != base:
-        return f"reads as {found}-{found_script or ''} in a {lang} review".replace("-  ", " ")
+        tag = f"{found}-{found_script}" if found_script else found
+        return f"reads as {tag} in a {lang} review"
     return None
 
 
@@ -459,7 +477,6 @@ def wrong_language(text: str, lang: str, mark: str = "") -> str | None:
 def heading_defect(text: str, limit: int | None = None) -> str | None:
     """An empty heading, or one over the editorial length
     (:data:`HEADLINE_MAX_CHARS` unless ``limit``)."""
-
     limit = HEADLINE_MAX_CHARS if limit is None else limit
     if not text.strip():
         return "empty heading"

@@ -37,7 +37,7 @@ from typing import Literal
 import numpy as np
 
 from midweek.cluster import tfidf_matrix, tokenize_words
-from midweek.editorial import back_reference, sentence_defects, unintroduced_name
+from midweek.editorial import back_reference, names_in_full, sentence_defects, short_name
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.text.anaphora import (
     ANAPHORIC_OPENERS,
@@ -293,19 +293,14 @@ def _candidates(sources: Sequence[Article]) -> list[_Candidate]:
             key = _verbatim_key(text)
             found = by_key.get(key)
             if found is None:
-                short = unintroduced_name(text, "", before)
+                short = short_name(text, "", before)
                 by_key[key] = _Candidate(
-                    text, position, order, [article.id], [order], _short_word(short)
+                    text, position, order, [article.id], [order], short[0] if short else ""
                 )
             elif article.id not in found.sources:
                 found.sources.append(article.id)
                 found.orders.append(order)
     return list(by_key.values())
-
-
-def _short_word(reason: str | None) -> str:
-    """The one-word name of an :func:`~midweek.editorial.unintroduced_name` reason."""
-    return reason.split("'", 2)[1] if reason else ""
 
 
 def pagerank(weights: np.ndarray, damping: float = PAGERANK_DAMPING) -> np.ndarray:
@@ -573,7 +568,7 @@ def _named(features: CandidateFeatures, chosen: Sequence[int]) -> np.ndarray:
         place = (int(features.order[index]), float(features.position[index]))
         ok[index] = any(
             (int(features.order[j]), float(features.position[j])) < place
-            and unintroduced_name(word, "", features.texts[j]) is not None
+            and names_in_full(word, features.texts[j])
             for j in chosen
         )
     return ok

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from midweek.text.lang import detect_script
+from midweek.text.translit import APOSTROPHES
 
 __all__ = ["ANAPHORIC_OPENERS", "DEICTIC_TIME_WORDS", "opens_with_anaphor"]
 
@@ -55,7 +56,7 @@ DEICTIC_TIME_WORDS: Mapping[str, frozenset[str]] = {
     "uz-Cyrl": _word_set("йил йили ҳафта ҳафтада ой ойда"),
 }
 # Apostrophes Uzbek Latin and English write in several ways (o‘, o', it’s): one form.
-_APOSTROPHES = str.maketrans({c: "'" for c in "‘’ʻʼ`"})
+_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 # Characters stripped from both ends of a sentence's first words: quotes, brackets, dashes
 # and trailing punctuation ("«Это неуважение", "He, too,").
 _EDGE_PUNCTUATION = "\"'«»“”„‘’([{—–-.,;:!?…)]}"
