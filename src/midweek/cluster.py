@@ -557,6 +557,11 @@ def _decay(delta_days: float) -> float:
     return math.exp(-(delta_days * delta_days) / (2.0 * DECAY_SIGMA_DAYS * DECAY_SIGMA_DAYS))
 
 
+# What _Cluster.counts counts, in order: members with a title, a body, any word, a vector.
+_COUNTED = ("title", "body", "both", "dense")
+_BOTH, _DENSE = _COUNTED.index("both"), _COUNTED.index("dense")
+
+
 @dataclass(slots=True)
 class _Cluster:
     """One open monolingual cluster (mutable; lives inside :class:`ClusterState`)."""
@@ -570,7 +575,7 @@ class _Cluster:
     # members placed (reprints excluded), and how many of them have a title, a body, any
     # word and a dense vector: the denominators of the average-linkage features
     placed: int = 0
-    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    counts: list[int] = field(default_factory=lambda: [0] * len(_COUNTED))
     norms: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # of the sums
     entities: Counter[str] = field(default_factory=Counter)  # name proxy (mono features)
     entity_ids: Counter[str] = field(default_factory=Counter)  # for the cross-lingual link
@@ -624,10 +629,6 @@ class _Cluster:
         if len(cluster.counts) != len(_COUNTED):
             raise ValueError(f"counts has {len(cluster.counts)} entries, not {len(_COUNTED)}")
         return cluster
-
-
-# What _Cluster.counts counts, in order: members with a title, a body, any word, a vector.
-_COUNTED = ("title", "body", "both", "dense")
 
 
 def _norm(vector: Mapping[str, float]) -> float:
@@ -1040,7 +1041,7 @@ class OnlineClusterer:
         for term in terms:
             postings[term].add(cluster.id)
         if cluster.dense is not None:
-            self._dense.set(cluster.id, cluster.lang, cluster.dense, cluster.counts[3])
+            self._dense.set(cluster.id, cluster.lang, cluster.dense, cluster.counts[_DENSE])
 
     def _candidate_rows(self, item: _Prepared) -> tuple[list[int], np.ndarray, LinearModel]:
         """Open same-language clusters worth scoring, their feature rows and the model."""
@@ -1053,7 +1054,7 @@ class OnlineClusterer:
             for cluster_id in postings.get(term, ()):
                 cluster = clusters[cluster_id]
                 # the same linkage as the features: the cluster's mean or its centroid
-                size = cluster.counts[2] if average else cluster.norms[2]
+                size = cluster.counts[_BOTH] if average else cluster.norms[_BOTH]
                 lexical[cluster_id] += weight * cluster.both[term] / (size or 1.0)
         chosen = sorted(lexical, key=lambda c: (-lexical[c], c))[:MAX_LEXICAL_CANDIDATES]
         dense_sims: dict[int, float] = {}
@@ -1097,7 +1098,7 @@ class OnlineClusterer:
         """
         # the denominators: member counts (the mean) or the sums' norms (the centroid)
         n_title, n_body, n_both = (
-            (float(c) for c in cluster.counts[:3]) if average else cluster.norms
+            (float(c) for c in cluster.counts[:_DENSE]) if average else cluster.norms
         )
         both_cos = _dot(item.both, cluster.both) / n_both if n_both else 0.0
         # Without a title (or a body) on either side, that feature falls back to "both":
@@ -1156,10 +1157,10 @@ class OnlineClusterer:
         if item.vector is not None:
             if cluster.dense is None:
                 cluster.dense = item.vector.astype(np.float32).copy()
-                cluster.counts[3] += 1
+                cluster.counts[_DENSE] += 1
             elif cluster.dense.shape == item.vector.shape:
                 cluster.dense += item.vector
-                cluster.counts[3] += 1
+                cluster.counts[_DENSE] += 1
         if item.when is not None:
             cluster.newest = item.when if cluster.newest is None else max(cluster.newest, item.when)
             cluster.oldest = item.when if cluster.oldest is None else min(cluster.oldest, item.when)

@@ -44,14 +44,13 @@ from midweek.errors import ConfigError
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Article, Failure, FeedEntry, Page
 from midweek.pipeline import (
-    _WARM_UP_PAGE,
-    _WARM_UP_TIME,
     Deferred,
     Extractor,
     Item,
     extract_page,
     fetch_entry,
     prepare_article,
+    warm_up_page,
 )
 from midweek.settings import Settings
 from midweek.sourcing import fetch_policy
@@ -148,11 +147,7 @@ def warm_up(timeout_s: float, memory_mb: int) -> None:
 
     So the first page's time limit measures extraction, as in a single-process run.
     """
-    prepare_items(
-        [Page(url="http://warm.up/", body=_WARM_UP_PAGE, fetched_at=_WARM_UP_TIME)],
-        timeout_s,
-        memory_mb,
-    )
+    prepare_items([warm_up_page()], timeout_s, memory_mb)
 
 
 def prepare_items(

@@ -218,9 +218,9 @@ def link_threads(
 
     The lexical and online clusterers keep a story to one development (a hearing, the
     verdict, a report on the trial). The review writes them up together: stories are
-    merged by average linkage (:func:`merge_clusters`) over the :func:`topic_rows` of
-    their independent articles, so a link needs the two stories' articles to agree on
-    the whole, not one pair of posts.
+    merged by average linkage (:func:`merge_clusters`) over the :func:`thread_rows` of
+    their latest independent articles (:data:`THREAD_ARTICLES`), so a link needs the
+    two stories' articles to agree on the whole, not one pair of posts.
 
     Args:
         stories: The window's stories (their order is kept for the threads' order).
