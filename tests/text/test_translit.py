@@ -31,6 +31,12 @@ def test_one_letter_words_keep_their_letter(latin: str, cyrillic: str) -> None:
     assert latn_to_cyrl(latin) == cyrillic
 
 
+def test_e_after_the_hard_sign_is_ye() -> None:
+    # seen in a real week's uz-Cyrl review: "Ijtimoiy ob'ektlardagi" came out "объэктлардаги"
+    assert latn_to_cyrl("Ijtimoiy ob'ektlardagi isitish") == "Ижтимоий объектлардаги иситиш"
+    assert latn_to_cyrl("subʼekt") == "субъект"
+
+
 def test_cyrillic_one_letter_words_keep_their_letter() -> None:
     assert cyrl_to_latn("А гуруҳи ва Б гуруҳи") == "A guruhi va B guruhi"
     assert cyrl_to_latn("Ў") == "Oʻ"

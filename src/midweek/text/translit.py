@@ -183,6 +183,11 @@ def _transliterate(body: str, from_: str, to: str) -> str:
     return " ".join(out)
 
 
+# After ъ Uzbek Cyrillic writes е, never э (объект, субъект): UzTransliterator reads the
+# e of "obʼekt" as word-initial and writes "объэкт". The parallel set's Cyrillic has 29
+# "ъе" and no "ъэ" (benchmarks/transliteration.py data).
+_E_AFTER_HARD_SIGN_RE = re.compile("([ъЪ])([эЭ])")
+_E_AFTER_HARD_SIGN = {"э": "е", "Э": "Е"}
 _LINE_RE = re.compile(r"(\r\n|\n|\r)")
 _EDGE_SPACE_RE = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
 
@@ -228,7 +233,8 @@ def latn_to_cyrl(text: str) -> str:
         return text
     prepared = _OG_MARK_RE.sub("‘", text)
     prepared = _TUTUQ_RE.sub(lambda m: m.group() if m.group() == "‘" else "’", prepared)
-    return _MIXED_WORD_RE.sub(_cyrillic_leftovers, _by_line(prepared, "lat", "cyr"))
+    out = _MIXED_WORD_RE.sub(_cyrillic_leftovers, _by_line(prepared, "lat", "cyr"))
+    return _E_AFTER_HARD_SIGN_RE.sub(lambda m: m.group(1) + _E_AFTER_HARD_SIGN[m.group(2)], out)
 
 
 def cyrl_to_latn(text: str) -> str:
