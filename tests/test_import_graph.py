@@ -21,6 +21,9 @@ the issue that removes it), so that a NEW violation fails and a fixed one must b
 1. no stage imports an IO edge, a front end or the orchestration;
 2. no import cycle, anywhere in the package.
 
+And a third with no known violations: the command-line libraries (Typer, click, Rich) are
+imported by the ``midweek.cli`` package alone, so no command lives inside a stage or ``web``.
+
 Every import counts: at module level, inside a function (a deferred import that dodges a
 cycle at run time is still a cycle of the design) and under ``TYPE_CHECKING`` (a stage whose
 signatures name ``Store`` is tied to storage). Imports built from strings
@@ -256,4 +259,40 @@ def test_no_stage_imports_storage_network_front_ends_or_orchestration(
 
 def test_no_import_cycles(imports: list[Import]) -> None:
     problems = _compare(cycle_imports(imports), KNOWN_CYCLE_IMPORTS, "import on a cycle")
+    assert problems == [], "\n".join(problems)
+
+
+# The command-line libraries: only the cli/ package may import them (issue 14 item 2).
+COMMAND_LINE_LIBRARIES = ("typer", "click", "rich")
+
+
+def command_line_imports(modules: Mapping[str, Path], allowed: Iterable[str]) -> list[str]:
+    """``file:line: module -> library`` for each import of a command-line library by a
+    module outside ``allowed`` (dotted names, each with the modules below it)."""
+    allowed = tuple(allowed)
+    found = []
+    for module, path in modules.items():
+        if area_of(module, allowed) is not None:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            found += [
+                f"{path.relative_to(SRC)}:{node.lineno}: {module} -> {name}"
+                for name in names
+                if name.split(".")[0] in COMMAND_LINE_LIBRARIES
+            ]
+    return found
+
+
+def test_commands_live_only_in_the_cli_package() -> None:
+    modules = package_modules()
+    # the guard: with nothing allowed, the reader finds the cli/ package's own imports
+    seen = command_line_imports(modules, allowed=())
+    assert any(": midweek.cli.site -> typer" in line for line in seen), seen
+    problems = command_line_imports(modules, allowed=("midweek.cli",))
     assert problems == [], "\n".join(problems)
