@@ -21,6 +21,8 @@ import pytest
 from rich.console import Console
 
 from midweek import cli
+from midweek.cli import context
+from midweek.cli.workspace import WORKSPACE_GITIGNORE
 from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
 from midweek.embed import HashingEmbedder
 from midweek.models import Article, Failure, Source
@@ -355,9 +357,8 @@ def test_a_cluster_state_of_another_version_is_one_line(
 # -- progress and clean output ------------------------------------------------------------
 def test_progress_shows_count_share_rate_and_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = io.StringIO()
-    monkeypatch.setattr(cli, "err", Console(file=screen, force_terminal=True, width=160))
-    monkeypatch.setattr(cli.state, "quiet", False)
-    with cli._progress() as progress:
+    monkeypatch.setattr(context, "err", Console(file=screen, force_terminal=True, width=160))
+    with context.progress(quiet=False) as progress:
         task = progress.add_task("articles", total=10)
         for _ in range(5):
             time.sleep(0.02)
@@ -367,17 +368,18 @@ def test_progress_shows_count_share_rate_and_time_left(monkeypatch: pytest.Monke
     assert "articles" in shown and "5/10" in shown and "50%" in shown
     assert re.search(r"\d+\.\d/s", shown)  # the rate
     assert re.search(r"\d:\d\d:\d\d", shown)  # elapsed and time left
-    monkeypatch.setattr(cli.state, "quiet", True)
-    assert cli._progress().disable
+    assert context.progress(quiet=True).disable
 
 
 def test_the_progress_embedder_gives_the_same_rows_and_counts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inner = HashingEmbedder()
-    texts = [f"report number {i} on the harbour" for i in range(cli.EMBED_PROGRESS_BATCH * 2 + 3)]
-    progress = cli._progress()
-    wrapped = cli._ProgressEmbedder(inner, progress)
+    texts = [
+        f"report number {i} on the harbour" for i in range(context.EMBED_PROGRESS_BATCH * 2 + 3)
+    ]
+    progress = context.progress(quiet=False)
+    wrapped = context.ProgressEmbedder(inner, progress)
     rows = wrapped.embed(texts)
     assert np.array_equal(rows, inner.embed(texts)) and wrapped.name == inner.name
     (task,) = progress.tasks
@@ -430,7 +432,7 @@ def test_the_secret_is_made_in_the_workspace_not_the_current_folder(
     path = home / SECRET_FILE
     assert path.read_text().strip() == secret and not (elsewhere / SECRET_FILE).exists()
     assert path.stat().st_mode & 0o777 == 0o600
-    assert SECRET_FILE in cli.WORKSPACE_GITIGNORE.splitlines()
+    assert SECRET_FILE in WORKSPACE_GITIGNORE.splitlines()
 
 
 # -- item 6: the demo's window groups reports ---------------------------------------------

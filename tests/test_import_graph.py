@@ -21,6 +21,9 @@ the issue that removes it), so that a NEW violation fails and a fixed one must b
 1. no stage imports an IO edge, a front end or the orchestration;
 2. no import cycle, anywhere in the package.
 
+And a third with no known violations: the command-line libraries (Typer, click, Rich) are
+imported by the ``midweek.cli`` package alone, so no command lives inside a stage or ``web``.
+
 Every import counts: at module level, inside a function (a deferred import that dodges a
 cycle at run time is still a cycle of the design) and under ``TYPE_CHECKING`` (a stage whose
 signatures name ``Store`` is tied to storage). Imports built from strings
@@ -47,12 +50,6 @@ NOT_STAGES = IO_EDGES + FRONT_ENDS + ORCHESTRATION
 
 # rule 1, today: (stage module, the area it must not import) -> what removes the import
 KNOWN_STAGE_IMPORTS: dict[tuple[str, str], str] = {
-    ("midweek.entities.commands", "midweek.cli"): (
-        "issue 14 item 2: the Typer commands move into a cli/ package (no _open_store/state)"
-    ),
-    ("midweek.evaluate.commands", "midweek.cli"): (
-        "issue 14 item 2: the Typer commands move into a cli/ package (embedding_progress)"
-    ),
     ("midweek.entities.stories", "midweek.store"): (
         "issue 14 item 4: its SQL on store.engine moves into store/stories.py"
     ),
@@ -62,18 +59,9 @@ KNOWN_STAGE_IMPORTS: dict[tuple[str, str], str] = {
 }
 
 # rule 2, today: the imports that lie on a cycle (both ends in one strongly connected
-# component of the graph) -> what removes them
-_CLI_COMMANDS = "issue 14 item 2: one cli/ package holds every command; the Typer context"
-KNOWN_CYCLE_IMPORTS: dict[tuple[str, str], str] = {
-    ("midweek.cli", "midweek.entities.commands"): _CLI_COMMANDS,
-    ("midweek.entities.commands", "midweek.cli"): _CLI_COMMANDS,
-    ("midweek.cli", "midweek.evaluate.commands"): _CLI_COMMANDS,
-    ("midweek.evaluate.commands", "midweek.cli"): _CLI_COMMANDS,
-    ("midweek.cli", "midweek.web.commands"): _CLI_COMMANDS,
-    ("midweek.web.commands", "midweek.cli"): _CLI_COMMANDS,
-    ("midweek.cli", "midweek.web.usercommands"): _CLI_COMMANDS,
-    ("midweek.web.usercommands", "midweek.cli"): _CLI_COMMANDS,
-}
+# component of the graph) -> what removes them (none left: issue 14 item 2 moved every
+# command into the cli/ package, which the stages and the web app never import)
+KNOWN_CYCLE_IMPORTS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +225,7 @@ def test_the_import_graph_is_read(imports: list[Import]) -> None:
     assert len(edges) > 150, len(edges)
     assert ("midweek.pipeline", "midweek.store") in edges  # `from midweek.store import ...`
     assert ("midweek.store", "midweek.store.db") in edges  # `from midweek.store.db import`
-    assert ("midweek.cli", "midweek.pipeline") in edges  # imported inside a function
+    assert ("midweek.cli.ingest", "midweek.pipeline") in edges  # imported inside a function
     assert ("midweek.web.security", "midweek.settings") in edges  # under TYPE_CHECKING
     assert ("midweek.text.translit", "midweek.text.lang") in edges  # relative or deferred
 
@@ -271,4 +259,40 @@ def test_no_stage_imports_storage_network_front_ends_or_orchestration(
 
 def test_no_import_cycles(imports: list[Import]) -> None:
     problems = _compare(cycle_imports(imports), KNOWN_CYCLE_IMPORTS, "import on a cycle")
+    assert problems == [], "\n".join(problems)
+
+
+# The command-line libraries: only the cli/ package may import them (issue 14 item 2).
+COMMAND_LINE_LIBRARIES = ("typer", "click", "rich")
+
+
+def command_line_imports(modules: Mapping[str, Path], allowed: Iterable[str]) -> list[str]:
+    """``file:line: module -> library`` for each import of a command-line library by a
+    module outside ``allowed`` (dotted names, each with the modules below it)."""
+    allowed = tuple(allowed)
+    found = []
+    for module, path in modules.items():
+        if area_of(module, allowed) is not None:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            found += [
+                f"{path.relative_to(SRC)}:{node.lineno}: {module} -> {name}"
+                for name in names
+                if name.split(".")[0] in COMMAND_LINE_LIBRARIES
+            ]
+    return found
+
+
+def test_commands_live_only_in_the_cli_package() -> None:
+    modules = package_modules()
+    # the guard: with nothing allowed, the reader finds the cli/ package's own imports
+    seen = command_line_imports(modules, allowed=())
+    assert any(": midweek.cli.site -> typer" in line for line in seen), seen
+    problems = command_line_imports(modules, allowed=("midweek.cli",))
     assert problems == [], "\n".join(problems)

@@ -1,4 +1,4 @@
-"""The ``entities`` and ``tags`` commands, mounted on a test app as cli.py would."""
+"""The ``entities`` and ``tags`` commands, mounted on a test app as midweek.cli does."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from midweek import cli
-from midweek.entities import commands
+from midweek.cli import entities as commands
+from midweek.cli.context import GlobalOptions
 from midweek.entities.stories import UnknownStoryError, story_articles
 from midweek.models import Article, Story
 from midweek.store import open_store
@@ -22,7 +22,7 @@ NOW = datetime(2025, 7, 4, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def app() -> typer.Typer:
-    """A Typer app with the two commands registered the way cli.py will."""
+    """A Typer app with the two commands registered the way midweek.cli does."""
     test_app = typer.Typer()
     test_app.command("entities")(commands.entities)
     test_app.command("tags")(commands.tags)
@@ -85,19 +85,18 @@ def test_tags_for_a_stored_story(
 ) -> None:
     url = _store_with_story(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli.state, "db", url)
-    monkeypatch.setattr(cli.state, "config", None)
+    given = GlobalOptions(db=url)  # --db, as midweek's callback puts it in ctx.obj
     args = ["tags", "--story", "baku-visit", "--lang", "uz-Latn", "--json"]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, args, obj=given)
     assert result.exit_code == 0, result.output
     tags = {t["entity_id"]: t for t in json.loads(result.output)}
     assert tags["mw:person:shavkat-mirziyoyev"]["name"] == "Shavkat Mirziyoyev"
     assert tags["mw:person:shavkat-mirziyoyev"]["documents"] == 2
     assert tags["mw:person:ilham-aliyev"]["name"] == "Ilhom Aliyev"
     assert tags["Q9248"]["slug"] == "baku"
-    table = CliRunner().invoke(app, ["tags", "--story", "1"])
+    table = CliRunner().invoke(app, ["tags", "--story", "1"], obj=given)
     assert table.exit_code == 0, table.output
-    missing = CliRunner().invoke(app, ["tags", "--story", "nope"])
+    missing = CliRunner().invoke(app, ["tags", "--story", "nope"], obj=given)
     assert isinstance(missing.exception, UnknownStoryError)
 
 

@@ -282,7 +282,7 @@ def test_commands_print_scores_as_json(tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from midweek.evaluate.commands import eval_clustering, eval_pairs
+    from midweek.cli.eval import eval_clustering, eval_pairs
 
     app = typer.Typer()
     app.command("clustering")(eval_clustering)

@@ -25,6 +25,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from midweek.cli.eval import eval_summaries as summaries
 from midweek.errors import ConfigError, SourceError
 from midweek.evaluate.summaries import (
     SummaryCluster,
@@ -41,7 +42,6 @@ from midweek.evaluate.summaries import (
     score_clusters,
     textrank_summarizer,
 )
-from midweek.evaluate.summary_commands import summaries
 from midweek.models import Citation, Sentence
 
 ROUGE1_FLOOR = 0.3462

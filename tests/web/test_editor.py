@@ -671,24 +671,27 @@ def test_migration_adds_and_removes_the_desk_tables(tmp_path: Path) -> None:
 
 
 def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import midweek.cli
-    from midweek.web.usercommands import users_app
+    from midweek.cli.context import GlobalOptions
+    from midweek.cli.site import users_app
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(midweek.cli.state, "db", f"sqlite:///{tmp_path / 'u.db'}")
-    monkeypatch.setattr(midweek.cli.state, "config", None)
+    # the global options (--db) reach a command through the click context's obj
+    given = GlobalOptions(db=f"sqlite:///{tmp_path / 'u.db'}")
     app = typer.Typer()
     app.add_typer(users_app, name="users")
     runner = CliRunner()
-    typed = runner.invoke(app, ["users", "add", "ana"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    add = ["users", "add", "ana"]
+    typed = runner.invoke(app, add, input=f"{PASSWORD}\n{PASSWORD}\n", obj=given)
     assert typed.exit_code == 0, typed.output
     assert PASSWORD not in typed.output  # the prompt hides what is typed
-    piped = runner.invoke(app, ["users", "add", "bo", "--password-stdin"], input=PASSWORD + "\n")
+    piped = runner.invoke(
+        app, ["users", "add", "bo", "--password-stdin"], input=PASSWORD + "\n", obj=given
+    )
     assert piped.exit_code == 0, piped.output
-    listed = runner.invoke(app, ["users", "list", "--json"])
+    listed = runner.invoke(app, ["users", "list", "--json"], obj=given)
     assert [u["name"] for u in json.loads(listed.output)] == ["ana", "bo"]
-    assert runner.invoke(app, ["users", "remove", "bo"]).exit_code == 0
-    missing = runner.invoke(app, ["users", "remove", "bo"])
+    assert runner.invoke(app, ["users", "remove", "bo"], obj=given).exit_code == 0
+    missing = runner.invoke(app, ["users", "remove", "bo"], obj=given)
     assert missing.exit_code != 0 and isinstance(missing.exception, ConfigError)
     store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
     try:

@@ -196,20 +196,15 @@ def test_serve_builds_the_app_with_a_stored_secret(
     import uvicorn
     from typer.testing import CliRunner
 
-    from midweek.web.commands import serve
+    from midweek.cli.site import serve
 
     seen: dict[str, Any] = {}
 
     def fake_run(app: Any, **kwargs: Any) -> None:
         seen.update(kwargs, app=app)
 
-    import midweek.cli
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MIDWEEK_SECRET_KEY", raising=False)
-    # options of an earlier command in this process must not leak into this one
-    monkeypatch.setattr(midweek.cli.state, "db", None)
-    monkeypatch.setattr(midweek.cli.state, "config", None)
     monkeypatch.setattr(uvicorn, "run", fake_run)
     cli = typer.Typer()
     cli.command()(serve)
@@ -228,15 +223,12 @@ def test_serve_proxy_needs_trusted_proxies_and_uses_them(
     from typer.testing import CliRunner
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    import midweek.cli
-    from midweek.web.commands import serve
+    from midweek.cli.site import serve
 
     seen: dict[str, Any] = {}
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MIDWEEK_SECRET_KEY", SECRET)
     monkeypatch.delenv("MIDWEEK_TRUSTED_PROXIES", raising=False)
-    monkeypatch.setattr(midweek.cli.state, "db", None)
-    monkeypatch.setattr(midweek.cli.state, "config", None)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
     cli = typer.Typer()
     cli.command()(serve)

