@@ -24,7 +24,8 @@ the detectors are word lists and patterns, so every figure is out of sample.
 "twins" counts, per review, sections beyond the first that write up a gold story another
 section already wrote up (a section's gold story: the one most of its cited posts belong
 to; a translation belongs to its original's story) — the same event twice, which the
-checker cannot see.
+checker cannot see. "foreign" counts, per review, sections with not one sentence in the
+review's language (each a quotation marked with its language).
 """
 
 from __future__ import annotations
@@ -63,13 +64,13 @@ def screen_off() -> Iterator[None]:
     saved = (
         summarize.sentence_defects,
         summarize.back_reference,
-        summarize.unintroduced_name,
+        summarize.short_name,
         summarize._other_outlet,
         sentences.split_glued,
     )
     summarize.sentence_defects = lambda *a, **k: []  # type: ignore[assignment]
     summarize.back_reference = lambda *a, **k: None  # type: ignore[assignment]
-    summarize.unintroduced_name = lambda *a, **k: None  # type: ignore[assignment]
+    summarize.short_name = lambda *a, **k: None  # type: ignore[assignment]
     summarize._other_outlet = lambda allowed, *a, **k: allowed  # type: ignore[assignment]
     sentences.split_glued = lambda line: line  # type: ignore[assignment]
     try:
@@ -78,7 +79,7 @@ def screen_off() -> Iterator[None]:
         (
             summarize.sentence_defects,
             summarize.back_reference,
-            summarize.unintroduced_name,
+            summarize.short_name,
             summarize._other_outlet,
             sentences.split_glued,
         ) = saved
@@ -200,6 +201,11 @@ def twin_sections(review: Review, store: Store) -> int:
     return twins
 
 
+def foreign_sections(review: Review) -> int:
+    """Sections whose every sentence is quoted in another language than the review's."""
+    return sum(1 for s in review.sections if s.sentences and all(x.lang for x in s.sentences))
+
+
 def review_pair(
     store: Store, start: datetime, end: datetime, lang: str
 ) -> tuple[tuple[Review, CheckReport], tuple[Review, CheckReport]]:
@@ -255,10 +261,14 @@ def main(argv: list[str] | None = None) -> int:
                 twins = (twin_sections(b_review, store), twin_sections(a_review, store))
                 totals["before"]["twins"] += twins[0]
                 totals["after"]["twins"] += twins[1]
+                foreign = (foreign_sections(b_review), foreign_sections(a_review))
+                totals["before"]["foreign"] += foreign[0]
+                totals["after"]["foreign"] += foreign[1]
                 print(
                     f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
-                    f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}"
+                    f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}; "
+                    f"foreign sections before {foreign[0]}, after {foreign[1]}"
                 )
                 for label, report in (("before", before), ("after", after)):
                     for d in report.defects[: args.show]:
@@ -275,9 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntotal before → after per check:")
     for check in CHECKS:
         print(f"  {check:<20} {totals['before'][check]:>3} → {totals['after'][check]}")
-    checked = {k: sum(v for c, v in totals[k].items() if c != "twins") for k in totals}
+    extra = ("twins", "foreign")
+    checked = {k: sum(v for c, v in totals[k].items() if c not in extra) for k in totals}
     print(f"  {'all':<20} {checked['before']:>3} → {checked['after']}")
-    print(f"  {'twin sections':<20} {totals['before']['twins']:>3} → {totals['after']['twins']}")
+    for extra_count, label in (("twins", "twin sections"), ("foreign", "foreign sections")):
+        b_count, a_count = totals["before"][extra_count], totals["after"][extra_count]
+        print(f"  {label:<20} {b_count:>3} → {a_count}")
     return 0
 
 
