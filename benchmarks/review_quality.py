@@ -67,12 +67,14 @@ def screen_off() -> Iterator[None]:
         summarize.short_name,
         summarize._other_outlet,
         sentences.split_glued,
+        summarize.relative_date,
     )
     summarize.sentence_defects = lambda *a, **k: []  # type: ignore[assignment]
     summarize.back_reference = lambda *a, **k: None  # type: ignore[assignment]
     summarize.short_name = lambda *a, **k: None  # type: ignore[assignment]
     summarize._other_outlet = lambda allowed, *a, **k: allowed  # type: ignore[assignment]
     sentences.split_glued = lambda line: line  # type: ignore[assignment]
+    summarize.relative_date = lambda *a, **k: None  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -82,6 +84,7 @@ def screen_off() -> Iterator[None]:
             summarize.short_name,
             summarize._other_outlet,
             sentences.split_glued,
+            summarize.relative_date,
         ) = saved
 
 
@@ -178,7 +181,9 @@ def _story_outlets(store: Store, start: datetime, end: datetime, lang: str) -> d
     plan = plan_review(store, start, end, lang=lang)
     out = {}
     for item in plan.ranked:
-        features = summarize.candidate_features(item.story, plan.articles, lang=lang)
+        features = summarize.candidate_features(
+            item.story, plan.articles, lang=lang, resolve_dates=True
+        )
         outlets = frozenset().union(*features.outlets) if features is not None else frozenset()
         out[item.story.key] = len(outlets)
     return out

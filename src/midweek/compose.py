@@ -103,8 +103,14 @@ def _published(sentence: Sentence, articles: Mapping[int, Article]) -> float:
 def extractive_summarizer(
     story: Story, articles: Mapping[int, Article], lang: str
 ) -> tuple[Sentence, ...]:
-    """The default: sentences chosen from the story's articles, each citing its source."""
-    return summarize_story(story, articles, max_sentences=SENTENCES_PER_SECTION, lang=lang)
+    """The default: sentences chosen from the story's articles, each citing its source.
+
+    Relative dates ("сегодня", "bugun", "today") are resolved against the article's day
+    (a review is read days later); a sentence where that cannot be done is left out.
+    """
+    return summarize_story(
+        story, articles, max_sentences=SENTENCES_PER_SECTION, lang=lang, resolve_dates=True
+    )
 
 
 _ALIASES = {"en": "en", "ru": "ru", "uz": "uz-Latn", "uz-latn": "uz-Latn", "uz-cyrl": "uz-Cyrl"}
