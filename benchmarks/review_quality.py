@@ -25,7 +25,9 @@ the detectors are word lists and patterns, so every figure is out of sample.
 section already wrote up (a section's gold story: the one most of its cited posts belong
 to; a translation belongs to its original's story) — the same event twice, which the
 checker cannot see. "foreign" counts, per review, sections with not one sentence in the
-review's language (each a quotation marked with its language).
+review's language (each a quotation marked with its language); "ellipsis" headings and
+teasers cut with "…"; "dated" sentences whose relative date ("сегодня", "bugun") the
+composer replaced by the date (a sentence found in its source only once resolved).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ from midweek.models import Article, Review
 from midweek.pipeline import build_review, cluster_new_articles, plan_review
 from midweek.store import ArticleRow, Store, open_store
 from midweek.text import sentences
+from midweek.text.dates import resolve_relative_dates
+from midweek.text.translit import to_uzbek_script
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
@@ -211,6 +215,34 @@ def foreign_sections(review: Review) -> int:
     return sum(1 for s in review.sections if s.sentences and all(x.lang for x in s.sentences))
 
 
+def ellipsis_headings(review: Review) -> int:
+    """Headings of the review cut with "…" (teasers repeat them, so they are not counted)."""
+    return sum(1 for s in review.sections if s.heading.endswith("…"))
+
+
+def dated_sentences(review: Review, store: Store) -> int:
+    """Sentences not verbatim in their source but for a resolved relative date."""
+    count = 0
+    for section in review.sections:
+        for sentence in section.sentences:
+            cited = sentence.citations[0].article_id if sentence.citations else None
+            article = store.get_articles([cited]).get(cited) if cited is not None else None
+            if article is None or sentence.text in " ".join(article.text.split()):
+                continue
+            day = article.published.date() if article.published else None
+            tag = article.language_tag
+            for raw in sentences.split_sentences(article.text):
+                flat = " ".join(raw.split())
+                resolved = resolve_relative_dates(flat, day, tag)
+                if not resolved or resolved == flat:
+                    continue
+                shown = {resolved, to_uzbek_script(resolved, "Cyrl")}
+                if sentence.text in shown:
+                    count += 1
+                    break
+    return count
+
+
 def review_pair(
     store: Store, start: datetime, end: datetime, lang: str
 ) -> tuple[tuple[Review, CheckReport], tuple[Review, CheckReport]]:
@@ -269,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
                 foreign = (foreign_sections(b_review), foreign_sections(a_review))
                 totals["before"]["foreign"] += foreign[0]
                 totals["after"]["foreign"] += foreign[1]
+                for label, review in (("before", b_review), ("after", a_review)):
+                    totals[label]["ellipsis"] += ellipsis_headings(review)
+                    totals[label]["dated"] += dated_sentences(review, store)
                 print(
                     f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
@@ -290,10 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntotal before → after per check:")
     for check in CHECKS:
         print(f"  {check:<20} {totals['before'][check]:>3} → {totals['after'][check]}")
-    extra = ("twins", "foreign")
+    extra = ("twins", "foreign", "ellipsis", "dated")
     checked = {k: sum(v for c, v in totals[k].items() if c not in extra) for k in totals}
     print(f"  {'all':<20} {checked['before']:>3} → {checked['after']}")
-    for extra_count, label in (("twins", "twin sections"), ("foreign", "foreign sections")):
+    for extra_count, label in (
+        ("twins", "twin sections"),
+        ("foreign", "foreign sections"),
+        ("ellipsis", "headings with …"),
+        ("dated", "dated sentences"),
+    ):
         b_count, a_count = totals["before"][extra_count], totals["after"][extra_count]
         print(f"  {label:<20} {b_count:>3} → {a_count}")
     return 0

@@ -244,6 +244,11 @@ def _phrase_cut(text: str, limit: int, uzbek: bool) -> str:
 
 
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“"))
+# Where the last resort prefers to cut (compose.shorten_headline's clause marks).
+_CUT_MARK = re.compile(r"(?:[,;:]\s|\s[–—-]\s)")
+# Words no cut ends on: :data:`_NEEDS_MORE` and Uzbek conjunctions and postpositions.
+_UZ_NEEDS_MORE = "va|ва|bilan|билан|uchun|учун|ham|ҳам|yoki|ёки|hamda|ҳамда"
+_ENDS_BADLY = _NEEDS_MORE | frozenset(_UZ_NEEDS_MORE.split("|"))
 
 
 def _open_quote(text: str) -> bool:
@@ -254,11 +259,17 @@ def _open_quote(text: str) -> bool:
 
 
 def _word_cut(text: str, limit: int) -> str:
-    """The last resort: cut at the last word that fits, before an open quote, with "…"."""
+    """The last resort, with "…": at the last clause mark (", ", " – ", ": ") that keeps
+    :data:`PHRASE_CUT_MIN_SHARE` of the limit, else at the last word that fits; never
+    after a word that needs what follows, never inside an open quotation."""
     room = text[: limit - len(ELLIPSIS)]
-    cut = room[: room.rindex(" ")] if " " in room else room
+    marks = [m.start() for m in _CUT_MARK.finditer(room)]
+    if marks and marks[-1] >= limit * PHRASE_CUT_MIN_SHARE:
+        cut = room[: marks[-1]]
+    else:
+        cut = room[: room.rindex(" ")] if " " in room else room
     words = cut.split(" ")
-    while len(words) > HEADLINE_MIN_WORDS and words[-1].casefold() in _NEEDS_MORE:
+    while len(words) > HEADLINE_MIN_WORDS and words[-1].casefold() in _ENDS_BADLY:
         words.pop()  # "… союза мужчины и…": the cut ends on a word, not on "и"
     cut = " ".join(words)
     for opening in ('"', "«", "“", "„"):
