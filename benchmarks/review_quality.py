@@ -308,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
                     f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}; "
-                    f"foreign sections before {foreign[0]}, after {foreign[1]}"
+                    f"foreign sections before {foreign[0]}, after {foreign[1]}; "
+                    f"headings with … after {ellipsis_headings(a_review)}"
                 )
                 for label, report in (("before", before), ("after", after)):
                     for d in report.defects[: args.show]:
