@@ -78,6 +78,20 @@ CASES = [
         "Старший оперуполномоченный Главного управления уголовного розыска МВД Узбекистана "
         "был убит",
     ),
+    # over the limit: the office goes before the full name (gazeta.uz, 4 April 2023)
+    (
+        "ru",
+        "Президент Турции Реджеп Тайип Эрдоган стал первым обладателем электрокара турецкой "
+        "разработки Togg T10X.",
+        "Реджеп Тайип Эрдоган стал первым обладателем электрокара турецкой разработки Togg T10X",
+    ),
+    (
+        "uz-Latn",
+        "Turkiya prezidenti Rejep Tayyip Erdo'g'on turk ishlab chiqargan togg t10x "
+        "elektrkarining birinchi egasi bo'ldi.",
+        "Rejep Tayyip Erdo'g'on turk ishlab chiqargan togg t10x elektrkarining birinchi egasi "
+        "bo'ldi",
+    ),
     # Uzbek: a dash after the verb
     (
         "uz-Latn",

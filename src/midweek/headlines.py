@@ -12,7 +12,9 @@ from its lead sentence. An editor keeps the news and drops the rest:
 4. the sentence is cut at its first clause boundary after the main clause: a dash, a
    colon or a semicolon, ", который …", ", что …", ", где …", an attribution tail
    (", сообщил …", ", — dedi …", "deb xabar berdi"), a parenthesis ("(фото)");
-5. still too long, it is cut at the last phrase boundary that fits (before a
+5. still too long, its subject's office goes when a full name follows ("Президент Турции
+   Реджеп Тайип Эрдоган стал …" → "Реджеп Тайип Эрдоган стал …"); then it is cut at the
+   last phrase boundary that fits (before a
    preposition or a conjunction in Russian and English; after a finite verb in Uzbek,
    whose verb comes last), never after a word that needs what follows;
 6. only when no boundary fits is it cut at a word and ended with "…".
@@ -220,6 +222,15 @@ def _ends_whole(head: str, uzbek: bool) -> bool:
     return last not in _NEEDS_MORE and _NEEDS_MORE_RE.search(last) is None
 
 
+def _without_role(text: str) -> str:
+    """The sentence with its subject's office dropped before the full name (see _ROLE)."""
+    for pattern in _ROLE:
+        found = pattern.match(text)
+        if found:
+            return text[found.end() :]
+    return text
+
+
 def _phrase_cut(text: str, limit: int, uzbek: bool) -> str:
     """The longest start of the text within ``limit`` that ends a phrase; "" when none.
 
@@ -244,6 +255,25 @@ def _phrase_cut(text: str, limit: int, uzbek: bool) -> str:
 
 
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“"))
+# A head of state or government named with office and country before the full name
+# ("Президент Турции Реджеп Тайип Эрдоган", "Turkiya prezidenti Rejep Tayyip Erdo'g'on",
+# "The Greek prime minister Kyriakos Mitsotakis"): a headline over the limit keeps the
+# name and drops the office, as editors write "Эрдоган стал …".
+_NAME_AHEAD = r"(?=(?:[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+\s+){1,2}[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+)"
+_ROLE = (
+    re.compile(
+        r"^(?:Президент|Премьер-министр|Глава МИД|Министр иностранных дел|Глава"
+        r"|Председатель|Канцлер|Король|Спикер)\s+[А-ЯЁ]\w+\s+" + _NAME_AHEAD
+    ),
+    re.compile(
+        r"^[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+\s+(?:prezidenti|bosh vaziri|tashqi ishlar vaziri|qiroli"
+        r"|президенти|бош вазири|ташқи ишлар вазири|қироли)\s+" + _NAME_AHEAD
+    ),
+    re.compile(
+        r"^(?:The\s+)?(?:[A-Z]\w+\s+)?(?:president|prime minister|foreign minister|chancellor"
+        r"|king)\s+" + _NAME_AHEAD
+    ),
+)
 # Where the last resort prefers to cut (compose.shorten_headline's clause marks).
 _CUT_MARK = re.compile(r"(?:[,;:]\s|\s[–—-]\s)")
 # Words no cut ends on: :data:`_NEEDS_MORE` and Uzbek conjunctions and postpositions.
@@ -298,6 +328,9 @@ def headline_from_sentence(text: str, lang: str = "", limit: int = HEADLINE_MAX_
         return ""
     uzbek = lang.startswith("uz")
     head = _main_clause(_without_inner_clauses(_without_attribution(one)), uzbek)
+    if len(head) <= limit:
+        return head
+    head = _without_role(head)
     if len(head) <= limit:
         return head
     cut = _phrase_cut(head, limit, uzbek)
