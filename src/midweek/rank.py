@@ -432,7 +432,7 @@ def _with_entities(
 
 def _base_language(tag: str | None) -> str:
     """The language of a tag without its script ("uz-Latn" -> "uz"); "" when unknown."""
-    return (tag or "").split("-", 1)[0]
+    return (tag or "").split("-", 1)[0].casefold()
 
 
 def speaks_language(story: Story, articles: Mapping[int, Article] | None, lang: str) -> bool:
