@@ -24,7 +24,10 @@ the detectors are word lists and patterns, so every figure is out of sample.
 "twins" counts, per review, sections beyond the first that write up a gold story another
 section already wrote up (a section's gold story: the one most of its cited posts belong
 to; a translation belongs to its original's story) — the same event twice, which the
-checker cannot see.
+checker cannot see. "foreign" counts, per review, sections with not one sentence in the
+review's language (each a quotation marked with its language); "ellipsis" headings and
+teasers cut with "…"; "dated" sentences whose relative date ("сегодня", "bugun") the
+composer replaced by the date (a sentence found in its source only once resolved).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ from midweek.models import Article, Review
 from midweek.pipeline import build_review, cluster_new_articles, plan_review
 from midweek.store import ArticleRow, Store, open_store
 from midweek.text import sentences
+from midweek.text.dates import resolve_relative_dates
+from midweek.text.translit import to_uzbek_script
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
@@ -63,24 +68,27 @@ def screen_off() -> Iterator[None]:
     saved = (
         summarize.sentence_defects,
         summarize.back_reference,
-        summarize.unintroduced_name,
+        summarize.short_name,
         summarize._other_outlet,
         sentences.split_glued,
+        summarize.relative_date,
     )
     summarize.sentence_defects = lambda *a, **k: []  # type: ignore[assignment]
     summarize.back_reference = lambda *a, **k: None  # type: ignore[assignment]
-    summarize.unintroduced_name = lambda *a, **k: None  # type: ignore[assignment]
+    summarize.short_name = lambda *a, **k: None  # type: ignore[assignment]
     summarize._other_outlet = lambda allowed, *a, **k: allowed  # type: ignore[assignment]
     sentences.split_glued = lambda line: line  # type: ignore[assignment]
+    summarize.relative_date = lambda *a, **k: None  # type: ignore[assignment]
     try:
         yield
     finally:
         (
             summarize.sentence_defects,
             summarize.back_reference,
-            summarize.unintroduced_name,
+            summarize.short_name,
             summarize._other_outlet,
             sentences.split_glued,
+            summarize.relative_date,
         ) = saved
 
 
@@ -177,7 +185,9 @@ def _story_outlets(store: Store, start: datetime, end: datetime, lang: str) -> d
     plan = plan_review(store, start, end, lang=lang)
     out = {}
     for item in plan.ranked:
-        features = summarize.candidate_features(item.story, plan.articles, lang=lang)
+        features = summarize.candidate_features(
+            item.story, plan.articles, lang=lang, resolve_dates=True
+        )
         outlets = frozenset().union(*features.outlets) if features is not None else frozenset()
         out[item.story.key] = len(outlets)
     return out
@@ -198,6 +208,39 @@ def twin_sections(review: Review, store: Store) -> int:
         twins += gold in seen
         seen.add(gold)
     return twins
+
+
+def foreign_sections(review: Review) -> int:
+    """Sections whose every sentence is quoted in another language than the review's."""
+    return sum(1 for s in review.sections if s.sentences and all(x.lang for x in s.sentences))
+
+
+def ellipsis_headings(review: Review) -> int:
+    """Headings of the review cut with "…" (teasers repeat them, so they are not counted)."""
+    return sum(1 for s in review.sections if s.heading.endswith("…"))
+
+
+def dated_sentences(review: Review, store: Store) -> int:
+    """Sentences not verbatim in their source but for a resolved relative date."""
+    count = 0
+    for section in review.sections:
+        for sentence in section.sentences:
+            cited = sentence.citations[0].article_id if sentence.citations else None
+            article = store.get_articles([cited]).get(cited) if cited is not None else None
+            if article is None or sentence.text in " ".join(article.text.split()):
+                continue
+            day = article.published.date() if article.published else None
+            tag = article.language_tag
+            for raw in sentences.split_sentences(article.text):
+                flat = " ".join(raw.split())
+                resolved = resolve_relative_dates(flat, day, tag)
+                if not resolved or resolved == flat:
+                    continue
+                shown = {resolved, to_uzbek_script(resolved, "Cyrl")}
+                if sentence.text in shown:
+                    count += 1
+                    break
+    return count
 
 
 def review_pair(
@@ -255,10 +298,18 @@ def main(argv: list[str] | None = None) -> int:
                 twins = (twin_sections(b_review, store), twin_sections(a_review, store))
                 totals["before"]["twins"] += twins[0]
                 totals["after"]["twins"] += twins[1]
+                foreign = (foreign_sections(b_review), foreign_sections(a_review))
+                totals["before"]["foreign"] += foreign[0]
+                totals["after"]["foreign"] += foreign[1]
+                for label, review in (("before", b_review), ("after", a_review)):
+                    totals[label]["ellipsis"] += ellipsis_headings(review)
+                    totals[label]["dated"] += dated_sentences(review, store)
                 print(
                     f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
-                    f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}"
+                    f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}; "
+                    f"foreign sections before {foreign[0]}, after {foreign[1]}; "
+                    f"headings with … after {ellipsis_headings(a_review)}"
                 )
                 for label, report in (("before", before), ("after", after)):
                     for d in report.defects[: args.show]:
@@ -275,9 +326,17 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntotal before → after per check:")
     for check in CHECKS:
         print(f"  {check:<20} {totals['before'][check]:>3} → {totals['after'][check]}")
-    checked = {k: sum(v for c, v in totals[k].items() if c != "twins") for k in totals}
+    extra = ("twins", "foreign", "ellipsis", "dated")
+    checked = {k: sum(v for c, v in totals[k].items() if c not in extra) for k in totals}
     print(f"  {'all':<20} {checked['before']:>3} → {checked['after']}")
-    print(f"  {'twin sections':<20} {totals['before']['twins']:>3} → {totals['after']['twins']}")
+    for extra_count, label in (
+        ("twins", "twin sections"),
+        ("foreign", "foreign sections"),
+        ("ellipsis", "headings with …"),
+        ("dated", "dated sentences"),
+    ):
+        b_count, a_count = totals["before"][extra_count], totals["after"][extra_count]
+        print(f"  {label:<20} {b_count:>3} → {a_count}")
     return 0
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +17,9 @@ from midweek.rank import (
     PARTS,
     SAME_EVENT_SIMILARITY,
     WEIGHT_PROMINENCE,
+    language_twins,
     rank_stories,
+    speaks_language,
     story_similarity,
 )
 
@@ -247,3 +254,149 @@ def test_no_two_sections_about_one_event(kb: KnowledgeBase) -> None:
     ]
     similarity = story_similarity([quake, quake + " в среду", "Сборная"], [frozenset()] * 3, kb)
     assert similarity[0, 1] >= SAME_EVENT_SIMILARITY > similarity[0, 2]
+
+
+# -- the review's language first; one event in two languages written once ---------------
+_POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
+# Real posts of one week (3-5 April 2023): the customs find (two channels), the new head
+# of the migration agency, and a post that is a different event the same morning.
+_CUSTOMS = ("podrobnouz-2023-04-05 10:39:15-0", "gazetauz-2023-04-05 11:40:06-0")
+_AGENCY = "podrobnouz-2023-04-04 23:13:51-0"
+_HEATING = "gazetauz-2023-04-04 10:37:43-0"
+END_2023 = datetime(2023, 4, 6, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def week_posts(shared_data: Path) -> dict[str, dict[str, object]]:
+    """The posts above by id: Russian text and its Uzbek machine translation."""
+    wanted = {*_CUSTOMS, _AGENCY, _HEATING}
+    with gzip.open(shared_data / _POSTS, "rt", encoding="utf-8") as fh:
+        rows = (json.loads(line) for line in fh)
+        return {row["id"]: row for row in rows if row["id"] in wanted}
+
+
+def _post_articles(
+    posts: dict[str, dict[str, object]], post_id: str, first_id: int
+) -> tuple[Article, Article]:
+    """The Russian post and its Uzbek translation as two articles, published together."""
+    post = posts[post_id]
+    when = datetime.fromisoformat(str(post["published"])).replace(tzinfo=UTC)
+    ru = Article(
+        url=f"https://t.me/{post_id}",
+        title="",
+        text=str(post["text_ru"]),
+        published=when,
+        lang="ru",
+        script="Cyrl",
+        outlet=str(post["channel"]),
+        id=first_id,
+    )
+    uz = replace(
+        ru,
+        url=f"https://t.me/{post_id}/uz",
+        text=str(post["text_uz_mt"]),
+        lang="uz",
+        script="Latn",
+        outlet=f"{post['channel']} (uz)",
+        id=first_id + 1,
+    )
+    return ru, uz
+
+
+def _lang_story(key: str, members: Sequence[Article], lang: str) -> Story:
+    """A lexical story of the articles: one language, as the lexical clusterer makes it."""
+    seen = [a.published for a in members if a.published is not None]
+    return Story(
+        key=key,
+        headline=members[0].text.split(".")[0],
+        article_ids=tuple(a.id for a in members if a.id is not None),
+        first_seen=min(seen),
+        last_seen=max(seen),
+        outlets=tuple(sorted({a.outlet for a in members})),
+        languages=(lang,),
+        independent_articles=len(members),
+    )
+
+
+def _week(
+    posts: dict[str, dict[str, object]],
+) -> tuple[list[Story], dict[int, Article]]:
+    """Stories of the week as lexical clustering has them: each event once per language.
+
+    The Uzbek customs story has both channels' translations, so it outranks the Russian
+    one when language is not considered.
+    """
+    (ru1, uz1), (ru2, uz2) = (_post_articles(posts, p, 10 * k) for k, p in enumerate(_CUSTOMS))
+    ru3, uz3 = _post_articles(posts, _AGENCY, 20)
+    ru4, uz4 = _post_articles(posts, _HEATING, 30)
+    articles = {a.id: a for a in (ru1, uz1, ru2, uz2, ru3, uz3, ru4, uz4) if a.id is not None}
+    stories = [
+        _lang_story("s-customs-uz", [uz1, uz2], "uz-Latn"),
+        _lang_story("s-customs-ru", [ru1], "ru"),
+        _lang_story("s-agency-uz", [uz3], "uz-Latn"),
+        _lang_story("s-heating-ru", [ru4], "ru"),
+    ]
+    return stories, articles
+
+
+def test_review_language_first_and_no_twin_sections(
+    week_posts: dict[str, dict[str, object]], kb: KnowledgeBase
+) -> None:
+    """In a Russian review the Russian stories lead and the Uzbek twin is left out."""
+    stories, articles = _week(week_posts)
+    window = {"window_start": datetime(2023, 4, 3, tzinfo=UTC), "window_end": END_2023}
+    blind = rank_stories(stories, **window, limit=3, articles=articles, kb=kb)
+    assert blind[0].story.key == "s-customs-uz"  # the case being fixed: Uzbek leads
+    ranked = rank_stories(stories, **window, limit=3, articles=articles, kb=kb, lang="ru")
+    keys = [r.story.key for r in ranked]
+    assert sorted(keys[:2]) == ["s-customs-ru", "s-heating-ru"]
+    assert "s-customs-uz" not in keys  # the Russian customs story tells it
+    assert keys[2] == "s-agency-uz"  # no Russian story left: an Uzbek one fills the place
+    explained = rank_stories(
+        stories, **window, limit=3, articles=articles, kb=kb, lang="ru", explain=True
+    )
+    twins = {r.story.key: r.same_event_as for r in explained if r.same_event_as}
+    assert twins == {"s-customs-uz": "s-customs-ru"}
+    # an Uzbek review (either script) keeps the Uzbek customs story, not the Russian one
+    uz = rank_stories(stories, **window, limit=4, articles=articles, kb=kb, lang="uz-Cyrl")
+    uz_keys = [r.story.key for r in uz]
+    assert uz_keys[:2] == ["s-customs-uz", "s-agency-uz"]
+    assert "s-customs-ru" not in uz_keys
+
+
+def test_language_twins_real_translation_and_a_different_event(
+    week_posts: dict[str, dict[str, object]],
+) -> None:
+    """A post and its translation are twins; two events of one morning are not."""
+    stories, articles = _week(week_posts)
+    by_key = {s.key: s for s in stories}
+    assert language_twins(by_key["s-customs-uz"], by_key["s-customs-ru"], articles)
+    assert not language_twins(by_key["s-agency-uz"], by_key["s-heating-ru"], articles)
+    # the same language is never a translation (the similarity of text decides there)
+    assert not language_twins(by_key["s-customs-ru"], by_key["s-heating-ru"], articles)
+    # a different event published the same minute, naming other entities: not a twin
+    heating, agency = by_key["s-heating-ru"], by_key["s-agency-uz"]
+    moved = {i: replace(a, published=articles[30].published) for i, a in articles.items()}
+    entities = (frozenset({"mw:person:shavkat-mirziyoyev", "Q265"}), frozenset({"Q17"}))
+    assert not language_twins(heating, agency, moved, entities)
+    # within hours, by shared names and figures: the Russian customs post of the other
+    # channel (an hour apart) tells the same find as the Uzbek translation
+    ru_other = _lang_story("s-ru-other", [articles[10]], "ru")
+    uz_first = _lang_story("s-uz-first", [articles[1]], "uz-Latn")
+    marks = (frozenset({"Q232", "Q265"}), frozenset({"Q232", "Q265"}))
+    assert language_twins(ru_other, uz_first, articles, marks)
+    assert not language_twins(ru_other, uz_first, articles)  # only "180" is shared
+
+
+def test_speaks_language() -> None:
+    """Uzbek in either script speaks Uzbek; reprints do not count."""
+    uz = Article(url="https://e.org/1", title="", text="x", lang="uz", script="Cyrl", id=1)
+    ru = Article(url="https://e.org/2", title="", text="x", lang="ru", id=2, duplicate_of=9)
+    ru_own = replace(ru, id=3, duplicate_of=None)
+    story = Story(key="s", headline="", article_ids=(1, 2), first_seen=None, last_seen=None)
+    articles = {1: uz, 2: ru, 3: ru_own}
+    assert speaks_language(story, articles, "uz-Latn")
+    assert not speaks_language(story, articles, "ru")
+    assert speaks_language(replace(story, article_ids=(2,)), articles, "ru")  # all reprints
+    assert speaks_language(replace(story, article_ids=(1, 3)), articles, "ru")
+    assert speaks_language(replace(story, languages=("uz-Cyrl",)), None, "uz-Latn")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -377,3 +380,29 @@ def test_russian_summaries_have_no_dangling_anaphor(shared_data: Path) -> None:
     summarised, dangling = _check_no_dangling_anaphor(stories, posts, "ru")
     assert summarised >= 250
     assert dangling >= 2
+
+
+def test_a_relative_date_is_resolved_for_the_review(shared_data: Path) -> None:
+    """A post whose one quotable sentence says "Сегодня" gives that sentence, dated.
+
+    The podrobno.uz post of 21 April 2022 (Mirziyoyev's trip to Kashkadarya): verbatim
+    summaries leave it out (no section at all); the review's summarizer writes the day.
+    """
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        post = next(p for p in map(json.loads, fh) if p["id"] == "podrobnouz-2022-04-21 10:44:02-0")
+    article = Article(
+        url="https://t.me/podrobnouz/1",
+        title="",
+        text=str(post["text_ru"]),
+        published=datetime.fromisoformat(str(post["published"])),
+        lang="ru",
+        script="Cyrl",
+        outlet="podrobno.uz",
+        id=1,
+    )
+    story = Story("s", "", (1,), None, None)
+    assert summarize_story(story, {1: article}, lang="ru") == ()
+    dated = summarize_story(story, {1: article}, lang="ru", resolve_dates=True)
+    assert [s.text.split(" глава")[0] for s in dated] == ["21 апреля"]
+    assert "Сегодня глава государства" in article.text

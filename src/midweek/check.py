@@ -37,6 +37,7 @@ from midweek.editorial import (
     wrong_language,
 )
 from midweek.models import Article, Review
+from midweek.text.dates import resolve_relative_dates
 from midweek.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -85,11 +86,17 @@ class CheckReport:
 
 
 def _source_before(sentence: str, article: Article) -> str:
-    """The text of a source article before the sentence (all of it when not found)."""
+    """The text of a source article before the sentence (all of it when not found).
+
+    The sentence is found as its source has it or with its relative dates resolved, as
+    the composer shows it (:func:`midweek.text.dates.resolve_relative_dates`).
+    """
     key = " ".join(sentence.split())
+    day = article.published.date() if article.published is not None else None
     before: list[str] = []
     for raw in split_sentences(article.text):
-        if " ".join(raw.split()) == key:
+        flat = " ".join(raw.split())
+        if key in (flat, resolve_relative_dates(flat, day, article.language_tag)):
             return " ".join(before)
         before.append(raw)
     return " ".join(before)

@@ -8,8 +8,9 @@ sentences). Rubric, intro and author can be set per outlet (``review_rubric``,
 
 A heading is never empty and never in another language unmarked: the story's headline in
 the review's language; else, for Uzbek, its Uzbek headline in the other script
-transliterated; else a headline made from the section's lead sentence, shortened to
-:data:`HEADLINE_MAX_CHARS`; else a headline in another language, marked with its language
+transliterated; else a headline made from the section's lead sentence as an editor cuts
+it (:func:`midweek.headlines.headline_from_sentence`: its main clause, within
+:data:`HEADLINE_MAX_CHARS`); else a headline in another language, marked with its language
 (:attr:`~midweek.models.Section.heading_lang`). Every word the composer adds
 itself is an English message translated through the gettext catalogs
 (:mod:`midweek.translations`); every figure is computed.
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from midweek.editorial import HEADLINE_MAX_CHARS
 from midweek.errors import ConfigError
+from midweek.headlines import headline_from_sentence
 from midweek.models import Article, DroppedStory, Review, Section, Sentence, Story
 from midweek.rank import RankedStory
 from midweek.summarize import in_review_language, summarize_story
@@ -101,8 +103,14 @@ def _published(sentence: Sentence, articles: Mapping[int, Article]) -> float:
 def extractive_summarizer(
     story: Story, articles: Mapping[int, Article], lang: str
 ) -> tuple[Sentence, ...]:
-    """The default: sentences chosen from the story's articles, each citing its source."""
-    return summarize_story(story, articles, max_sentences=SENTENCES_PER_SECTION, lang=lang)
+    """The default: sentences chosen from the story's articles, each citing its source.
+
+    Relative dates ("сегодня", "bugun", "today") are resolved against the article's day
+    (a review is read days later); a sentence where that cannot be done is left out.
+    """
+    return summarize_story(
+        story, articles, max_sentences=SENTENCES_PER_SECTION, lang=lang, resolve_dates=True
+    )
 
 
 _ALIASES = {"en": "en", "ru": "ru", "uz": "uz-Latn", "uz-latn": "uz-Latn", "uz-cyrl": "uz-Cyrl"}
@@ -196,19 +204,6 @@ def _open_quote(text: str) -> int:
     return -1
 
 
-def headline_from_sentence(text: str, limit: int = HEADLINE_MAX_CHARS) -> str:
-    """A heading made from a lead sentence: its first clause-bounded stretch.
-
-    Args:
-        text: A sentence of the section.
-        limit: The most characters.
-
-    Returns:
-        The sentence without its final stop, shortened by :func:`shorten_headline`.
-    """
-    return shorten_headline(text, limit)
-
-
 def _tag_of(text: str) -> str:
     """The language tag of a headline whose language the store does not say."""
     lang, script = detect_language(text)
@@ -241,14 +236,14 @@ def story_heading(story: Story, sentences: Sequence[Sentence], lang: str) -> tup
                 return shorten_headline(converted), mark
     for sentence in sentences:
         if not sentence.lang:
-            return headline_from_sentence(sentence.text), ""
+            return headline_from_sentence(sentence.text, lang), ""
     if headlines:
         tag, text = sorted(headlines.items())[0]
         return shorten_headline(text), tag
     if story.headline.strip():
         return shorten_headline(story.headline), _tag_of(story.headline)
     if sentences:
-        return headline_from_sentence(sentences[0].text), sentences[0].lang
+        return headline_from_sentence(sentences[0].text, sentences[0].lang), sentences[0].lang
     return "", ""
 
 

@@ -1260,7 +1260,10 @@ def plan_review(
         store: The store.
         window_start: Start of the window (inclusive, aware).
         window_end: End of the window (exclusive, aware).
-        lang: The review's language (breaks a tie between two previous reviews).
+        lang: The review's language: stories told in it are placed first, and a story
+            that tells a placed one's event in another language is left out
+            (:func:`midweek.rank.rank_stories`); it also breaks a tie between two
+            previous reviews. None: no language preference.
         kb: Knowledge base for the entity parts of the ranking (None: no entity parts).
         boosts: The outlet's ranking factors (the ``rank_boost`` setting).
         limit: Stories to place.
@@ -1284,6 +1287,7 @@ def plan_review(
         kb=kb,
         boosts=boosts,
         explain=explain,
+        lang=lang,
     )
     placed = [r for r in ranked if not r.same_event_as]
     return ReviewPlan(

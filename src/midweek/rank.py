@@ -19,6 +19,11 @@ can see why a story placed where it did (``midweek stories --explain``):
 - ``diversity``: maximal marginal relevance over stories. A story close to one already
   placed (shared canonical entities, similar headlines) loses part of its score; one
   that is about the same event is left out, so no two sections cover one event.
+- the review's language (``lang``): a story with no article in it is placed only after
+  every story that has one (it can only be quoted, not told), and a story that writes
+  up the same event as a placed one in another language (:func:`language_twins`: a
+  translation published with its original, or the same names and figures within hours)
+  is left out, so the section in the review's language is the one kept.
 
 The weights are first choices, not fitted: there is no labelled ranking data yet.
 Entities are looked for only in the best-covered stories (:data:`SHORTLIST_MIN`), so
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -53,7 +59,9 @@ __all__ = [
     "WEIGHT_PROMINENCE",
     "WEIGHT_RECENCY",
     "RankedStory",
+    "language_twins",
     "rank_stories",
+    "speaks_language",
     "story_entities",
     "story_similarity",
 ]
@@ -117,6 +125,27 @@ SHORTLIST_FACTOR = 6
 ENTITY_ARTICLES = 8
 # Characters of an article read for entities: the title and the lead.
 LEAD_CHARS = 400
+# Two reports in two languages published this close together are an original and its
+# translation (a bilingual outlet posts both at once; the real-weeks Telegram set's
+# machine translations carry their original's time to the second). A minute, not zero:
+# feeds round times to the minute.
+TRANSLATION_SECONDS = 60
+# ... provided they do not name different entities: at least this share of the smaller
+# entity set is shared (one of the two naming none passes). Half: the Uzbek gazetteer
+# finds fewer names than the Russian one in the same post.
+TRANSLATION_ENTITY_SHARE = 0.5
+# Reports in two languages within this many hours that share most of their names and
+# figures are one event told twice (a wire story and its translation a few hours on).
+TWIN_HOURS = 3
+# "Most": this share of the smaller set of entity ids and numbers, and at least
+# TWIN_MIN_MARKS of them, so two stories naming only "Uzbekistan" and "Tashkent" are
+# not one event.
+TWIN_MARK_SHARE = 0.8
+TWIN_MIN_MARKS = 3
+# Numbers of fewer digits (a day, a count of two) are shared by chance too often.
+TWIN_NUMBER_DIGITS = 2
+_NUMBER_RE = re.compile(r"\d+")
+_URL_RE = re.compile(r"https?://\S+")
 # Every part a RankedStory carries, in the order --explain prints them.
 PARTS = (
     "independent_articles",
@@ -401,6 +430,96 @@ def _with_entities(
     return out
 
 
+def _base_language(tag: str | None) -> str:
+    """The language of a tag without its script ("uz-Latn" -> "uz"); "" when unknown."""
+    return (tag or "").split("-", 1)[0].casefold()
+
+
+def speaks_language(story: Story, articles: Mapping[int, Article] | None, lang: str) -> bool:
+    """Whether a story has an independent article in a review's language.
+
+    Args:
+        story: The story.
+        articles: Its articles by id (None: the story's own ``languages`` are read).
+        lang: The review's language tag; Uzbek in either script is Uzbek (the composer
+            transliterates it).
+
+    Returns:
+        True when one of its independent articles (any, when all are reprints) is in
+        ``lang``.
+    """
+    wanted = _base_language(lang)
+    if articles is None:
+        return any(_base_language(tag) == wanted for tag in story.languages)
+    present = [articles[i] for i in story.article_ids if i in articles]
+    independent = [a for a in present if a.duplicate_of is None] or present
+    return any(_base_language(a.language_tag) == wanted for a in independent)
+
+
+def _numbers(articles: Sequence[Article]) -> frozenset[str]:
+    """The figures of the articles' titles and leads (addresses left out), as written."""
+    out: set[str] = set()
+    for article in articles:
+        text = _URL_RE.sub(" ", f"{article.title} {article.text[:LEAD_CHARS]}")
+        found = (m.lstrip("0") for m in _NUMBER_RE.findall(text))
+        out.update(n for n in found if len(n) >= TWIN_NUMBER_DIGITS)
+    return frozenset(out)
+
+
+def _share(a: frozenset[str], b: frozenset[str]) -> float:
+    """The share of the smaller set found in the other (0 when either is empty)."""
+    smaller = min(len(a), len(b))
+    return len(a & b) / smaller if smaller else 0.0
+
+
+def language_twins(
+    first: Story,
+    second: Story,
+    articles: Mapping[int, Article],
+    entities: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+) -> bool:
+    """Whether two stories write up one event in two languages.
+
+    Lexical stories never join a report and its translation (they share no words), and
+    their entity overlap alone stays under :data:`SAME_EVENT_SIMILARITY`; this says what
+    an editor sees: the same post twice.
+
+    Args:
+        first: A story.
+        second: Another story.
+        articles: Their articles by id.
+        entities: The canonical entity ids of each (:func:`story_entities`).
+
+    Returns:
+        True when an article of one and an article of the other are in different
+        languages and either were published within :data:`TRANSLATION_SECONDS` naming
+        no different entities (a translation beside its original), or within
+        :data:`TWIN_HOURS` sharing :data:`TWIN_MARK_SHARE` of their entities and
+        numbers (at least :data:`TWIN_MIN_MARKS`).
+    """
+    ones, others = _readable(first, articles), _readable(second, articles)
+    gaps = [
+        abs((_aware(a.published) - _aware(b.published)).total_seconds())
+        for a in ones
+        for b in others
+        if a.published is not None
+        and b.published is not None
+        and _base_language(a.language_tag) != _base_language(b.language_tag)
+    ]
+    if not gaps:
+        return False
+    one, other = entities
+    if min(gaps) <= TRANSLATION_SECONDS and (
+        not one or not other or _share(one, other) >= TRANSLATION_ENTITY_SHARE
+    ):
+        return True
+    if min(gaps) > TWIN_HOURS * 3600:
+        return False
+    marks = (one | _numbers(ones), other | _numbers(others))
+    enough = min(len(m) for m in marks) >= TWIN_MIN_MARKS
+    return enough and _share(*marks) >= TWIN_MARK_SHARE
+
+
 def _diversify(
     items: Sequence[RankedStory],
     articles: Mapping[int, Article] | None,
@@ -408,35 +527,57 @@ def _diversify(
     *,
     limit: int,
     explain: bool,
+    lang: str | None = None,
 ) -> list[RankedStory]:
-    """Greedy MMR: place the best story, penalise the rest by similarity, repeat."""
+    """Greedy MMR: place the best story, penalise the rest by similarity, repeat.
+
+    With ``lang``, stories with an article in it are placed before those without, and a
+    story that is a :func:`language_twins` of a placed one is left out as its event.
+    """
     if not items:
         return []
     texts = [_story_text(i.story, articles) for i in items]
     similarity = story_similarity(texts, [i.entities for i in items], kb)
+    speaks = [lang is None or speaks_language(i.story, articles, lang) for i in items]
     closest = np.zeros(len(items))  # highest similarity to any placed story
     nearest = [-1] * len(items)
     left = set(range(len(items)))
     placed: list[RankedStory] = []
+    placed_at: list[int] = []
     twins: list[RankedStory] = []
     while left and len(placed) < limit:
         best = max(
             left,
-            key=lambda k: (items[k].score * (1 - DIVERSITY_WEIGHT * closest[k]), -k),
+            key=lambda k: (speaks[k], items[k].score * (1 - DIVERSITY_WEIGHT * closest[k]), -k),
         )
         left.discard(best)
         item = items[best]
-        if closest[best] >= SAME_EVENT_SIMILARITY:
+        twin = _twin_of(item, [items[k] for k in placed_at], articles) if lang else ""
+        if closest[best] >= SAME_EVENT_SIMILARITY or twin:
             if explain:
-                twins.append(replace(item, same_event_as=items[nearest[best]].story.key))
+                same = twin or items[nearest[best]].story.key
+                twins.append(replace(item, same_event_as=same))
             continue
         parts = dict(item.parts)
         parts["diversity"] = -DIVERSITY_WEIGHT * closest[best] * item.score
         placed.append(replace(item, score=sum(parts.values()), parts=parts))
+        placed_at.append(best)
         for k in left:
             if similarity[best, k] > closest[k]:
                 closest[k], nearest[k] = similarity[best, k], best
     return placed + twins
+
+
+def _twin_of(
+    item: RankedStory, placed: Sequence[RankedStory], articles: Mapping[int, Article] | None
+) -> str:
+    """The key of the placed story ``item`` tells in another language, else ""."""
+    if articles is None:
+        return ""
+    for other in placed:
+        if language_twins(item.story, other.story, articles, (item.entities, other.entities)):
+            return other.story.key
+    return ""
 
 
 def thread_story(developments: Sequence[Story]) -> Story:
@@ -506,6 +647,7 @@ def rank_stories(
     boosts: Mapping[str, float] | None = None,
     explain: bool = False,
     thread_distance: float | None = THREAD_DISTANCE,
+    lang: str | None = None,
 ) -> list[RankedStory]:
     """Score the stories that have an article in ``[window_start, window_end)``.
 
@@ -528,9 +670,14 @@ def rank_stories(
             (:func:`thread_story`, its coverage the sum of its developments') and carries
             its ``developments``, newest first. ``None`` ranks every story alone. Needs
             ``articles``.
+        lang: The review's language tag. Stories with no independent article in it
+            (:func:`speaks_language`) are placed after every story that has one, only to
+            fill ``limit``; a story that tells a placed story's event in another
+            language (:func:`language_twins`) is left out. None: no preference.
 
     Returns:
-        At most ``limit`` stories, best first by the score after diversity. Ties go to
+        At most ``limit`` stories, best first by the score after diversity (with
+        ``lang``, those in it first). Ties go to
         more independent articles, then the earlier first appearance, then the story
         key, so the order is the same on every run.
 
@@ -570,6 +717,6 @@ def rank_stories(
         day = (end - timedelta(microseconds=1)).date()
         shortlist = _with_entities(shortlist, articles, kb, boosts or {}, day)
         shortlist.sort(key=lambda item: _order(item, end))
-    placed = _diversify(shortlist, articles, kb, limit=limit, explain=explain)
+    placed = _diversify(shortlist, articles, kb, limit=limit, explain=explain, lang=lang)
     logger.debug("ranked %d of %d stories in the window", len(placed), len(stories))
     return placed

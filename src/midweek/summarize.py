@@ -37,13 +37,20 @@ from typing import Literal
 import numpy as np
 
 from midweek.cluster import tfidf_matrix, tokenize_words
-from midweek.editorial import back_reference, names_in_full, sentence_defects, short_name
+from midweek.editorial import (
+    back_reference,
+    names_in_full,
+    relative_date,
+    sentence_defects,
+    short_name,
+)
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.text.anaphora import (
     ANAPHORIC_OPENERS,
     DEICTIC_TIME_WORDS,
     opens_with_anaphor,
 )
+from midweek.text.dates import resolve_relative_dates
 from midweek.text.lang import detect_script
 from midweek.text.sentences import split_sentences
 from midweek.text.translit import to_uzbek_script
@@ -272,12 +279,17 @@ def in_review_language(text: str, tag: str | None, lang: str | None) -> tuple[st
     return text, tag or "und"
 
 
-def _candidates(sources: Sequence[Article]) -> list[_Candidate]:
+def _candidates(sources: Sequence[Article], resolve_dates: bool = False) -> list[_Candidate]:
     """Distinct usable sentences of the source articles, with where each was found.
 
     A sentence an editor would cut on its own (:func:`midweek.editorial.sentence_defects`:
     advert text, an open or unattributed quotation, an unresolved relative date, the
-    post's own voice, glued paragraphs) is no candidate.
+    post's own voice, glued paragraphs) is no candidate. With ``resolve_dates``, a
+    relative time word ("сегодня", "bugun", "yesterday") is first replaced by the date it
+    names on the day the article was published
+    (:func:`midweek.text.dates.resolve_relative_dates`), and a sentence where that cannot
+    be done safely is left out; without, every such sentence is (the sentences stay
+    verbatim, as the summary benchmark's cited fraction counts them).
     """
     by_key: dict[str, _Candidate] = {}
     for order, article in enumerate(sources):
@@ -288,6 +300,12 @@ def _candidates(sources: Sequence[Article]) -> list[_Candidate]:
             text = " ".join(raw.split())
             before = " ".join(earlier)
             earlier.append(text)
+            if resolve_dates and relative_date(text, tag) is not None:
+                day = article.published.date() if article.published is not None else None
+                resolved = resolve_relative_dates(text, day, tag)
+                if resolved is None:
+                    continue
+                text = resolved
             if not usable_sentence(text) or sentence_defects(text, tag):
                 continue
             key = _verbatim_key(text)
@@ -467,7 +485,11 @@ def _features(candidates: Sequence[_Candidate], sources: Sequence[Article]) -> C
 
 
 def candidate_features(
-    story: Story, articles: Mapping[int, Article], *, lang: str | None = None
+    story: Story,
+    articles: Mapping[int, Article],
+    *,
+    lang: str | None = None,
+    resolve_dates: bool = False,
 ) -> CandidateFeatures | None:
     """The candidate sentences of a story and their features, as :func:`summarize_story`
     computes them.
@@ -476,12 +498,13 @@ def candidate_features(
         story: The story.
         articles: Articles by id (missing ones are skipped).
         lang: The review's language (see :func:`summarize_story`).
+        resolve_dates: Resolve relative dates (see :func:`summarize_story`).
 
     Returns:
         The features, or None when no article has a usable sentence.
     """
     sources = _pick_articles(story, articles, lang)
-    candidates = _candidates(sources)
+    candidates = _candidates(sources, resolve_dates)
     return _features(candidates, sources) if candidates else None
 
 
@@ -617,6 +640,7 @@ def summarize_story(
     max_sentences: int = 3,
     lang: str | None = None,
     max_words: int | None = None,
+    resolve_dates: bool = False,
 ) -> tuple[Sentence, ...]:
     """Pick up to ``max_sentences`` cited sentences that sum up a story.
 
@@ -630,6 +654,10 @@ def summarize_story(
             never translated.
         max_words: Most words (whitespace-separated) in all; None for no limit. A
             sentence that does not fit is passed over for one that does.
+        resolve_dates: Replace relative time words ("сегодня", "bugun", "yesterday") by
+            the dates they name on the day their article was published, as a review
+            shows them; a sentence where that cannot be done safely is left out. False
+            keeps every sentence verbatim and leaves all such sentences out.
 
     Returns:
         The sentences in reading order (article published order, then position), each
@@ -644,7 +672,7 @@ def summarize_story(
     if max_words is not None and max_words < 0:
         raise ValueError(f"max_words must be >= 0, got {max_words}")
     sources = _pick_articles(story, articles, lang)
-    candidates = _candidates(sources)
+    candidates = _candidates(sources, resolve_dates)
     if not candidates or max_sentences == 0:
         return ()
     features = _features(candidates, sources)

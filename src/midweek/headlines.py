@@ -1,0 +1,337 @@
+"""Headlines made from a lead sentence, as an editor writes them for an untitled post.
+
+Telegram posts and many Uzbek sites publish no title, so a section's heading is made
+from its lead sentence. An editor keeps the news and drops the rest:
+
+1. a second sentence glued to the first ("… egasi bo'ldi. uning so'zlariga …") goes;
+2. a leading attribution goes ("По данным МВД, …", "Как сообщает Kun.uz, …",
+   "Пресс-секретарь президента уточнил, что …", "IIV xabar berishicha, …",
+   "According to the ministry, …"), and the news that follows starts the headline;
+3. a relative clause or a participle phrase set off by commas inside the sentence goes
+   ("В провинциях Хост и Пактика, находящихся на юго-востоке Афганистана, произошло …");
+4. the sentence is cut at its first clause boundary after the main clause: a dash, a
+   colon or a semicolon, ", который …", ", что …", ", где …", an attribution tail
+   (", сообщил …", ", — dedi …", "deb xabar berdi"), a parenthesis ("(фото)");
+5. still too long, its subject's office goes when a full name follows ("Президент Турции
+   Реджеп Тайип Эрдоган стал …" → "Реджеп Тайип Эрдоган стал …"); then it is cut at the
+   last phrase boundary that fits (before a
+   preposition or a conjunction in Russian and English; after a finite verb in Uzbek,
+   whose verb comes last), never after a word that needs what follows;
+6. only when no boundary fits is it cut at a word and ended with "…".
+
+The word lists are the grammar's closed classes (prepositions, conjunctions, the
+reporting verbs of newsrooms), read off the posts of ``real-weeks-telegram-dev`` and
+the Wikinews demo, not fitted to any count. Hand-written: no library on PyPI writes
+headlines for Russian or Uzbek (summarisers pick sentences, they do not cut them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from midweek.editorial import HEADLINE_MAX_CHARS
+from midweek.text.translit import APOSTROPHES
+
+__all__ = ["HEADLINE_MIN_WORDS", "headline_from_sentence"]
+
+# A headline has a subject and a verb at least: a cut that leaves fewer words than this
+# ("Ташкент — …") is not the main clause, and the next boundary is tried.
+HEADLINE_MIN_WORDS = 3
+# A leading "<who> <said>, что …" is attribution only when <who> is a short noun phrase
+# ("Пресс-секретарь президента Казахстана уточнил, что"); six words cover a title and a
+# name, and no longer opening is taken for one.
+ATTRIBUTION_MAX_WORDS = 6
+# A phrase cut keeps at least this share of the limit, else the word cut with "…" is
+# the better headline: the same share as compose's CLAUSE_CUT_MIN_SHARE, for the same
+# reason (shorter drops the news itself).
+PHRASE_CUT_MIN_SHARE = 0.5
+# The ellipsis of the last resort.
+ELLIPSIS = "…"
+
+_A = f"[{re.escape(APOSTROPHES)}]"
+_TERMINAL = ".…;:,!? "
+
+# Russian reporting verbs, past tense, every gender and number ("сообщил", "заявила").
+_RU_SAID = (
+    r"(?:сообщ|заяв|уточн|рассказ|отмет|подтверд|объяв|подчеркн|пояснил|напомн|добав"
+    r"|передает|передаёт|пишет|информир)\w*"
+)
+_EN_SAID = r"(?:said|says|announced|reported|confirmed|told \w+|stated|added)"
+_UZ_LATN_SAID = rf"(?:xabar berdi|ma{_A}lum qildi|ta{_A}kidladi|dedi|deydi|aytdi|yozdi|bildirdi)"
+_UZ_CYRL_SAID = r"(?:хабар берди|маълум қилди|таъкидлади|деди|дейди|айтди|ёзди|билдирди)"
+
+# 2. Leading attribution: removed with its comma.
+_LEADING = (
+    re.compile(
+        r"^(?:По (?:данным|информации|словам|сообщению|мнению|оценкам|итогам) [^,]{1,80}"
+        r"|Как (?:" + _RU_SAID + r"|стало известно)[^,]{0,80}"
+        r"|Со слов [^,]{1,80}|Согласно [^,]{1,80}|Об этом [^,]{1,80}),\s*",
+    ),
+    re.compile(
+        rf"^(?:[^,]{{1,80}} )?(?:ma{_A}lumotlariga ko{_A}ra|xabar berishicha|xabariga ko{_A}ra"
+        rf"|xabarga ko{_A}ra|so{_A}zlariga ko{_A}ra|ma{_A}lum qilishicha|ta{_A}kidlashicha"
+        rf"|ma{_A}lumotiga ko{_A}ra),\s*",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(?:[^,]{1,80} )?(?:маълумотларига кўра|хабар беришича|хабарига кўра|сўзларига кўра"
+        r"|хабарга кўра|маълум қилишича|таъкидлашича|маълумотига кўра),\s*",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^(?:According to [^,]{1,80}|As [^,]{1,60} " + _EN_SAID + r"),\s*"),
+)
+# "<who> <said>, что <news>" / "<who> said (that) <news>": <who> checked for length.
+_LEADING_SAID = (
+    re.compile(r"^(?P<who>[^,]{1,120}?) " + _RU_SAID + r",\s+что\s+"),
+    re.compile(r"^(?P<who>[^,]{1,120}?) " + _EN_SAID + r",?\s+(?:that\s+)?(?=[A-Z])"),
+)
+
+# An English lead often opens with its day ("On Tuesday, …", "Thursday, …"), which a
+# headline never does (its date stands above it).
+_EN_DAY = re.compile(
+    r"^(?:On |Early |Late )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"(?: (?:morning|afternoon|evening|night))?,\s+"
+)
+# A closed parenthesis inside the sentence ("(1430 UTC)", "(фото)", "(Россия + …)").
+_PARENTHESIS = re.compile(r"\s\([^()]{0,120}\)")
+_SAID_END = re.compile(r"\b" + _RU_SAID + r"$", re.IGNORECASE)
+# What was said has no subject of its own when it opens with a verb ("устал от…",
+# "намерен …"): the attribution is then the sentence's subject and stays.
+_RU_SUBJECTLESS = re.compile(r"^(?:не )?[а-яё]+(?:л|ла|ли|ло|ет|ит|ют|ят|ен|на|ны)\b")
+# 3. An inner clause set off by commas (a relative clause, a participle phrase) that the
+# sentence reads well without; what follows its closing comma must not be a conjunction
+# (", а также …": the commas were the main clause's, not the inner one's).
+# A Russian participle: an active (-ющ-, -ящ-, -ащ-, -ущ-, -вш-) or present passive
+# (-аем-, -яем-, -уем-) stem with its ending, reflexive or not ("находящихся",
+# "предполагающей", "выдаваемых").
+_RU_PARTICIPLE = r"\w+(?:ющ|ящ|ащ|ущ|вш|аем|яем|уем)\w{1,3}(?:ся|сь)?"
+# What may not follow an inner clause's closing comma: then the comma was the main
+# clause's (", а также …"), or a second subordinate clause or an attribution follows.
+_NOT_AFTER_INNER = (
+    r"а|и|но|или|а также|где|что|когда|котор\w+|and|but|or|where|" + _RU_SAID + r"|[—–-]"
+)
+_INNER = re.compile(
+    r",\s(?:котор\w+|" + _RU_PARTICIPLE + r"|which|who|whose)\b[^,;:()—–]*,\s"
+    r"(?!(?:" + _NOT_AFTER_INNER + r")(?:\s|\b))",
+)
+
+# 4. Clause boundaries: the headline ends before the first one after the main clause.
+_CLAUSE = re.compile(
+    r"(?:\s[—–-]\s|:\s|;\s|\s\(|(?<=\w\w\w)\.\s"
+    r"|,\s(?:котор\w+|что|где|когда|чтобы|поскольку|так как|" + _RU_PARTICIPLE + r")\b"
+    r"|,\s(?:[—–-]\s)?" + _RU_SAID + r"\b"
+    r"|,\s(?:which|who|whose|where|according to|" + _EN_SAID + r")\b"
+    r"|(?:(?<=[»\"”]),?|,)\s(?:[—–-]\s)?(?:deya|deb|дея|деб)\b"
+    r"|,\s[—–-]\s?(?:" + _UZ_LATN_SAID + "|" + _UZ_CYRL_SAID + r"))",
+    re.IGNORECASE,
+)
+
+# 5. Phrase boundaries: Russian and English cut before a preposition or conjunction
+# (regular-expression alternatives, also read as word sets below).
+_RU_BEFORE = (
+    "и|а|но|или|в|во|на|по|для|с|со|после|между|за|от|до|из|при|через|против|у|к|о|об"
+    "|без|под|над|перед|около|среди|вокруг"
+)
+_EN_BEFORE = (
+    "and|but|or|in|on|at|for|with|after|from|over|against|during|amid|near|of|between|via|through"
+)
+_PHRASE = re.compile(rf"(?:,\s|\s(?=(?:{_RU_BEFORE}|{_EN_BEFORE})\s))", re.IGNORECASE)
+# ... and never after a word that needs what follows: a preposition, conjunction or
+# particle, a Russian infinitive or participle, or an English article or auxiliary.
+_NEEDS_MORE_WORDS = "не|ни|бы|же|ли|что|как|the|a|an|of|to|is|are|was|were|be|been|has|have|had"
+_NEEDS_MORE = frozenset(f"{_RU_BEFORE}|{_EN_BEFORE}|{_NEEDS_MORE_WORDS}".split("|"))
+_NEEDS_MORE_RE = re.compile(r"(?:ть|ться|ти)$|^" + _RU_PARTICIPLE + "$", re.IGNORECASE)
+# Uzbek puts the verb last, so a cut must end on a finite verb (a past, present-future,
+# progressive or perfect form, or a predicate word), before ", ", " va " or a dash.
+_UZ_VERB = re.compile(
+    r"(?:di|dilar|dik|moqda|moqdalar|yapti|yaptilar|gan|ganlar|adi|ydi|adilar|ydilar|kerak|mumkin"
+    r"|ди|дилар|дик|моқда|моқдалар|япти|яптилар|ган|ганлар|ади|йди|адилар|йдилар|керак|мумкин)$",
+    re.IGNORECASE,
+)
+_JOINING_WORDS = "и|или|а|но|and|or|but|va|ва|yoki|ёки"
+_JOINING = frozenset(_JOINING_WORDS.split("|"))
+_UZ_PHRASE = re.compile(r"(?:,\s|\s(?:va|ва)\s|\s[—–-]\s)", re.IGNORECASE)
+
+
+def _one_line(text: str) -> str:
+    """The text on one line, without its final stop."""
+    return " ".join(text.split()).rstrip(_TERMINAL)
+
+
+def _capitalised(text: str) -> str:
+    """The text with its first letter upper-case (what follows an attribution)."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _words(text: str) -> int:
+    """Words in a stretch of text."""
+    return len(text.split())
+
+
+def _without_attribution(text: str) -> str:
+    """The sentence without a leading attribution, when the news that follows is whole."""
+    for pattern in (*_LEADING, _EN_DAY):
+        found = pattern.match(text)
+        if found and _words(text[found.end() :]) >= HEADLINE_MIN_WORDS:
+            return _capitalised(text[found.end() :])
+    for pattern in _LEADING_SAID:
+        found = pattern.match(text)
+        if (
+            found
+            and _words(found.group("who")) <= ATTRIBUTION_MAX_WORDS
+            and _words(text[found.end() :]) >= HEADLINE_MIN_WORDS
+            and not _RU_SUBJECTLESS.match(text[found.end() :])
+        ):
+            return _capitalised(text[found.end() :])
+    return text
+
+
+def _without_inner_clauses(text: str) -> str:
+    """The sentence without its parentheses and the clauses set off by commas inside it."""
+    return _INNER.sub(" ", _PARENTHESIS.sub("", text))
+
+
+def _main_clause(text: str, uzbek: bool) -> str:
+    """The sentence up to its first clause boundary that leaves a whole clause before it.
+
+    ", что" after a reporting verb is no boundary: "Хоким заявил, что устал…" is what
+    was said, whose subject the attribution holds (so it was not removed). In Uzbek the
+    clause before the boundary must end on its verb ("… yukini – fil tuskini …
+    topdilar": the dash is inside the clause).
+    """
+    for found in _CLAUSE.finditer(text):
+        head = text[: found.start()].rstrip(_TERMINAL)
+        if _words(head) < HEADLINE_MIN_WORDS or (uzbek and not _ends_whole(head, uzbek)):
+            continue
+        if found.group().strip(" ,") == "что" and _SAID_END.search(head):
+            continue
+        return head
+    return text
+
+
+def _ends_whole(head: str, uzbek: bool) -> bool:
+    """Whether a cut ending here ends a phrase (see :data:`_NEEDS_MORE`, :data:`_UZ_VERB`)."""
+    words = head.split()
+    if len(words) < HEADLINE_MIN_WORDS:
+        return False
+    last = words[-1].strip("\"'«»“”„()").casefold()
+    if uzbek and head.endswith(("»", "”", '"')) and not _open_quote(head):
+        return True  # a whole quotation: its verb is inside it
+    if uzbek:
+        return _UZ_VERB.search(last) is not None
+    return last not in _NEEDS_MORE and _NEEDS_MORE_RE.search(last) is None
+
+
+def _without_role(text: str) -> str:
+    """The sentence with its subject's office dropped before the full name (see _ROLE)."""
+    for pattern in _ROLE:
+        found = pattern.match(text)
+        if found:
+            return text[found.end() :]
+    return text
+
+
+def _phrase_cut(text: str, limit: int, uzbek: bool) -> str:
+    """The longest start of the text within ``limit`` that ends a phrase; "" when none.
+
+    A start shorter than :data:`PHRASE_CUT_MIN_SHARE` of the limit is no headline (it
+    keeps the subject and drops the news: "Указом президента Узбекистана").
+    """
+    pattern = _UZ_PHRASE if uzbek else _PHRASE
+    best = ""
+    for found in pattern.finditer(text):
+        head = text[: found.start()].rstrip(_TERMINAL)
+        if len(head) > limit:
+            break
+        # "союза мужчины | и женщины": a short tail after a conjunction or comma is the
+        # rest of one coordinated phrase, not a phrase of its own
+        rest = text[found.end() :]
+        joined = found.group().startswith(",") or rest.split(" ", 1)[0].casefold() in _JOINING
+        if joined and _words(rest) < HEADLINE_MIN_WORDS:
+            continue
+        if _ends_whole(head, uzbek) and not _open_quote(head):
+            best = head
+    return best if len(best) >= PHRASE_CUT_MIN_SHARE * limit else ""
+
+
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“"))
+# A head of state or government named with office and country before the full name
+# ("Президент Турции Реджеп Тайип Эрдоган", "Turkiya prezidenti Rejep Tayyip Erdo'g'on",
+# "The Greek prime minister Kyriakos Mitsotakis"): a headline over the limit keeps the
+# name and drops the office, as editors write "Эрдоган стал …".
+_NAME_AHEAD = r"(?=(?:[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+\s+){1,2}[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+)"
+_ROLE = (
+    re.compile(
+        r"^(?:Президент|Премьер-министр|Глава МИД|Министр иностранных дел|Глава"
+        r"|Председатель|Канцлер|Король|Спикер)\s+[А-ЯЁ]\w+\s+" + _NAME_AHEAD
+    ),
+    re.compile(
+        r"^[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+\s+(?:prezidenti|bosh vaziri|tashqi ishlar vaziri|qiroli"
+        r"|президенти|бош вазири|ташқи ишлар вазири|қироли)\s+" + _NAME_AHEAD
+    ),
+    re.compile(
+        r"^(?:The\s+)?(?:[A-Z]\w+\s+)?(?:president|prime minister|foreign minister|chancellor"
+        r"|king)\s+" + _NAME_AHEAD
+    ),
+)
+# Where the last resort prefers to cut (compose.shorten_headline's clause marks).
+_CUT_MARK = re.compile(r"(?:[,;:]\s|\s[–—-]\s)")
+# Words no cut ends on: :data:`_NEEDS_MORE` and Uzbek conjunctions and postpositions.
+_UZ_NEEDS_MORE = "va|ва|bilan|билан|uchun|учун|ham|ҳам|yoki|ёки|hamda|ҳамда"
+_ENDS_BADLY = _NEEDS_MORE | frozenset(_UZ_NEEDS_MORE.split("|"))
+
+
+def _open_quote(text: str) -> bool:
+    """Whether the text leaves a quotation open."""
+    if text.count('"') % 2:
+        return True
+    return any(text.count(a) > text.count(b) for a, b in _QUOTE_PAIRS)
+
+
+def _word_cut(text: str, limit: int) -> str:
+    """The last resort, with "…": at the last clause mark (", ", " – ", ": ") that keeps
+    :data:`PHRASE_CUT_MIN_SHARE` of the limit, else at the last word that fits; never
+    after a word that needs what follows, never inside an open quotation."""
+    room = text[: limit - len(ELLIPSIS)]
+    marks = [m.start() for m in _CUT_MARK.finditer(room)]
+    if marks and marks[-1] >= limit * PHRASE_CUT_MIN_SHARE:
+        cut = room[: marks[-1]]
+    else:
+        cut = room[: room.rindex(" ")] if " " in room else room
+    words = cut.split(" ")
+    while len(words) > HEADLINE_MIN_WORDS and words[-1].casefold() in _ENDS_BADLY:
+        words.pop()  # "… союза мужчины и…": the cut ends on a word, not on "и"
+    cut = " ".join(words)
+    for opening in ('"', "«", "“", "„"):
+        if _open_quote(cut) and opening in cut:
+            cut = cut[: cut.rindex(opening)]
+    return cut.rstrip(_TERMINAL) + ELLIPSIS
+
+
+def headline_from_sentence(text: str, lang: str = "", limit: int = HEADLINE_MAX_CHARS) -> str:
+    """A heading made from a lead sentence: its main clause, as an editor cuts it.
+
+    Args:
+        text: The lead sentence of a section (in ``lang``).
+        lang: Its language tag (en, ru, uz-Latn, uz-Cyrl); "" when unknown (Uzbek is
+            then told by its patterns alone, never by the verb-final cut).
+        limit: The most characters (default :data:`HEADLINE_MAX_CHARS`).
+
+    Returns:
+        The sentence's main clause on one line without a final stop: leading
+        attribution and inner clauses removed, cut before its first clause boundary,
+        then at the last phrase boundary within ``limit``; ended with "…" only when no
+        boundary fits. Empty only when ``text`` has no visible character.
+    """
+    one = _one_line(text)
+    if not one:
+        return ""
+    uzbek = lang.startswith("uz")
+    head = _main_clause(_without_inner_clauses(_without_attribution(one)), uzbek)
+    if len(head) <= limit:
+        return head
+    head = _without_role(head)
+    if len(head) <= limit:
+        return head
+    cut = _phrase_cut(head, limit, uzbek)
+    return cut or _word_cut(head, limit)
