@@ -26,7 +26,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from midweek.errors import StoreError
 from midweek.kinds import article_kind
-from midweek.models import Article, Failure, Source, Story
+from midweek.models import Article, Failure, Review, Source, Story
+from midweek.render.jsonout import review_from_dict
 from midweek.store import editor_schema, schema, stories_schema
 from midweek.text.clean import clean_text
 
@@ -73,7 +74,11 @@ class ArticleRow:
 
 @dataclass(frozen=True, slots=True)
 class StoredReview:
-    """A review as stored: its JSON body and where it stands."""
+    """A review as stored: its JSON body, the :class:`Review` it holds, and where it stands.
+
+    ``body`` is the JSON exactly as stored (the API serves it as it is); :attr:`review`
+    reads it as a typed review.
+    """
 
     id: int
     slug: str
@@ -83,6 +88,15 @@ class StoredReview:
     created_at: datetime
     published_at: datetime | None
     body: dict[str, Any]
+
+    @property
+    def review(self) -> Review:
+        """The stored body as a review (:func:`~midweek.render.jsonout.review_from_dict`).
+
+        Raises:
+            ReviewFormatError: the body is not a review (the message names the field).
+        """
+        return review_from_dict(self.body)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
