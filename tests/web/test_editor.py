@@ -23,6 +23,7 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from midweek.errors import ConfigError, StoreError
+from midweek.render.jsonout import review_from_dict, review_to_dict
 from midweek.store import Store, open_store
 from midweek.store import editor as desk
 from midweek.store.editor import (
@@ -437,6 +438,10 @@ def test_edit_publish_and_the_reader_sees_the_published_text(
     stored = editor_store.get_review(SLUG)
     assert stored is not None and stored.status == "published"
     assert stored.published_at == NOW and stored.body["status"] == "published"
+    # what the desk wrote is still a review body, read back to the same JSON
+    assert review_to_dict(stored.review) == stored.body
+    generated = desk.generated_body(editor_store, review_id)
+    assert generated is not None and review_to_dict(review_from_dict(generated)) == generated
     reader = editor_client.get(f"/reviews/{SLUG}").text
     assert 'data-status="published"' in reader and "A heading the editor wrote" in reader
     feed = editor_client.get("/feed.atom").text

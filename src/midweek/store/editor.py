@@ -38,6 +38,8 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.engine import Row
 
 from midweek.errors import ConfigError, StoreError
+from midweek.models import Review
+from midweek.render.jsonout import review_from_dict
 from midweek.store import schema
 from midweek.store.db import Store
 from midweek.store.editor_schema import (
@@ -202,6 +204,15 @@ class DeskReview:
     published_at: datetime | None
     body: dict[str, Any]
     edited: bool
+
+    @property
+    def review(self) -> Review:
+        """The body as a review (:func:`~midweek.render.jsonout.review_from_dict`).
+
+        Raises:
+            ReviewFormatError: the body is not a review (the message names the field).
+        """
+        return review_from_dict(self.body)
 
 
 @dataclass(frozen=True, slots=True)

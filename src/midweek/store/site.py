@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, Text, bindparam, cast, func, null, select
 from sqlalchemy.engine import Row
 
-from midweek.models import Article
+from midweek.models import Article, Review
+from midweek.render.jsonout import review_from_dict
 from midweek.store import schema
 from midweek.store.db import Store
 from midweek.store.site_schema import READER_ID_LENGTH, ratings
@@ -78,6 +79,15 @@ class ReviewListing:
     intro: str
     teasers: tuple[str, ...]
     body: dict[str, Any]  # the stored JSON body (``review_to_dict``'s shape)
+
+    @property
+    def review(self) -> Review:
+        """The body as a review (:func:`~midweek.render.jsonout.review_from_dict`).
+
+        Raises:
+            ReviewFormatError: the body is not a review (the message names the field).
+        """
+        return review_from_dict(self.body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,7 +260,11 @@ def preview(request: Request, review_id: int, editor: EditorDep) -> Response:
     """The review as readers will see it (without the rating and share forms)."""
     review = _load(request, review_id)
     return editor_page(
-        request, "editor/preview.html", editor=editor, review=review, page=review_page(review.body)
+        request,
+        "editor/preview.html",
+        editor=editor,
+        review=review,
+        page=review_page(review.review),
     )
 
 
