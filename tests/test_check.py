@@ -28,10 +28,15 @@ def _sentence(text: str, outlet: str = "kun.uz", lang: str = "") -> dict[str, An
 def _review(sections: list[dict[str, Any]], lang: str = "en", **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "slug": "review-test",
+        "rubric": "Review",
         "lang": lang,
         "title": "Uzbekistan votes against the Taliban",
         "teasers": [s["heading"] for s in sections[:3]],
+        "intro": "",
         "sections": sections,
+        "window_start": "2019-10-07T00:00:00+00:00",
+        "window_end": "2019-10-09T12:00:00+00:00",
+        "created_at": "2019-10-09T13:05:00+00:00",
         "tags": [],
     }
     body.update(extra)

@@ -153,14 +153,11 @@ def test_fields_later_bodies_added_take_the_models_defaults() -> None:
 
 
 def test_plain_name_tags_of_old_bodies_are_names_without_an_entity() -> None:
-    body = {
-        **review_to_dict(_review()),
-        "tags": ["Water", {"name": "Ice", "slug": "ice", "entity_id": "Q1"}],
-    }
-    assert review_from_dict(body).tags == (
-        ReviewTag("Water", "", ""),
-        ReviewTag("Ice", "ice", "Q1"),
-    )
+    ice = {"name": "Ice", "slug": "ice", "entity_id": "Q1"}
+    body = {**review_to_dict(_review()), "tags": ["Water", ice]}
+    review = review_from_dict(body)
+    assert review.tags == (ReviewTag("Water", "", ""), ReviewTag("Ice", "ice", "Q1"))
+    assert review_to_dict(review) == body  # written back as they were stored
 
 
 def _broken(change: dict[str, Any]) -> dict[str, Any]:

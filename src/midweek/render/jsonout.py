@@ -193,6 +193,14 @@ def _section(section: Section) -> dict[str, Any]:
     return out
 
 
+def _tag(tag: ReviewTag) -> dict[str, Any] | str:
+    """JSON of one tag; a tag with neither slug nor entity id is the plain name that bodies
+    from before entity tags held (what :func:`review_from_dict` reads it from)."""
+    if not tag.slug and not tag.entity_id:
+        return tag.name
+    return {"name": tag.name, "slug": tag.slug, "entity_id": tag.entity_id}
+
+
 def review_to_dict(review: Review) -> dict[str, Any]:
     """The JSON-ready form of a review (what :func:`render_json` serialises).
 
@@ -215,7 +223,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "window_end": _iso(review.window_end),
         "created_at": _iso(review.created_at),
         "lang": review.lang,
-        "tags": [{"name": t.name, "slug": t.slug, "entity_id": t.entity_id} for t in review.tags],
+        "tags": [_tag(t) for t in review.tags],
         "author": review.author,
         "status": review.status,
         "credits": review.credits,
@@ -434,8 +442,8 @@ def review_from_dict(data: Mapping[str, Any]) -> Review:
     the optional ones (``id``, ``lang``, ``tags``, ``author``, ``status``, ``credits``, a
     section's ``story_key``) take the model's default when absent, as does a missing
     ``schema_version``. Tags stored as plain names (before tags were entities) come back
-    as a :class:`~midweek.models.ReviewTag` with no slug or entity id. Keys the schema
-    does not name are ignored.
+    as a :class:`~midweek.models.ReviewTag` with no slug or entity id (and are written
+    back as plain names). Keys the schema does not name are ignored.
 
     Args:
         data: The body (a JSON object, as ``json.loads`` or the store gives it).
