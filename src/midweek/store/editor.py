@@ -40,9 +40,9 @@ from sqlalchemy.engine import Row
 
 from midweek.errors import ConfigError, StoreError
 from midweek.models import Citation, Review, ReviewTag, Section, Sentence
-from midweek.render.jsonout import review_from_dict, review_to_dict
+from midweek.render.jsonout import review_to_dict
 from midweek.store import schema
-from midweek.store.db import Store
+from midweek.store.db import Store, StoredReview
 from midweek.store.editor_schema import (
     NETWORK_KEY_LENGTH,
     USER_NAME_LENGTH,
@@ -191,29 +191,10 @@ class LoginPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class DeskReview:
+class DeskReview(StoredReview):
     """A review as the desk shows it; ``edited`` once an editor has changed it."""
 
-    id: int
-    slug: str
-    title: str
-    lang: str
-    status: str
-    window_start: datetime
-    window_end: datetime
-    created_at: datetime
-    published_at: datetime | None
-    body: dict[str, Any]
     edited: bool
-
-    @property
-    def review(self) -> Review:
-        """The body as a review (:func:`~midweek.render.jsonout.review_from_dict`).
-
-        Raises:
-            ReviewFormatError: the body is not a review (the message names the field).
-        """
-        return review_from_dict(self.body)
 
 
 @dataclass(frozen=True, slots=True)

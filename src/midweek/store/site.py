@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, Text, bindparam, cast, func, null, select
 from sqlalchemy.engine import Row
 
-from midweek.models import Article, Review
+from midweek.models import Article
 from midweek.render.jsonout import review_from_dict
 from midweek.store import schema
-from midweek.store.db import Store
+from midweek.store.db import Store, StoredReview
 from midweek.store.site_schema import READER_ID_LENGTH, ratings
 
 logger = logging.getLogger(__name__)
@@ -64,30 +64,12 @@ class RatingSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewListing:
-    """A review as lists and feeds show it: its columns, intro, teasers and body."""
+class ReviewListing(StoredReview):
+    """A published review as lists and feeds show it: the stored row (its body scrubbed of
+    lone surrogates, which no UTF-8 response can carry) with its intro and teasers."""
 
-    id: int
-    slug: str
-    title: str
-    lang: str
-    status: str
-    window_start: datetime
-    window_end: datetime
-    created_at: datetime
-    published_at: datetime | None
     intro: str
     teasers: tuple[str, ...]
-    body: dict[str, Any]  # the stored JSON body (``review_to_dict``'s shape)
-
-    @property
-    def review(self) -> Review:
-        """The body as a review (:func:`~midweek.render.jsonout.review_from_dict`).
-
-        Raises:
-            ReviewFormatError: the body is not a review (the message names the field).
-        """
-        return review_from_dict(self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,8 +352,13 @@ def _scrub(value: Any) -> Any:
 
 
 def _listing(row: Row[Any]) -> ReviewListing:
-    """A reviews row as a listing (its body scrubbed of lone surrogates)."""
+    """A reviews row as a listing (its body scrubbed of lone surrogates).
+
+    Raises:
+        ReviewFormatError: the stored body is not a review (``save_review`` refuses one).
+    """
     body: dict[str, Any] = _scrub(dict(row.body or {}))
+    review = review_from_dict(body)
     return ReviewListing(
         id=int(row.id),
         slug=row.slug,
@@ -382,8 +369,8 @@ def _listing(row: Row[Any]) -> ReviewListing:
         window_end=row.window_end,
         created_at=row.created_at,
         published_at=row.published_at,
-        intro=str(body.get("intro", "")),
-        teasers=tuple(str(t) for t in body.get("teasers", ())),
+        intro=review.intro,
+        teasers=review.teasers,
         body=body,
     )
 
