@@ -83,7 +83,7 @@ class TagLink:
 
 @dataclass(frozen=True, slots=True)
 class ReviewPage:
-    """Everything the review template shows, from the stored JSON body."""
+    """Everything the review template shows, from the stored review."""
 
     slug: str
     rubric: str
