@@ -28,10 +28,15 @@ def _sentence(text: str, outlet: str = "kun.uz", lang: str = "") -> dict[str, An
 def _review(sections: list[dict[str, Any]], lang: str = "en", **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "slug": "review-test",
+        "rubric": "Review",
         "lang": lang,
         "title": "Uzbekistan votes against the Taliban",
         "teasers": [s["heading"] for s in sections[:3]],
+        "intro": "",
         "sections": sections,
+        "window_start": "2019-10-07T00:00:00+00:00",
+        "window_end": "2019-10-09T12:00:00+00:00",
+        "created_at": "2019-10-09T13:05:00+00:00",
         "tags": [],
     }
     body.update(extra)
@@ -135,6 +140,11 @@ def test_check_command_exits_1_on_defects_and_names_them(tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 1
     assert "section 1 heading: heading: empty heading" in result.output
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"slug": "x", "sections": []}), encoding="utf-8")
+    refused = CliRunner().invoke(app, ["check", str(partial)])
+    assert refused.exit_code == 1
+    assert "not a review body: rubric is missing" in str(refused.exception)
     missing = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path}/x.db", "check", "nope"])
     assert missing.exit_code == 1
     assert "no stored review 'nope'" in str(missing.exception)  # main() prints it in one line

@@ -1,8 +1,9 @@
 """The review checker: every defect an editor would catch, as a named check with a reason.
 
-``midweek check REVIEW`` and the desk run :func:`check_review_body` over a review's JSON
-body (what ``midweek review --format json`` writes and the store keeps), so a review
-from a file, the store or the desk is checked the same way. The checks are the
+``midweek check REVIEW`` and the desk run :func:`check_review` over a review read from
+its JSON body (what ``midweek review --format json`` writes and the store keeps) by
+:func:`check_review_body`, so a review from a file, the store or the desk is checked the
+same way. The checks are the
 detectors of :mod:`midweek.editorial`, the ones the composer avoids; a review the
 extractive composer writes passes them, and each check is tested on hand-made bad
 reviews and real failing sentences of the shared data (``tests/test_check.py``).
@@ -36,7 +37,8 @@ from midweek.editorial import (
     unintroduced_name,
     wrong_language,
 )
-from midweek.models import Article, Review
+from midweek.models import Article, Review, Section
+from midweek.render.jsonout import review_from_dict
 from midweek.text.dates import resolve_relative_dates
 from midweek.text.sentences import split_sentences
 
@@ -102,18 +104,17 @@ def _source_before(sentence: str, article: Article) -> str:
     return " ".join(before)
 
 
-def _frame(body: Mapping[str, Any], lang: str) -> list[Defect]:
+def _frame(review: Review, lang: str) -> list[Defect]:
     """Defects of the title and teasers."""
     found: list[Defect] = []
-    sections = list(body.get("sections", []))
-    items = [("title", str(body.get("title", "")), "")]
-    for i, teaser in enumerate(body.get("teasers", [])):
+    items = [("title", review.title, "")]
+    for i, teaser in enumerate(review.teasers):
         # a teaser repeating its section's heading carries that heading's language mark,
         # as the renderers show it
-        section = sections[i] if i < len(sections) else {}
-        same = str(teaser) == str(section.get("heading", ""))
-        mark = str(section.get("heading_lang", "")) if same else ""
-        items.append((f"teaser {i + 1}", str(teaser), mark))
+        section = review.sections[i] if i < len(review.sections) else None
+        same = section is not None and teaser == section.heading
+        mark = section.heading_lang if section is not None and same else ""
+        items.append((f"teaser {i + 1}", teaser, mark))
     for where, text, mark in items:
         reason = heading_defect(text)
         if reason:
@@ -126,27 +127,27 @@ def _frame(body: Mapping[str, Any], lang: str) -> list[Defect]:
 
 def _section(
     number: int,
-    section: Mapping[str, Any],
+    section: Section,
     lang: str,
     articles: Mapping[int, Article] | None,
     outlets_of_story: int | None,
 ) -> list[Defect]:
     """Defects of one section: heading, sentences in place, names, outlets."""
     where = f"section {number}"
-    heading = str(section.get("heading", ""))
+    heading = section.heading
     found: list[Defect] = []
     reason = heading_defect(heading)
     if reason:
         found.append(Defect(HEADING, reason, heading, f"{where} heading"))
-    reason = wrong_language(heading, lang, str(section.get("heading_lang", "")))
+    reason = wrong_language(heading, lang, section.heading_lang)
     if reason:
         found.append(Defect(WRONG_LANGUAGE, reason, heading, f"{where} heading"))
-    sentences = list(section.get("sentences", []))
-    texts = [str(s.get("text", "")) for s in sentences]
+    sentences = section.sentences
+    texts = [s.text for s in sentences]
     for index, item in enumerate(sentences):
         text = texts[index]
         at = f"{where} sentence {index + 1}"
-        mark = str(item.get("lang", ""))
+        mark = item.lang
         tag = mark or lang
         found.extend(
             Defect(d.check, d.reason, d.text, at) for d in sentence_defects(text, tag or None)
@@ -160,20 +161,15 @@ def _section(
                 found.append(Defect(BACK_REFERENCE, f"section opening: {reason}", text, at))
         introduced = " ".join([heading, *texts[:index]])
         sources = [
-            articles[c["article_id"]]
-            for c in item.get("citations", [])[:1]
-            if articles is not None and c.get("article_id") in articles
+            articles[c.article_id]
+            for c in item.citations[:1]
+            if articles is not None and c.article_id in articles
         ]
         source = _source_before(text, sources[0]) if sources else " ".join(texts[index + 1 :])
         reason = unintroduced_name(text, introduced, source)
         if reason:
             found.append(Defect(UNINTRODUCED_NAME, reason, text, at))
-    cited = {
-        str(c.get("outlet", ""))
-        for s in sentences
-        for c in s.get("citations", [])
-        if c.get("outlet")
-    }
+    cited = {c.outlet for s in sentences for c in s.citations if c.outlet}
     if outlets_of_story is not None and outlets_of_story >= 2 and len(cited) == 1 and sentences:
         found.append(
             Defect(
@@ -193,7 +189,7 @@ def check_review_body(
     articles: Mapping[int, Article] | None = None,
     story_outlets: Mapping[str, int] | None = None,
 ) -> CheckReport:
-    """Run every check over a review's JSON body.
+    """Run every check over a review's JSON body (see :func:`check_review`).
 
     Args:
         body: The review as :func:`midweek.render.jsonout.review_to_dict` writes it.
@@ -202,20 +198,11 @@ def check_review_body(
 
     Returns:
         The findings.
+
+    Raises:
+        ReviewFormatError: the body is not a review (the message names the field).
     """
-    lang = str(body.get("lang") or "en")
-    defects = _frame(body, lang)
-    for number, section in enumerate(body.get("sections", []), start=1):
-        outlets = (story_outlets or {}).get(str(section.get("story_key", "")))
-        defects.extend(_section(number, section, lang, articles, outlets))
-    names = [str(t.get("name", "")) for t in body.get("tags", [])]
-    defects.extend(Defect(TAG, reason, name, "tags") for name, reason in tag_defects(names, lang))
-    for name in names:
-        reason = wrong_language(name, lang)
-        if reason:
-            defects.append(Defect(WRONG_LANGUAGE, reason, name, "tags"))
-    logger.debug("review %s: %d defects", body.get("slug"), len(defects))
-    return CheckReport(str(body.get("slug", "")), lang, tuple(defects))
+    return check_review(review_from_dict(body), articles=articles, story_outlets=story_outlets)
 
 
 def check_review(
@@ -224,29 +211,43 @@ def check_review(
     articles: Mapping[int, Article] | None = None,
     story_outlets: Mapping[str, int] | None = None,
 ) -> CheckReport:
-    """Run every check over a composed review (see :func:`check_review_body`).
+    """Run every check over a review.
 
     Args:
-        review: The review.
-        articles: The cited articles by id, when at hand.
-        story_outlets: Outlets per story key, when known.
+        review: The review (composed, or read from its stored body).
+        articles: The cited articles by id, when at hand (for the name check).
+        story_outlets: Outlets per story key (in the review's language), when known.
 
     Returns:
         The findings.
     """
-    from midweek.render.jsonout import review_to_dict
-
-    return check_review_body(review_to_dict(review), articles=articles, story_outlets=story_outlets)
+    lang = review.lang or "en"
+    defects = _frame(review, lang)
+    for number, section in enumerate(review.sections, start=1):
+        outlets = (story_outlets or {}).get(section.story_key)
+        defects.extend(_section(number, section, lang, articles, outlets))
+    names = [t.name for t in review.tags]
+    defects.extend(Defect(TAG, reason, name, "tags") for name, reason in tag_defects(names, lang))
+    for name in names:
+        reason = wrong_language(name, lang)
+        if reason:
+            defects.append(Defect(WRONG_LANGUAGE, reason, name, "tags"))
+    logger.debug("review %s: %d defects", review.slug, len(defects))
+    return CheckReport(review.slug, lang, tuple(defects))
 
 
 def cited_ids(body: Mapping[str, Any]) -> Sequence[int]:
-    """Every article id a review body cites (for loading the sources)."""
+    """Every article id a review body cites (for loading the sources).
+
+    Raises:
+        ReviewFormatError: the body is not a review (the message names the field).
+    """
+    review = review_from_dict(body)
     return sorted(
         {
-            int(c["article_id"])
-            for section in body.get("sections", [])
-            for s in section.get("sentences", [])
-            for c in s.get("citations", [])
-            if isinstance(c.get("article_id"), int)
+            c.article_id
+            for section in review.sections
+            for s in section.sentences
+            for c in s.citations
         }
     )

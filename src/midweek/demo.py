@@ -156,8 +156,8 @@ def run_demo(
     # The demo publishes what it builds so the site shows it; a re-run takes its own
     # earlier review back to draft first (an editor's changes still refuse the rebuild).
     for earlier in store.list_reviews():
-        same = (earlier.body.get("window_start"), earlier.body.get("window_end"))
-        if earlier.status == "published" and same == (start.isoformat(), end.isoformat()):
+        held = earlier.review if earlier.status == "published" else None
+        if held is not None and (held.window_start, held.window_end) == (start, end):
             set_review_status(store, earlier.id, "draft", user_name=DEMO_EDITOR, now=now())
     review = build_review(store, start, end, lang="en", now=now(), credits=credits)
     assert review.id is not None  # build_review stores the draft

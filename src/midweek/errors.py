@@ -16,7 +16,8 @@ each into one clear line and an exit code, never a traceback::
     │   ├── RobotsError        robots.txt disallows the URL
     │   ├── DeferredError      not sent: its host's queue is past the run's time budget
     │   └── TooManyRedirectsError
-    └── ExtractError       a page that holds no article (or could not be parsed in time)
+    ├── ExtractError       a page that holds no article (or could not be parsed in time)
+    └── ReviewFormatError  a review body (JSON) that is not a review: the message names the field
 
 A benign failure inside a stage (one bad page among a thousand) is *recorded* as a
 :class:`midweek.models.Failure` and skipped; these exceptions are for the caller that
@@ -36,6 +37,14 @@ class ConfigError(MidweekError):
 
 class StoreError(MidweekError):
     """The database cannot be opened, migrated or written."""
+
+
+class ReviewFormatError(MidweekError, ValueError):
+    """A review body that is not a review of a schema version this midweek reads.
+
+    The message names the field (``sections[2].sentences[0].text``) and what was wrong.
+    It is also a :class:`ValueError`, as a malformed value is.
+    """
 
 
 class SourceError(MidweekError):

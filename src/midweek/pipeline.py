@@ -48,6 +48,7 @@ from midweek.errors import (
     ExtractError,
     FetchError,
     MidweekError,
+    ReviewFormatError,
     SourceError,
 )
 from midweek.extract import extract_article
@@ -61,6 +62,7 @@ from midweek.models import (
     Page,
     Review,
     ReviewTag,
+    Section,
     Source,
     Story,
 )
@@ -1152,8 +1154,8 @@ def previous_review(
 def _stored_end(review: StoredReview) -> datetime | None:
     """The window end written in a stored review's body."""
     try:
-        return datetime.fromisoformat(str(review.body.get("window_end")))
-    except ValueError:
+        return review.review.window_end
+    except ReviewFormatError:
         return None
 
 
@@ -1183,10 +1185,7 @@ def _remember(
         return _Memory(list(stories), {}, {}, {}, {})
     since = _stored_end(previous)
     assert since is not None  # previous_review only returns reviews with an end
-    sections = [
-        (str(sec.get("story_key", "")), _cited(sec), str(sec.get("heading", "")))
-        for sec in previous.body.get("sections") or ()
-    ]
+    sections = [(sec.story_key, _cited(sec), sec.heading) for sec in previous.review.sections]
     out: list[Story] = []
     continuing: dict[str, datetime] = {}
     held: dict[str, str] = {}
@@ -1215,14 +1214,9 @@ def _remember(
     return _Memory(out, continuing, held, matched, returning)
 
 
-def _cited(section: Mapping[str, Any]) -> set[int]:
+def _cited(section: Section) -> set[int]:
     """Article ids a stored section cites."""
-    return {
-        int(c["article_id"])
-        for sentence in section.get("sentences") or ()
-        for c in sentence.get("citations") or ()
-        if isinstance(c, Mapping) and "article_id" in c
-    }
+    return {c.article_id for sentence in section.sentences for c in sentence.citations}
 
 
 def _dropped(
@@ -1233,13 +1227,13 @@ def _dropped(
         return ()
     kept = {r.story.key for r in placed}
     out = []
-    for section in previous.body.get("sections") or ():
-        key = str(section.get("story_key", ""))
+    for section in previous.review.sections:
+        key = section.story_key
         if memory.matched.get(key, set()) & kept:
             continue
         outranked = memory.matched.get(key) and key not in memory.held
         reason = "outranked" if outranked else "no_new_developments"
-        out.append(DroppedStory(key, str(section.get("heading", "")), reason))
+        out.append(DroppedStory(key, section.heading, reason))
     return tuple(out)
 
 

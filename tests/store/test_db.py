@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect
 
-from midweek.errors import StoreError
-from midweek.models import Article, Failure, Source
+from midweek.errors import ReviewFormatError, StoreError
+from midweek.models import Article, Failure, Review, Source
+from midweek.render.jsonout import review_from_dict, review_to_dict
 from midweek.store import ArticleRow, open_store, quote_fts_query
 
 NOW = datetime(2025, 7, 9, 12, 0, tzinfo=UTC)
@@ -173,17 +174,47 @@ _REVIEW_ARGS: dict[str, object] = {
 }
 
 
+def _body(version: int) -> dict[str, object]:
+    """The body of a review of the arguments above, told apart by its intro."""
+    review = Review(
+        slug="2025-07-07",
+        rubric="Review",
+        title="T",
+        teasers=(),
+        intro=f"version {version}",
+        sections=(),
+        window_start=NOW - timedelta(days=2),
+        window_end=NOW,
+        created_at=NOW,
+    )
+    return review_to_dict(review)
+
+
+def test_a_stored_body_comes_back_as_the_review_it_was(store_url: str) -> None:
+    store = open_store(store_url)
+    body = _body(1)
+    store.save_review(**_REVIEW_ARGS, body=body)  # type: ignore[arg-type]
+    stored = store.get_review("2025-07-07")
+    assert stored is not None and stored.body == body
+    assert stored.review == review_from_dict(body) and stored.review.intro == "version 1"
+    assert (stored.window_start, stored.window_end) == (NOW - timedelta(days=2), NOW)
+    with pytest.raises(ReviewFormatError, match="rubric is missing"):
+        store.save_review(**_REVIEW_ARGS, body={"slug": "2025-07-07"})  # type: ignore[arg-type]
+    assert [r.body for r in store.list_reviews()] == [body]  # the refused body left no trace
+    store.close()
+
+
 def test_a_published_review_is_never_overwritten(store_url: str) -> None:
     store = open_store(store_url)
     args = _REVIEW_ARGS
-    first = store.save_review(**args, body={"v": 1})  # type: ignore[arg-type]
-    assert store.save_review(**args, body={"v": 2}) == first  # type: ignore[arg-type]
+    first = store.save_review(**args, body=_body(1))  # type: ignore[arg-type]
+    assert store.save_review(**args, body=_body(2)) == first  # type: ignore[arg-type]
     review = store.get_review("2025-07-07")
-    assert review is not None and review.body == {"v": 2} and review.status == "draft"
+    assert review is not None and review.body == _body(2) and review.status == "draft"
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE reviews SET status = 'published'")
     with pytest.raises(StoreError, match="published"):
-        store.save_review(**args, body={"v": 3})  # type: ignore[arg-type]
+        store.save_review(**args, body=_body(3))  # type: ignore[arg-type]
     store.close()
 
 
@@ -210,11 +241,11 @@ def test_a_draft_an_editor_changed_is_never_rebuilt_over(store_url: str) -> None
 
     store = open_store(store_url)
     args = _REVIEW_ARGS
-    review_id = store.save_review(**args, body={"v": 1})  # type: ignore[arg-type]
+    review_id = store.save_review(**args, body=_body(1))  # type: ignore[arg-type]
     with store.engine.begin() as conn:  # what the desk keeps at an editor's first edit
         conn.execute(reviews_generated.insert().values(review_id=review_id, body={}, saved_at=NOW))
     with pytest.raises(StoreError, match="editor's changes"):
-        store.save_review(**args, body={"v": 2})  # type: ignore[arg-type]
+        store.save_review(**args, body=_body(2))  # type: ignore[arg-type]
     stored = store.get_review("2025-07-07")
-    assert stored is not None and stored.body == {"v": 1}
+    assert stored is not None and stored.body == _body(1)
     store.close()

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +24,8 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from midweek.errors import ConfigError, StoreError
+from midweek.models import Citation, Review, ReviewTag, Section, Sentence
+from midweek.render.jsonout import review_from_dict, review_to_dict
 from midweek.store import Store, open_store
 from midweek.store import editor as desk
 from midweek.store.editor import (
@@ -437,6 +440,10 @@ def test_edit_publish_and_the_reader_sees_the_published_text(
     stored = editor_store.get_review(SLUG)
     assert stored is not None and stored.status == "published"
     assert stored.published_at == NOW and stored.body["status"] == "published"
+    # what the desk wrote is still a review body, read back to the same JSON
+    assert review_to_dict(stored.review) == stored.body
+    generated = desk.generated_body(editor_store, review_id)
+    assert generated is not None and review_to_dict(review_from_dict(generated)) == generated
     reader = editor_client.get(f"/reviews/{SLUG}").text
     assert 'data-status="published"' in reader and "A heading the editor wrote" in reader
     feed = editor_client.get("/feed.atom").text
@@ -563,82 +570,96 @@ def test_audit_log_records_who_what_and_the_changed_fields(
 
 
 # -- pure edits -----------------------------------------------------------------------------
-def _section() -> dict[str, Any]:
-    cite = {"url": "https://news.example/", "title": "t", "outlet": "o"}
-    return {
-        "heading": "Water",
-        "story_key": "s-1",
-        "sentences": [
-            {"text": "The dam opened.", "citations": [{**cite, "article_id": 1}]},
-            {"text": "Farmers  cheered.", "citations": [{**cite, "article_id": 2}]},
-            {
-                "text": "Prices fell.",
-                "citations": [{**cite, "article_id": 1}, {**cite, "article_id": 3}],
-            },
-        ],
+def _section(heading: str = "Water", story_key: str = "s-1") -> Section:
+    def cite(article_id: int) -> Citation:
+        return Citation(article_id, "https://news.example/", "t", "o")
+
+    return Section(
+        heading,
+        (
+            Sentence("The dam opened.", (cite(1),)),
+            Sentence("Farmers  cheered.", (cite(2),)),
+            Sentence("Prices fell.", (cite(1), cite(3))),
+        ),
+        story_key=story_key,
+    )
+
+
+def _body_review(sections: tuple[Section, ...], **fields: Any) -> Review:
+    """A draft review with the given sections (and other fields)."""
+    moment = datetime(2026, 11, 30, tzinfo=NOW.tzinfo)
+    base: dict[str, Any] = {
+        "slug": "review-test",
+        "rubric": "R",
+        "title": "T",
+        "teasers": ("a",),
+        "intro": "I",
+        "sections": sections,
+        "window_start": moment,
+        "window_end": moment,
+        "created_at": moment,
     }
+    return Review(**{**base, **fields})
 
 
 def test_kept_sentences_keep_their_citations_and_rewritten_ones_pass_theirs_on() -> None:
     section = _section()
     assert section_text(section) == "The dam opened.\nFarmers cheered.\nPrices fell."
     out = edit_sentences(section, "The dam opened.\nGrowers were glad.\n\nMarkets calmed.")
-    assert [s["text"] for s in out] == ["The dam opened.", "Growers were glad.", "Markets calmed."]
-    assert [c["article_id"] for c in out[0]["citations"]] == [1]
-    assert out[1]["citations"] == []
+    assert [s.text for s in out] == ["The dam opened.", "Growers were glad.", "Markets calmed."]
+    assert [c.article_id for c in out[0].citations] == [1]
+    assert out[1].citations == ()
     # sentences 2 and 3 were rewritten: their sources (2 and 3) go to the last sentence
-    assert [c["article_id"] for c in out[2]["citations"]] == [2, 3]
-    cited = {c["article_id"] for s in out for c in s["citations"]}
+    assert [c.article_id for c in out[2].citations] == [2, 3]
+    cited = {c.article_id for s in out for c in s.citations}
     assert cited == {1, 2, 3}
 
 
 def test_apply_edit_leaves_untouched_sections_alone() -> None:
-    body = {
-        "title": "T",
-        "rubric": "R",
-        "intro": "I",
-        "teasers": ["a"],
-        "tags": ["x"],
-        "sections": [_section()],
-        "status": "draft",
-    }
+    review = _body_review((_section(),), tags=(ReviewTag("x", "", ""),))
     same = ReviewEdit(
         "T", "R", "I", ("a",), ("x",), (SectionEdit("Water", section_text(_section())),)
     )
-    assert apply_edit(body, same) == body
-    assert body_version(apply_edit(body, same)) == body_version(body)
+    assert apply_edit(review, same) == review
+    body = review_to_dict(review)
+    assert body["tags"] == ["x"]  # an older body's plain tag stays as it was stored
+    assert review_to_dict(apply_edit(review, same)) == body
+    assert body_version(review_to_dict(apply_edit(review, same))) == body_version(body)
     with pytest.raises(ValueError, match="sections"):
-        apply_edit(body, ReviewEdit("T", "R", "I", (), (), ()))
+        apply_edit(review, ReviewEdit("T", "R", "I", (), (), ()))
 
 
 def test_section_moves_clamp_and_delete() -> None:
-    body = {"sections": [{"heading": "a"}, {"heading": "b"}, {"heading": "c"}]}
-    assert [s["heading"] for s in move_section(body, 0, -1)["sections"]] == ["a", "b", "c"]
-    assert [s["heading"] for s in move_section(body, 2, -1)["sections"]] == ["a", "c", "b"]
-    assert [s["heading"] for s in delete_section(body, 1)["sections"]] == ["a", "c"]
-    assert [s["heading"] for s in body["sections"]] == ["a", "b", "c"]  # input unchanged
+    review = _body_review(tuple(Section(h, ()) for h in "abc"))
+    assert [s.heading for s in move_section(review, 0, -1).sections] == ["a", "b", "c"]
+    assert [s.heading for s in move_section(review, 2, -1).sections] == ["a", "c", "b"]
+    assert [s.heading for s in delete_section(review, 1).sections] == ["a", "c"]
+    assert [s.heading for s in review.sections] == ["a", "b", "c"]  # input unchanged
     with pytest.raises(ValueError):
-        delete_section(body, 3)
+        delete_section(review, 3)
+    with pytest.raises(ValueError):
+        move_section(review, -1, 1)
 
 
 def test_tags_keep_their_objects_and_new_names_resolve_to_entities() -> None:
     from midweek.entities import load_kb
 
     kb = load_kb()
-    objects = [{"name": "Tashkent", "slug": "tashkent", "entity_id": "Q269"}]
+    objects = [ReviewTag("Tashkent", "tashkent", "Q269")]
     merged = merge_tags(objects, ["tashkent", " Donald  Trump ", "donald trump", "", "Zyx Qwv"], kb)
     assert merged[0] is objects[0]
-    assert merged[1] == {"name": "Donald Trump", "slug": "donald-trump", "entity_id": "Q22686"}
-    assert merged[2] == {"name": "Zyx Qwv", "slug": "prov-zyx-qwv", "entity_id": "prov:zyx-qwv"}
+    assert merged[1] == ReviewTag("Donald Trump", "donald-trump", "Q22686")
+    assert merged[2] == ReviewTag("Zyx Qwv", "prov-zyx-qwv", "prov:zyx-qwv")
     assert len(merged) == 3
     cyrillic = merge_tags([], ["Неизвестное имя"], None)[0]
-    assert re.fullmatch(r"prov-[0-9a-f]{12}", cyrillic["slug"])
-    assert merge_tags(["water"], ["Water"], None) == ["water"]  # an older body's plain tag
+    assert re.fullmatch(r"prov-[0-9a-f]{12}", cyrillic.slug)
+    plain = ReviewTag("water", "", "")  # an older body's plain tag
+    assert merge_tags([plain], ["Water"], None) == (plain,)
 
 
 def test_review_diff_is_a_readable_unified_diff() -> None:
-    before = {"title": "Old", "sections": [_section()]}
-    after = {**before, "title": "New"}
+    before = _body_review((_section(),), title="Old")
+    after = replace(before, title="New")
     diff = review_diff(before, after)
     assert diff.startswith("--- generated\n+++ current")
     assert "-title: Old" in diff and "+title: New" in diff
@@ -701,16 +722,7 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_teasers_follow_edited_headings_unless_edited_themselves() -> None:
-    second = {**_section(), "heading": "Fire", "story_key": "s-2"}
-    body = {
-        "title": "T",
-        "rubric": "R",
-        "intro": "I",
-        "teasers": ["Water", "Fire"],
-        "tags": [],
-        "sections": [_section(), second],
-        "status": "draft",
-    }
+    review = _body_review((_section(), _section("Fire", "s-2")), teasers=("Water", "Fire"), tags=())
     text = section_text(_section())
     renamed = ReviewEdit(
         "T",
@@ -720,7 +732,7 @@ def test_teasers_follow_edited_headings_unless_edited_themselves() -> None:
         (),
         (SectionEdit("Flood at the dam", text), SectionEdit("Fire", text)),
     )
-    assert apply_edit(body, renamed)["teasers"] == ["Flood at the dam", "Fire"]
+    assert apply_edit(review, renamed).teasers == ("Flood at the dam", "Fire")
     own = ReviewEdit(
         "T",
         "R",
@@ -729,11 +741,11 @@ def test_teasers_follow_edited_headings_unless_edited_themselves() -> None:
         (),
         (SectionEdit("Flood at the dam", text), SectionEdit("Blaze", text)),
     )
-    assert apply_edit(body, own)["teasers"] == ["A teaser of my own", "Blaze"]
+    assert apply_edit(review, own).teasers == ("A teaser of my own", "Blaze")
     cleared = ReviewEdit(
         "T", "R", "I", ("Water",), (), (SectionEdit("", text), SectionEdit("Fire", text))
     )
-    assert apply_edit(body, cleared)["teasers"] == ["Water"]  # no heading: the teaser stays
+    assert apply_edit(review, cleared).teasers == ("Water",)  # no heading: the teaser stays
 
 
 def test_save_says_saved_once(editor_client: Client, editor_store: Store) -> None:

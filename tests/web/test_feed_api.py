@@ -32,6 +32,9 @@ def _dirty_review(store: Store) -> None:
                 "sentences": [{"text": DIRTY, "citations": [citation]}],
             }
         ],
+        "window_start": NOW.isoformat(),
+        "window_end": (NOW + timedelta(days=7)).isoformat(),
+        "created_at": NOW.isoformat(),
         "author": DIRTY,
         "credits": DIRTY,
     }

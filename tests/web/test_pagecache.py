@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -9,6 +10,8 @@ import pytest
 from sqlalchemy import update
 
 from midweek.errors import MidweekError
+from midweek.models import Review
+from midweek.render.jsonout import review_to_dict
 from midweek.store import Store, schema
 from midweek.store.site import RatingSummary, rate_review
 from midweek.web.pagecache import RATING_SLOT, FrameKey, ReviewFrames, SummaryCache
@@ -166,9 +169,8 @@ def test_a_template_without_the_slot_is_refused() -> None:
 
 def test_frames_render_the_real_template_once_per_key() -> None:
     frames = ReviewFrames(render_html, "midweek", maxsize=2)
-    key = FrameKey(
-        1, "s", "T", "en", '{"title": "T"}', "en", "http://x/reviews/s", "http://x/f", ()
-    )
+    body = json.dumps(review_to_dict(Review("s", "Review", "T", (), "", (), NOW, NOW, NOW)))
+    key = FrameKey(1, "s", "T", "en", body, "en", "http://x/reviews/s", "http://x/f", ())
     frame = frames.get(key)
     assert frames.get(key) is frame
     html = frame.join("<section>rating</section>")

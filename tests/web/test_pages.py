@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from midweek.models import Article, Story
+from midweek.render.jsonout import review_to_dict
 from midweek.store import ArticleRow, Store
 from midweek.store.site import rate_review
 from midweek.web.i18n import LANGUAGES, MESSAGES, format_rating, normalize_language
@@ -103,6 +104,14 @@ def test_share_links_are_plain_and_encoded(demo_store: Store) -> None:
     assert f'<meta property="og:url" content="{canonical}">' in html
 
 
+def test_every_stored_body_reads_back_as_the_same_json(demo_store: Store) -> None:
+    stored = demo_store.list_reviews()
+    assert stored, "the demo stores a review"
+    for row in stored:
+        assert review_to_dict(row.review) == row.body
+        assert row.review.slug == row.slug and row.review.title == row.title
+
+
 def test_home_lists_the_newest_window_first(client: Client, demo_store: Store) -> None:
     for slug, days in (("older", -400), ("newer", 400)):
         demo_store.save_review(
@@ -112,7 +121,17 @@ def test_home_lists_the_newest_window_first(client: Client, demo_store: Store) -
             window_start=NOW + timedelta(days=days),
             window_end=NOW + timedelta(days=days + 7),
             created_at=NOW,
-            body={"title": f"Review {slug}", "teasers": [], "intro": ""},
+            body={
+                "slug": slug,
+                "rubric": "Review",
+                "title": f"Review {slug}",
+                "teasers": [],
+                "intro": "",
+                "sections": [],
+                "window_start": (NOW + timedelta(days=days)).isoformat(),
+                "window_end": (NOW + timedelta(days=days + 7)).isoformat(),
+                "created_at": NOW.isoformat(),
+            },
         )
         set_status(demo_store, slug, "published")
     html = client.get("/").text

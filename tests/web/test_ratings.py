@@ -46,7 +46,17 @@ def _rows(store: Store) -> int:
 
 def _save_review(store: Store, slug: str = SLUG) -> int:
     """A minimal stored review (for the PostgreSQL runs, which have no demo ingest)."""
-    body = {"slug": slug, "title": "A week", "sections": [], "teasers": [], "intro": "Intro."}
+    body = {
+        "slug": slug,
+        "rubric": "Review",
+        "title": "A week",
+        "sections": [],
+        "teasers": [],
+        "intro": "Intro.",
+        "window_start": (NOW - timedelta(days=7)).isoformat(),
+        "window_end": NOW.isoformat(),
+        "created_at": NOW.isoformat(),
+    }
     review_id = store.save_review(
         slug=slug,
         title="A week",

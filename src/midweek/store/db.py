@@ -26,7 +26,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from midweek.errors import StoreError
 from midweek.kinds import article_kind
-from midweek.models import Article, Failure, Source, Story
+from midweek.models import Article, Failure, Review, Source, Story
+from midweek.render.jsonout import review_from_dict
 from midweek.store import editor_schema, schema, stories_schema
 from midweek.text.clean import clean_text
 
@@ -73,16 +74,33 @@ class ArticleRow:
 
 @dataclass(frozen=True, slots=True)
 class StoredReview:
-    """A review as stored: its JSON body and where it stands."""
+    """A review as stored: its JSON body, the :class:`Review` it holds, and where it stands.
+
+    ``body`` is the JSON exactly as stored (the API serves it as it is); :attr:`review`
+    reads it as a typed review. The columns beside it are what lists sort and filter on.
+    The site's listings (:class:`midweek.store.site.ReviewListing`) and the editor's desk
+    (:class:`midweek.store.editor.DeskReview`) hand out the same row with a little more.
+    """
 
     id: int
     slug: str
     title: str
     lang: str
     status: str
+    window_start: datetime
+    window_end: datetime
     created_at: datetime
     published_at: datetime | None
     body: dict[str, Any]
+
+    @property
+    def review(self) -> Review:
+        """The stored body as a review (:func:`~midweek.render.jsonout.review_from_dict`).
+
+        Raises:
+            ReviewFormatError: the body is not a review (the message names the field).
+        """
+        return review_from_dict(self.body)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -459,10 +477,15 @@ class Store:
     ) -> int:
         """Insert or replace the draft with this slug; an editor's work is never overwritten.
 
+        ``body`` is what :func:`~midweek.render.jsonout.review_to_dict` writes; it is read
+        back first, so every stored body is a review that :attr:`StoredReview.review` reads.
+
         Raises:
+            ReviewFormatError: the body is not a review (the message names the field).
             StoreError: the slug belongs to a published review, or to a draft an editor
                 has changed (its generated body was kept at the first edit).
         """
+        review_from_dict(body)
         r = schema.reviews
         with self.write() as conn:
             existing = conn.execute(select(r.c.id, r.c.status).where(r.c.slug == slug)).first()
@@ -552,6 +575,8 @@ def _review(row: Row[Any]) -> StoredReview:
         title=row.title,
         lang=row.lang,
         status=row.status,
+        window_start=row.window_start,
+        window_end=row.window_end,
         created_at=row.created_at,
         published_at=row.published_at,
         body=dict(row.body),

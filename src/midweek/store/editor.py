@@ -11,8 +11,9 @@ wrong passwords from one network never keep an editor out from another. At most 
 bounded number of argon2 checks run at once (a semaphore). A session id is 256 random
 bits; the table keeps only its SHA-256.
 
-Review edits are pure functions from a stored body (``review_to_dict``'s shape) to a new
-body; :func:`save_review_edit` writes one in a transaction that checks the body has not
+Review edits are pure functions from a :class:`~midweek.models.Review` (the stored body
+read by :func:`~midweek.render.jsonout.review_from_dict`) to a new one;
+:func:`save_review_edit` writes one in a transaction that checks the body has not
 changed since the editor loaded it, keeps the generated body at the first edit, and
 appends the audit entry. Only drafts are edited: a published review is unpublished first.
 """
@@ -27,7 +28,7 @@ import re
 import secrets
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
@@ -38,8 +39,10 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.engine import Row
 
 from midweek.errors import ConfigError, StoreError
+from midweek.models import Citation, Review, ReviewTag, Section, Sentence
+from midweek.render.jsonout import review_to_dict
 from midweek.store import schema
-from midweek.store.db import Store
+from midweek.store.db import Store, StoredReview
 from midweek.store.editor_schema import (
     NETWORK_KEY_LENGTH,
     USER_NAME_LENGTH,
@@ -188,19 +191,9 @@ class LoginPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class DeskReview:
+class DeskReview(StoredReview):
     """A review as the desk shows it; ``edited`` once an editor has changed it."""
 
-    id: int
-    slug: str
-    title: str
-    lang: str
-    status: str
-    window_start: datetime
-    window_end: datetime
-    created_at: datetime
-    published_at: datetime | None
-    body: dict[str, Any]
     edited: bool
 
 
@@ -607,7 +600,7 @@ def _audit(
 def save_review_edit(
     store: Store,
     review_id: int,
-    body: dict[str, Any],
+    review: Review,
     *,
     expected_version: str,
     user_name: str,
@@ -619,7 +612,8 @@ def save_review_edit(
     Args:
         store: The store.
         review_id: The review.
-        body: The new body (from :func:`apply_edit`, :func:`move_section`, ...).
+        review: The edited review (from :func:`apply_edit`, :func:`move_section`, ...),
+            stored as :func:`~midweek.render.jsonout.review_to_dict` writes it.
         expected_version: :func:`body_version` of the body the editor started from.
         user_name: Who edits.
         action: What the audit log calls it (``edit``, ``move_section``, ...).
@@ -631,6 +625,7 @@ def save_review_edit(
     Raises:
         EditConflictError: no such review, it is published, or it changed meanwhile.
     """
+    body = review_to_dict(review)
     r = schema.reviews
     with store.write() as conn:
         row = conn.execute(select(r).where(r.c.id == review_id)).first()
@@ -650,9 +645,7 @@ def save_review_edit(
             .on_conflict_do_nothing()
         )
         conn.execute(stmt)
-        conn.execute(
-            update(r).where(r.c.id == review_id).values(body=body, title=str(body.get("title", "")))
-        )
+        conn.execute(update(r).where(r.c.id == review_id).values(body=body, title=review.title))
         _audit(conn, review_id, user_name, action, changes, now)
     return changes
 
@@ -707,27 +700,27 @@ def set_review_status(
     return True
 
 
-# -- pure body edits ---------------------------------------------------------------------
+# -- pure review edits -------------------------------------------------------------------
 def _one_line(text: str) -> str:
     """Text with every run of whitespace (newlines too) as one space."""
     return " ".join(text.split())
 
 
-def section_text(section: dict[str, Any]) -> str:
+def section_text(section: Section) -> str:
     """A section's sentences as the form shows them: one sentence per line."""
-    return "\n".join(_one_line(str(s.get("text", ""))) for s in section.get("sentences") or ())
+    return "\n".join(_one_line(s.text) for s in section.sentences)
 
 
-def _section_citations(section: dict[str, Any]) -> list[dict[str, Any]]:
+def _section_citations(section: Section) -> list[Citation]:
     """Every citation of a section, once each, in order of first use."""
-    seen: dict[Any, dict[str, Any]] = {}
-    for sentence in section.get("sentences") or ():
-        for citation in sentence.get("citations") or ():
-            seen.setdefault(citation.get("article_id"), dict(citation))
+    seen: dict[int, Citation] = {}
+    for sentence in section.sentences:
+        for citation in sentence.citations:
+            seen.setdefault(citation.article_id, citation)
     return list(seen.values())
 
 
-def edit_sentences(section: dict[str, Any], text: str) -> list[dict[str, Any]]:
+def edit_sentences(section: Section, text: str) -> tuple[Sentence, ...]:
     """The sentences of a section after the editor rewrote its text.
 
     Each non-empty line is a sentence. A line equal to an original sentence (whitespace
@@ -739,40 +732,34 @@ def edit_sentences(section: dict[str, Any], text: str) -> list[dict[str, Any]]:
         text: The form's text, one sentence per line.
 
     Returns:
-        The new sentence objects (``{"text", "citations"}``).
+        The new sentences (in the review's language: an editor's line carries no mark).
     """
-    originals: dict[str, list[dict[str, Any]]] = {}
-    for sentence in section.get("sentences") or ():
-        key = _one_line(str(sentence.get("text", "")))
-        originals.setdefault(key, []).extend(dict(c) for c in sentence.get("citations") or ())
-    out: list[dict[str, Any]] = []
-    used: set[Any] = set()
+    originals: dict[str, list[Citation]] = {}
+    for sentence in section.sentences:
+        originals.setdefault(_one_line(sentence.text), []).extend(sentence.citations)
+    out: list[Sentence] = []
+    used: set[int] = set()
     for line in text.splitlines():
         line = _one_line(line)
         if not line:
             continue
         cites = originals.pop(line, [])
-        used.update(c.get("article_id") for c in cites)
-        out.append({"text": line, "citations": cites})
-    orphans = [c for c in _section_citations(section) if c.get("article_id") not in used]
+        used.update(c.article_id for c in cites)
+        out.append(Sentence(line, tuple(cites)))
+    orphans = tuple(c for c in _section_citations(section) if c.article_id not in used)
     if orphans and out:
-        out[-1]["citations"] = out[-1]["citations"] + orphans
-    return out
+        out[-1] = replace(out[-1], citations=out[-1].citations + orphans)
+    return tuple(out)
 
 
-def tag_names(tags: Sequence[Any]) -> list[str]:
-    """The display names of stored tags (plain strings, or objects with a ``name``)."""
-    names = []
-    for tag in tags:
-        name = tag.get("name", "") if isinstance(tag, dict) else tag
-        if str(name).strip():
-            names.append(str(name).strip())
-    return names
+def tag_names(tags: Sequence[ReviewTag]) -> list[str]:
+    """The display names of tags (blank ones left out)."""
+    return [tag.name.strip() for tag in tags if tag.name.strip()]
 
 
-def tag_for_name(name: str, kb: KnowledgeBase | None) -> dict[str, Any]:
-    """A tag object for a name the editor typed: its canonical entity when the knowledge
-    base knows the name, else a provisional one (as :func:`midweek.entities.tags.tags_for`
+def tag_for_name(name: str, kb: KnowledgeBase | None) -> ReviewTag:
+    """A tag for a name the editor typed: its canonical entity when the knowledge base
+    knows the name, else a provisional one (as :func:`midweek.entities.tags.tags_for`
     makes for unknown names).
 
     Args:
@@ -780,7 +767,7 @@ def tag_for_name(name: str, kb: KnowledgeBase | None) -> dict[str, Any]:
         kb: The knowledge base, or None to skip the lookup.
 
     Returns:
-        ``{"name", "slug", "entity_id"}``.
+        The tag.
     """
     from midweek.entities.model import PROVISIONAL_PREFIX
     from midweek.entities.normalize import slugify
@@ -789,25 +776,30 @@ def tag_for_name(name: str, kb: KnowledgeBase | None) -> dict[str, Any]:
     if candidates:
         entity = candidates[0]  # exact matches come first
         slug = slugify(entity.names.get("en") or entity.id) or slugify(entity.id)
-        return {"name": name, "slug": slug, "entity_id": entity.id}
+        return ReviewTag(name=name, slug=slug, entity_id=entity.id)
     # a name in Cyrillic alone slugifies to nothing: a hash keeps the slug URL-safe
     base = slugify(name) or hashlib.sha256(name.casefold().encode("utf-8")).hexdigest()[:12]
-    return {"name": name, "slug": f"prov-{base}", "entity_id": f"{PROVISIONAL_PREFIX}{base}"}
+    return ReviewTag(name=name, slug=f"prov-{base}", entity_id=f"{PROVISIONAL_PREFIX}{base}")
 
 
-def merge_tags(old: Sequence[Any], names: Sequence[str], kb: KnowledgeBase | None) -> list[Any]:
-    """The new tag list: a kept name keeps its stored tag; a new one gets :func:`tag_for_name`.
+def merge_tags(
+    old: Sequence[ReviewTag], names: Sequence[str], kb: KnowledgeBase | None
+) -> tuple[ReviewTag, ...]:
+    """The new tags: a kept name keeps its stored tag; a new one gets :func:`tag_for_name`.
 
     Args:
-        old: The stored tags (objects, or plain strings in bodies older than entity tags).
+        old: The stored tags (a plain name of an older body is a tag without a slug).
         names: The editor's names, in order (duplicates, ignoring case, dropped).
         kb: The knowledge base that resolves new names, or None.
 
     Returns:
         At most :data:`MAX_TAGS` tags.
     """
-    by_name = {n.casefold(): t for n, t in zip(tag_names(old), old, strict=False)}
-    out: list[Any] = []
+    by_name: dict[str, ReviewTag] = {}
+    for tag in old:
+        if tag.name.strip():
+            by_name.setdefault(tag.name.strip().casefold(), tag)
+    out: list[ReviewTag] = []
     seen: set[str] = set()
     for raw in names:
         name = _one_line(raw)
@@ -815,49 +807,46 @@ def merge_tags(old: Sequence[Any], names: Sequence[str], kb: KnowledgeBase | Non
             continue
         seen.add(name.casefold())
         out.append(by_name.get(name.casefold()) or tag_for_name(name, kb))
-    return out[:MAX_TAGS]
+    return tuple(out[:MAX_TAGS])
 
 
-def apply_edit(
-    body: dict[str, Any], edit: ReviewEdit, kb: KnowledgeBase | None = None
-) -> dict[str, Any]:
-    """A new body with the form's fields; section i of the form edits section i.
+def apply_edit(review: Review, edit: ReviewEdit, kb: KnowledgeBase | None = None) -> Review:
+    """The review with the form's fields; section i of the form edits section i.
 
     Args:
-        body: The stored body.
-        edit: The form's values (as many sections as the body has).
+        review: The stored review.
+        edit: The form's values (as many sections as the review has).
         kb: The knowledge base that resolves new tag names (None: all provisional).
 
     Returns:
-        The new body (the input is not changed).
+        The edited review (a section whose text the form left as it was keeps its
+        sentences, marks and citations).
 
     Raises:
-        ValueError: the form's section count does not match the body's.
+        ValueError: the form's section count does not match the review's.
     """
-    sections = list(body.get("sections") or ())
-    if len(edit.sections) != len(sections):
+    if len(edit.sections) != len(review.sections):
         raise ValueError("the form does not match the review's sections")
-    new_sections: list[dict[str, Any]] = []
-    for old, new in zip(sections, edit.sections, strict=True):
-        section = dict(old)
-        section["heading"] = _one_line(new.heading)
+    sections: list[Section] = []
+    for old, new in zip(review.sections, edit.sections, strict=True):
+        section = replace(old, heading=_one_line(new.heading))
         if new.text.strip() != section_text(old).strip() or not new.text.strip():
-            section["sentences"] = edit_sentences(old, new.text)
-        new_sections.append(section)
-    return {
-        **body,
-        "title": _one_line(edit.title),
-        "rubric": _one_line(edit.rubric),
-        "intro": edit.intro.strip(),
-        "teasers": _teasers(sections, new_sections, edit.teasers),
-        "tags": merge_tags(list(body.get("tags") or ()), edit.tags, kb),
-        "sections": new_sections,
-    }
+            section = replace(section, sentences=edit_sentences(old, new.text))
+        sections.append(section)
+    return replace(
+        review,
+        title=_one_line(edit.title),
+        rubric=_one_line(edit.rubric),
+        intro=edit.intro.strip(),
+        teasers=_teasers(review.sections, sections, edit.teasers),
+        tags=merge_tags(review.tags, edit.tags, kb),
+        sections=tuple(sections),
+    )
 
 
 def _teasers(
-    old_sections: list[Any], new_sections: list[dict[str, Any]], teasers: Sequence[str]
-) -> list[str]:
+    old_sections: Sequence[Section], new_sections: Sequence[Section], teasers: Sequence[str]
+) -> tuple[str, ...]:
     """The teasers of an edit: one that still reads as its section's old heading follows it.
 
     A generated teaser is the heading of the section in its place (compose); when the
@@ -866,35 +855,32 @@ def _teasers(
     """
     out = []
     for i, teaser in enumerate(_one_line(t) for t in teasers if t.strip()):
-        if i < len(old_sections) and i < len(new_sections):
-            old_heading = _one_line(str(old_sections[i].get("heading", "")))
-            if teaser == old_heading:
-                teaser = str(new_sections[i]["heading"]) or teaser
+        kept = i < len(old_sections) and i < len(new_sections)
+        if kept and teaser == _one_line(old_sections[i].heading):
+            teaser = new_sections[i].heading or teaser
         out.append(teaser)
-    return out[:MAX_TEASERS]
+    return tuple(out[:MAX_TEASERS])
 
 
-def move_section(body: dict[str, Any], index: int, delta: int) -> dict[str, Any]:
-    """A new body with section ``index`` moved by ``delta`` places (clamped at the ends)."""
-    sections = list(body.get("sections") or ())
+def move_section(review: Review, index: int, delta: int) -> Review:
+    """The review with section ``index`` moved by ``delta`` places (clamped at the ends)."""
+    sections = list(review.sections)
     if not 0 <= index < len(sections):
         raise ValueError(f"no section {index}")
     target = min(max(index + delta, 0), len(sections) - 1)
     sections.insert(target, sections.pop(index))
-    return {**body, "sections": sections}
+    return replace(review, sections=tuple(sections))
 
 
-def delete_section(body: dict[str, Any], index: int) -> dict[str, Any]:
-    """A new body without section ``index``."""
-    sections = list(body.get("sections") or ())
-    if not 0 <= index < len(sections):
+def delete_section(review: Review, index: int) -> Review:
+    """The review without section ``index``."""
+    if not 0 <= index < len(review.sections):
         raise ValueError(f"no section {index}")
-    del sections[index]
-    return {**body, "sections": sections}
+    return replace(review, sections=review.sections[:index] + review.sections[index + 1 :])
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """The editable fields that differ, each as ``{"before": ..., "after": ...}``."""
+    """The editable fields of two bodies that differ, each as ``{"before", "after"}``."""
     return {
         field: {"before": before.get(field), "after": after.get(field)}
         for field in EDITABLE_FIELDS
@@ -902,24 +888,24 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
     }
 
 
-def review_lines(body: dict[str, Any]) -> list[str]:
+def review_lines(review: Review) -> list[str]:
     """A review as plain lines for a readable diff: fields, then each section."""
     lines = [
-        f"rubric: {body.get('rubric', '')}",
-        f"title: {body.get('title', '')}",
-        *(f"teaser: {t}" for t in body.get("teasers") or ()),
-        f"intro: {body.get('intro', '')}",
-        f"tags: {', '.join(tag_names(body.get('tags') or ()))}",
+        f"rubric: {review.rubric}",
+        f"title: {review.title}",
+        *(f"teaser: {t}" for t in review.teasers),
+        f"intro: {review.intro}",
+        f"tags: {', '.join(tag_names(review.tags))}",
     ]
-    for section in body.get("sections") or ():
+    for section in review.sections:
         lines.append("")
-        lines.append(f"## {section.get('heading', '')}")
+        lines.append(f"## {section.heading}")
         lines.extend(section_text(section).splitlines())
     return lines
 
 
-def review_diff(before: dict[str, Any], after: dict[str, Any]) -> str:
-    """A unified diff (difflib) of two bodies' readable lines; empty when they agree."""
+def review_diff(before: Review, after: Review) -> str:
+    """A unified diff (difflib) of two reviews' readable lines; empty when they agree."""
     return "\n".join(
         difflib.unified_diff(
             review_lines(before),

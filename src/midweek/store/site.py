@@ -21,8 +21,9 @@ from sqlalchemy import Connection, Select, Text, bindparam, cast, func, null, se
 from sqlalchemy.engine import Row
 
 from midweek.models import Article
+from midweek.render.jsonout import review_from_dict
 from midweek.store import schema
-from midweek.store.db import Store
+from midweek.store.db import Store, StoredReview
 from midweek.store.site_schema import READER_ID_LENGTH, ratings
 
 logger = logging.getLogger(__name__)
@@ -63,21 +64,12 @@ class RatingSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewListing:
-    """A review as lists and feeds show it: its columns, intro, teasers and body."""
+class ReviewListing(StoredReview):
+    """A published review as lists and feeds show it: the stored row (its body scrubbed of
+    lone surrogates, which no UTF-8 response can carry) with its intro and teasers."""
 
-    id: int
-    slug: str
-    title: str
-    lang: str
-    status: str
-    window_start: datetime
-    window_end: datetime
-    created_at: datetime
-    published_at: datetime | None
     intro: str
     teasers: tuple[str, ...]
-    body: dict[str, Any]  # the stored JSON body (``review_to_dict``'s shape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,8 +352,13 @@ def _scrub(value: Any) -> Any:
 
 
 def _listing(row: Row[Any]) -> ReviewListing:
-    """A reviews row as a listing (its body scrubbed of lone surrogates)."""
+    """A reviews row as a listing (its body scrubbed of lone surrogates).
+
+    Raises:
+        ReviewFormatError: the stored body is not a review (``save_review`` refuses one).
+    """
     body: dict[str, Any] = _scrub(dict(row.body or {}))
+    review = review_from_dict(body)
     return ReviewListing(
         id=int(row.id),
         slug=row.slug,
@@ -372,8 +369,8 @@ def _listing(row: Row[Any]) -> ReviewListing:
         window_end=row.window_end,
         created_at=row.created_at,
         published_at=row.published_at,
-        intro=str(body.get("intro", "")),
-        teasers=tuple(str(t) for t in body.get("teasers", ())),
+        intro=review.intro,
+        teasers=review.teasers,
         body=body,
     )
 

@@ -16,15 +16,18 @@ from __future__ import annotations
 import json
 import logging
 from functools import lru_cache
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from midweek.check import check_review_body
+from midweek.check import check_review
 from midweek.entities import KnowledgeBase, load_kb
+from midweek.models import Review
+from midweek.render.jsonout import review_from_dict
 from midweek.store.editor import (
+    DeskReview,
     EditConflictError,
     ReviewEdit,
     SectionEdit,
@@ -103,7 +106,7 @@ def desk(request: Request, editor: EditorDep) -> Response:
     return editor_page(request, "editor/desk.html", editor=editor, reviews=reviews)
 
 
-def _load(request: Request, review_id: int) -> Any:
+def _load(request: Request, review_id: int) -> DeskReview:
     """The review, or 404."""
     found = get_desk_review(get_site(request).store, review_id)
     if found is None:
@@ -121,33 +124,30 @@ def edit_page(request: Request, review_id: int, editor: EditorDep) -> Response:
 def _edit_form(
     request: Request,
     editor: Editor,
-    review: Any,
+    review: DeskReview,
     *,
     status_code: int = 200,
     error: str = "",
     saved: bool = False,
 ) -> Response:
     """Render the edit page of ``review``."""
-    body = review.body
-    sections = [
-        {"heading": str(s.get("heading", "")), "text": section_text(s)}
-        for s in body.get("sections") or ()
-    ]
+    typed = review.review
+    sections = [{"heading": s.heading, "text": section_text(s)} for s in typed.sections]
     # the checker's findings, shown above the form so the editor sees them before publishing
-    findings = check_review_body(body).defects
+    findings = check_review(typed).defects
     return editor_page(
         request,
         "editor/edit.html",
         status_code=status_code,
         editor=editor,
         review=review,
-        version=body_version(body),
+        version=body_version(review.body),
         fields={
-            "title": str(body.get("title", "")),
-            "rubric": str(body.get("rubric", "")),
-            "intro": str(body.get("intro", "")),
-            "teasers": "\n".join(str(t) for t in body.get("teasers") or ()),
-            "tags": ", ".join(tag_names(body.get("tags") or ())),
+            "title": typed.title,
+            "rubric": typed.rubric,
+            "intro": typed.intro,
+            "teasers": "\n".join(typed.teasers),
+            "tags": ", ".join(tag_names(typed.tags)),
         },
         sections=sections,
         findings=findings,
@@ -179,24 +179,25 @@ def edit_from_form(form: dict[str, str], section_count: int) -> ReviewEdit:
     )
 
 
-def _operation(body: dict[str, Any], op: str) -> tuple[dict[str, Any], str]:
+def _operation(review: Review, op: str) -> tuple[Review, str]:
     """Apply the section operation a button named (``up-2``, ``down-0``, ``delete-1``).
 
     Returns:
-        The new body and the audit log's name of the action.
+        The new review and the audit log's name of the action.
 
     Raises:
         ValueError: an unknown operation or section.
     """
     if op == "save":
-        return body, "edit"
+        return review, "edit"
     verb, _, index = op.partition("-")
     if not index.isascii() or not index.isdigit():
         raise ValueError(f"unknown operation {op!r}")
     if verb in ("up", "down"):
-        return move_section(body, int(index), -1 if verb == "up" else 1), f"move_section_{verb}"
+        moved = move_section(review, int(index), -1 if verb == "up" else 1)
+        return moved, f"move_section_{verb}"
     if verb == "delete":
-        return delete_section(body, int(index)), "delete_section"
+        return delete_section(review, int(index)), "delete_section"
     raise ValueError(f"unknown operation {op!r}")
 
 
@@ -207,15 +208,15 @@ async def save_edit(request: Request, review_id: int, editor: EditorDep) -> Resp
     form = await _checked_form(request, editor, MAX_EDIT_FORM_BYTES, MAX_EDIT_FORM_FIELDS)
     review = await run_in_threadpool(_load, request, review_id)
     try:
-        edit = edit_from_form(form, len(review.body.get("sections") or ()))
+        stored = review.review
+        edit = edit_from_form(form, len(stored.sections))
         kb = await run_in_threadpool(_kb) if edit.tags else None
-        body = apply_edit(review.body, edit, kb)
-        body, action = _operation(body, form.get("op", "save"))
+        edited, action = _operation(apply_edit(stored, edit, kb), form.get("op", "save"))
         await run_in_threadpool(
             lambda: save_review_edit(
                 site.store,
                 review_id,
-                body,
+                edited,
                 expected_version=form.get("version", ""),
                 user_name=editor.user.name,
                 action=action,
@@ -260,7 +261,11 @@ def preview(request: Request, review_id: int, editor: EditorDep) -> Response:
     """The review as readers will see it (without the rating and share forms)."""
     review = _load(request, review_id)
     return editor_page(
-        request, "editor/preview.html", editor=editor, review=review, page=review_page(review.body)
+        request,
+        "editor/preview.html",
+        editor=editor,
+        review=review,
+        page=review_page(review.review),
     )
 
 
@@ -274,7 +279,9 @@ def history(request: Request, review_id: int, editor: EditorDep) -> Response:
         (entry, json.dumps(entry.changes, ensure_ascii=False, indent=2))
         for entry in list_audit(site.store, review_id)
     ]
-    diff = review_diff(generated, review.body) if generated is not None else ""
+    diff = ""
+    if generated is not None:
+        diff = review_diff(review_from_dict(generated), review.review)
     return editor_page(
         request,
         "editor/history.html",

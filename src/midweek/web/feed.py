@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 
 from markupsafe import escape
 
+from midweek.models import Review
 from midweek.store.site import ReviewListing
 from midweek.web.views import review_page
 
@@ -51,9 +52,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return child
 
 
-def _content_html(listing: ReviewListing) -> str:
+def _content_html(review: Review) -> str:
     """The entry's content: teasers, intro, then each section's text with its sources."""
-    page = review_page(listing.body)
+    page = review_page(review)
     parts = [f"<p>{escape(page.intro)}</p>"]
     if page.teasers:
         parts.append("<ul>" + "".join(f"<li>{escape(t)}</li>" for t in page.teasers) + "</ul>")
@@ -119,9 +120,9 @@ def render_atom(
         if listing.published_at is not None:
             _sub(entry, "published", listing.published_at.isoformat())
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
-        body_author = str(listing.body.get("author") or site_name)
-        _sub(_sub(entry, "author"), "name", body_author)
-        _sub(entry, "summary", listing.intro)
-        _sub(entry, "content", _content_html(listing), type="html")
+        review = listing.review
+        _sub(_sub(entry, "author"), "name", review.author or site_name)
+        _sub(entry, "summary", review.intro)
+        _sub(entry, "content", _content_html(review), type="html")
     document: bytes = ET.tostring(feed, encoding="utf-8")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + document

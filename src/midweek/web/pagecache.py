@@ -32,6 +32,7 @@ from typing import Any, Final
 from markupsafe import Markup
 
 from midweek.errors import MidweekError
+from midweek.render.jsonout import review_from_dict
 from midweek.store.site import RatingSummary, parse_body
 from midweek.web.i18n import gettext
 from midweek.web.views import review_page, share_links
@@ -127,7 +128,7 @@ class ReviewFrames:
         Raises:
             MidweekError: the template does not hold the marker exactly once.
         """
-        page = review_page(parse_body(key.body_text))
+        page = review_page(review_from_dict(parse_body(key.body_text)))
         html = self._render(
             self._site_name,
             "review.html",

@@ -66,11 +66,11 @@ def find_tag(listings: list[ReviewListing], slug: str, lang: str) -> TagPage | N
     tagged: list[ReviewListing] = []
     entity_id = name = ""
     for listing in listings:
-        for tag in listing.body.get("tags") or ():
-            if isinstance(tag, dict) and tag.get("slug") == slug:
+        for tag in listing.review.tags:
+            if tag.slug == slug:
                 tagged.append(listing)
                 if not entity_id or listing.lang == lang:
-                    entity_id, name = str(tag.get("entity_id", "")), str(tag.get("name", ""))
+                    entity_id, name = tag.entity_id, tag.name
                 break
     if not tagged:
         return None
@@ -108,18 +108,16 @@ def tag_index(listings: list[ReviewListing], lang: str) -> tuple[TagEntry, ...]:
     entities: dict[str, str] = {}
     for listing in listings:
         seen: set[str] = set()
-        for tag in listing.body.get("tags") or ():
-            if not isinstance(tag, dict):
-                continue
-            slug = str(tag.get("slug", ""))
+        for tag in listing.review.tags:
+            slug = tag.slug  # "" for the plain-name tags of older bodies
             if not _SLUG.fullmatch(slug) or slug in seen:
                 continue
             seen.add(slug)
             counts[slug] = counts.get(slug, 0) + 1
             in_lang = listing.lang == lang
             if slug not in names or (in_lang and not names[slug][0]):
-                names[slug] = (in_lang, str(tag.get("name", "")) or slug)
-                entities[slug] = str(tag.get("entity_id", ""))
+                names[slug] = (in_lang, tag.name or slug)
+                entities[slug] = tag.entity_id
     entries = []
     for slug, count in counts.items():
         entity = _kb().get(entities[slug]) if entities[slug] else None

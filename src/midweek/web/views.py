@@ -11,13 +11,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
 from midweek.compose import default_rubric, format_date_range
-from midweek.models import Article
+from midweek.models import Article, Review
 from midweek.render.markdown import continuing_label, dropped_label, safe_link_url
 from midweek.store.site import ReviewListing
 
@@ -83,7 +83,7 @@ class TagLink:
 
 @dataclass(frozen=True, slots=True)
 class ReviewPage:
-    """Everything the review template shows, from the stored JSON body."""
+    """Everything the review template shows, from the stored review."""
 
     slug: str
     rubric: str
@@ -131,96 +131,67 @@ class ArchiveWeek:
     reviews: tuple[ReviewListing, ...]
 
 
-def _parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 string from a stored body as a datetime, or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def review_page(body: dict[str, Any]) -> ReviewPage:
-    """Build the review page from a stored body (``review_to_dict``'s shape).
+def review_page(review: Review) -> ReviewPage:
+    """Build the review page from a stored review (:attr:`StoredReview.review`).
 
     Citations are numbered in order of first use, as in the HTML and Markdown renderers.
-    Missing fields (an older body) become empty values rather than errors.
 
     Args:
-        body: The stored JSON body.
+        review: The review.
 
     Returns:
         The page's view model.
     """
     numbers: dict[int, CitationLink] = {}
     sections: list[SectionView] = []
-    lang = str(body.get("lang", ""))
-    for section in body.get("sections") or ():
+    for section in review.sections:
         sentences = []
-        for sentence in section.get("sentences") or ():
+        for sentence in section.sentences:
             cites = []
-            for citation in sentence.get("citations") or ():
-                article_id = int(citation.get("article_id", 0))
-                if article_id not in numbers:
-                    url = str(citation.get("url", ""))
-                    numbers[article_id] = CitationLink(
+            for citation in sentence.citations:
+                if citation.article_id not in numbers:
+                    numbers[citation.article_id] = CitationLink(
                         number=len(numbers) + 1,
-                        href=safe_link_url(url),
-                        title=str(citation.get("title") or url),
-                        outlet=str(citation.get("outlet", "")),
+                        href=safe_link_url(citation.url),
+                        title=citation.title or citation.url,
+                        outlet=citation.outlet,
                     )
-                cites.append(numbers[article_id])
-            sentences.append(SentenceView(str(sentence.get("text", "")), tuple(cites)))
-        since = _parse_time(section.get("new_since"))
+                cites.append(numbers[citation.article_id])
+            sentences.append(SentenceView(sentence.text, tuple(cites)))
+        since = section.new_since
         sections.append(
             SectionView(
-                heading=str(section.get("heading", "")),
-                story_key=str(section.get("story_key", "")),
+                heading=section.heading,
+                story_key=section.story_key,
                 sentences=tuple(sentences),
-                label=continuing_label(lang, since)
-                if section.get("status") == "continuing" and since is not None
+                label=continuing_label(review.lang, since)
+                if section.status == "continuing" and since is not None
                 else "",
             )
         )
-    dropped = tuple(
-        str(d.get("heading", "")) for d in body.get("dropped") or () if isinstance(d, dict)
-    )
-    start, end = _parse_time(body.get("window_start")), _parse_time(body.get("window_end"))
+    dropped = tuple(d.heading for d in review.dropped)
+    end = review.window_end
     return ReviewPage(
-        slug=str(body.get("slug", "")),
-        rubric=str(body.get("rubric", "")),
-        title=str(body.get("title", "")),
-        teasers=tuple(str(t) for t in body.get("teasers") or ()),
-        intro=str(body.get("intro", "")),
+        slug=review.slug,
+        rubric=review.rubric,
+        title=review.title,
+        teasers=review.teasers,
+        intro=review.intro,
         sections=tuple(sections),
         sources=tuple(numbers.values()),
-        lang=lang,
-        tags=_tags(body.get("tags")),
-        author=str(body.get("author", "")),
-        status=str(body.get("status", "draft")),
-        credits=str(body.get("credits", "")),
-        window_start=start.date() if start else None,
+        lang=review.lang,
+        # a tag without a URL-safe slug (or a plain name of an older body) is unlinked
+        tags=tuple(TagLink(t.name, t.slug if _SLUG.fullmatch(t.slug) else "") for t in review.tags),
+        author=review.author,
+        status=review.status,
+        credits=review.credits,
+        window_start=review.window_start.date(),
         # the stored end is exclusive (midnight after the last day)
-        window_end=(end.date() if end.time() != datetime.min.time() else _day_before(end))
-        if end
-        else None,
-        created_at=_parse_time(body.get("created_at")),
+        window_end=end.date() if end.time() != datetime.min.time() else _day_before(end),
+        created_at=review.created_at,
         dropped=dropped,
-        dropped_label=dropped_label(lang) if dropped else "",
+        dropped_label=dropped_label(review.lang) if dropped else "",
     )
-
-
-def _tags(value: Any) -> tuple[TagLink, ...]:
-    """The tags of a stored body; a tag without a URL-safe slug is shown unlinked."""
-    tags = []
-    for tag in value or ():
-        if isinstance(tag, dict):
-            slug = str(tag.get("slug", ""))
-            tags.append(TagLink(str(tag.get("name", "")), slug if _SLUG.fullmatch(slug) else ""))
-        else:  # bodies stored before tags became entities held plain names
-            tags.append(TagLink(str(tag), ""))
-    return tuple(tags)
 
 
 def review_path(slug: str) -> str:
