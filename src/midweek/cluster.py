@@ -67,7 +67,6 @@ from midweek.embed import Embedder, embedding_text
 from midweek.errors import StoreError
 from midweek.kinds import is_news
 from midweek.models import Article, Story
-from midweek.text.stems import index_terms
 
 logger = logging.getLogger(__name__)
 # The layout of ClusterState.to_json; bumped whenever its fields change meaning.
@@ -969,18 +968,6 @@ class OnlineClusterer:
         lead = lead_of(text)
         title_tokens = tokenize_words(title)
         body_tokens = tokenize_words(lead)
-        vector = doc.vector
-        if vector is not None:
-            vector = np.asarray(vector, dtype=np.float32).ravel()
-            if not np.all(np.isfinite(vector)):
-                vector = None
-        if vector is None:
-            # The lexical model reads stems where inflection splits one word's forms
-            # (midweek.text.stems). The dense model keeps the words its weights were
-            # learned on: with stems its lexical features rose and, with digests let
-            # through, one joined two real-week stories (tests/test_chaining.py).
-            title_tokens = index_terms(title_tokens, lang)
-            body_tokens = index_terms(body_tokens, lang)
         df = state.df.setdefault(lang, Counter())
         n = state.n_docs.get(lang, 0) + 1
         state.n_docs[lang] = n
@@ -1002,6 +989,11 @@ class OnlineClusterer:
             stats.undated += 1
         elif state.clock is not None and when < state.clock:
             stats.out_of_order += 1
+        vector = doc.vector
+        if vector is not None:
+            vector = np.asarray(vector, dtype=np.float32).ravel()
+            if not np.all(np.isfinite(vector)):
+                vector = None
         return _Prepared(
             doc=doc,
             lang=lang,
