@@ -53,7 +53,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -745,85 +745,188 @@ class _Prepared:
     vector: np.ndarray | None
 
 
-class _DenseIndex:
-    """Normalised dense centroids of open clusters in one growable matrix.
+# The dense index's product is np.einsum (numpy's own loop: one thread, each row summed
+# in the same order wherever it sits), not BLAS's matrix-vector product (`@`). Measured on
+# the 2-core machine shared with other jobs (load ~3.7), 512-wide float32 rows: OpenBLAS
+# with its 2 threads took 46-8,279 us for 1,088 rows and 5.9 ms for 20,480 (the threads
+# wait for a core), einsum 178 us and 2.2 ms; with one BLAS thread 46 us / 1.5 ms against
+# einsum's 75 us / 1.7 ms. BLAS also rounds a row by its position in the product (rows go
+# through 8-row blocks and a tail), so one centroid scored 1 ulp apart depending on where
+# it sat and equal centroids could stop tying; einsum's rows were bit-equal at every
+# offset. _DENSE_PRODUCT is the subscript.
+_DENSE_PRODUCT = "ij,j->i"
 
-    Beside each centroid it keeps ``|sum| / n`` of the cluster's ``n`` unit member
-    vectors: the centroid cosine times that scale is the *average* cosine of a vector
-    with the members (:meth:`averages`, the monolingual feature), without keeping the
-    members.
+# The first ranked batch of cross-lingual candidates, as a multiple of the links wanted:
+# candidates already in the article's story are skipped, so a few more are ranked than
+# kept; the batch grows fourfold while the story check skips them all.
+_CROSS_BATCH_FACTOR = 4
+
+# Rows the dense index starts with, as before issue 16 (it doubles when full, so the
+# start only decides how little a short stream allocates).
+_DENSE_INITIAL_ROWS = 64
+
+# Language code of a free row of the dense index (a real language gets 0, 1, 2, ...).
+_NO_LANG = -1
+
+
+def _top_order(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best entries by (score descending, id ascending).
+
+    ``np.argpartition`` finds the k-th best score in linear time; every entry scoring at
+    least that much is kept (ties at the cut included) and only those are sorted, so
+    which of several tied ids survive the cut is decided by id, never by the partition.
+
+    Args:
+        scores: One score per entry.
+        ids: One distinct id per entry (the tie-break).
+        k: How many to return.
+
+    Returns:
+        Up to ``k`` positions into ``scores``, best first.
+    """
+    if scores.shape[0] > k:
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        keep = np.flatnonzero(scores >= kth)
+    else:
+        keep = np.arange(scores.shape[0])
+    order = np.lexsort((ids[keep], -scores[keep]))[:k]
+    ranked: np.ndarray = keep[order]
+    return ranked
+
+
+class _DenseIndex:
+    """Normalised dense centroids of open clusters in one growable float32 matrix.
+
+    Beside each centroid it keeps, in parallel arrays, the cluster id, a small-int code
+    of its language and ``|sum| / n`` of its ``n`` unit member vectors: the centroid
+    cosine times that scale is the *average* cosine of a vector with the members
+    (:meth:`averages`, the monolingual feature), without keeping the members. A query
+    is one matrix-vector product over the rows in use, a mask and a top-k
+    (:func:`_top_order`); no Python loop runs over the open clusters. A closed cluster's
+    row goes to a free list and is reused; the matrix doubles when full.
     """
 
     def __init__(self) -> None:
         """Start empty (the width is set by the first vector)."""
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self.ids = np.zeros(0, dtype=np.int64)
-        self.langs: list[str] = []
-        self.active = np.zeros(0, dtype=bool)
+        self.langs = np.zeros(0, dtype=np.int32)  # language codes; _NO_LANG when free
         self.scale = np.zeros(0, dtype=np.float32)
         self.slot: dict[int, int] = {}
-        self.free: list[int] = []
+        self.free: list[int] = []  # rows below ``used`` given back by closed clusters
+        self.used = 0  # rows ever handed out: the matrix-vector product stops here
+        self.codes: dict[str, int] = {}
 
     def set(self, cluster_id: int, lang: str, centroid: np.ndarray, count: int = 1) -> None:
         """Insert or update a cluster's centroid (the sum of its ``count`` unit vectors)."""
         norm = float(np.linalg.norm(centroid))
         row_vec = centroid / norm if norm else centroid
         if self.matrix.shape[1] == 0:
-            self.matrix = np.zeros((64, centroid.shape[0]), dtype=np.float32)
-            self.ids = np.full(64, -1, dtype=np.int64)
-            self.active = np.zeros(64, dtype=bool)
-            self.scale = np.zeros(64, dtype=np.float32)
-            self.langs = [""] * 64
-            self.free = list(range(63, -1, -1))
+            self.matrix = np.zeros((_DENSE_INITIAL_ROWS, centroid.shape[0]), dtype=np.float32)
+            self.ids = np.full(_DENSE_INITIAL_ROWS, -1, dtype=np.int64)
+            self.langs = np.full(_DENSE_INITIAL_ROWS, _NO_LANG, dtype=np.int32)
+            self.scale = np.zeros(_DENSE_INITIAL_ROWS, dtype=np.float32)
         row = self.slot.get(cluster_id)
         if row is None:
-            if not self.free:
-                old = self.matrix.shape[0]
-                self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
-                self.ids = np.concatenate([self.ids, np.full(old, -1, dtype=np.int64)])
-                self.active = np.concatenate([self.active, np.zeros(old, dtype=bool)])
-                self.scale = np.concatenate([self.scale, np.zeros(old, dtype=np.float32)])
-                self.langs.extend([""] * old)
-                self.free = list(range(2 * old - 1, old - 1, -1))
-            row = self.free.pop()
+            row = self.free.pop() if self.free else self._new_row()
             self.slot[cluster_id] = row
             self.ids[row] = cluster_id
-            self.active[row] = True
-            self.langs[row] = lang
+            self.langs[row] = self.codes.setdefault(lang, len(self.codes))
         self.matrix[row] = row_vec
         self.scale[row] = norm / max(count, 1)
+
+    def _new_row(self) -> int:
+        """A never-used row, doubling the arrays when all are taken."""
+        capacity = self.matrix.shape[0]
+        if self.used == capacity:
+            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+            self.ids = np.concatenate([self.ids, np.full(capacity, -1, dtype=np.int64)])
+            self.langs = np.concatenate([self.langs, np.full(capacity, _NO_LANG, dtype=np.int32)])
+            self.scale = np.concatenate([self.scale, np.zeros(capacity, dtype=np.float32)])
+        self.used += 1
+        return self.used - 1
 
     def remove(self, cluster_id: int) -> None:
         """Drop a closed cluster."""
         row = self.slot.pop(cluster_id, None)
         if row is not None:
-            self.active[row] = False
             self.ids[row] = -1
+            self.langs[row] = _NO_LANG
             self.matrix[row] = 0.0
             self.scale[row] = 0.0
             self.free.append(row)
 
-    def similarities(self, vector: np.ndarray) -> dict[int, tuple[float, str]]:
-        """Cosine of ``vector`` with every open centroid: cluster id -> (cosine, lang)."""
+    def _cosines(self, vector: np.ndarray) -> np.ndarray | None:
+        """Cosine of ``vector`` with every row in use (free rows score 0); ``None``: none."""
         if not self.slot or vector.shape[0] != self.matrix.shape[1]:
-            return {}
-        rows = np.flatnonzero(self.active)
-        sims = self.matrix[rows] @ vector
-        return {
-            int(self.ids[r]): (float(s), self.langs[r]) for r, s in zip(rows, sims, strict=True)
-        }
+            return None
+        cosines: np.ndarray = np.einsum(_DENSE_PRODUCT, self.matrix[: self.used], vector)
+        return cosines
 
-    def averages(self, vector: np.ndarray, lang: str) -> dict[int, float]:
-        """Average cosine of a unit ``vector`` with the members of each open ``lang`` cluster."""
-        if not self.slot or vector.shape[0] != self.matrix.shape[1]:
-            return {}
-        rows = np.flatnonzero(self.active)
-        sims = (self.matrix[rows] @ vector) * self.scale[rows]
-        return {
-            int(self.ids[r]): float(s)
-            for r, s in zip(rows, sims, strict=True)
-            if self.langs[r] == lang
-        }
+    def averages(
+        self, vector: np.ndarray, lang: str, top: int, also: Iterable[int] = ()
+    ) -> tuple[list[int], dict[int, float]]:
+        """Average cosine of a unit ``vector`` with the members of open ``lang`` clusters.
+
+        Args:
+            vector: The article's unit vector.
+            lang: Its language: only clusters of that language are scored.
+            top: How many of the best clusters to rank.
+            also: Clusters whose average is wanted too (the lexical candidates).
+
+        Returns:
+            The ``top`` best cluster ids (best first; ties to the smaller id) and the
+            average of each of them and of every ``also`` cluster the index holds in
+            ``lang`` (a cluster without a vector is absent: its feature is 0).
+        """
+        cosines = self._cosines(vector)
+        code = self.codes.get(lang)
+        if cosines is None or code is None:
+            return [], {}
+        averages = cosines * self.scale[: self.used]
+        rows = np.flatnonzero(self.langs[: self.used] == code)
+        best = rows[_top_order(averages[rows], self.ids[rows], top)]
+        ranked = [int(i) for i in self.ids[best]]
+        scores = {int(self.ids[r]): float(averages[r]) for r in best}
+        for cluster_id in also:
+            row = self.slot.get(cluster_id)
+            if row is not None and self.langs[row] == code:
+                scores[cluster_id] = float(averages[row])
+        return ranked, scores
+
+    def others(
+        self, vector: np.ndarray, lang: str, floor: float, wanted: int
+    ) -> Iterator[tuple[int, float]]:
+        """Open clusters of other languages at cosine ``floor`` or more, best first.
+
+        Ranked lazily, ``wanted`` times :data:`_CROSS_BATCH_FACTOR` at a time, so a
+        caller that stops after a few never sorts the rest.
+
+        Args:
+            vector: A unit centroid.
+            lang: Its language (its clusters are left out).
+            floor: The lowest cosine yielded.
+            wanted: How many the caller expects to keep.
+
+        Yields:
+            ``(cluster id, cosine)`` by cosine descending, ties to the smaller id.
+        """
+        cosines = self._cosines(vector)
+        if cosines is None:
+            return
+        code = self.codes.get(lang, _NO_LANG)
+        langs = self.langs[: self.used]
+        # the floor as float64, as a Python float compared the float32 cosines before
+        rows = np.flatnonzero(
+            (langs != _NO_LANG) & (langs != code) & (cosines >= np.float64(floor))
+        )
+        found, ids = cosines[rows], self.ids[rows]
+        done, batch = 0, max(wanted, 1) * _CROSS_BATCH_FACTOR
+        while done < rows.shape[0]:
+            order = _top_order(found, ids, batch)
+            for position in order[done:]:
+                yield int(ids[position]), float(found[position])
+            done, batch = order.shape[0], batch * _CROSS_BATCH_FACTOR
 
 
 class OnlineClusterer:
@@ -1059,9 +1162,10 @@ class OnlineClusterer:
         chosen = sorted(lexical, key=lambda c: (-lexical[c], c))[:MAX_LEXICAL_CANDIDATES]
         dense_sims: dict[int, float] = {}
         if item.vector is not None:
-            dense_sims = self._dense.averages(item.vector, item.lang)
-            by_dense = sorted(dense_sims, key=lambda c: (-dense_sims[c], c))
-            chosen.extend(c for c in by_dense[:MAX_DENSE_CANDIDATES] if c not in chosen)
+            by_dense, dense_sims = self._dense.averages(
+                item.vector, item.lang, MAX_DENSE_CANDIDATES, also=chosen
+            )
+            chosen.extend(c for c in by_dense if c not in chosen)
         rows = np.array(
             [self._mono_features(item, clusters[c], dense_sims, average) for c in chosen],
             dtype=np.float64,
@@ -1176,19 +1280,12 @@ class OnlineClusterer:
         self.last_cross_candidates, self.last_cross_rows = [], np.zeros((0, len(CROSS_FEATURES)))
         if cluster.dense is None:
             return
-        sims = self._dense.similarities(cluster.dense / (np.linalg.norm(cluster.dense) or 1.0))
-        story = self.story_of(cluster_id)
-        others = [
-            (s, c)
-            for c, (s, lang) in sims.items()
-            if lang != cluster.lang and s >= MIN_CROSS_COSINE and self.story_of(c) != story
-        ]
-        others.sort(key=lambda sc: (-sc[0], sc[1]))
-        chosen = [c for _, c in others[:MAX_CROSS_CANDIDATES]]
+        cosines = self._dense_cross_candidates(cluster)
+        chosen = list(cosines)
         if not chosen:
             return
         rows = np.array(
-            [self._cross_features(cluster, self.state.clusters[c], sims[c][0]) for c in chosen],
+            [self._cross_features(cluster, self.state.clusters[c], cosines[c]) for c in chosen],
             dtype=np.float64,
         )
         self.last_cross_candidates, self.last_cross_rows = chosen, rows
@@ -1201,6 +1298,31 @@ class OnlineClusterer:
                 decided = bool(probabilities[index] >= model.threshold)
             if decided:
                 self._union(cluster_id, other)
+
+    def _dense_cross_candidates(self, cluster: _Cluster) -> dict[int, float]:
+        """The best few open clusters of other languages and stories, by centroid cosine.
+
+        At most :data:`MAX_CROSS_CANDIDATES`, each at :data:`MIN_CROSS_COSINE` or more,
+        best first (ties to the smaller id); the story of a candidate is looked up only
+        as the ranking reaches it, not for every open cluster.
+
+        Args:
+            cluster: The cluster just placed into (it has a dense sum).
+
+        Returns:
+            Candidate cluster id -> centroid cosine, in rank order.
+        """
+        assert cluster.dense is not None  # checked by the caller
+        unit = cluster.dense / (np.linalg.norm(cluster.dense) or 1.0)
+        story = self.story_of(cluster.id)
+        chosen: dict[int, float] = {}
+        ranked = self._dense.others(unit, cluster.lang, MIN_CROSS_COSINE, MAX_CROSS_CANDIDATES)
+        for other, cosine in ranked:
+            if self.story_of(other) != story:
+                chosen[other] = cosine
+                if len(chosen) == MAX_CROSS_CANDIDATES:
+                    break
+        return chosen
 
     def _cross_features(self, mine: _Cluster, other: _Cluster, cosine: float) -> list[float]:
         """One feature row in :data:`CROSS_FEATURES` order."""
