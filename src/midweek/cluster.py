@@ -765,9 +765,6 @@ _CROSS_BATCH_FACTOR = 4
 # start only decides how little a short stream allocates).
 _DENSE_INITIAL_ROWS = 64
 
-# Language code of a free row of the dense index (a real language gets 0, 1, 2, ...).
-_NO_LANG = -1
-
 
 def _top_order(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` best entries by (score descending, id ascending).
@@ -794,74 +791,96 @@ def _top_order(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
     return ranked
 
 
-class _DenseIndex:
-    """Normalised dense centroids of open clusters in one growable float32 matrix.
+class _DenseRows:
+    """One language's centroids: a growable float32 matrix and its parallel arrays.
 
-    Beside each centroid it keeps, in parallel arrays, the cluster id, a small-int code
-    of its language and ``|sum| / n`` of its ``n`` unit member vectors: the centroid
-    cosine times that scale is the *average* cosine of a vector with the members
-    (:meth:`averages`, the monolingual feature), without keeping the members. A query
-    is one matrix-vector product over the rows in use, a mask and a top-k
-    (:func:`_top_order`); no Python loop runs over the open clusters. A closed cluster's
-    row goes to a free list and is reused; the matrix doubles when full.
+    Rows ``[0, used)`` have been handed out; a closed cluster's row is zeroed, its id set
+    to -1 and put on a free list for the next cluster; the arrays double when full.
+    """
+
+    __slots__ = ("free", "ids", "matrix", "scale", "used")
+
+    def __init__(self, width: int) -> None:
+        """Empty rows of ``width`` columns."""
+        self.matrix = np.zeros((_DENSE_INITIAL_ROWS, width), dtype=np.float32)
+        self.ids = np.full(_DENSE_INITIAL_ROWS, -1, dtype=np.int64)
+        self.scale = np.zeros(_DENSE_INITIAL_ROWS, dtype=np.float32)
+        self.used = 0
+        self.free: list[int] = []
+
+    def take(self) -> int:
+        """A row for a new cluster: a freed one, else the next, doubling when full."""
+        if self.free:
+            return self.free.pop()
+        capacity = self.matrix.shape[0]
+        if self.used == capacity:
+            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+            self.ids = np.concatenate([self.ids, np.full(capacity, -1, dtype=np.int64)])
+            self.scale = np.concatenate([self.scale, np.zeros(capacity, dtype=np.float32)])
+        self.used += 1
+        return self.used - 1
+
+    def release(self, row: int) -> None:
+        """Give a closed cluster's row back."""
+        self.ids[row] = -1
+        self.matrix[row] = 0.0
+        self.scale[row] = 0.0
+        self.free.append(row)
+
+    def cosines(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of ``vector`` with every row in use, and the rows that hold a cluster."""
+        cosines: np.ndarray = np.einsum(_DENSE_PRODUCT, self.matrix[: self.used], vector)
+        return cosines, np.flatnonzero(self.ids[: self.used] >= 0)
+
+
+class _DenseIndex:
+    """Normalised dense centroids of open clusters, one block of rows per language.
+
+    Beside each centroid it keeps the cluster id and ``|sum| / n`` of its ``n`` unit
+    member vectors: the centroid cosine times that scale is the *average* cosine of a
+    vector with the members (:meth:`averages`, the monolingual feature), without keeping
+    the members. A query is one matrix-vector product per language block it needs (its
+    own language for :meth:`averages`, the others for :meth:`others`: a one-language
+    stream multiplies one block once per article for each), a mask and a top-k
+    (:func:`_top_order`); no Python loop runs over the open clusters.
     """
 
     def __init__(self) -> None:
         """Start empty (the width is set by the first vector)."""
-        self.matrix = np.zeros((0, 0), dtype=np.float32)
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.langs = np.zeros(0, dtype=np.int32)  # language codes; _NO_LANG when free
-        self.scale = np.zeros(0, dtype=np.float32)
-        self.slot: dict[int, int] = {}
-        self.free: list[int] = []  # rows below ``used`` given back by closed clusters
-        self.used = 0  # rows ever handed out: the matrix-vector product stops here
-        self.codes: dict[str, int] = {}
+        self.width = 0
+        self.blocks: dict[str, _DenseRows] = {}
+        self.slot: dict[int, tuple[str, int]] = {}  # cluster id -> (language, row)
+
+    @property
+    def used(self) -> int:
+        """Rows handed out over every block (held or free)."""
+        return sum(block.used for block in self.blocks.values())
 
     def set(self, cluster_id: int, lang: str, centroid: np.ndarray, count: int = 1) -> None:
         """Insert or update a cluster's centroid (the sum of its ``count`` unit vectors)."""
         norm = float(np.linalg.norm(centroid))
         row_vec = centroid / norm if norm else centroid
-        if self.matrix.shape[1] == 0:
-            self.matrix = np.zeros((_DENSE_INITIAL_ROWS, centroid.shape[0]), dtype=np.float32)
-            self.ids = np.full(_DENSE_INITIAL_ROWS, -1, dtype=np.int64)
-            self.langs = np.full(_DENSE_INITIAL_ROWS, _NO_LANG, dtype=np.int32)
-            self.scale = np.zeros(_DENSE_INITIAL_ROWS, dtype=np.float32)
-        row = self.slot.get(cluster_id)
-        if row is None:
-            row = self.free.pop() if self.free else self._new_row()
-            self.slot[cluster_id] = row
-            self.ids[row] = cluster_id
-            self.langs[row] = self.codes.setdefault(lang, len(self.codes))
-        self.matrix[row] = row_vec
-        self.scale[row] = norm / max(count, 1)
-
-    def _new_row(self) -> int:
-        """A never-used row, doubling the arrays when all are taken."""
-        capacity = self.matrix.shape[0]
-        if self.used == capacity:
-            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
-            self.ids = np.concatenate([self.ids, np.full(capacity, -1, dtype=np.int64)])
-            self.langs = np.concatenate([self.langs, np.full(capacity, _NO_LANG, dtype=np.int32)])
-            self.scale = np.concatenate([self.scale, np.zeros(capacity, dtype=np.float32)])
-        self.used += 1
-        return self.used - 1
+        if not self.width:
+            self.width = centroid.shape[0]
+        found = self.slot.get(cluster_id)
+        if found is None:
+            block = self.blocks.get(lang)
+            if block is None:
+                block = self.blocks[lang] = _DenseRows(self.width)
+            row = block.take()
+            self.slot[cluster_id] = (lang, row)
+            block.ids[row] = cluster_id
+        else:
+            lang, row = found
+            block = self.blocks[lang]
+        block.matrix[row] = row_vec
+        block.scale[row] = norm / max(count, 1)
 
     def remove(self, cluster_id: int) -> None:
         """Drop a closed cluster."""
-        row = self.slot.pop(cluster_id, None)
-        if row is not None:
-            self.ids[row] = -1
-            self.langs[row] = _NO_LANG
-            self.matrix[row] = 0.0
-            self.scale[row] = 0.0
-            self.free.append(row)
-
-    def _cosines(self, vector: np.ndarray) -> np.ndarray | None:
-        """Cosine of ``vector`` with every row in use (free rows score 0); ``None``: none."""
-        if not self.slot or vector.shape[0] != self.matrix.shape[1]:
-            return None
-        cosines: np.ndarray = np.einsum(_DENSE_PRODUCT, self.matrix[: self.used], vector)
-        return cosines
+        found = self.slot.pop(cluster_id, None)
+        if found is not None:
+            self.blocks[found[0]].release(found[1])
 
     def averages(
         self, vector: np.ndarray, lang: str, top: int, also: Iterable[int] = ()
@@ -879,19 +898,18 @@ class _DenseIndex:
             average of each of them and of every ``also`` cluster the index holds in
             ``lang`` (a cluster without a vector is absent: its feature is 0).
         """
-        cosines = self._cosines(vector)
-        code = self.codes.get(lang)
-        if cosines is None or code is None:
+        block = self.blocks.get(lang)
+        if block is None or not self.slot or vector.shape[0] != self.width:
             return [], {}
-        averages = cosines * self.scale[: self.used]
-        rows = np.flatnonzero(self.langs[: self.used] == code)
-        best = rows[_top_order(averages[rows], self.ids[rows], top)]
-        ranked = [int(i) for i in self.ids[best]]
-        scores = {int(self.ids[r]): float(averages[r]) for r in best}
+        cosines, held = block.cosines(vector)
+        averages = cosines * block.scale[: block.used]
+        best = held[_top_order(averages[held], block.ids[held], top)]
+        ranked = [int(i) for i in block.ids[best]]
+        scores = {int(block.ids[r]): float(averages[r]) for r in best}
         for cluster_id in also:
-            row = self.slot.get(cluster_id)
-            if row is not None and self.langs[row] == code:
-                scores[cluster_id] = float(averages[row])
+            found = self.slot.get(cluster_id)
+            if found is not None and found[0] == lang:
+                scores[cluster_id] = float(averages[found[1]])
         return ranked, scores
 
     def others(
@@ -911,18 +929,22 @@ class _DenseIndex:
         Yields:
             ``(cluster id, cosine)`` by cosine descending, ties to the smaller id.
         """
-        cosines = self._cosines(vector)
-        if cosines is None:
+        if not self.slot or vector.shape[0] != self.width:
             return
-        code = self.codes.get(lang, _NO_LANG)
-        langs = self.langs[: self.used]
-        # the floor as float64, as a Python float compared the float32 cosines before
-        rows = np.flatnonzero(
-            (langs != _NO_LANG) & (langs != code) & (cosines >= np.float64(floor))
-        )
-        found, ids = cosines[rows], self.ids[rows]
+        found_parts, id_parts = [], []
+        for other, block in self.blocks.items():
+            if other == lang:
+                continue
+            cosines, held = block.cosines(vector)
+            # the floor as float64, as a Python float compared the float32 cosines before
+            kept = held[cosines[held] >= np.float64(floor)]
+            found_parts.append(cosines[kept])
+            id_parts.append(block.ids[kept])
+        if not found_parts:
+            return
+        found, ids = np.concatenate(found_parts), np.concatenate(id_parts)
         done, batch = 0, max(wanted, 1) * _CROSS_BATCH_FACTOR
-        while done < rows.shape[0]:
+        while done < found.shape[0]:
             order = _top_order(found, ids, batch)
             for position in order[done:]:
                 yield int(ids[position]), float(found[position])
