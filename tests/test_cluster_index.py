@@ -4,7 +4,8 @@ Until issue 16 (item 3) the dense path scored every open cluster in Python: a di
 cosines per article (:class:`_ScanIndex` below keeps that code as the reference), a full
 sort by (-score, id), and the cross-lingual link looked up the story of every open
 cluster above the cosine floor before keeping three. The index now does one
-matrix-vector product (np.einsum, where the scan used BLAS), a mask and a top-k. These
+matrix-vector product per language block it needs (np.einsum, where the scan used BLAS
+over every open cluster), a mask and a top-k. These
 tests replay real Telegram posts (``news-ru-uz-telegram-gazeta-podrobno`` dev: Russian
 posts and their Uzbek translations, in date order) through both: with the scan using the
 index's product, the same cluster, candidates in order, feature rows (bit for bit),

@@ -746,14 +746,16 @@ class _Prepared:
 
 
 # The dense index's product is np.einsum (numpy's own loop: one thread, each row summed
-# in the same order wherever it sits), not BLAS's matrix-vector product (`@`). Measured on
-# the 2-core machine shared with other jobs (load ~3.7), 512-wide float32 rows: OpenBLAS
-# with its 2 threads took 46-8,279 us for 1,088 rows and 5.9 ms for 20,480 (the threads
-# wait for a core), einsum 178 us and 2.2 ms; with one BLAS thread 46 us / 1.5 ms against
-# einsum's 75 us / 1.7 ms. BLAS also rounds a row by its position in the product (rows go
-# through 8-row blocks and a tail), so one centroid scored 1 ulp apart depending on where
-# it sat and equal centroids could stop tying; einsum's rows were bit-equal at every
-# offset. _DENSE_PRODUCT is the subscript.
+# in the same order wherever it sits), not BLAS's matrix-vector product (`@`).
+# benchmarks/cluster_scale.py --products-only, 512-wide float32 rows, on the 2-core
+# machine shared with other jobs, median / worst of 200 (us): 1,088 rows, OpenBLAS with its
+# 2 threads 19 / 13,199, einsum 114 / 251; 20,480 rows 5,878 / 20,121 against 2,014 /
+# 9,577; with one BLAS thread 1,897 / 17,552 at 20,480. BLAS's threads wait for a core the
+# other jobs hold, and BLAS rounds a row by its place in the product (8-row blocks and a
+# tail), so one centroid scored 1 ulp apart depending on where it sat and equal
+# centroids could stop tying; einsum's rows are bit-equal at every offset (tests/
+# test_cluster_index.py). One BLAS thread took 17% less time in the median (1,897 against
+# einsum's 2,275 in that run); the index takes the bounded worst case and exact ties.
 _DENSE_PRODUCT = "ij,j->i"
 
 # The first ranked batch of cross-lingual candidates, as a multiple of the links wanted:
