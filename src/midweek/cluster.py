@@ -800,7 +800,7 @@ class _DenseRows:
     to -1 and put on a free list for the next cluster; the arrays double when full.
     """
 
-    __slots__ = ("free", "ids", "matrix", "scale", "used")
+    __slots__ = ("free", "held", "ids", "matrix", "scale", "used")
 
     def __init__(self, width: int) -> None:
         """Empty rows of ``width`` columns."""
@@ -808,10 +808,12 @@ class _DenseRows:
         self.ids = np.full(_DENSE_INITIAL_ROWS, -1, dtype=np.int64)
         self.scale = np.zeros(_DENSE_INITIAL_ROWS, dtype=np.float32)
         self.used = 0
+        self.held = 0  # rows that hold a cluster: a block of closed clusters is skipped
         self.free: list[int] = []
 
     def take(self) -> int:
         """A row for a new cluster: a freed one, else the next, doubling when full."""
+        self.held += 1
         if self.free:
             return self.free.pop()
         capacity = self.matrix.shape[0]
@@ -824,6 +826,7 @@ class _DenseRows:
 
     def release(self, row: int) -> None:
         """Give a closed cluster's row back."""
+        self.held -= 1
         self.ids[row] = -1
         self.matrix[row] = 0.0
         self.scale[row] = 0.0
@@ -901,7 +904,7 @@ class _DenseIndex:
             ``lang`` (a cluster without a vector is absent: its feature is 0).
         """
         block = self.blocks.get(lang)
-        if block is None or not self.slot or vector.shape[0] != self.width:
+        if block is None or not block.held or vector.shape[0] != self.width:
             return [], {}
         cosines, held = block.cosines(vector)
         averages = cosines * block.scale[: block.used]
@@ -933,15 +936,19 @@ class _DenseIndex:
         """
         if not self.slot or vector.shape[0] != self.width:
             return
+        # the floor as float64, as a Python float compared the float32 cosines before
+        lowest = np.float64(floor)
         found_parts, id_parts = [], []
         for other, block in self.blocks.items():
-            if other == lang:
+            if other == lang or not block.held:  # many languages, few of them open
                 continue
-            cosines, held = block.cosines(vector)
-            # the floor as float64, as a Python float compared the float32 cosines before
-            kept = held[cosines[held] >= np.float64(floor)]
-            found_parts.append(cosines[kept])
-            id_parts.append(block.ids[kept])
+            # few rows reach the floor: the free ones (ids -1) are dropped from those only
+            cosines = np.einsum(_DENSE_PRODUCT, block.matrix[: block.used], vector)
+            kept = np.flatnonzero(cosines >= lowest)
+            kept = kept[block.ids[kept] >= 0]
+            if kept.shape[0]:
+                found_parts.append(cosines[kept])
+                id_parts.append(block.ids[kept])
         if not found_parts:
             return
         found, ids = np.concatenate(found_parts), np.concatenate(id_parts)
