@@ -53,7 +53,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -745,85 +745,219 @@ class _Prepared:
     vector: np.ndarray | None
 
 
-class _DenseIndex:
-    """Normalised dense centroids of open clusters in one growable matrix.
+# The dense index's product is np.einsum (numpy's own loop: one thread, each row summed
+# in the same order wherever it sits), not BLAS's matrix-vector product (`@`).
+# benchmarks/cluster_scale.py --products-only, 512-wide float32 rows, on the 2-core
+# machine shared with other jobs, median / worst of 200 (us): 1,088 rows, OpenBLAS with its
+# 2 threads 19 / 13,199, einsum 114 / 251; 20,480 rows 5,878 / 20,121 against 2,014 /
+# 9,577; with one BLAS thread 1,897 / 17,552 at 20,480. BLAS's threads wait for a core the
+# other jobs hold, and BLAS rounds a row by its place in the product (8-row blocks and a
+# tail), so one centroid scored 1 ulp apart depending on where it sat and equal
+# centroids could stop tying; einsum's rows are bit-equal at every offset (tests/
+# test_cluster_index.py). One BLAS thread took 17% less time in the median (1,897 against
+# einsum's 2,275 in that run); the index takes the bounded worst case and exact ties.
+_DENSE_PRODUCT = "ij,j->i"
 
-    Beside each centroid it keeps ``|sum| / n`` of the cluster's ``n`` unit member
-    vectors: the centroid cosine times that scale is the *average* cosine of a vector
-    with the members (:meth:`averages`, the monolingual feature), without keeping the
-    members.
+# The first ranked batch of cross-lingual candidates, as a multiple of the links wanted:
+# candidates already in the article's story are skipped, so a few more are ranked than
+# kept; the batch grows fourfold while the story check skips them all.
+_CROSS_BATCH_FACTOR = 4
+
+# Rows the dense index starts with, as before issue 16 (it doubles when full, so the
+# start only decides how little a short stream allocates).
+_DENSE_INITIAL_ROWS = 64
+
+
+def _top_order(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best entries by (score descending, id ascending).
+
+    ``np.argpartition`` finds the k-th best score in linear time; every entry scoring at
+    least that much is kept (ties at the cut included) and only those are sorted, so
+    which of several tied ids survive the cut is decided by id, never by the partition.
+
+    Args:
+        scores: One score per entry.
+        ids: One distinct id per entry (the tie-break).
+        k: How many to return.
+
+    Returns:
+        Up to ``k`` positions into ``scores``, best first.
+    """
+    if scores.shape[0] > k:
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        keep = np.flatnonzero(scores >= kth)
+    else:
+        keep = np.arange(scores.shape[0])
+    order = np.lexsort((ids[keep], -scores[keep]))[:k]
+    ranked: np.ndarray = keep[order]
+    return ranked
+
+
+class _DenseRows:
+    """One language's centroids: a growable float32 matrix and its parallel arrays.
+
+    Rows ``[0, used)`` have been handed out; a closed cluster's row is zeroed, its id set
+    to -1 and put on a free list for the next cluster; the arrays double when full.
+    """
+
+    __slots__ = ("free", "held", "ids", "matrix", "scale", "used")
+
+    def __init__(self, width: int) -> None:
+        """Empty rows of ``width`` columns."""
+        self.matrix = np.zeros((_DENSE_INITIAL_ROWS, width), dtype=np.float32)
+        self.ids = np.full(_DENSE_INITIAL_ROWS, -1, dtype=np.int64)
+        self.scale = np.zeros(_DENSE_INITIAL_ROWS, dtype=np.float32)
+        self.used = 0
+        self.held = 0  # rows that hold a cluster: a block of closed clusters is skipped
+        self.free: list[int] = []
+
+    def take(self) -> int:
+        """A row for a new cluster: a freed one, else the next, doubling when full."""
+        self.held += 1
+        if self.free:
+            return self.free.pop()
+        capacity = self.matrix.shape[0]
+        if self.used == capacity:
+            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+            self.ids = np.concatenate([self.ids, np.full(capacity, -1, dtype=np.int64)])
+            self.scale = np.concatenate([self.scale, np.zeros(capacity, dtype=np.float32)])
+        self.used += 1
+        return self.used - 1
+
+    def release(self, row: int) -> None:
+        """Give a closed cluster's row back."""
+        self.held -= 1
+        self.ids[row] = -1
+        self.matrix[row] = 0.0
+        self.scale[row] = 0.0
+        self.free.append(row)
+
+    def cosines(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of ``vector`` with every row in use, and the rows that hold a cluster."""
+        cosines: np.ndarray = np.einsum(_DENSE_PRODUCT, self.matrix[: self.used], vector)
+        return cosines, np.flatnonzero(self.ids[: self.used] >= 0)
+
+
+class _DenseIndex:
+    """Normalised dense centroids of open clusters, one block of rows per language.
+
+    Beside each centroid it keeps the cluster id and ``|sum| / n`` of its ``n`` unit
+    member vectors: the centroid cosine times that scale is the *average* cosine of a
+    vector with the members (:meth:`averages`, the monolingual feature), without keeping
+    the members. A query is one matrix-vector product per language block it needs (its
+    own language for :meth:`averages`, the others for :meth:`others`: a one-language
+    stream multiplies one block once per article for each), a mask and a top-k
+    (:func:`_top_order`); no Python loop runs over the open clusters.
     """
 
     def __init__(self) -> None:
         """Start empty (the width is set by the first vector)."""
-        self.matrix = np.zeros((0, 0), dtype=np.float32)
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.langs: list[str] = []
-        self.active = np.zeros(0, dtype=bool)
-        self.scale = np.zeros(0, dtype=np.float32)
-        self.slot: dict[int, int] = {}
-        self.free: list[int] = []
+        self.width = 0
+        self.blocks: dict[str, _DenseRows] = {}
+        self.slot: dict[int, tuple[str, int]] = {}  # cluster id -> (language, row)
+
+    @property
+    def used(self) -> int:
+        """Rows handed out over every block (held or free)."""
+        return sum(block.used for block in self.blocks.values())
 
     def set(self, cluster_id: int, lang: str, centroid: np.ndarray, count: int = 1) -> None:
         """Insert or update a cluster's centroid (the sum of its ``count`` unit vectors)."""
         norm = float(np.linalg.norm(centroid))
         row_vec = centroid / norm if norm else centroid
-        if self.matrix.shape[1] == 0:
-            self.matrix = np.zeros((64, centroid.shape[0]), dtype=np.float32)
-            self.ids = np.full(64, -1, dtype=np.int64)
-            self.active = np.zeros(64, dtype=bool)
-            self.scale = np.zeros(64, dtype=np.float32)
-            self.langs = [""] * 64
-            self.free = list(range(63, -1, -1))
-        row = self.slot.get(cluster_id)
-        if row is None:
-            if not self.free:
-                old = self.matrix.shape[0]
-                self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
-                self.ids = np.concatenate([self.ids, np.full(old, -1, dtype=np.int64)])
-                self.active = np.concatenate([self.active, np.zeros(old, dtype=bool)])
-                self.scale = np.concatenate([self.scale, np.zeros(old, dtype=np.float32)])
-                self.langs.extend([""] * old)
-                self.free = list(range(2 * old - 1, old - 1, -1))
-            row = self.free.pop()
-            self.slot[cluster_id] = row
-            self.ids[row] = cluster_id
-            self.active[row] = True
-            self.langs[row] = lang
-        self.matrix[row] = row_vec
-        self.scale[row] = norm / max(count, 1)
+        if not self.width:
+            self.width = centroid.shape[0]
+        found = self.slot.get(cluster_id)
+        if found is None:
+            block = self.blocks.get(lang)
+            if block is None:
+                block = self.blocks[lang] = _DenseRows(self.width)
+            row = block.take()
+            self.slot[cluster_id] = (lang, row)
+            block.ids[row] = cluster_id
+        else:
+            lang, row = found
+            block = self.blocks[lang]
+        block.matrix[row] = row_vec
+        block.scale[row] = norm / max(count, 1)
 
     def remove(self, cluster_id: int) -> None:
         """Drop a closed cluster."""
-        row = self.slot.pop(cluster_id, None)
-        if row is not None:
-            self.active[row] = False
-            self.ids[row] = -1
-            self.matrix[row] = 0.0
-            self.scale[row] = 0.0
-            self.free.append(row)
+        found = self.slot.pop(cluster_id, None)
+        if found is not None:
+            self.blocks[found[0]].release(found[1])
 
-    def similarities(self, vector: np.ndarray) -> dict[int, tuple[float, str]]:
-        """Cosine of ``vector`` with every open centroid: cluster id -> (cosine, lang)."""
-        if not self.slot or vector.shape[0] != self.matrix.shape[1]:
-            return {}
-        rows = np.flatnonzero(self.active)
-        sims = self.matrix[rows] @ vector
-        return {
-            int(self.ids[r]): (float(s), self.langs[r]) for r, s in zip(rows, sims, strict=True)
-        }
+    def averages(
+        self, vector: np.ndarray, lang: str, top: int, also: Iterable[int] = ()
+    ) -> tuple[list[int], dict[int, float]]:
+        """Average cosine of a unit ``vector`` with the members of open ``lang`` clusters.
 
-    def averages(self, vector: np.ndarray, lang: str) -> dict[int, float]:
-        """Average cosine of a unit ``vector`` with the members of each open ``lang`` cluster."""
-        if not self.slot or vector.shape[0] != self.matrix.shape[1]:
-            return {}
-        rows = np.flatnonzero(self.active)
-        sims = (self.matrix[rows] @ vector) * self.scale[rows]
-        return {
-            int(self.ids[r]): float(s)
-            for r, s in zip(rows, sims, strict=True)
-            if self.langs[r] == lang
-        }
+        Args:
+            vector: The article's unit vector.
+            lang: Its language: only clusters of that language are scored.
+            top: How many of the best clusters to rank.
+            also: Clusters whose average is wanted too (the lexical candidates).
+
+        Returns:
+            The ``top`` best cluster ids (best first; ties to the smaller id) and the
+            average of each of them and of every ``also`` cluster the index holds in
+            ``lang`` (a cluster without a vector is absent: its feature is 0).
+        """
+        block = self.blocks.get(lang)
+        if block is None or not block.held or vector.shape[0] != self.width:
+            return [], {}
+        cosines, held = block.cosines(vector)
+        averages = cosines * block.scale[: block.used]
+        best = held[_top_order(averages[held], block.ids[held], top)]
+        ranked = [int(i) for i in block.ids[best]]
+        scores = {int(block.ids[r]): float(averages[r]) for r in best}
+        for cluster_id in also:
+            found = self.slot.get(cluster_id)
+            if found is not None and found[0] == lang:
+                scores[cluster_id] = float(averages[found[1]])
+        return ranked, scores
+
+    def others(
+        self, vector: np.ndarray, lang: str, floor: float, wanted: int
+    ) -> Iterator[tuple[int, float]]:
+        """Open clusters of other languages at cosine ``floor`` or more, best first.
+
+        Ranked lazily, ``wanted`` times :data:`_CROSS_BATCH_FACTOR` at a time, so a
+        caller that stops after a few never sorts the rest.
+
+        Args:
+            vector: A unit centroid.
+            lang: Its language (its clusters are left out).
+            floor: The lowest cosine yielded.
+            wanted: How many the caller expects to keep.
+
+        Yields:
+            ``(cluster id, cosine)`` by cosine descending, ties to the smaller id.
+        """
+        if not self.slot or vector.shape[0] != self.width:
+            return
+        # the floor as float64, as a Python float compared the float32 cosines before
+        lowest = np.float64(floor)
+        found_parts, id_parts = [], []
+        for other, block in self.blocks.items():
+            if other == lang or not block.held:  # many languages, few of them open
+                continue
+            # few rows reach the floor: the free ones (ids -1) are dropped from those only
+            cosines = np.einsum(_DENSE_PRODUCT, block.matrix[: block.used], vector)
+            kept = np.flatnonzero(cosines >= lowest)
+            kept = kept[block.ids[kept] >= 0]
+            if kept.shape[0]:
+                found_parts.append(cosines[kept])
+                id_parts.append(block.ids[kept])
+        if not found_parts:
+            return
+        found, ids = np.concatenate(found_parts), np.concatenate(id_parts)
+        done, batch = 0, max(wanted, 1) * _CROSS_BATCH_FACTOR
+        while done < found.shape[0]:
+            order = _top_order(found, ids, batch)
+            for position in order[done:]:
+                yield int(ids[position]), float(found[position])
+            done, batch = order.shape[0], batch * _CROSS_BATCH_FACTOR
 
 
 class OnlineClusterer:
@@ -1059,9 +1193,10 @@ class OnlineClusterer:
         chosen = sorted(lexical, key=lambda c: (-lexical[c], c))[:MAX_LEXICAL_CANDIDATES]
         dense_sims: dict[int, float] = {}
         if item.vector is not None:
-            dense_sims = self._dense.averages(item.vector, item.lang)
-            by_dense = sorted(dense_sims, key=lambda c: (-dense_sims[c], c))
-            chosen.extend(c for c in by_dense[:MAX_DENSE_CANDIDATES] if c not in chosen)
+            by_dense, dense_sims = self._dense.averages(
+                item.vector, item.lang, MAX_DENSE_CANDIDATES, also=chosen
+            )
+            chosen.extend(c for c in by_dense if c not in chosen)
         rows = np.array(
             [self._mono_features(item, clusters[c], dense_sims, average) for c in chosen],
             dtype=np.float64,
@@ -1176,19 +1311,12 @@ class OnlineClusterer:
         self.last_cross_candidates, self.last_cross_rows = [], np.zeros((0, len(CROSS_FEATURES)))
         if cluster.dense is None:
             return
-        sims = self._dense.similarities(cluster.dense / (np.linalg.norm(cluster.dense) or 1.0))
-        story = self.story_of(cluster_id)
-        others = [
-            (s, c)
-            for c, (s, lang) in sims.items()
-            if lang != cluster.lang and s >= MIN_CROSS_COSINE and self.story_of(c) != story
-        ]
-        others.sort(key=lambda sc: (-sc[0], sc[1]))
-        chosen = [c for _, c in others[:MAX_CROSS_CANDIDATES]]
+        cosines = self._dense_cross_candidates(cluster)
+        chosen = list(cosines)
         if not chosen:
             return
         rows = np.array(
-            [self._cross_features(cluster, self.state.clusters[c], sims[c][0]) for c in chosen],
+            [self._cross_features(cluster, self.state.clusters[c], cosines[c]) for c in chosen],
             dtype=np.float64,
         )
         self.last_cross_candidates, self.last_cross_rows = chosen, rows
@@ -1201,6 +1329,31 @@ class OnlineClusterer:
                 decided = bool(probabilities[index] >= model.threshold)
             if decided:
                 self._union(cluster_id, other)
+
+    def _dense_cross_candidates(self, cluster: _Cluster) -> dict[int, float]:
+        """The best few open clusters of other languages and stories, by centroid cosine.
+
+        At most :data:`MAX_CROSS_CANDIDATES`, each at :data:`MIN_CROSS_COSINE` or more,
+        best first (ties to the smaller id); the story of a candidate is looked up only
+        as the ranking reaches it, not for every open cluster.
+
+        Args:
+            cluster: The cluster just placed into (it has a dense sum).
+
+        Returns:
+            Candidate cluster id -> centroid cosine, in rank order.
+        """
+        assert cluster.dense is not None  # checked by the caller
+        unit = cluster.dense / (np.linalg.norm(cluster.dense) or 1.0)
+        story = self.story_of(cluster.id)
+        chosen: dict[int, float] = {}
+        ranked = self._dense.others(unit, cluster.lang, MIN_CROSS_COSINE, MAX_CROSS_CANDIDATES)
+        for other, cosine in ranked:
+            if self.story_of(other) != story:
+                chosen[other] = cosine
+                if len(chosen) == MAX_CROSS_CANDIDATES:
+                    break
+        return chosen
 
     def _cross_features(self, mine: _Cluster, other: _Cluster, cosine: float) -> list[float]:
         """One feature row in :data:`CROSS_FEATURES` order."""
