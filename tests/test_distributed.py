@@ -39,8 +39,8 @@ from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Source
 from midweek.pipeline import ingest_file, ingest_sources
 from midweek.settings import Settings, load_settings
-from midweek.sourcing import fetch_policy
 from midweek.store import open_store
+from midweek.workspace import fetch_policy
 
 NOW = datetime(2020, 1, 8, 12, tzinfo=UTC)
 COLUMNS = "id, key, canonical_url, content_hash, duplicate_of, lang, script, minhash, title"

@@ -32,9 +32,9 @@ from midweek.fetch import Fetcher
 from midweek.models import Source
 from midweek.pipeline import ingest_sources
 from midweek.settings import load_settings
-from midweek.sourcing import fetch_policy
 from midweek.store import open_store
 from midweek.text.clean import clean_text
+from midweek.workspace import fetch_policy
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 SRC = Path(__file__).resolve().parent.parent / "src"

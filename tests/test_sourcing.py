@@ -11,7 +11,8 @@ import pytest
 from httpserver import LocalServer, allow_live_servers
 from midweek.errors import BlockedURLError, ContentTypeError, SourceError
 from midweek.fetch import Fetcher, FetchPolicy
-from midweek.sourcing import classify_url, import_opml
+from midweek.settings import load_settings
+from midweek.sourcing import add_source, classify_url, import_opml
 from midweek.store import open_store
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -93,4 +94,26 @@ def test_opml_import_errors_are_clear(tmp_path: Path) -> None:
     bad.write_bytes(b"<html>not opml</html>")
     with pytest.raises(SourceError):
         import_opml(store, bad, NOW)
+    store.close()
+
+
+def test_add_source_classifies_with_the_fetcher_it_is_given(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    # the settings' own policy refuses the local test server, so the source can only be
+    # classified through the fetcher handed in, which add_source must leave open
+    feed = _magpie(shared_data, "cache/blog.rust-lang.org/feeds/main.atom.xml.gz")
+    settings = load_settings(tmp_path, environ={})
+    store = open_store(settings.database_url)
+    with LocalServer() as server:
+        server.static("/feed.atom", feed, content_type="application/atom+xml")
+        with pytest.raises(BlockedURLError):
+            add_source(store, server.url("/feed.atom"), "auto", settings, lambda: NOW)
+        with Fetcher(local_policy()) as fetcher:
+            ((source, created),) = add_source(
+                store, server.url("/feed.atom"), "auto", settings, lambda: NOW, fetcher=fetcher
+            )
+            assert (source.kind, created) == ("feed", True) and source.title
+            (again,) = classify_url(fetcher, server.url("/feed.atom"))  # still open
+            assert again.url == source.url
     store.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib import resources
@@ -29,9 +30,9 @@ from midweek.render.html import render_html
 from midweek.render.jsonout import render_json
 from midweek.render.markdown import render_markdown
 from midweek.settings import Settings
-from midweek.sourcing import fetch_policy
 from midweek.store import Store
 from midweek.store.editor import set_review_status
+from midweek.workspace import open_fetcher
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +133,19 @@ def run_demo(
     *,
     live: bool = False,
     progress: Progress | None = None,
+    fetcher: Fetcher | None = None,
 ) -> DemoResult:
     """Ingest the demo corpus (or live feeds), compose a review, write it three ways.
+
+    Args:
+        store: The open store the demo fills.
+        settings: The workspace's settings.
+        out_dir: Where review.html, review.md and review.json are written.
+        now: The clock.
+        live: Read ``LIVE_FEEDS`` instead of the bundled corpus.
+        progress: Told of each imported article (the bundled corpus only).
+        fetcher: Reads the live feeds; None opens one from the settings
+            (:func:`midweek.workspace.open_fetcher`) and closes it after.
 
     Returns:
         The ingest summary, the review's title and the files written.
@@ -141,7 +153,9 @@ def run_demo(
     if live:
         for url, _lang in LIVE_FEEDS:
             store.add_source(Source(url=url, kind="feed"), now())
-        with Fetcher(fetch_policy(settings)) as fetcher:
+        with ExitStack() as stack:
+            if fetcher is None:
+                fetcher = stack.enter_context(open_fetcher(settings))
             summary = ingest_sources(store, fetcher, settings, now)
         end = now()
         start = end - DEMO_WINDOW

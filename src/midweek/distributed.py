@@ -53,8 +53,8 @@ from midweek.pipeline import (
     warm_up_page,
 )
 from midweek.settings import Settings
-from midweek.sourcing import fetch_policy
 from midweek.store import ArticleRow
+from midweek.workspace import fetch_policy
 
 if TYPE_CHECKING:
     from distributed import Client, Future

@@ -15,8 +15,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from midweek.allowlist import parse_allow_hosts
 from midweek.errors import ConfigError
-from midweek.fetch import parse_allow_hosts
 from midweek.windows import parse_weekly_time
 
 CONFIG_NAME = "midweek.toml"

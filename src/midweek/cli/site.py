@@ -14,9 +14,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from midweek.cli.context import global_options, now, open_store, out
+from midweek.cli.context import global_options, now, out
 from midweek.errors import ConfigError
 from midweek.settings import Settings
+from midweek.workspace import open_store, site_app
 
 __all__ = ["serve", "serve_site", "users_add", "users_app", "users_list", "users_remove"]
 
@@ -55,27 +56,15 @@ def serve_site(settings: Settings, *, host: str, port: int, proxy: bool = False)
     """
     import uvicorn
 
-    from midweek.web.app import create_app
-    from midweek.web.security import AbuseLimits, load_or_create_secret
-
     if proxy and not settings.trusted_proxies:
         raise ConfigError(
             "--proxy needs the trusted_proxies setting: the addresses of your reverse "
             'proxies, e.g. trusted_proxies = ["127.0.0.1"] in midweek.toml'
         )
-    secret = settings.secret_key or load_or_create_secret(settings.workspace)
     store = open_store(settings)
-    app = create_app(
-        store,
-        secret_key=secret,
-        site_name=settings.site_name,
-        base_url=settings.site_url or None,
-        language=settings.language,
-        limits=AbuseLimits.from_settings(settings),
-        trusted_proxies=settings.trusted_proxies if proxy else (),
-    )
-    out.print(f"serving http://{host}:{port}/ (Ctrl-C to stop)")
     try:
+        app = site_app(settings, store, proxy=proxy)
+        out.print(f"serving http://{host}:{port}/ (Ctrl-C to stop)")
         uvicorn.run(
             app,
             host=host,

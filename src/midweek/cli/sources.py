@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from midweek.cli.context import global_options, now, open_store, out
+from midweek.cli.context import global_options, now, out
 from midweek.cli.options import check_writable
 from midweek.errors import ConfigError
+from midweek.workspace import open_store
 
 __all__ = ["sources_app"]
 

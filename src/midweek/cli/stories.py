@@ -16,14 +16,13 @@ from midweek.cli.context import (
     err,
     global_options,
     now,
-    open_store,
     out,
     progress,
-    workspace_embedder,
 )
 from midweek.cli.options import moment, review_window
 from midweek.errors import ConfigError
 from midweek.languages import LANGUAGE_HELP, normalize_language
+from midweek.workspace import open_embedder, open_store
 
 __all__ = ["STORIES_EXAMPLES", "cluster", "stories_list", "story_show"]
 
@@ -62,7 +61,7 @@ def cluster(
 
     opts = global_options(ctx)
     settings = opts.settings()
-    embedder = workspace_embedder(settings) if embed else None
+    embedder = open_embedder(settings) if embed else None
     store = open_store(settings)
     started = time.monotonic()
     try:

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from midweek import __version__
-from midweek.cli.context import global_options, open_store, out
+from midweek.cli.context import global_options, out
 from midweek.settings import CONFIG_NAME, render_settings_file
+from midweek.workspace import open_store
 
 __all__ = ["WORKSPACE_GITIGNORE", "init", "version"]
 
