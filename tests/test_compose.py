@@ -12,8 +12,7 @@ from midweek.compose import compose_review, format_date_range
 from midweek.errors import ConfigError
 from midweek.models import Article, Review
 from midweek.rank import rank_stories
-from midweek.text.dates import resolve_relative_dates
-from midweek.text.sentences import split_sentences
+from quoting import quoted_from
 
 START = datetime(2019, 10, 4, tzinfo=UTC)
 END = datetime(2019, 10, 11, tzinfo=UTC)  # exclusive: the review covers 4–10 October
@@ -30,15 +29,6 @@ def _review(articles: list[Article], limit: int = 20, **kwargs: str) -> tuple[Re
     return review, [r.story.headline for r in ranked]
 
 
-def _quoted_from(text: str, article: Article) -> bool:
-    """Whether a review sentence is verbatim in the article, but for resolved dates."""
-    if " ".join(article.text.split()).count(text):
-        return True
-    day = article.published.date() if article.published else None
-    flat = (" ".join(s.split()) for s in split_sentences(article.text))
-    return any(resolve_relative_dates(s, day, "en") == text for s in flat)
-
-
 def test_week_review_is_fully_cited(wikinews: list[Article]) -> None:
     """Every sentence is verbatim in a cited article (relative dates resolved, "yesterday"
     → "on 5 January"); teasers are the top three headlines."""
@@ -48,7 +38,7 @@ def test_week_review_is_fully_cited(wikinews: list[Article]) -> None:
     review, headlines = _review(wikinews)
     sentences = [s for section in review.sections for s in section.sentences]
     cited = sum(
-        any(_quoted_from(s.text, by_id[c.article_id]) for c in s.citations) for s in sentences
+        any(quoted_from(s.text, by_id[c.article_id]) for c in s.citations) for s in sentences
     )
     assert sentences
     assert cited / len(sentences) == 1.0

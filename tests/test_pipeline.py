@@ -23,6 +23,7 @@ from midweek.models import Source
 from midweek.pipeline import build_review, ingest_file, ingest_sources
 from midweek.settings import load_settings
 from midweek.store import open_store
+from quoting import quoted_from
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -221,7 +222,7 @@ def test_review_of_the_demo_window_cites_stored_articles(tmp_path: Path, shared_
     assert set(stored) == cited
     for section in review.sections:
         for sentence in section.sentences:
-            assert any(sentence.text in stored[c.article_id].text for c in sentence.citations)
+            assert any(quoted_from(sentence.text, stored[c.article_id]) for c in sentence.citations)
     assert store.get_review(review.slug) is not None
     # tags are canonical entities named in the review's language
     slugs = {t.slug for t in review.tags}

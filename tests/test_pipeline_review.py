@@ -25,8 +25,7 @@ from midweek.pipeline import (
 from midweek.render import REVIEW_JSON_SCHEMA, render_json, render_markdown
 from midweek.store import ArticleRow, Store, open_store
 from midweek.store.editor import set_review_status
-from midweek.text.dates import resolve_relative_dates
-from midweek.text.sentences import split_sentences
+from quoting import quoted_from
 
 TASHKENT = timezone(timedelta(hours=5))
 # Day one and day two of the review windows: "Иннопром. Центральная Азия" opens in
@@ -59,21 +58,6 @@ def _posts(shared_data: Path, first: str, last: str) -> list[dict[str, str]]:
         ),
         key=lambda p: (p["published"], p["id"]),
     )
-
-
-def _flat(text: str) -> str:
-    """Text with its whitespace runs as single spaces (as sentences are quoted)."""
-    return " ".join(text.split())
-
-
-def _quoted_from(text: str, article: Article) -> bool:
-    """Whether a review sentence is verbatim in the article, but for resolved dates
-    ("сегодня" in a post of 25 April is "25 апреля" in the review)."""
-    if text in _flat(article.text):
-        return True
-    day = article.published.date() if article.published else None
-    flat = (_flat(s) for s in split_sentences(article.text))
-    return any(resolve_relative_dates(s, day, article.language_tag) == text for s in flat)
 
 
 def _store_posts(store: Store, posts: list[dict[str, str]], lang: str = "ru") -> dict[str, int]:
@@ -208,7 +192,7 @@ def test_stories_the_output_language_cannot_quote_are_cited_as_they_are(
     )
     for section in review.sections:
         for sentence in section.sentences:
-            assert any(_quoted_from(sentence.text, cited[c.article_id]) for c in sentence.citations)
+            assert any(quoted_from(sentence.text, cited[c.article_id]) for c in sentence.citations)
     assert "no article in uz-Latn" in caplog.text
     with pytest.raises(ConfigError, match="unsupported review language"):
         build_review(store, DAY_ONE, DAY_TWO, lang="de", now=NOW, save=False)
