@@ -248,8 +248,9 @@ def run_review(
             tally.refused_lines.extend((t, "no cited sentence in the answer") for t, _ in parsed)
             tally.lines.extend((key, t, "no cited sentence in the answer") for t, _ in parsed)
             continue
-        why = {f.text: f.reason for f in result.flagged}
-        tally.lines.extend((key, t, why.get(t, "")) for t, _ in parsed)
+        # a line and its citations decide the checks, so they key the refusal exactly
+        why = {(f.text, f.passages): f.reason for f in result.flagged}
+        tally.lines.extend((key, t, why.get((t, cited), "")) for t, cited in parsed)
         tally.passed += len(parsed) - len(result.flagged)
         for flagged in result.flagged:
             tally.refused[_reason_class(flagged.reason)] += 1
