@@ -81,6 +81,7 @@ def test_each_check_fails_on_a_hand_made_bad_review() -> None:
                 _sentence("The ministry opened a new school.Namangan region was next."),
                 _sentence("Президент Узбекистана провёл встречу с делегацией банка."),
                 _sentence("На правах рекламы. Скидки до 50% на все тарифы банка."),
+                _sentence("Read the whole story on our channel ➖ @gazetauz ➖"),
             ],
         },
         {

@@ -157,3 +157,32 @@ def test_a_guillemet_quotation_is_never_split(posts: dict[str, dict[str, object]
     first = " ".join(split_sentences(text)[0].split())  # the post has no-break spaces
     assert first == "В Ташкенте стартовала выставка «Иннопром. Центральная Азия»."
     assert ed.unbalanced_quote(first) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # furniture of real posts (telegram set; generated LLM lines kept them)
+        "➖ @gazetauz ➖",
+        "❗️После приёма препарата «Док-1 Макс» скончались 18 детей",
+        "Подробнее: https://www.gazeta.uz/ru/2022/11/28/prok/",
+        "Подробности на t.me/podrobnouz",
+        "#новости Узбекистана",
+    ],
+)
+def test_post_markup_finds_links_handles_hashtags_and_pictographs(text: str) -> None:
+    assert ed.post_markup(text) is not None
+    assert [d.check for d in ed.sentence_defects(text)].count(ed.POST_MARKUP) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Шавкат Мирзиёев знакомится с деятельностью автобусного парка №18 Ташкента.",
+        "Днём воздух прогреется до +25 °C.",
+        "Матч #1 сезона прошёл в Ташкенте.",
+        "Сайт Gazeta.uz сообщил об этом со ссылкой на info@mail.uz.",
+    ],
+)
+def test_post_markup_leaves_a_newsroom_s_own_signs(text: str) -> None:
+    assert ed.post_markup(text) is None

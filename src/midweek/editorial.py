@@ -44,6 +44,7 @@ __all__ = [
     "HEADING",
     "HEADLINE_MAX_CHARS",
     "ONE_OUTLET",
+    "POST_MARKUP",
     "RELATIVE_DATE",
     "RUN_ON",
     "SENTENCE_CHECKS",
@@ -59,6 +60,7 @@ __all__ = [
     "first_person",
     "heading_defect",
     "names_in_full",
+    "post_markup",
     "quoted_share",
     "relative_date",
     "run_on",
@@ -83,6 +85,7 @@ UNINTRODUCED_NAME = "unintroduced_name"  # "Queloz is also..." before "Didier Qu
 RELATIVE_DATE = "relative_date"  # "today", "сегодня", "bugun" with no date to resolve it
 FIRST_PERSON = "first_person"  # the post's own voice: "we will keep you posted", "subscribe"
 RUN_ON = "run_on"  # paragraphs glued by the source: ".Namangan", "keltirmaganSodiq"
+POST_MARKUP = "post_markup"  # the post's furniture: a link, "@gazetauz", "#news", "➖", "❗️"
 TAG = "tag"  # an inflected, duplicated or header tag
 ONE_OUTLET = "one_outlet"  # a section from one article while the story has several outlets
 CHECKS = (
@@ -96,6 +99,7 @@ CHECKS = (
     RELATIVE_DATE,
     FIRST_PERSON,
     RUN_ON,
+    POST_MARKUP,
     TAG,
     ONE_OUTLET,
 )
@@ -316,6 +320,35 @@ def run_on(text: str, lang: str | None = None) -> str | None:
         if match:
             at = match.start()
             return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
+    return None
+
+
+# --- the post's furniture ----------------------------------------------------------------------
+
+# What a Telegram or social post carries around its news and a review never prints: a link,
+# the channel's handle, a hashtag, and pictographs used as bullets or alarms ("➖ @gazetauz
+# ➖", "❗️После приёма…"). Seen in generated lines of the LLM benchmark
+# (benchmarks/llm_review.py) and in post openers. A hashtag needs a letter ("#1" is a rank).
+_LINK_RE = re.compile(r"(?:https?://|www\.)\S+|\bt\.me/\S+", re.IGNORECASE)
+_HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z_][\w.]{2,}")
+_HASHTAG_RE = re.compile(r"(?<![\w&])#(?=\w*[^\W\d_])\w+")
+
+
+# Pictographs: the Unicode blocks of emoji and dingbats (Miscellaneous Symbols, Dingbats,
+# Miscellaneous Symbols and Arrows, the supplementary emoji planes). Not every "Symbol,
+# other": "№ 18", "25 °C", "©" and "®" are a newsroom's own signs.
+_PICTOGRAPH_RE = re.compile("[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]")
+
+
+def post_markup(text: str, lang: str | None = None) -> str | None:
+    """A link, an @handle, a #hashtag or a pictograph the sentence took from its post."""
+    for label, pattern in (("link", _LINK_RE), ("handle", _HANDLE_RE), ("hashtag", _HASHTAG_RE)):
+        match = pattern.search(text)
+        if match:
+            return f"{label} {match.group(0)!r} from the post"
+    match = _PICTOGRAPH_RE.search(text)
+    if match:
+        return f"pictograph {match.group(0)!r} from the post"
     return None
 
 
@@ -593,6 +626,7 @@ SENTENCE_CHECKS: Mapping[str, Any] = {
     RELATIVE_DATE: relative_date,
     FIRST_PERSON: first_person,
     RUN_ON: run_on,
+    POST_MARKUP: post_markup,
 }
 """The checks a sentence fails or passes on its own, whatever its place."""
 

@@ -185,8 +185,9 @@ def check(
     Checks: empty or over-long headings, text in the wrong language or script, advert or
     digest text, unbalanced and unattributed quotes, a section opening with a
     back-reference, short names before the full name, unresolved relative dates,
-    first-person and call-to-action lines, glued paragraphs, inflected or duplicated
-    tags. A stored review is checked against its cited articles.
+    first-person and call-to-action lines, glued paragraphs, a post's links, handles,
+    hashtags and emoji, inflected or duplicated tags, one-outlet sections. A stored review
+    is checked against its cited articles.
     """
     import json
 
