@@ -82,6 +82,7 @@ def test_each_check_fails_on_a_hand_made_bad_review() -> None:
                 _sentence("Президент Узбекистана провёл встречу с делегацией банка."),
                 _sentence("На правах рекламы. Скидки до 50% на все тарифы банка."),
                 _sentence("Read the whole story on our channel ➖ @gazetauz ➖"),
+                _sentence("The Supreme Court read out the charges against the defen"),
             ],
         },
         {

@@ -186,3 +186,12 @@ def test_post_markup_finds_links_handles_hashtags_and_pictographs(text: str) -> 
 )
 def test_post_markup_leaves_a_newsroom_s_own_signs(text: str) -> None:
     assert ed.post_markup(text) is None
+
+
+def test_fragment_is_a_sentence_without_a_final_stop() -> None:
+    # a podrobno.uz post cut at about 300 characters, as the LLM benchmark published it
+    assert ed.fragment("Верховный суд озвучил обвинения против подсу") is not None
+    assert ed.fragment("Суд объявил перерыв до 14:00.") is None
+    assert ed.fragment("Он сказал: «Мы готовы».") is None
+    assert ed.fragment("Qaror qabul qilindi!") is None
+    assert ed.fragment("") is None

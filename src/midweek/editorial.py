@@ -41,6 +41,7 @@ __all__ = [
     "BACK_REFERENCE",
     "CHECKS",
     "FIRST_PERSON",
+    "FRAGMENT",
     "HEADING",
     "HEADLINE_MAX_CHARS",
     "ONE_OUTLET",
@@ -50,6 +51,7 @@ __all__ = [
     "SENTENCE_CHECKS",
     "TAG",
     "TAG_CAPS_MIN_LETTERS",
+    "TERMINAL_RE",
     "UNATTRIBUTED_QUOTE",
     "UNBALANCED_QUOTE",
     "UNINTRODUCED_NAME",
@@ -58,6 +60,7 @@ __all__ = [
     "advert_text",
     "back_reference",
     "first_person",
+    "fragment",
     "heading_defect",
     "names_in_full",
     "post_markup",
@@ -86,6 +89,7 @@ RELATIVE_DATE = "relative_date"  # "today", "сегодня", "bugun" with no da
 FIRST_PERSON = "first_person"  # the post's own voice: "we will keep you posted", "subscribe"
 RUN_ON = "run_on"  # paragraphs glued by the source: ".Namangan", "keltirmaganSodiq"
 POST_MARKUP = "post_markup"  # the post's furniture: a link, "@gazetauz", "#news", "➖", "❗️"
+FRAGMENT = "fragment"  # a sentence that does not end: a cut-off post ("…против подсу")
 TAG = "tag"  # an inflected, duplicated or header tag
 ONE_OUTLET = "one_outlet"  # a section from one article while the story has several outlets
 CHECKS = (
@@ -100,6 +104,7 @@ CHECKS = (
     FIRST_PERSON,
     RUN_ON,
     POST_MARKUP,
+    FRAGMENT,
     TAG,
     ONE_OUTLET,
 )
@@ -321,6 +326,24 @@ def run_on(text: str, lang: str | None = None) -> str | None:
             at = match.start()
             return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
     return None
+
+
+# --- sentences that do not end -----------------------------------------------------------------
+
+# A full sentence ends in terminal punctuation, perhaps followed by closing quotes or
+# brackets; a post cut off mid-word (podrobno.uz posts stop at about 300 characters:
+# "Верховный суд озвучил обвинения против подсу", published by the LLM benchmark), a map
+# legend or a heading does not. The composer quotes only sentences that end
+# (summarize.usable_sentence reads the same pattern).
+TERMINAL_RE = re.compile(r"[.!?…][\"'»”’)\]]*$")
+
+
+def fragment(text: str, lang: str | None = None) -> str | None:
+    """A sentence without a final stop: cut off, or not a sentence at all."""
+    stripped = text.strip()
+    if not stripped or TERMINAL_RE.search(stripped):
+        return None
+    return f"no final stop: it ends {stripped[-24:]!r}"
 
 
 # --- the post's furniture ----------------------------------------------------------------------
@@ -627,6 +650,7 @@ SENTENCE_CHECKS: Mapping[str, Any] = {
     FIRST_PERSON: first_person,
     RUN_ON: run_on,
     POST_MARKUP: post_markup,
+    FRAGMENT: fragment,
 }
 """The checks a sentence fails or passes on its own, whatever its place."""
 

@@ -38,6 +38,7 @@ import numpy as np
 
 from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.editorial import (
+    TERMINAL_RE,
     back_reference,
     names_in_full,
     relative_date,
@@ -170,11 +171,6 @@ _WIRE_DATELINE_RE = re.compile(
 )
 
 
-# A full sentence ends in terminal punctuation, perhaps followed by closing quotes or
-# brackets; map legends, captions and headings do not ("██ Syrian opposition" in Wikinews).
-_TERMINAL_RE = re.compile(r"[.!?…][\"'»”’)\]]*$")
-
-
 def _is_dateline(text: str) -> bool:
     """Whether a sentence is a dateline (or opens with a wire dateline)."""
     return bool(_DATE_ONLY_RE.match(text) or _WIRE_DATELINE_RE.match(text))
@@ -187,10 +183,12 @@ def usable_sentence(text: str) -> bool:
         text: One whitespace-normalised sentence.
 
     Returns:
-        False for fragments, run-ons, unterminated lines (legends, headings) and datelines.
+        False for fragments, run-ons, unterminated lines (legends, headings: no
+        :data:`~midweek.editorial.TERMINAL_RE` at the end, as "██ Syrian opposition" in
+        Wikinews) and datelines.
     """
     words = len(text.split())
-    if not MIN_WORDS <= words <= MAX_WORDS or not _TERMINAL_RE.search(text):
+    if not MIN_WORDS <= words <= MAX_WORDS or not TERMINAL_RE.search(text):
         return False
     return not _is_dateline(text)
 

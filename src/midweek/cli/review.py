@@ -186,8 +186,8 @@ def check(
     digest text, unbalanced and unattributed quotes, a section opening with a
     back-reference, short names before the full name, unresolved relative dates,
     first-person and call-to-action lines, glued paragraphs, a post's links, handles,
-    hashtags and emoji, inflected or duplicated tags, one-outlet sections. A stored review
-    is checked against its cited articles.
+    hashtags and emoji, sentences without a final stop, inflected or duplicated tags,
+    one-outlet sections. A stored review is checked against its cited articles.
     """
     import json
 
