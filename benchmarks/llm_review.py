@@ -28,29 +28,31 @@ import argparse
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from review_quality import _row, telegram_windows
 
+from llamaserver import (
+    SERVER_THREADS,
+    LlamaServerError,
+    RecordingClient,
+    llama_server,
+    server_binary,
+)
 from midweek.check import check_review
 from midweek.compose import extractive_summarizer
 from midweek.entities import load_kb
 from midweek.llm import (
-    ChatAnswer,
     LLMConfig,
     OpenAICompatibleClient,
     SectionWriter,
@@ -64,16 +66,6 @@ from midweek.store import open_store
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 MODEL_ALIAS = "gemma3-270m"
-# Context of the server: a story's prompt is at most ~2.5k tokens (8 passages of 300,
-# midweek.llm.MAX_PASSAGES) plus the answer's 400 (midweek.llm.ANSWER_MAX_TOKENS); the
-# same as tests/test_llm_server.py.
-CONTEXT_TOKENS = 4096
-# One compute thread by default: on the busy 2-core machine two threads spin-wait against
-# each other and the client (measured here with Gemma 3 270M, one short prompt: 1.3
-# generated tokens/s with -t 2, 16 with -t 1; tests/test_llm_server.py saw the same).
-SERVER_THREADS = 1
-# Loading a 253 MB model takes seconds; the margin covers a busy machine.
-STARTUP_TIMEOUT_S = 120.0
 # One request: ~2.5k prompt tokens at ~160 tokens/s and 400 answer tokens at ~16/s are
 # about 40 s on one thread (measured above); the margin covers a machine shared by others.
 REQUEST_S = 300.0
@@ -96,77 +88,6 @@ def _default_model() -> Path:
             "scripts/llm-bench-requirements.txt, or pass --model GGUF"
         )
     return Path(assemble())
-
-
-def _default_server() -> Path:
-    """llama-server from $MIDWEEK_LLAMA_SERVER, else the venv's bin folder."""
-    named = os.environ.get("MIDWEEK_LLAMA_SERVER")
-    return Path(named) if named else Path(sys.prefix) / "bin" / "llama-server"
-
-
-def _free_port() -> int:
-    """A port nobody listens on now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def llama_server(binary: Path, model: Path, threads: int, log: Path) -> Iterator[str]:
-    """The /v1 base URL of a llama-server started for this run; stopped on exit."""
-    port = _free_port()
-    command = [
-        str(binary),
-        *("--model", str(model), "--alias", MODEL_ALIAS),
-        *("--host", "127.0.0.1", "--port", str(port)),
-        *("--ctx-size", str(CONTEXT_TOKENS), "--parallel", "1", "--threads", str(threads)),
-        *("--no-jinja", "--chat-template", CHAT_TEMPLATE, "--seed", "0", "--no-webui"),
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                sys.exit(f"llama-server exited {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit(f"llama-server not ready in {STARTUP_TIMEOUT_S:g} s")
-            time.sleep(0.25)
-        yield f"{base}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-class Recorder:
-    """A chat client that passes requests to the real one and keeps the raw answers."""
-
-    def __init__(self, client: OpenAICompatibleClient) -> None:
-        self.client = client
-        self.answers: list[str] = []
-
-    @property
-    def model(self) -> str:
-        """The model asked."""
-        return self.client.model
-
-    def complete(
-        self, messages: Sequence[Mapping[str, str]], *, max_tokens: int, temperature: float
-    ) -> ChatAnswer:
-        """Ask the real client; keep its answer."""
-        answer = self.client.complete(messages, max_tokens=max_tokens, temperature=temperature)
-        self.answers.append(answer.content)
-        return answer
 
 
 @dataclass
@@ -210,7 +131,7 @@ def run_review(
         tally = Tally()
         answer_of: dict[str, str] = {}
         with OpenAICompatibleClient(config) as client:
-            recorder = Recorder(client)
+            recorder = RecordingClient(client)
             # the review's budget, as `midweek review --llm-url` gives it
             writer = SectionWriter(
                 recorder, budget=TokenBudget(settings.llm_max_tokens_per_review), kb=kb
@@ -286,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--model", type=Path, help="GGUF file (default: Gemma 3 270M)")
-    parser.add_argument("--server", type=Path, default=_default_server())
+    parser.add_argument("--server", type=Path, default=server_binary())
     parser.add_argument("--weeks", default="W1,W2,W3")
     parser.add_argument("--langs", default="ru,uz-Latn,uz-Cyrl")
     parser.add_argument(
@@ -307,34 +228,45 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     logs = Path(tempfile.mkdtemp(prefix="llm-review-"))
     print(f"server log: {logs / 'server.log'}", flush=True)
-    with llama_server(args.server, model, args.threads, logs / "server.log") as url:
-        for name, start, end, articles in windows:
-            for lang in langs:
-                began = time.monotonic()
-                tally = run_review(url, articles, start, end, lang, args.limit)
-                seconds = time.monotonic() - began
-                rows.append((name, lang, tally))
-                if args.dump is not None:
-                    with args.dump.open("a", encoding="utf-8") as sink:
-                        for key, text, reason in tally.lines:
-                            row = {"week": name, "lang": lang, "story": key, "line": text}
-                            sink.write(json.dumps({**row, "refused": reason}) + "\n")
-                for attr in ("asked", "generated", "passed", "published", "copied"):
-                    setattr(totals, attr, getattr(totals, attr) + getattr(tally, attr))
-                for counter in ("refused", "fallbacks", "checker"):
-                    getattr(totals, counter).update(getattr(tally, counter))
-                totals.passed_lines.extend(tally.passed_lines)
-                totals.refused_lines.extend(tally.refused_lines)
-                refused = ", ".join(f"{r} {n}" for r, n in tally.refused.most_common())
-                print(
-                    f"== {name} {lang} ({seconds:.0f} s): stories asked {tally.asked}, "
-                    f"lines generated {tally.generated}, passed {tally.passed}, "
-                    f"published {tally.published} (verbatim copies of a source {tally.copied}); "
-                    f"refused: {refused or 'none'}; "
-                    f"fallbacks: {dict(tally.fallbacks) or 'none'}; "
-                    f"checker on published: {dict(tally.checker) or 'none'}",
-                    flush=True,
-                )
+    try:
+        with llama_server(
+            args.server,
+            model,
+            MODEL_ALIAS,
+            logs / "server.log",
+            threads=args.threads,
+            extra=("--no-jinja", "--chat-template", CHAT_TEMPLATE),
+        ) as url:
+            for name, start, end, articles in windows:
+                for lang in langs:
+                    began = time.monotonic()
+                    tally = run_review(url, articles, start, end, lang, args.limit)
+                    seconds = time.monotonic() - began
+                    rows.append((name, lang, tally))
+                    if args.dump is not None:
+                        with args.dump.open("a", encoding="utf-8") as sink:
+                            for key, text, reason in tally.lines:
+                                row = {"week": name, "lang": lang, "story": key, "line": text}
+                                sink.write(json.dumps({**row, "refused": reason}) + "\n")
+                    for attr in ("asked", "generated", "passed", "published", "copied"):
+                        setattr(totals, attr, getattr(totals, attr) + getattr(tally, attr))
+                    for counter in ("refused", "fallbacks", "checker"):
+                        getattr(totals, counter).update(getattr(tally, counter))
+                    totals.passed_lines.extend(tally.passed_lines)
+                    totals.refused_lines.extend(tally.refused_lines)
+                    refused = ", ".join(f"{r} {n}" for r, n in tally.refused.most_common())
+                    print(
+                        f"== {name} {lang} ({seconds:.0f} s): stories asked {tally.asked}, "
+                        f"lines generated {tally.generated}, passed {tally.passed}, "
+                        f"published {tally.published} "
+                        f"(verbatim copies of a source {tally.copied}); "
+                        f"refused: {refused or 'none'}; "
+                        f"fallbacks: {dict(tally.fallbacks) or 'none'}; "
+                        f"checker on published: {dict(tally.checker) or 'none'}",
+                        flush=True,
+                    )
+    except LlamaServerError as exc:  # it died or never got ready: say so with its log
+        sys.exit(str(exc))
     print(
         "\n| week | lang | stories asked | lines generated | passed | published "
         "| of which copied | refused |"

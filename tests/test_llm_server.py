@@ -21,22 +21,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import httpx
 import pytest
 
+from llamaserver import LlamaServerError, RecordingClient, llama_server, server_binary
 from midweek.entities import load_kb
 from midweek.llm import (
     DEFAULT_API_KEY_ENV,
-    ChatAnswer,
     LLMConfig,
     OpenAICompatibleClient,
     SectionWriter,
@@ -48,6 +45,7 @@ from midweek.models import Article, Sentence, Story
 from midweek.pipeline import build_review, ingest_file
 from midweek.settings import load_settings
 from midweek.store import open_store
+from quoting import flat
 
 pytestmark = pytest.mark.slow
 
@@ -58,28 +56,19 @@ NOW = datetime(2026, 11, 29, tzinfo=UTC)
 # The densest week of the demo set (11 articles, see its README): several stories.
 START, END = datetime(2019, 10, 4, tzinfo=UTC), datetime(2019, 10, 11, tzinfo=UTC)
 WINDOW = ["--from", "2019-10-04T00:00", "--to", "2019-10-11T00:00", "--tz", "UTC"]
-# Loading a 98 MB model takes about a second; the margin covers a busy 2-core machine.
-STARTUP_TIMEOUT_S = 120.0
-# Context of the server: a story's prompt is at most ~2.5k tokens (8 passages of 300)
-# plus the answer's 400 (midweek.llm.MAX_PASSAGES, ANSWER_MAX_TOKENS).
-CONTEXT_TOKENS = 4096
 # One request: the prompt of a story is read and 400 tokens written in seconds by a 135M
 # model; the margin covers a 2-core machine busy with other work.
 REQUEST_S = 120.0
 # A whole test: ingest, the window's stories (six), one request each.
 TEST_TIMEOUT_S = 900
-# One compute thread: with two, the server's threads spin-wait against the test process
-# on a 2-core machine (seen on a busy one: 1 token/s with two threads, 35-57 with one).
-SERVER_THREADS = 1
 # What a story may fall back for when the server works: the model's answer was unusable.
 # 'endpoint failed' or 'budget spent' would mean the server was never really asked.
 ANSWERED_FALLBACKS = ("junk answer", "no sentence passed the checks")
 
 
 def _server_binary() -> Path | None:
-    """llama-server from $MIDWEEK_LLAMA_SERVER, else the venv's bin folder."""
-    named = os.environ.get("MIDWEEK_LLAMA_SERVER")
-    path = Path(named) if named else Path(sys.prefix) / "bin" / "llama-server"
+    """The llama-server to start, when it is there and executable."""
+    path = server_binary()
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
@@ -92,28 +81,6 @@ def _model_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _free_port() -> int:
-    """A port nobody listens on now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    """Poll /health until the model is loaded; fail with the server's log otherwise."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama-server exited {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"llama-server not ready in {STARTUP_TIMEOUT_S:g} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The /v1 base URL of a llama-server started for this module, stopped afterwards."""
@@ -124,28 +91,12 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("CI") or os.environ.get("MIDWEEK_REQUIRE_LLM_SERVER"):
             pytest.fail(message)
         pytest.skip(message)
-    port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [
-        str(binary),
-        *("--model", str(model), "--alias", MODEL_ALIAS),
-        *("--host", "127.0.0.1", "--port", str(port)),
-        *("--ctx-size", str(CONTEXT_TOKENS), "--parallel", "1", "--threads", str(SERVER_THREADS)),
-        *("--seed", "0", "--no-webui"),
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(process, base, log)
-        yield f"{base}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with llama_server(binary, model, MODEL_ALIAS, log) as url:
+            yield url
+    except LlamaServerError as exc:
+        pytest.fail(str(exc))
 
 
 def _ingest(workspace: Path, shared_data: Path) -> set[int]:
@@ -160,29 +111,6 @@ def _ingest(workspace: Path, shared_data: Path) -> set[int]:
         store.close()
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-class _Recorder:
-    """A chat client that passes requests to the real one and keeps the raw answers."""
-
-    def __init__(self, client: OpenAICompatibleClient) -> None:
-        self.client = client
-        self.answers: list[str] = []
-
-    @property
-    def model(self) -> str:
-        return self.client.model
-
-    def complete(
-        self, messages: Sequence[Mapping[str, str]], *, max_tokens: int, temperature: float
-    ) -> ChatAnswer:
-        answer = self.client.complete(messages, max_tokens=max_tokens, temperature=temperature)
-        self.answers.append(answer.content)
-        return answer
-
-
 @pytest.mark.timeout(TEST_TIMEOUT_S)
 def test_every_published_sentence_passed_the_checks_on_real_answers(
     llm_url: str, tmp_path: Path, shared_data: Path
@@ -193,7 +121,7 @@ def test_every_published_sentence_passed_the_checks_on_real_answers(
     asked: dict[str, tuple[Story, Mapping[int, Article], str]] = {}
     store = open_store(load_settings(tmp_path, environ={}).database_url)
     with OpenAICompatibleClient(config) as client:
-        recorder = _Recorder(client)
+        recorder = RecordingClient(client)
         writer = SectionWriter(recorder, kb=kb)
 
         def summarizer(
@@ -231,19 +159,19 @@ def test_every_published_sentence_passed_the_checks_on_real_answers(
         assert published > 0 or len(result.flagged) == len(parsed), answer
         judged += len(parsed)
         numbered = len(story_passages(story, articles, "en"))
-        reasons = {(_flat(f.text), f.passages): f.reason for f in result.flagged}
+        reasons = {(flat(f.text), f.passages): f.reason for f in result.flagged}
         assert all(reasons.values())
         for text, cited in parsed:  # what cites nothing, or nothing real, is flagged
             if not cited:
-                assert reasons.get((_flat(text), cited)) == "no citation", text
+                assert reasons.get((flat(text), cited)) == "no citation", text
             elif any(n > numbered or n < 1 for n in cited):
-                reason = reasons.get((_flat(text), cited), "")
+                reason = reasons.get((flat(text), cited), "")
                 assert reason.startswith("cites passages that do not exist"), text
     # pinned model, pinned server, greedy decoding: the answers are the same on every run,
     # and some of them cite passages, so the checks judged real generated sentences
     assert judged > 0, "no answer cited a passage: the checks never ran"
 
-    published_text = {_flat(s.text) for x in review.sections for s in x.sentences}
+    published_text = {flat(s.text) for x in review.sections for s in x.sentences}
     for section in review.sections:
         story, articles, _ = asked[section.story_key]
         result = writer.results[section.story_key]
@@ -257,11 +185,11 @@ def test_every_published_sentence_passed_the_checks_on_real_answers(
                 )
                 assert check.supported, (sentence.text, check.reason)
             else:  # the extractive fallback lifts sentences verbatim
-                sources = [_flat(f"{articles[i].title} {articles[i].text}") for i in cited_ids]
-                assert any(_flat(sentence.text).rstrip(".") in s for s in sources)
+                sources = [flat(f"{articles[i].title} {articles[i].text}") for i in cited_ids]
+                assert any(flat(sentence.text).rstrip(".") in s for s in sources)
     for result in writer.results.values():
         for flagged in result.flagged:  # never published
-            assert _flat(flagged.text) not in published_text, flagged
+            assert flat(flagged.text) not in published_text, flagged
 
 
 @pytest.mark.timeout(TEST_TIMEOUT_S)
