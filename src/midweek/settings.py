@@ -143,8 +143,9 @@ SETTINGS: tuple[Setting, ...] = (
         "scheduler",
         "",
         "Address of a Dask scheduler (tcp://host:8786) whose workers fetch, extract and "
-        "prepare articles for `midweek ingest` (needs midweek[dask]; PostgreSQL to fetch "
-        "sources). Empty: everything runs in this process. `ingest --scheduler` overrides.",
+        "prepare articles for `midweek ingest` and compute the vectors of `midweek cluster "
+        "--embed` (needs midweek[dask]; PostgreSQL to fetch sources). Empty: everything "
+        "runs in this process. `--scheduler` of either command overrides.",
     ),
     Setting("dedupe_horizon_days", 14, "How far back near-duplicates (reprints) are looked for."),
     Setting(

