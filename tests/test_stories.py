@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from midweek.settings import load_settings
 from midweek.store import Store, open_store
 from midweek.store.schema import articles as articles_table
 from midweek.store.stories import get_story, list_stories, load_cluster_state
+from midweek.store.stories_schema import cluster_state
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 runner = CliRunner()
@@ -84,8 +85,13 @@ def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     ingest_file(store, second, two, lambda: NOW)
     second_run = cluster_new_articles(store, NOW)
     assert second_run.articles == _news_articles(store) - before > 0  # only the new ones
-    again = cluster_new_articles(store, NOW)
-    assert (again.articles, again.stories) == (0, 0)
+    stamp = select(cluster_state.c.updated_at)
+    with store.engine.connect() as conn:
+        saved_at = conn.scalar(stamp)
+    again = cluster_new_articles(store, NOW + timedelta(days=1))
+    assert (again.articles, again.stories, again.open_clusters) == (0, 0, None)  # state unread
+    with store.engine.connect() as conn:
+        assert conn.scalar(stamp) == saved_at  # and not written again
     store.close()
 
     stories = _partition(one.database_url)
