@@ -24,7 +24,7 @@ from typing import Any
 from midweek.kinds import SET_ASIDE_KINDS, classify_kind
 from midweek.text.anaphora import opens_with_anaphor
 from midweek.text.lang import detect_language, detect_script
-from midweek.text.sentences import GLUED_STOP_RE, GLUED_WORDS_RE
+from midweek.text.sentences import glued_boundary
 from midweek.text.translit import APOSTROPHES
 
 logger = logging.getLogger(__name__)
@@ -320,12 +320,10 @@ def relative_date(text: str, lang: str | None = None) -> str | None:
 
 def run_on(text: str, lang: str | None = None) -> str | None:
     """Two paragraphs glued into one sentence by the source (".Namangan", "keltirmaganSodiq")."""
-    for pattern in (GLUED_STOP_RE, GLUED_WORDS_RE):
-        match = pattern.search(text)
-        if match:
-            at = match.start()
-            return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
-    return None
+    at = glued_boundary(text)
+    if at is None:
+        return None
+    return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
 
 
 # --- sentences that do not end -----------------------------------------------------------------
