@@ -82,6 +82,8 @@ def test_each_check_fails_on_a_hand_made_bad_review() -> None:
                 _sentence("Президент Узбекистана провёл встречу с делегацией банка."),
                 _sentence("На правах рекламы. Скидки до 50% на все тарифы банка."),
                 _sentence("Read the whole story on our channel ➖ @gazetauz ➖"),
+                # the outlet on itself, found by the citing outlet's name (kun.uz)
+                _sentence("Kun.uz continues its report from the court in Bukhara."),
                 _sentence("The Supreme Court read out the charges against the defen"),
             ],
         },
@@ -102,6 +104,7 @@ def test_each_check_fails_on_a_hand_made_bad_review() -> None:
     where = {d.check: d.where for d in report.defects}
     assert where["back_reference"] == "section 1 sentence 1"
     assert where["unintroduced_name"] == "section 1 sentence 2"
+    assert where["self_reference"] == "section 1 sentence 12"
 
 
 def test_a_marked_quotation_in_another_language_is_no_defect() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from midweek import editorial as ed
 from midweek.text.sentences import split_sentences
+from midweek.text.translit import to_uzbek_script
 
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
 
@@ -45,6 +46,27 @@ def test_run_on_real_glued_paragraphs_are_found_and_split(
     assert split_sentences("U hech qanday dalil keltirmaganSodiq Safoyev gapirdi.") == [
         "U hech qanday dalil keltirmagan",
         "Sodiq Safoyev gapirdi.",
+    ]
+
+
+def test_camel_case_names_are_not_glued_paragraphs(
+    posts: dict[str, dict[str, object]],
+) -> None:
+    # podrobno.uz, 22 Jun 2022: "InterContinental" was split into "…гостиницу Inter" and
+    # "Continental Tashkent планируется…", which became a section heading
+    text = str(posts["podrobnouz-2022-06-22 09:54:27-0"]["text_ru"])
+    assert ed.run_on(text) is None
+    assert split_sentences(text) == [
+        "Гостиничный бренд InterContinental возвращается в Ташкент.",
+        "Новую гостиницу InterContinental Tashkent планируется открыть уже к концу 2022 года.",
+    ]
+    assert ed.run_on("Оплата картами MasterCard и PlayStation Store.") is None
+    # failing counterpart: a lower-case word glued to the next paragraph is still split
+    glued = "Отель открыл двери гостямНовый корпус построят к 2024 году."
+    assert ed.run_on(glued) is not None
+    assert split_sentences(glued) == [
+        "Отель открыл двери гостям",
+        "Новый корпус построят к 2024 году.",
     ]
 
 
@@ -85,6 +107,40 @@ def test_first_person_by_the_verb_alone() -> None:
     # passing: third person, and "our country" (a possessive, not the newsroom's voice)
     assert ed.first_person("Президент провёл совещание по вопросам энергетики.", "ru") is None
     assert ed.first_person("Mamlakatimizda yangi qonun kuchga kirdi.", "uz-Latn") is None
+
+
+def test_self_reference_real_live_stream_notes(posts: dict[str, dict[str, object]]) -> None:
+    # gazeta.uz, 30 Nov 2022 (W1): the review led with the outlet's note on its own live
+    # stream of the Nukus trial, in Russian and in the Uzbek translation
+    post = posts["gazetauz-2022-11-30 09:15:29-0"]
+    ru = next(s for s in split_sentences(str(post["text_ru"])) if "продолжает трансляцию" in s)
+    uz = next(s for s in split_sentences(str(post["text_uz_mt"])) if "eshittirishni" in s)
+    cyrl = to_uzbek_script(uz, "Cyrl")
+    assert ed.self_reference(ru, "ru", ("gazeta.uz",)) is not None
+    assert ed.self_reference(uz, "uz-Latn", ("gazeta.uz (uz)",)) is not None
+    assert ed.self_reference(cyrl, "uz-Cyrl", ("gazeta.uz (uz)",)) is not None
+    # without the outlet (the checker of a review without sources): a web name that
+    # announces a live broadcast
+    assert ed.self_reference(ru, "ru") is not None
+    assert ed.self_reference(cyrl, "uz-Cyrl") is not None
+    assert ed.self_reference("Kun.uz is broadcasting the trial from Bukhara.", "en") is not None
+    # the outlet on itself, not live: "«Газета.uz» рассказывает …" (a feature's teaser)
+    feature = "«Газета.uz» рассказывает историю самой молодой троллейбусной системы республики."
+    assert ed.self_reference(feature, "ru", ("gazeta.uz",)) is not None
+    defects = ed.sentence_defects(ru, "ru", outlets=("gazeta.uz",))
+    assert [d.check for d in defects] == [ed.SELF_REFERENCE]
+    # passing: a broadcast in the news (gazeta.uz, 28 Apr 2022), another outlet as the
+    # source, and "gazeta" (Uzbek for newspaper) in a sentence of gazeta.uz's
+    senate = split_sentences(str(posts["gazetauz-2022-04-28 13:32:43-0"]["text_ru"]))[0]
+    assert senate.startswith("Трансляция заседания Сената")
+    assert ed.self_reference(senate, "ru", ("gazeta.uz",)) is None
+    assert (
+        ed.self_reference("Как сообщает Kun.uz, суд вынес приговор.", "ru", ("gazeta.uz",)) is None
+    )
+    assert ed.self_reference("Суд запретил трансляцию, сообщает Kun.uz.", "ru") is None
+    assert (
+        ed.self_reference("Toshkentda gazeta sotuvi oshdi.", "uz-Latn", ("gazeta.uz (uz)",)) is None
+    )
 
 
 def test_quotes_balanced_and_attributed() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from midweek.editorial import HEADLINE_MAX_CHARS
-from midweek.headlines import ELLIPSIS, headline_from_sentence
+from midweek.headlines import ELLIPSIS, headline_from_sentence, headline_from_sentences
 
 CASES = [
     # a dash after the main clause (podrobno.uz, 5 April 2023)
@@ -195,9 +195,91 @@ def test_uzbek_clause_ends_on_its_verb() -> None:
         "O'zbek bojxonachilari chegarada g'ayrioddiy kontrabanda yukini – fil tuskini va 180 "
         "kiyik shoxini topdilar."
     )
-    # over the limit with no verb-final boundary: the last resort, marked as a cut
+    # over the limit: the apposition after the dash goes, the verb stays
     assert headline_from_sentence(sentence, "uz-Latn") == (
-        "O'zbek bojxonachilari chegarada g'ayrioddiy kontrabanda yukini" + ELLIPSIS
+        "O'zbek bojxonachilari chegarada g'ayrioddiy kontrabanda yukini topdilar"
     )
     # within the limit the dash is no boundary: the clause ends on its verb
     assert headline_from_sentence(sentence, "uz-Latn", limit=120) == sentence.rstrip(".")
+
+
+UZBEK_SHORTENED = [
+    # a leading participle phrase (gazeta.uz, 29 Nov 2022, its Uzbek translation)
+    (
+        "uz-Latn",
+        "Qatarda bo'lib o'tgan futbol bo'yicha jahon chempionatida pley-offning birinchi "
+        "ishtirokchilari aniqlandi.",
+        "Futbol bo'yicha jahon chempionatida pley-offning birinchi ishtirokchilari aniqlandi",
+    ),
+    (
+        "uz-Cyrl",
+        "Аэрофлот гуруҳига кирувчи Россия авиакомпанияси Москвадан Тошкентга тўғридан-тўғри "
+        "мунтазам рейсларни очади.",
+        "Россия авиакомпанияси Москвадан Тошкентга тўғридан-тўғри мунтазам рейсларни очади",
+    ),
+    # a time adverbial (gazeta.uz, 28 Nov 2022)
+    (
+        "uz-Latn",
+        "Markaziy bank 2023-2025 yillarda O'zbekiston iqtisodiyotini rivojlantirishning ikkita "
+        "ssenariysini tasdiqladi.",
+        "Markaziy bank O'zbekiston iqtisodiyotini rivojlantirishning ikkita ssenariysini "
+        "tasdiqladi",
+    ),
+    # "<whose> decree bilan" (gazeta.uz, 29 Nov 2022)
+    (
+        "uz-Latn",
+        "O'zbekiston Prezidentining farmoni bilan Bosh prokuratura Akademiyasi negizida huquqni "
+        "muhofaza qilish akademiyasi tashkil etiladi.",
+        "Bosh prokuratura Akademiyasi negizida huquqni muhofaza qilish akademiyasi tashkil etiladi",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "sentence", "expected"), UZBEK_SHORTENED)
+def test_uzbek_shortened_where_its_grammar_allows(lang: str, sentence: str, expected: str) -> None:
+    """Over the limit, an Uzbek lead loses a part that its verb does not need, not its verb."""
+    assert len(" ".join(sentence.split())) > HEADLINE_MAX_CHARS
+    assert headline_from_sentence(sentence, lang) == expected
+
+
+def test_uzbek_participle_phrase_with_a_possessor_stays() -> None:
+    """ "O'zbekistonning yangilangan Konstitutsiyasida": the possessor stays (podrobno.uz)."""
+    sentence = (
+        "O'zbekistonning yangilangan Konstitutsiyasida nikoh tushunchasini erkak va ayol "
+        "Ittifoqi sifatida mustahkamlash taklif etiladi."
+    )
+    assert headline_from_sentence(sentence, "uz-Latn").startswith("O'zbekistonning yangilangan")
+
+
+def test_a_section_heading_is_complete_when_one_sentence_gives_one() -> None:
+    """The lead would end in "…": the heading comes from a sentence of the section that
+    makes a complete one and does not point back (W1 and W2 of the real weeks)."""
+    academy = [
+        "Указом президента Узбекистана на базе Академии Генеральной прокуратуры будет создана "
+        "Правоохранительная академия.",
+        "С 2023/2024 учебного года в учреждении начнётся обучение в бакалавриате и аспирантуре "
+        "в сферах следственной деятельности и других направлениях правоохранительной "
+        "деятельности.",
+        "Шавкат Мирзиёев подписал указ о создании Правоохранительной академии Узбекистана.",
+    ]
+    assert headline_from_sentence(academy[0], "ru").endswith(ELLIPSIS)
+    # the whole sentence before the phrase cut
+    assert headline_from_sentences(academy, "ru") == academy[2].rstrip(".")
+    constitution = [
+        "В обновленной Конституции Узбекистана предлагается закрепить понятие брака как "
+        "союза мужчины и женщины.",
+        "Об этом накануне рассказал Шавкат Мирзиёев в ходе встречи с членами Конституционной "
+        "комиссии.",
+        "Шавкат Мирзиёев озвучил ряд предложений по поправкам в Конституцию: возвышение "
+        "человеческого достоинства.",
+    ]
+    # "Об этом …" points back: never a heading
+    assert headline_from_sentences(constitution, "ru") == (
+        "Шавкат Мирзиёев озвучил ряд предложений по поправкам в Конституцию"
+    )
+    # a lead that needs no "…" is the heading, and with no complete one the lead's cut
+    assert headline_from_sentences(academy[2:] + academy[:1], "ru") == academy[2].rstrip(".")
+    assert headline_from_sentences(constitution[:2], "ru") == headline_from_sentence(
+        constitution[0], "ru"
+    )
+    assert headline_from_sentences([], "ru") == ""

@@ -206,3 +206,30 @@ def test_explain_lists_the_set_aside_articles(tmp_path: Path, shared_data: Path)
     assert listed and all(a.kind in SET_ASIDE_KINDS for a in listed.values())
     table = runner.invoke(app, [*db, "stories", *window, "--explain"])
     assert table.exit_code == 0 and "set aside" in table.stdout
+
+
+def test_explain_ranks_for_the_review_language(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stories --explain --lang X` ranks as a review in X does: plan_review gets X."""
+    import midweek.pipeline
+
+    posts = _posts(shared_data, 60)
+    corpus = _write(tmp_path / "p.jsonl.gz", posts)
+    db = ["--db", str(tmp_path / "m.db")]
+    assert runner.invoke(app, [*db, "ingest", "--file", str(corpus)]).exit_code == 0
+    first, last = str(posts[0]["published"])[:10], str(posts[-1]["published"])[:10]
+    window = ["--from", f"{first}T00:00", "--to", f"{last}T23:59", "--tz", "UTC"]
+    asked: list[object] = []
+    original = midweek.pipeline.plan_review
+
+    def recording(*args: object, **kwargs: object) -> object:
+        asked.append(kwargs.get("lang"))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(midweek.pipeline, "plan_review", recording)
+    for flags, want in (([], None), (["--lang", "uz-cyrl"], "uz-Cyrl"), (["--lang", "ru"], "ru")):
+        result = runner.invoke(app, [*db, "stories", *window, "--explain", "--json", *flags])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["lang"] == want
+        assert asked[-1] == want

@@ -149,8 +149,10 @@ def _section(
         at = f"{where} sentence {index + 1}"
         mark = item.lang
         tag = mark or lang
+        outlets = tuple(c.outlet for c in item.citations if c.outlet)
         found.extend(
-            Defect(d.check, d.reason, d.text, at) for d in sentence_defects(text, tag or None)
+            Defect(d.check, d.reason, d.text, at)
+            for d in sentence_defects(text, tag or None, outlets=outlets)
         )
         reason = wrong_language(text, lang, mark)
         if reason:

@@ -10,9 +10,10 @@ A heading is never empty and never in another language unmarked: the story's hea
 the review's language; else, for Uzbek, its Uzbek headline in the other script
 transliterated; else a headline made from the section's lead sentence as an editor cuts
 it (:func:`midweek.headlines.headline_from_sentence`: its main clause, within
-:data:`HEADLINE_MAX_CHARS`); else a headline in another language, marked with its language
-(:attr:`~midweek.models.Section.heading_lang`). Every word the composer adds
-itself is an English message translated through the gettext catalogs
+:data:`HEADLINE_MAX_CHARS`; another sentence's when the lead's would end in "…",
+:func:`midweek.headlines.headline_from_sentences`); else a headline in another
+language, marked with its language (:attr:`~midweek.models.Section.heading_lang`).
+Every word the composer adds itself is an English message translated through the gettext catalogs
 (:mod:`midweek.translations`); every figure is computed.
 """
 
@@ -26,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from midweek.editorial import HEADLINE_MAX_CHARS
 from midweek.errors import ConfigError
-from midweek.headlines import headline_from_sentence
+from midweek.headlines import headline_from_sentence, headline_from_sentences
 from midweek.models import Article, DroppedStory, Review, Section, Sentence, Story
 from midweek.rank import RankedStory
 from midweek.summarize import in_review_language, summarize_story
@@ -234,9 +235,9 @@ def story_heading(story: Story, sentences: Sequence[Sentence], lang: str) -> tup
             if tag.startswith("uz"):
                 converted, mark = in_review_language(text, tag, lang)
                 return shorten_headline(converted), mark
-    for sentence in sentences:
-        if not sentence.lang:
-            return headline_from_sentence(sentence.text, lang), ""
+    own_sentences = [s.text for s in sentences if not s.lang]
+    if own_sentences:  # the lead's headline, or a complete one of another sentence
+        return headline_from_sentences(own_sentences, lang), ""
     if headlines:
         tag, text = sorted(headlines.items())[0]
         return shorten_headline(text), tag

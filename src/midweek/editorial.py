@@ -24,8 +24,8 @@ from typing import Any
 from midweek.kinds import SET_ASIDE_KINDS, classify_kind
 from midweek.text.anaphora import opens_with_anaphor
 from midweek.text.lang import detect_language, detect_script
-from midweek.text.sentences import GLUED_STOP_RE, GLUED_WORDS_RE
-from midweek.text.translit import APOSTROPHES
+from midweek.text.sentences import glued_boundary
+from midweek.text.translit import APOSTROPHES, latn_to_cyrl
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ __all__ = [
     "POST_MARKUP",
     "RELATIVE_DATE",
     "RUN_ON",
+    "SELF_REFERENCE",
     "SENTENCE_CHECKS",
     "TAG",
     "TAG_CAPS_MIN_LETTERS",
@@ -67,6 +68,7 @@ __all__ = [
     "quoted_share",
     "relative_date",
     "run_on",
+    "self_reference",
     "sentence_defects",
     "short_name",
     "tag_defects",
@@ -87,6 +89,7 @@ BACK_REFERENCE = "back_reference"  # a section opening with "He", "The statement
 UNINTRODUCED_NAME = "unintroduced_name"  # "Queloz is also..." before "Didier Queloz"
 RELATIVE_DATE = "relative_date"  # "today", "сегодня", "bugun" with no date to resolve it
 FIRST_PERSON = "first_person"  # the post's own voice: "we will keep you posted", "subscribe"
+SELF_REFERENCE = "self_reference"  # the outlet about itself: "«Газета.uz» продолжает трансляцию"
 RUN_ON = "run_on"  # paragraphs glued by the source: ".Namangan", "keltirmaganSodiq"
 POST_MARKUP = "post_markup"  # the post's furniture: a link, "@gazetauz", "#news", "➖", "❗️"
 FRAGMENT = "fragment"  # a sentence that does not end: a cut-off post ("…против подсу")
@@ -102,6 +105,7 @@ CHECKS = (
     UNINTRODUCED_NAME,
     RELATIVE_DATE,
     FIRST_PERSON,
+    SELF_REFERENCE,
     RUN_ON,
     POST_MARKUP,
     FRAGMENT,
@@ -280,6 +284,69 @@ def first_person(text: str, lang: str | None = None) -> str | None:
     return None
 
 
+# --- the outlet about itself ------------------------------------------------------------------
+
+# An outlet's name as its posts write it: a web name ("Газета.uz", "Kun.uz", "podrobno.uz"),
+# in Latin or Cyrillic letters, the domain perhaps transliterated too ("Газета.уз").
+_MEDIA_NAME_RE = re.compile(
+    r"(?<![\w.])[\w-]{2,}\s?\.\s?(?:uz|уз|ru|ру|com|ком|kz|кз|tv|тв|net|org|info)\b",
+    re.IGNORECASE,
+)
+# The newsroom at work, live: a broadcast, a live stream, a live blog. Next to an outlet's
+# name ("«Газета.uz» продолжает трансляцию с заседания суда", gazeta.uz, 29 Nov 2022;
+# its translations "\"Газета.uz\" Majlis translyatsiyasini olib boradi", "… sud majlisidan
+# eshittirishni davom ettiradi") the post is
+# announcing its own coverage, not news; alone ("Суд запретил трансляцию") it is news.
+_NEWSROOM_AT_WORK_RE = re.compile(
+    r"\b(?:трансляци\w*|прям\w* эфир\w*|translyatsiya\w*|jonli efir\w*|транслятсия\w*"
+    r"|жонли эфир\w*|eshittirish\w*|эшиттириш\w*|live[ -]?(?:stream|blog)\w*|broadcast\w*)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=256)
+def _outlet_name_re(outlet: str) -> re.Pattern[str] | None:
+    """A pattern for an outlet's own name in its posts, in both scripts ("gazeta.uz (uz)"
+    → "gazeta.uz", "Газета.uz", "газета.уз"); None when the outlet has no web name."""
+    found = re.search(r"([\w-]{2,})\.([a-z]{2,6})\b", outlet.casefold())
+    if found is None:
+        return None
+    base, tld = found.groups()
+    bases = {base, latn_to_cyrl(base).casefold()}
+    tlds = {tld, latn_to_cyrl(tld).casefold()}
+    alternatives = "|".join(
+        rf"{re.escape(b)}\s?\.\s?{re.escape(t)}" for b in sorted(bases) for t in sorted(tlds)
+    )
+    return re.compile(rf"(?<![\w.])(?:{alternatives})\b", re.IGNORECASE)
+
+
+def self_reference(text: str, lang: str | None = None, outlets: Iterable[str] = ()) -> str | None:
+    """The outlet speaking of itself: its own name in the sentence it published
+    ("«Газета.uz» рассказывает…", "«Газета.uz» продолжает трансляцию…" in a gazeta.uz
+    post), or an outlet's name before a live broadcast ("Kun.uz is broadcasting the trial").
+
+    A review quotes an outlet's news, never its notes about its own coverage. Another
+    outlet named as a source ("Как сообщает Kun.uz" in a gazeta.uz post) is attribution
+    and stays.
+
+    Args:
+        text: The sentence.
+        lang: Its language tag (unused: the names and words are read in every language).
+        outlets: The outlets that published it (``Article.outlet``), when known.
+    """
+    for outlet in outlets:
+        pattern = _outlet_name_re(outlet)
+        found = pattern.search(text) if pattern is not None else None
+        if found:
+            return f"the outlet names itself: {found.group(0)!r}"
+    # the outlet is the one at work when it is named first ("Суд запретил трансляцию,
+    # сообщает Kun.uz" is news about a broadcast, attributed)
+    name = _MEDIA_NAME_RE.search(text)
+    if name and _NEWSROOM_AT_WORK_RE.search(text, name.end()):
+        return f"an outlet announcing its own coverage: {name.group(0)!r}"
+    return None
+
+
 # --- time -------------------------------------------------------------------------------
 
 # Words that date a sentence by the day it was written. In a weekly review they are wrong
@@ -320,12 +387,10 @@ def relative_date(text: str, lang: str | None = None) -> str | None:
 
 def run_on(text: str, lang: str | None = None) -> str | None:
     """Two paragraphs glued into one sentence by the source (".Namangan", "keltirmaganSodiq")."""
-    for pattern in (GLUED_STOP_RE, GLUED_WORDS_RE):
-        match = pattern.search(text)
-        if match:
-            at = match.start()
-            return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
-    return None
+    at = glued_boundary(text)
+    if at is None:
+        return None
+    return f"paragraphs glued together at {text[max(0, at - 12) : at + 12]!r}"
 
 
 # --- sentences that do not end -----------------------------------------------------------------
@@ -648,6 +713,7 @@ SENTENCE_CHECKS: Mapping[str, Any] = {
     UNATTRIBUTED_QUOTE: unattributed_quote,
     RELATIVE_DATE: relative_date,
     FIRST_PERSON: first_person,
+    SELF_REFERENCE: self_reference,
     RUN_ON: run_on,
     POST_MARKUP: post_markup,
     FRAGMENT: fragment,
@@ -656,7 +722,10 @@ SENTENCE_CHECKS: Mapping[str, Any] = {
 
 
 def sentence_defects(
-    text: str, lang: str | None = None, checks: Iterable[str] = tuple(SENTENCE_CHECKS)
+    text: str,
+    lang: str | None = None,
+    checks: Iterable[str] = tuple(SENTENCE_CHECKS),
+    outlets: Iterable[str] = (),
 ) -> list[Defect]:
     """Every context-free defect of one sentence (:data:`SENTENCE_CHECKS`).
 
@@ -664,13 +733,17 @@ def sentence_defects(
         text: The sentence.
         lang: Its language tag, None to go by its script.
         checks: Which of :data:`SENTENCE_CHECKS` to run.
+        outlets: The outlets that published it, when known (:func:`self_reference`).
 
     Returns:
         One :class:`Defect` per failed check, in :data:`CHECKS` order.
     """
     out: list[Defect] = []
     for name in checks:
-        reason = SENTENCE_CHECKS[name](text, lang)
+        if name == SELF_REFERENCE:
+            reason = self_reference(text, lang, tuple(outlets))
+        else:
+            reason = SENTENCE_CHECKS[name](text, lang)
         if reason:
             out.append(Defect(name, reason, text))
     return out

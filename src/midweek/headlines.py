@@ -17,7 +17,17 @@ from its lead sentence. An editor keeps the news and drops the rest:
    last phrase boundary that fits (before a
    preposition or a conjunction in Russian and English; after a finite verb in Uzbek,
    whose verb comes last), never after a word that needs what follows;
-6. only when no boundary fits is it cut at a word and ended with "…".
+6. an Uzbek sentence, verb-final, rarely has a phrase boundary that ends on its verb, so
+   before that cut it is shortened where Uzbek grammar allows a part to go and the verb
+   to stay: a leading participle phrase ("Qatarda bo'lib o'tgan jahon chempionatida …"
+   → "Jahon chempionatida …"), an apposition after a dash before the verb ("yukini – fil
+   tuskini va 180 kiyik shoxini topdilar" → "yukini topdilar"), the second of two
+   coordinated verbal nouns ("sheriklikni chuqurlashtirish va … hamkorlikni
+   rivojlantirish to'g'risidagi" → "sheriklikni chuqurlashtirish to'g'risidagi");
+7. only when no boundary fits is it cut at a word and ended with "…" — and a section's
+   heading (:func:`headline_from_sentences`) then comes from another of its sentences
+   whose headline is complete, as an editor would rather print a shorter true heading
+   than a cut one.
 
 The word lists are the grammar's closed classes (prepositions, conjunctions, the
 reporting verbs of newsrooms), read off the posts of ``real-weeks-telegram-dev`` and
@@ -29,10 +39,10 @@ from __future__ import annotations
 
 import re
 
-from midweek.editorial import HEADLINE_MAX_CHARS
+from midweek.editorial import HEADLINE_MAX_CHARS, back_reference
 from midweek.text.translit import APOSTROPHES
 
-__all__ = ["HEADLINE_MIN_WORDS", "headline_from_sentence"]
+__all__ = ["HEADLINE_MIN_WORDS", "headline_from_sentence", "headline_from_sentences"]
 
 # A headline has a subject and a verb at least: a cut that leaves fewer words than this
 # ("Ташкент — …") is not the main clause, and the next boundary is tried.
@@ -308,6 +318,176 @@ def _word_cut(text: str, limit: int) -> str:
     return cut.rstrip(_TERMINAL) + ELLIPSIS
 
 
+# 6. Uzbek shortenings. A participle (-gan, -kan, -qan, -digan, -yotgan, -uvchi) among
+# the first words of a sentence closes a phrase that modifies the noun after it.
+_UZ_PARTICIPLE = re.compile(
+    r"^[\w'ʻ’]+(?:gan|kan|qan|digan|uvchi|ovchi|ган|кан|қан|диган|увчи|овчи)$", re.IGNORECASE
+)
+# A genitive ("O'zbekistonning", "Президентининг"): the noun after the phrase is its
+# possession ("O'zbekistonning yangilangan Konstitutsiyasida"), so the phrase stays.
+_UZ_GENITIVE = re.compile(r"(?:ning|нинг)$", re.IGNORECASE)
+# A leading instrument owned by a genitive: "O'zbekiston Prezidentining farmoni bilan"
+# ("by the President's decree"), "Vazirlar Mahkamasining qarori bilan": who decided,
+# which the headline's verb does not need (as "Указом президента" in Russian).
+_UZ_BY_DECREE = re.compile(
+    r"^(?:[\w'ʻ’-]+\s){0,2}[\w'ʻ’-]+(?:ning|нинг)\s[\w'ʻ’-]+\s(?:bilan|билан)\s", re.IGNORECASE
+)
+# A time adverbial, which a headline leaves to its date: "2023-2025 yillarda", "1 dekabrdan
+# boshlab", "May oyida" is kept (it names the figure's month).
+_UZ_WHEN = re.compile(
+    r"(?:^|(?<=\s))(?:\d{1,4}(?:[-–]\d{1,4})?[- ](?:yil|йил)(?:lar|лар)?(?:da|да|dan|дан)"
+    r"|\d{1,2}[- ][\w'ʻ’]+(?:dan|дан) (?:boshlab|бошлаб))\s",
+    re.IGNORECASE,
+)
+# A leading participle phrase is at most this many words (the participle included): a
+# place or an agent and the participle ("Qatarda bo'lib o'tgan", "Aeroflot guruhiga
+# kiruvchi"); a longer one may hold the subject itself.
+UZ_PARTICIPLE_MAX_WORDS = 4
+_DASH = re.compile(r"\s[—–-]\s")
+_UZ_AND = re.compile(r"\s(?:va|ва)\s", re.IGNORECASE)
+# The Uzbek verbal noun (-ish, -sh; "chuqurlashtirish", "rivojlantirish").
+_UZ_VERBAL_NOUN = re.compile(r"(?:sh|ш)$", re.IGNORECASE)
+# Coordinated verbal nouns are parallel when the second follows within this many words
+# (its own object and modifiers: "mamlakatlar o'rtasida har tomonlama hamkorlikni
+# rivojlantirish" is six).
+UZ_CONJUNCT_MAX_WORDS = 8
+
+
+def _uz_without_participle_phrase(text: str) -> str:
+    """The sentence without a leading participle phrase (see :data:`_UZ_PARTICIPLE`)."""
+    words = text.split(" ")
+    for index, word in enumerate(words[:UZ_PARTICIPLE_MAX_WORDS]):
+        if "," in word:
+            return text
+        if _UZ_GENITIVE.search(word):
+            return text
+        if index and _UZ_PARTICIPLE.match(word.strip("\"'«»“”")):
+            rest = words[index + 1 :]
+            if len(rest) >= HEADLINE_MIN_WORDS + 1:
+                return _capitalised(" ".join(rest))
+            return text
+    return text
+
+
+def _uz_without_apposition(text: str) -> str:
+    """The sentence without an apposition set off by a dash before its final verb."""
+    found = _DASH.search(text)
+    if found is None:
+        return text
+    head, tail = text[: found.start()], text[found.end() :].split(" ")
+    if len(tail) < 2 or not _UZ_VERB.search(tail[-1]) or any(_UZ_VERB.search(w) for w in tail[:-1]):
+        return text
+    return f"{head} {tail[-1]}"
+
+
+def _uz_without_second_conjunct(text: str) -> str:
+    """The sentence without the second of two coordinated verbal nouns."""
+    for found in _UZ_AND.finditer(text):
+        before = text[: found.start()].split(" ")
+        if not before or not _UZ_VERBAL_NOUN.search(before[-1]):
+            continue
+        after = text[found.end() :].split(" ")
+        for index, word in enumerate(after[:UZ_CONJUNCT_MAX_WORDS]):
+            if "," in word:
+                break
+            if index and _UZ_VERBAL_NOUN.search(word) and index + 1 < len(after):
+                return " ".join([*before, *after[index + 1 :]])
+    return text
+
+
+def _uz_without_adjuncts(text: str) -> str:
+    """The sentence without a leading "<whose> <decree> bilan" and its time adverbials."""
+    found = _UZ_BY_DECREE.match(text)
+    if found and _words(text[found.end() :]) >= HEADLINE_MIN_WORDS:
+        text = _capitalised(text[found.end() :])
+    shorter = _UZ_WHEN.sub("", text)
+    return _capitalised(shorter) if _words(shorter) >= HEADLINE_MIN_WORDS else text
+
+
+def _uz_shortened(text: str, limit: int) -> str:
+    """The Uzbek sentence with what its grammar lets go (step 6 of the module's list),
+    one part at a time until it fits."""
+    for shorten in (
+        _uz_without_adjuncts,
+        _uz_without_participle_phrase,
+        _uz_without_apposition,
+        _uz_without_second_conjunct,
+    ):
+        if len(text) <= limit:
+            break
+        text = shorten(text)
+    return text
+
+
+# How a headline was made, best first: its main clause whole; shortened (an office, an
+# Uzbek phrase); cut at a phrase boundary; cut at a word with "…".
+WHOLE, SHORTENED, PHRASE_CUT, WORD_CUT = range(4)
+
+
+def _headline(text: str, lang: str, limit: int) -> tuple[str, int]:
+    """A headline made from one sentence and how it was made (:data:`WHOLE` …)."""
+    one = _one_line(text)
+    if not one:
+        return "", WHOLE
+    uzbek = lang.startswith("uz")
+    head = _main_clause(_without_inner_clauses(_without_attribution(one)), uzbek)
+    if len(head) <= limit:
+        return head, WHOLE
+    head = _without_role(head)
+    if len(head) <= limit:
+        return head, SHORTENED
+    if uzbek:
+        head = _uz_shortened(head, limit)
+        if len(head) <= limit:
+            return head, SHORTENED
+    cut = _phrase_cut(head, limit, uzbek)
+    if cut:
+        return cut, PHRASE_CUT
+    return _word_cut(head, limit), WORD_CUT
+
+
+# A sentence that points back ("Об этом накануне рассказал …", "Ранее сообщалось …",
+# "Shavkat Mirziyoyev bu haqda …", "… o'rtasida ham 18 ta hujjat") leans on the lead and
+# heads no section, wherever the word stands.
+_POINTS_BACK = re.compile(
+    r"\b(?:об этом|ранее|накануне|также|ilgari|илгари|bu haqda|бу ҳақда|ham|ҳам)\b",
+    re.IGNORECASE,
+)
+
+
+def _stands_alone(text: str, lang: str) -> bool:
+    """Whether a sentence other than the lead can give a section its heading."""
+    return back_reference(text, lang or None) is None and not _POINTS_BACK.search(text)
+
+
+def headline_from_sentences(
+    texts: list[str], lang: str = "", limit: int = HEADLINE_MAX_CHARS
+) -> str:
+    """A section's heading from its sentences, lead first: never cut with "…" when one
+    of them gives a complete headline.
+
+    Args:
+        texts: The section's sentences in the review's language, the lead first.
+        lang: Their language tag.
+        limit: The most characters.
+
+    Returns:
+        The lead's headline unless it had to be cut at a word with "…"; then the best
+        made (:data:`WHOLE` before :data:`SHORTENED` before :data:`PHRASE_CUT`, the
+        earlier sentence on a tie) of the other sentences that stand alone (no
+        back-reference: "Об этом …", "Ранее …", "bu haqda"); else the lead's cut.
+        Empty only when there is no sentence with a visible character.
+    """
+    if not texts:
+        return ""
+    lead, how = _headline(texts[0], lang, limit)
+    if how != WORD_CUT:
+        return lead
+    made = [_headline(t, lang, limit) for t in texts[1:] if _stands_alone(t, lang)]
+    complete = [(how, index, head) for index, (head, how) in enumerate(made) if how != WORD_CUT]
+    return min(complete)[2] if complete else lead
+
+
 def headline_from_sentence(text: str, lang: str = "", limit: int = HEADLINE_MAX_CHARS) -> str:
     """A heading made from a lead sentence: its main clause, as an editor cuts it.
 
@@ -323,15 +503,4 @@ def headline_from_sentence(text: str, lang: str = "", limit: int = HEADLINE_MAX_
         then at the last phrase boundary within ``limit``; ended with "…" only when no
         boundary fits. Empty only when ``text`` has no visible character.
     """
-    one = _one_line(text)
-    if not one:
-        return ""
-    uzbek = lang.startswith("uz")
-    head = _main_clause(_without_inner_clauses(_without_attribution(one)), uzbek)
-    if len(head) <= limit:
-        return head
-    head = _without_role(head)
-    if len(head) <= limit:
-        return head
-    cut = _phrase_cut(head, limit, uzbek)
-    return cut or _word_cut(head, limit)
+    return _headline(text, lang, limit)[0]

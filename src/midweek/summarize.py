@@ -282,9 +282,9 @@ def _candidates(sources: Sequence[Article], resolve_dates: bool = False) -> list
 
     A sentence an editor would cut on its own (:func:`midweek.editorial.sentence_defects`:
     advert text, an open or unattributed quotation, an unresolved relative date, the
-    post's own voice, glued paragraphs) is no candidate. With ``resolve_dates``, a
-    relative time word ("сегодня", "bugun", "yesterday") is first replaced by the date it
-    names on the day the article was published
+    post's own voice, the outlet writing about itself, glued paragraphs) is no candidate.
+    With ``resolve_dates``, a relative time word ("сегодня", "bugun", "yesterday") is
+    first replaced by the date it names on the day the article was published
     (:func:`midweek.text.dates.resolve_relative_dates`), and a sentence where that cannot
     be done safely is left out; without, every such sentence is (the sentences stay
     verbatim, as the summary benchmark's cited fraction counts them).
@@ -304,7 +304,9 @@ def _candidates(sources: Sequence[Article], resolve_dates: bool = False) -> list
                 if resolved is None:
                     continue
                 text = resolved
-            if not usable_sentence(text) or sentence_defects(text, tag):
+            if not usable_sentence(text) or sentence_defects(
+                text, tag, outlets=(article.outlet,) if article.outlet else ()
+            ):
                 continue
             key = _verbatim_key(text)
             found = by_key.get(key)

@@ -134,7 +134,12 @@ def stories_list(
         str | None, typer.Option(help="Only stories active since this ISO date/time (UTC).")
     ] = None,
     lang: Annotated[
-        str | None, typer.Option(help="Only stories with articles in: " + LANGUAGE_HELP)
+        str | None,
+        typer.Option(
+            help="Only stories with articles in: "
+            + LANGUAGE_HELP
+            + "; with --explain, the ranking a review in it gets."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -162,7 +167,7 @@ def stories_list(
 
     lang = normalize_language(lang) if lang is not None else None
     if explain or start or end:
-        _explain_stories(global_options(ctx), start, end, tz, limit, as_json)
+        _explain_stories(global_options(ctx), start, end, tz, limit, as_json, lang)
         return
     active_since = moment("--since", since, UTC) if since else None
     store = open_store(global_options(ctx).settings())
@@ -257,8 +262,13 @@ def _explain_stories(
     tz: str | None,
     limit: int,
     as_json: bool,
+    lang: str | None = None,
 ) -> None:
-    """Print the ranking of a window's stories with the parts of every score."""
+    """Print the ranking of a window's stories with the parts of every score.
+
+    With ``lang`` the ranking is the one a review in that language gets (stories told
+    in it first, a placed story's event in another language left out as the same event).
+    """
     from midweek.entities import load_kb
     from midweek.pipeline import plan_review
     from midweek.rank import PARTS
@@ -268,7 +278,13 @@ def _explain_stories(
     store = open_store(settings)
     try:
         plan = plan_review(
-            store, *window, kb=load_kb(), boosts=settings.rank_boost, limit=limit, explain=True
+            store,
+            *window,
+            lang=lang,
+            kb=load_kb(),
+            boosts=settings.rank_boost,
+            limit=limit,
+            explain=True,
         )
     finally:
         store.close()
@@ -291,6 +307,7 @@ def _explain_stories(
             data={
                 "window_start": plan.window_start.isoformat(),
                 "window_end": plan.window_end.isoformat(),
+                "lang": lang,
                 "stories_from": plan.stories_from,
                 "candidates": plan.candidates,
                 "previous": plan.previous or None,

@@ -14,7 +14,7 @@ from razdel import sentenize
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GLUED_STOP_RE", "GLUED_WORDS_RE", "split_glued", "split_sentences"]
+__all__ = ["GLUED_STOP_RE", "GLUED_WORDS_RE", "glued_boundary", "split_glued", "split_sentences"]
 
 # Sources glue paragraphs: a Telegram export or a scraped page drops the line break, and
 # razdel then sees one sentence ("...ochildi.Namangan viloyatida...", "...dalil
@@ -24,12 +24,25 @@ __all__ = ["GLUED_STOP_RE", "GLUED_WORDS_RE", "split_glued", "split_sentences"]
 # space between (".Namangan"). Two letters before the stop keep initials and
 # abbreviations ("U.S.A") out; a lower-case letter after it keeps domains (kun.uz) out.
 GLUED_STOP_RE = re.compile(r"(?<=[^\W\d_]{2}[.!?])(?=[A-ZА-ЯЁЎҚҒҲ][a-zа-яёўқғҳ])")
-# A lower-case run of at least four letters straight before a capital and three more
+# A lower-case word of at least four letters straight before a capital and three more
 # lower-case letters: a paragraph without its final stop glued to the next
-# ("keltirmaganSodiq"). Brand names in camel case have shorter runs on one side (YouTube,
-# iPhone, TikTok, WhatsApp, PlayStation, LinkedIn), which the four-and-three lengths keep
-# out; a longer one (MasterCard) is split, a rare and harmless loss.
-GLUED_WORDS_RE = re.compile(r"(?<=[a-zа-яёўқғҳ'ʻ’]{4})(?=[A-ZА-ЯЁЎҚҒҲ][a-zа-яёўқғҳ]{3})")
+# ("keltirmaganSodiq"). The lower-case run must be the whole word, from its first letter:
+# a camel-case name starts with a capital ("InterContinental", "MasterCard",
+# "PlayStation"; gazeta.uz's "Новую гостиницу InterContinental Tashkent…" was split into
+# "…гостиницу Inter" and a heading "Continental Tashkent планируется…"), and names that do
+# not (iPhone, eBay) have shorter runs, which the four-and-three lengths keep out. The
+# match is the lower-case word; the boundary is its end (:func:`glued_boundary`).
+GLUED_WORDS_RE = re.compile(
+    r"(?<![^\W\d_])(?<!['ʻ’])[a-zа-яёўқғҳ'ʻ’]{4,}(?=[A-ZА-ЯЁЎҚҒҲ][a-zа-яёўқғҳ]{3})"
+)
+
+
+def glued_boundary(text: str) -> int | None:
+    """Where the first two glued paragraphs of ``text`` meet (see :data:`GLUED_STOP_RE`,
+    :data:`GLUED_WORDS_RE`), or None when nothing is glued."""
+    found = [m.start() for m in GLUED_STOP_RE.finditer(text)]
+    found += [m.end() for m in GLUED_WORDS_RE.finditer(text)]
+    return min(found) if found else None
 
 
 def _open_guillemet(text: str) -> bool:
@@ -50,7 +63,7 @@ def split_glued(line: str) -> str:
     Returns:
         The line, with "\\n" at each glued boundary.
     """
-    return GLUED_WORDS_RE.sub("\n", GLUED_STOP_RE.sub("\n", line))
+    return GLUED_WORDS_RE.sub(lambda m: m.group(0) + "\n", GLUED_STOP_RE.sub("\n", line))
 
 
 # razdel knows one-letter initials ("Ш. Мирзиёев") but not the Uzbek Latin digraph ones:
