@@ -185,7 +185,8 @@ def check(
     Checks: empty or over-long headings, text in the wrong language or script, advert or
     digest text, unbalanced and unattributed quotes, a section opening with a
     back-reference, short names before the full name, unresolved relative dates,
-    first-person and call-to-action lines, glued paragraphs, a post's links, handles,
+    first-person and call-to-action lines, the outlet writing about itself («Газета.uz»
+    продолжает трансляцию…), glued paragraphs, a post's links, handles,
     hashtags and emoji, sentences without a final stop, inflected or duplicated tags,
     one-outlet sections. A stored review is checked against its cited articles.
     """
