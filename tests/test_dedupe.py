@@ -254,6 +254,35 @@ def test_index_checks_its_arguments() -> None:
         index.add(1, minhash_signature("a b c d", num_perm=128))
 
 
+def test_the_compact_index_answers_as_datasketchs_lsh(shared_data: Path) -> None:
+    """Same candidates and answers as MinHashLSH with the same bands, on real posts.
+
+    6,000 signatures (real posts, then copies sharing some bands) cross several sorted
+    runs and the buffer; asked for originals, edited reprints and unrelated texts.
+    """
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import numpy as np
+    from near_dup_index import DatasketchIndex, real_texts, reprint, signatures
+
+    texts = real_texts(shared_data, 3000)
+    assert len(texts) == 3000
+    items = signatures(texts, 6000, np.random.default_rng(0))
+    old, new = DatasketchIndex(), NearDuplicateIndex()
+    for article_id, signature in zip(range(6000, 0, -1), items, strict=True):  # ids fall
+        old.add(article_id, signature)
+        new.add(article_id, signature)
+    rnd = random.Random(2)
+    queries = [*items[::20], *(minhash_signature(reprint(t, rnd)) for t in texts[:300])]
+    queries += [minhash_signature(" ".join(f"x{i}" for i in range(40)))]
+    answers = [new.find(q) for q in queries]
+    assert answers == [old.find(q) for q in queries]
+    assert sum(a is not None for a in answers) > 500 and answers[-1] is None
+    assert len(new) == 6000
+
+
 # --- calibration on real text ------------------------------------------------------------
 
 
