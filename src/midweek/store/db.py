@@ -79,7 +79,7 @@ class StoredReview:
     ``body`` is the JSON exactly as stored (the API serves it as it is); :attr:`review`
     reads it as a typed review. The columns beside it are what lists sort and filter on.
     The site's listings (:class:`midweek.store.site.ReviewListing`) and the editor's desk
-    (:class:`midweek.store.editor.DeskReview`) hand out the same row with a little more.
+    (:class:`midweek.store.desk.DeskReview`) hand out the same row with a little more.
     """
 
     id: int
