@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def read_imports(modules: Mapping[str, Path]) -> list[Import]:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         for node in ast.walk(tree):
-            targets: list[str] = []
+            targets: list[str]
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -117,6 +117,8 @@ def read_imports(modules: Mapping[str, Path]) -> list[Import]:
                     f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
                     for alias in node.names
                 ]
+            else:
+                continue
             for target in targets:
                 owner = _owner(target, modules) if target.split(".")[0] == PACKAGE else None
                 if owner is not None and owner != module:
@@ -195,7 +197,9 @@ def cycle_imports(imports: Iterable[Import]) -> dict[tuple[str, str], list[Impor
 
 
 def _compare(
-    found: Mapping[tuple[str, str], list[Import]], known: Mapping[tuple[str, str], str], what: str
+    found: Mapping[tuple[str, str], Sequence[Import | LibraryImport]],
+    known: Mapping[tuple[str, str], str],
+    what: str,
 ) -> list[str]:
     """Failure lines: new violations (with file and line), and known ones now gone."""
     lines = [
@@ -267,27 +271,56 @@ def test_no_import_cycles(imports: list[Import]) -> None:
 COMMAND_LINE_LIBRARIES = ("typer", "click", "rich")
 
 
-def command_line_imports(modules: Mapping[str, Path], allowed: Iterable[str]) -> list[str]:
-    """``file:line: module -> library`` for each import of a command-line library by a
-    module outside ``allowed`` (dotted names, each with the modules below it)."""
-    allowed = tuple(allowed)
+@dataclass(frozen=True, slots=True)
+class LibraryImport:
+    """One absolute import of a name from outside the package, where it is written."""
+
+    module: str
+    name: str
+    path: Path
+    line: int
+
+    def where(self) -> str:
+        """``file:line: module -> name``, for a failure message."""
+        return f"{self.path.relative_to(SRC)}:{self.line}: {self.module} -> {self.name}"
+
+
+def library_imports(modules: Mapping[str, Path]) -> list[LibraryImport]:
+    """Every absolute import of a module outside the package, at any depth of each file."""
     found = []
     for module, path in modules.items():
-        if area_of(module, allowed) is not None:
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            names: list[str] = []
+            names: list[str]
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                 names = [node.module]
+            else:
+                continue
             found += [
-                f"{path.relative_to(SRC)}:{node.lineno}: {module} -> {name}"
+                LibraryImport(module, name, path, node.lineno)
                 for name in names
-                if name.split(".")[0] in COMMAND_LINE_LIBRARIES
+                if name.split(".")[0] != PACKAGE
             ]
     return found
+
+
+def _is_library(name: str, libraries: Iterable[str]) -> str | None:
+    """The one of ``libraries`` that ``name`` is or lies inside (``urllib.request.urlopen``)."""
+    return next((lib for lib in libraries if name == lib or name.startswith(lib + ".")), None)
+
+
+def command_line_imports(modules: Mapping[str, Path], allowed: Iterable[str]) -> list[str]:
+    """``file:line: module -> library`` for each import of a command-line library by a
+    module outside ``allowed`` (dotted names, each with the modules below it)."""
+    allowed = tuple(allowed)
+    return [
+        imp.where()
+        for imp in library_imports(modules)
+        if area_of(imp.module, allowed) is None
+        and _is_library(imp.name, COMMAND_LINE_LIBRARIES) is not None
+    ]
 
 
 def test_commands_live_only_in_the_cli_package() -> None:
@@ -296,4 +329,73 @@ def test_commands_live_only_in_the_cli_package() -> None:
     seen = command_line_imports(modules, allowed=())
     assert any(": midweek.cli.site -> typer" in line for line in seen), seen
     problems = command_line_imports(modules, allowed=("midweek.cli",))
+    assert problems == [], "\n".join(problems)
+
+
+# The libraries that reach the outside world: a database, the network, a socket. Only the
+# IO edges (``store``, ``fetch``) import them, and the three named IO edges below, which
+# live inside another module (docs/architecture.md, "IO edges"; issue 14 item 4). The web
+# framework (FastAPI, uvicorn) is the web front end's, not listed here.
+OUTSIDE_WORLD_LIBRARIES = (
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "sqlite3",
+    "httpx",
+    "requests",
+    "urllib3",
+    "urllib.request",
+    "http.client",
+    "socket",
+    "ssl",
+)
+
+# (module, library) -> the IO edge it holds. An entry a module no longer needs fails as
+# FIXED (strike it off); a new library in a named module, or a new module, fails as NEW.
+NAMED_IO_EDGES: dict[tuple[str, str], str] = {
+    ("midweek.embed", "sqlite3"): (
+        "the vector cache: EmbeddingCache, an SQLite file of vectors by content hash"
+    ),
+    ("midweek.llm", "httpx"): (
+        "the LLM client: OpenAICompatibleClient, HTTP to the configured chat server"
+    ),
+    ("midweek.distributed", "sqlalchemy"): (
+        "PgHostGate: the per-host delay shared by Dask workers, a row in PostgreSQL"
+    ),
+}
+
+
+def outside_world_imports(
+    imports: Iterable[LibraryImport],
+) -> dict[tuple[str, str], list[LibraryImport]]:
+    """Imports of a database or network library outside the IO edges, by (module, library)."""
+    out: dict[tuple[str, str], list[LibraryImport]] = {}
+    for imp in imports:
+        library = _is_library(imp.name, OUTSIDE_WORLD_LIBRARIES)
+        if library is not None and area_of(imp.module, IO_EDGES) is None:
+            out.setdefault((imp.module, library), []).append(imp)
+    return out
+
+
+def test_only_the_io_edges_reach_a_database_or_the_network() -> None:
+    found = library_imports(package_modules())
+    # the guard: the reader sees the IO edges' own imports (a reader finding nothing fails)
+    names = {(imp.module, imp.name) for imp in found}
+    assert {("midweek.fetch", "httpx"), ("midweek.store.db", "sqlalchemy")} <= names, names
+    assert ("midweek.fetch", "socket") in names
+    made_up = [
+        LibraryImport("midweek.rank", "sqlalchemy.engine", SRC, 1),
+        LibraryImport("midweek.store.db", "sqlalchemy", SRC, 2),
+        LibraryImport("midweek.rank", "urllib.parse", SRC, 3),  # pure: not the network
+        LibraryImport("midweek.web.api", "urllib.request", SRC, 4),
+    ]
+    assert set(outside_world_imports(made_up)) == {
+        ("midweek.rank", "sqlalchemy"),
+        ("midweek.web.api", "urllib.request"),
+    }
+    problems = _compare(
+        outside_world_imports(found),
+        NAMED_IO_EDGES,
+        "database or network library outside the IO edges",
+    )
     assert problems == [], "\n".join(problems)
