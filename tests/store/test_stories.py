@@ -142,6 +142,8 @@ def test_story_articles_by_id_and_key_oldest_first(store_url: str) -> None:
     assert [a.id for a in story_articles(store, str(story.id))] == [a.id for a in by_key]
     found = get_story(store, "rail")
     assert found is not None and [a.id for a in found[1]] == [a.id for a in by_key]
+    assert get_story(store, str(story.id)) is not None  # the CLI: digits are an id
+    assert get_story(store, str(story.id), by_id=False) is None  # the site: keys only
     with pytest.raises(UnknownStoryError):
         story_articles(store, str((story.id or 0) + 99))
     store.close()

@@ -116,11 +116,24 @@ def list_stories(
     return found
 
 
-def get_story(store: Store, key_or_id: str) -> tuple[Story, list[Article]] | None:
-    """A story by key (``s-12``) or numeric id, with its articles oldest first."""
+def get_story(
+    store: Store, key_or_id: str, *, by_id: bool = True
+) -> tuple[Story, list[Article]] | None:
+    """A story by key (``s-12``) or numeric id, with its articles oldest first.
+
+    Args:
+        store: An open store.
+        key_or_id: The story's key, or (with ``by_id``) its id when all digits.
+        by_id: Whether digits name an id (the CLI); the site's ``/stories/{key}`` pages
+            look keys up only.
+
+    Returns:
+        The story and its articles, or None when there is no such story.
+    """
     s = schema.stories
-    column = s.c.id if key_or_id.isdigit() else s.c.key
-    value: int | str = int(key_or_id) if key_or_id.isdigit() else key_or_id
+    numeric = by_id and key_or_id.isdigit()
+    column = s.c.id if numeric else s.c.key
+    value: int | str = int(key_or_id) if numeric else key_or_id
     with store.engine.connect() as conn:
         row = conn.execute(_with_figures().where(column == value)).first()
         if row is None:

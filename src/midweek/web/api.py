@@ -21,11 +21,11 @@ from midweek.store.site import (
     ReviewListing,
     get_article,
     get_review_listing,
-    get_story,
     list_review_listings,
     rating_summaries,
     rating_summary,
 )
+from midweek.store.stories import get_story
 from midweek.text.translit import term_variants
 from midweek.web.apidocs import docs_page, first_line
 from midweek.web.routes import MAX_QUERY_CHARS, SEARCH_RESULTS, clean_query
@@ -208,18 +208,19 @@ def api_review(request: Request, slug: str) -> ReviewOut:
 @router.get("/stories/{key}", response_model=StoryOut, responses={404: {}})
 def api_story(request: Request, key: str) -> StoryOut:
     """One story with its articles."""
-    found = get_story(get_site(request).store, key)
+    found = get_story(get_site(request).store, key, by_id=False)
     if found is None:
         raise HTTPException(status_code=404, detail="no such story")
+    story, articles = found
     return StoryOut(
-        key=found.key,
-        headline=found.headline,
-        first_seen=found.first_seen,
-        last_seen=found.last_seen,
-        languages=list(found.languages),
-        outlets=list(found.outlets),
-        independent_articles=found.independent_articles,
-        articles=[_article(a) for a in found.articles],
+        key=story.key,
+        headline=story.headline,
+        first_seen=story.first_seen,
+        last_seen=story.last_seen,
+        languages=list(story.languages),
+        outlets=list(story.outlets),
+        independent_articles=story.independent_articles,
+        articles=[_article(a) for a in articles],
     )
 
 
