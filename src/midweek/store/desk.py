@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.engine import Row
 
 from midweek.errors import StoreError
 from midweek.models import Review
@@ -72,30 +71,13 @@ class AuditEntry:
     changes: dict[str, Any]
 
 
-def _desk_review(row: Row[Any], edited: bool) -> DeskReview:
-    """A reviews row as a DeskReview."""
-    return DeskReview(
-        id=int(row.id),
-        slug=row.slug,
-        title=row.title,
-        lang=row.lang,
-        status=row.status,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        created_at=row.created_at,
-        published_at=row.published_at,
-        body=dict(row.body or {}),
-        edited=edited,
-    )
-
-
 def list_desk_reviews(store: Store) -> list[DeskReview]:
     """Every review, drafts and published, newest window first."""
     r = schema.reviews
     with store.engine.connect() as conn:
         edited = set(conn.scalars(select(reviews_generated.c.review_id)))
         rows = conn.execute(select(r).order_by(r.c.window_end.desc(), r.c.id.desc())).all()
-    return [_desk_review(row, int(row.id) in edited) for row in rows]
+    return [DeskReview.from_row(row, edited=int(row.id) in edited) for row in rows]
 
 
 def get_desk_review(store: Store, review_id: int) -> DeskReview | None:
@@ -108,7 +90,7 @@ def get_desk_review(store: Store, review_id: int) -> DeskReview | None:
         edited = conn.scalar(
             select(reviews_generated.c.review_id).where(reviews_generated.c.review_id == review_id)
         )
-    return _desk_review(row, edited is not None)
+    return DeskReview.from_row(row, edited=edited is not None)
 
 
 def generated_body(store: Store, review_id: int) -> dict[str, Any] | None:

@@ -342,20 +342,7 @@ def _listing(row: Row[Any]) -> ReviewListing:
     """
     body: dict[str, Any] = _scrub(dict(row.body or {}))
     review = review_from_dict(body)
-    return ReviewListing(
-        id=int(row.id),
-        slug=row.slug,
-        title=row.title,
-        lang=row.lang,
-        status=row.status,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        created_at=row.created_at,
-        published_at=row.published_at,
-        intro=review.intro,
-        teasers=review.teasers,
-        body=body,
-    )
+    return ReviewListing.from_row(row, body, intro=review.intro, teasers=review.teasers)
 
 
 def get_article(store: Store, article_id: int) -> Article | None:
