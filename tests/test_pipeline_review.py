@@ -24,7 +24,7 @@ from midweek.pipeline import (
 )
 from midweek.render import REVIEW_JSON_SCHEMA, render_json, render_markdown
 from midweek.store import ArticleRow, Store, open_store
-from midweek.store.editor import set_review_status
+from midweek.store.desk import set_review_status
 from quoting import quoted_from
 
 TASHKENT = timezone(timedelta(hours=5))

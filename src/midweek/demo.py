@@ -31,7 +31,7 @@ from midweek.render.jsonout import render_json
 from midweek.render.markdown import render_markdown
 from midweek.settings import Settings
 from midweek.store import Store
-from midweek.store.editor import set_review_status
+from midweek.store.desk import set_review_status
 from midweek.workspace import open_fetcher
 
 logger = logging.getLogger(__name__)

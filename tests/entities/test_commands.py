@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from midweek.cli import entities as commands
 from midweek.cli.context import GlobalOptions
-from midweek.entities.stories import UnknownStoryError, story_articles
 from midweek.models import Article, Story
 from midweek.store import open_store
 from midweek.store.db import ArticleRow
+from midweek.store.stories import UnknownStoryError
 
 NOW = datetime(2025, 7, 4, 12, 0, tzinfo=UTC)
 
@@ -98,15 +98,3 @@ def test_tags_for_a_stored_story(
     assert table.exit_code == 0, table.output
     missing = CliRunner().invoke(app, ["tags", "--story", "nope"], obj=given)
     assert isinstance(missing.exception, UnknownStoryError)
-
-
-def test_story_articles_by_id_and_key(tmp_path: Path) -> None:
-    store = open_store(_store_with_story(tmp_path))
-    try:
-        by_key = story_articles(store, "baku-visit")
-        assert len(by_key) == 2
-        assert [a.id for a in story_articles(store, "1")] == [a.id for a in by_key]
-        with pytest.raises(UnknownStoryError):
-            story_articles(store, "99")
-    finally:
-        store.close()

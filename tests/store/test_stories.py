@@ -1,4 +1,5 @@
-"""Story figures in the store, on SQLite and PostgreSQL: saved, loaded, replaced, dropped."""
+"""Stories in the store, on SQLite and PostgreSQL: figures saved, loaded, replaced, dropped;
+a story's articles by id or key."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, select
 
 from midweek.cluster import build_story
 from midweek.models import Article, Story
 from midweek.store import ArticleRow, Store, open_store
-from midweek.store.stories import get_story, list_stories, save_cluster_run
+from midweek.store.stories import (
+    UnknownStoryError,
+    get_story,
+    list_stories,
+    save_cluster_run,
+    story_articles,
+)
 from midweek.store.stories_schema import story_figures
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -116,4 +124,26 @@ def test_figures_go_with_their_story(store_url: str, shared_data: Path) -> None:
     with store.engine.connect() as conn:
         owners = set(conn.scalars(select(story_figures.c.story_id)))
     assert owners == {s.id for s in list_stories(store)} and len(owners) == len(by_id)
+    store.close()
+
+
+def test_story_articles_by_id_and_key_oldest_first(store_url: str) -> None:
+    store = open_store(store_url)
+    later = Article(url="https://a.example/2", title="Rail link", text="Opens.", published=NOW)
+    first = replace(later, url="https://a.example/1", published=T0)
+    ids = store.add_articles(
+        [ArticleRow(later, "k2", "k2", "h2"), ArticleRow(first, "k1", "k1", "h1")], NOW
+    )
+    assert None not in ids
+    store.save_stories([Story("rail", "Rail link", tuple(i for i in ids if i), T0, NOW)])
+    (story,) = list_stories(store)
+    by_key = story_articles(store, "rail")
+    assert [a.url for a in by_key] == ["https://a.example/1", "https://a.example/2"]
+    assert [a.id for a in story_articles(store, str(story.id))] == [a.id for a in by_key]
+    found = get_story(store, "rail")
+    assert found is not None and [a.id for a in found[1]] == [a.id for a in by_key]
+    assert get_story(store, str(story.id)) is not None  # the CLI: digits are an id
+    assert get_story(store, str(story.id), by_id=False) is None  # the site: keys only
+    with pytest.raises(UnknownStoryError):
+        story_articles(store, str((story.id or 0) + 99))
     store.close()

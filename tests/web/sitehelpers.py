@@ -67,7 +67,7 @@ def loosen_throttles(app: FastAPI) -> None:
 
 def set_status(store: Store, slug: str, status: str) -> None:
     """Publish or take back to draft a stored review, as the desk does."""
-    from midweek.store.editor import set_review_status
+    from midweek.store.desk import set_review_status
 
     stored = store.get_review(slug)
     assert stored is not None, slug

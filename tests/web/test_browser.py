@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 
 from midweek.store import Store
-from midweek.store.editor import add_user
+from midweek.store.users import add_user
 from web.sitehelpers import NOW, SLUG, make_app, set_status
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,26 +23,9 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from midweek.errors import ConfigError, StoreError
-from midweek.models import Citation, Review, ReviewTag, Section, Sentence
 from midweek.render.jsonout import review_from_dict, review_to_dict
-from midweek.store import Store, open_store
-from midweek.store import editor as desk
-from midweek.store.editor import (
-    LOGIN_FREE_ATTEMPTS,
-    LoginPolicy,
-    ReviewEdit,
-    SectionEdit,
-    add_user,
-    apply_edit,
-    authenticate,
-    body_version,
-    delete_section,
-    edit_sentences,
-    merge_tags,
-    move_section,
-    review_diff,
-    section_text,
-)
+from midweek.store import Store, desk, open_store, users
+from midweek.store.users import LOGIN_FREE_ATTEMPTS, LoginPolicy, add_user, authenticate
 from web.sitehelpers import NOW, SLUG, Client, make_app, set_status
 
 USER = "dilnoza"
@@ -56,8 +38,8 @@ PUBLIC_EDITOR_ROUTES = {("/editor/login", "GET"), ("/editor/login", "POST")}
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 at its cheapest: the tests check the flow, not the cost (~200 ms a hash)."""
-    monkeypatch.setattr(desk, "PASSWORD_HASHER", PasswordHasher(1, 8, 1))
-    desk._dummy_hash.cache_clear()
+    monkeypatch.setattr(users, "PASSWORD_HASHER", PasswordHasher(1, 8, 1))
+    users._dummy_hash.cache_clear()
 
 
 @pytest.fixture
@@ -235,7 +217,7 @@ def test_backoff_doubles_per_name_and_network_and_ends(editor_store: Store) -> N
     net_a, net_b = "192.0.2.0/24", "198.51.100.0/24"
     policy = LoginPolicy(free_attempts=3, backoff_base_s=2.0, backoff_max_s=5.0)
 
-    def attempt(password: str, at: float, network: str = net_a) -> desk.LoginResult:
+    def attempt(password: str, at: float, network: str = net_a) -> users.LoginResult:
         when = NOW + timedelta(seconds=at)
         return authenticate(editor_store, USER, password, network=network, now=when, policy=policy)
 
@@ -314,7 +296,7 @@ def test_hundred_concurrent_wrong_passwords_check_at_most_ten(account_store: Sto
     hasher = CountingHasher(pause_s=0.01)
     checks = threading.BoundedSemaphore(100)  # no bound here: the counter alone must hold
 
-    def wrong(i: int) -> desk.LoginResult:
+    def wrong(i: int) -> users.LoginResult:
         return authenticate(
             account_store,
             USER,
@@ -339,7 +321,7 @@ def test_password_checks_run_at_most_n_at_once(account_store: Store) -> None:
     hasher = CountingHasher(pause_s=0.05)
     checks = threading.BoundedSemaphore(3)
 
-    def attempt(i: int) -> desk.LoginResult:
+    def attempt(i: int) -> users.LoginResult:
         return authenticate(
             account_store,
             f"name{i}",
@@ -375,11 +357,11 @@ def test_no_free_check_slot_is_a_retry_later(account_store: Store) -> None:
 
 
 def test_disabled_or_removed_users_cannot_log_in(editor_store: Store) -> None:
-    from midweek.store.editor import create_session, remove_user, session_user
+    from midweek.store.users import create_session, remove_user, session_user
 
     token = create_session(editor_store, 1, now=NOW)
     assert session_user(editor_store, token, now=NOW) is not None
-    assert session_user(editor_store, token, now=NOW + desk.SESSION_TTL) is None  # expired
+    assert session_user(editor_store, token, now=NOW + users.SESSION_TTL) is None  # expired
     assert remove_user(editor_store, USER)
     assert session_user(editor_store, token, now=NOW) is None
     assert authenticate(editor_store, USER, PASSWORD, network="a", now=NOW).user is None
@@ -397,7 +379,7 @@ def test_logout_ends_the_session(editor_client: Client) -> None:
 
 
 def test_user_rules() -> None:
-    from midweek.store.editor import check_user_name
+    from midweek.store.users import check_user_name
 
     assert check_user_name(" ana.b ") == "ana.b"
     for bad in ("", "-x", "a b", "x" * 65, "<b>"):
@@ -569,103 +551,6 @@ def test_audit_log_records_who_what_and_the_changed_fields(
     json.dumps(entries[0].changes)  # plain JSON
 
 
-# -- pure edits -----------------------------------------------------------------------------
-def _section(heading: str = "Water", story_key: str = "s-1") -> Section:
-    def cite(article_id: int) -> Citation:
-        return Citation(article_id, "https://news.example/", "t", "o")
-
-    return Section(
-        heading,
-        (
-            Sentence("The dam opened.", (cite(1),)),
-            Sentence("Farmers  cheered.", (cite(2),)),
-            Sentence("Prices fell.", (cite(1), cite(3))),
-        ),
-        story_key=story_key,
-    )
-
-
-def _body_review(sections: tuple[Section, ...], **fields: Any) -> Review:
-    """A draft review with the given sections (and other fields)."""
-    moment = datetime(2026, 11, 30, tzinfo=NOW.tzinfo)
-    base: dict[str, Any] = {
-        "slug": "review-test",
-        "rubric": "R",
-        "title": "T",
-        "teasers": ("a",),
-        "intro": "I",
-        "sections": sections,
-        "window_start": moment,
-        "window_end": moment,
-        "created_at": moment,
-    }
-    return Review(**{**base, **fields})
-
-
-def test_kept_sentences_keep_their_citations_and_rewritten_ones_pass_theirs_on() -> None:
-    section = _section()
-    assert section_text(section) == "The dam opened.\nFarmers cheered.\nPrices fell."
-    out = edit_sentences(section, "The dam opened.\nGrowers were glad.\n\nMarkets calmed.")
-    assert [s.text for s in out] == ["The dam opened.", "Growers were glad.", "Markets calmed."]
-    assert [c.article_id for c in out[0].citations] == [1]
-    assert out[1].citations == ()
-    # sentences 2 and 3 were rewritten: their sources (2 and 3) go to the last sentence
-    assert [c.article_id for c in out[2].citations] == [2, 3]
-    cited = {c.article_id for s in out for c in s.citations}
-    assert cited == {1, 2, 3}
-
-
-def test_apply_edit_leaves_untouched_sections_alone() -> None:
-    review = _body_review((_section(),), tags=(ReviewTag("x", "", ""),))
-    same = ReviewEdit(
-        "T", "R", "I", ("a",), ("x",), (SectionEdit("Water", section_text(_section())),)
-    )
-    assert apply_edit(review, same) == review
-    body = review_to_dict(review)
-    assert body["tags"] == ["x"]  # an older body's plain tag stays as it was stored
-    assert review_to_dict(apply_edit(review, same)) == body
-    assert body_version(review_to_dict(apply_edit(review, same))) == body_version(body)
-    with pytest.raises(ValueError, match="sections"):
-        apply_edit(review, ReviewEdit("T", "R", "I", (), (), ()))
-
-
-def test_section_moves_clamp_and_delete() -> None:
-    review = _body_review(tuple(Section(h, ()) for h in "abc"))
-    assert [s.heading for s in move_section(review, 0, -1).sections] == ["a", "b", "c"]
-    assert [s.heading for s in move_section(review, 2, -1).sections] == ["a", "c", "b"]
-    assert [s.heading for s in delete_section(review, 1).sections] == ["a", "c"]
-    assert [s.heading for s in review.sections] == ["a", "b", "c"]  # input unchanged
-    with pytest.raises(ValueError):
-        delete_section(review, 3)
-    with pytest.raises(ValueError):
-        move_section(review, -1, 1)
-
-
-def test_tags_keep_their_objects_and_new_names_resolve_to_entities() -> None:
-    from midweek.entities import load_kb
-
-    kb = load_kb()
-    objects = [ReviewTag("Tashkent", "tashkent", "Q269")]
-    merged = merge_tags(objects, ["tashkent", " Donald  Trump ", "donald trump", "", "Zyx Qwv"], kb)
-    assert merged[0] is objects[0]
-    assert merged[1] == ReviewTag("Donald Trump", "donald-trump", "Q22686")
-    assert merged[2] == ReviewTag("Zyx Qwv", "prov-zyx-qwv", "prov:zyx-qwv")
-    assert len(merged) == 3
-    cyrillic = merge_tags([], ["Неизвестное имя"], None)[0]
-    assert re.fullmatch(r"prov-[0-9a-f]{12}", cyrillic.slug)
-    plain = ReviewTag("water", "", "")  # an older body's plain tag
-    assert merge_tags([plain], ["Water"], None) == (plain,)
-
-
-def test_review_diff_is_a_readable_unified_diff() -> None:
-    before = _body_review((_section(),), title="Old")
-    after = replace(before, title="New")
-    diff = review_diff(before, after)
-    assert diff.startswith("--- generated\n+++ current")
-    assert "-title: Old" in diff and "+title: New" in diff
-    assert review_diff(before, before) == ""
-
-
 # -- migrations and the CLI ---------------------------------------------------------------
 def test_migration_adds_and_removes_the_desk_tables(tmp_path: Path) -> None:
     from importlib import resources
@@ -719,33 +604,6 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert authenticate(store, "ana", PASSWORD, network="a", now=NOW).user is not None
     finally:
         store.close()
-
-
-def test_teasers_follow_edited_headings_unless_edited_themselves() -> None:
-    review = _body_review((_section(), _section("Fire", "s-2")), teasers=("Water", "Fire"), tags=())
-    text = section_text(_section())
-    renamed = ReviewEdit(
-        "T",
-        "R",
-        "I",
-        ("Water", "Fire"),  # the teasers as generated, untouched in the form
-        (),
-        (SectionEdit("Flood at the dam", text), SectionEdit("Fire", text)),
-    )
-    assert apply_edit(review, renamed).teasers == ("Flood at the dam", "Fire")
-    own = ReviewEdit(
-        "T",
-        "R",
-        "I",
-        ("A teaser of my own", "Fire"),  # the editor wrote the first teaser
-        (),
-        (SectionEdit("Flood at the dam", text), SectionEdit("Blaze", text)),
-    )
-    assert apply_edit(review, own).teasers == ("A teaser of my own", "Blaze")
-    cleared = ReviewEdit(
-        "T", "R", "I", ("Water",), (), (SectionEdit("", text), SectionEdit("Fire", text))
-    )
-    assert apply_edit(review, cleared).teasers == ("Water",)  # no heading: the teaser stays
 
 
 def test_save_says_saved_once(editor_client: Client, editor_store: Store) -> None:

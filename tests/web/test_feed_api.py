@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import timedelta
+from typing import get_type_hints
 
 import feedparser
 import pytest
 
-from midweek.store import Store
+from midweek.store import Store, StoredReview
+from midweek.web.api import REVIEW_COLUMNS, ReviewOut, ReviewSummaryOut
 from midweek.web.feed import strip_xml_forbidden
 from web.sitehelpers import NOW, SLUG, Client, set_status
 
@@ -142,3 +145,14 @@ def test_pages_and_api_survive_characters_xml_forbids(client: Client, demo_store
     _dirty_review(demo_store)
     for path in ("/reviews/dirty", "/", "/archive", "/api/reviews", "/api/reviews/dirty"):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_api_review_is_the_stored_record_less_its_id_and_body() -> None:
+    # one record per review: the API's schema names the stored record's columns, typed alike
+    stored = get_type_hints(StoredReview)
+    names = [f.name for f in fields(StoredReview)]
+    assert names[0] == "id" and names[-1] == "body" and tuple(names[1:-1]) == REVIEW_COLUMNS
+    assert list(ReviewSummaryOut.model_fields) == [*REVIEW_COLUMNS, "url", "rating"]
+    assert list(ReviewOut.model_fields) == [*REVIEW_COLUMNS, "url", "rating", "body"]
+    for column in (*REVIEW_COLUMNS, "body"):
+        assert ReviewOut.model_fields[column].annotation == stored[column], column

@@ -53,6 +53,7 @@ def test_every_page_answers_and_shows_the_review(client: Client, demo_store: Sto
         assert title in response.text, path
     story = client.get(f"/stories/{story_key}")
     assert story.status_code == 200 and headline.replace("'", "&#39;") in story.text
+    assert '<ol class="timeline">\n<li>' in story.text  # the story's articles, oldest first
     word = headline.split()[1]
     found = client.get("/search", params={"q": word})
     assert found.status_code == 200 and headline.split()[0] in found.text

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 
 from midweek.errors import ConfigError
 from midweek.settings import SETTINGS
-from midweek.store.editor import LoginPolicy
+from midweek.store.users import LoginPolicy
 from midweek.web.security import (
     SECRET_FILE,
     AbuseLimits,

@@ -109,7 +109,7 @@ def tags(
     kb_files: KbOption = None,
 ) -> None:
     """Print a stored story's tags, named in one language."""
-    from midweek.entities.stories import story_articles
+    from midweek.store.stories import story_articles
 
     lang = _check_lang(lang) or "en"
     store = open_store(global_options(ctx).settings())

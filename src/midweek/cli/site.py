@@ -101,12 +101,12 @@ def users_add(
     ] = False,
 ) -> None:
     """Add an editor; the password is asked twice, hidden (or read from stdin)."""
-    from midweek.store import editor  # the store (and argon2) only when a command runs
+    from midweek.store import users  # the store (and argon2) only when a command runs
 
     password = _read_password(password_stdin)
     store = open_store(global_options(ctx).settings())
     try:
-        user = editor.add_user(store, name, password, now=now())
+        user = users.add_user(store, name, password, now=now())
     finally:
         store.close()
     out.print(f"added editor {user.name}")
@@ -117,11 +117,11 @@ def users_list(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """List the editors."""
-    from midweek.store import editor  # the store (and argon2) only when a command runs
+    from midweek.store import users  # the store (and argon2) only when a command runs
 
     store = open_store(global_options(ctx).settings())
     try:
-        found = editor.list_users(store)
+        found = users.list_users(store)
     finally:
         store.close()
     if as_json:
@@ -142,11 +142,11 @@ def users_remove(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login name.")]
 ) -> None:
     """Remove an editor and end their sessions (their audit entries stay)."""
-    from midweek.store import editor  # the store (and argon2) only when a command runs
+    from midweek.store import users  # the store (and argon2) only when a command runs
 
     store = open_store(global_options(ctx).settings())
     try:
-        removed = editor.remove_user(store, name)
+        removed = users.remove_user(store, name)
     finally:
         store.close()
     if not removed:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
@@ -79,7 +79,7 @@ class StoredReview:
     ``body`` is the JSON exactly as stored (the API serves it as it is); :attr:`review`
     reads it as a typed review. The columns beside it are what lists sort and filter on.
     The site's listings (:class:`midweek.store.site.ReviewListing`) and the editor's desk
-    (:class:`midweek.store.editor.DeskReview`) hand out the same row with a little more.
+    (:class:`midweek.store.desk.DeskReview`) hand out the same row with a little more.
     """
 
     id: int
@@ -92,6 +92,24 @@ class StoredReview:
     created_at: datetime
     published_at: datetime | None
     body: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: Row[Any], body: dict[str, Any] | None = None, **more: Any) -> Self:
+        """A reviews row as this record: ``body`` replaces the stored one when given (the
+        site's listings scrub it), ``more`` fills a subclass's own fields."""
+        return cls(
+            id=int(row.id),
+            slug=row.slug,
+            title=row.title,
+            lang=row.lang,
+            status=row.status,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            created_at=row.created_at,
+            published_at=row.published_at,
+            body=dict(row.body or {}) if body is None else body,
+            **more,
+        )
 
     @property
     def review(self) -> Review:
@@ -523,14 +541,14 @@ class Store:
         r = schema.reviews
         with self.engine.connect() as conn:
             row = conn.execute(select(r).where(r.c.slug == slug)).first()
-        return _review(row) if row else None
+        return StoredReview.from_row(row) if row else None
 
     def list_reviews(self) -> list[StoredReview]:
         """Every review, newest window first."""
         r = schema.reviews
         with self.engine.connect() as conn:
             rows = conn.execute(select(r).order_by(r.c.window_end.desc(), r.c.id.desc())).all()
-        return [_review(x) for x in rows]
+        return [StoredReview.from_row(x) for x in rows]
 
 
 def _source(row: Row[Any]) -> Source:
@@ -564,22 +582,6 @@ def article_from_row(row: Row[Any]) -> Article:
         id=int(row.id),
         duplicate_of=row.duplicate_of,
         kind=row.kind,
-    )
-
-
-def _review(row: Row[Any]) -> StoredReview:
-    """A reviews row as a StoredReview."""
-    return StoredReview(
-        id=int(row.id),
-        slug=row.slug,
-        title=row.title,
-        lang=row.lang,
-        status=row.status,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        created_at=row.created_at,
-        published_at=row.published_at,
-        body=dict(row.body),
     )
 
 

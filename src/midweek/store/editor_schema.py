@@ -63,7 +63,7 @@ NETWORK_KEY_LENGTH = 72
 # Password checks admitted per (subject, network): subject "name:<casefolded name>" for
 # one account, "*" for every name from that network. A login attempt upserts its rows and
 # reads them in one transaction before any password is checked (insert-then-check), and
-# the back-off grows with ``checks`` (midweek.store.editor.LoginPolicy).
+# the back-off grows with ``checks`` (midweek.store.users.LoginPolicy).
 login_throttle = Table(
     "login_throttle",
     metadata,

@@ -34,10 +34,8 @@ __all__ = [
     "RatingSummary",
     "ReaderReview",
     "ReviewListing",
-    "StoryView",
     "get_article",
     "get_review_listing",
-    "get_story",
     "list_review_listings",
     "parse_body",
     "rate_review",
@@ -70,21 +68,6 @@ class ReviewListing(StoredReview):
 
     intro: str
     teasers: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StoryView:
-    """A stored story with its articles, oldest first."""
-
-    id: int
-    key: str
-    headline: str
-    first_seen: datetime | None
-    last_seen: datetime | None
-    languages: tuple[str, ...]
-    outlets: tuple[str, ...]
-    independent_articles: int
-    articles: tuple[Article, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,54 +342,7 @@ def _listing(row: Row[Any]) -> ReviewListing:
     """
     body: dict[str, Any] = _scrub(dict(row.body or {}))
     review = review_from_dict(body)
-    return ReviewListing(
-        id=int(row.id),
-        slug=row.slug,
-        title=row.title,
-        lang=row.lang,
-        status=row.status,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        created_at=row.created_at,
-        published_at=row.published_at,
-        intro=review.intro,
-        teasers=review.teasers,
-        body=body,
-    )
-
-
-def get_story(store: Store, key: str) -> StoryView | None:
-    """A story by key with its articles in order of publication.
-
-    Args:
-        store: The store.
-        key: The story key (``s-136``).
-
-    Returns:
-        The story, or None when there is no such key.
-    """
-    s, sa_ = schema.stories, schema.story_articles
-    with store.engine.connect() as conn:
-        row = conn.execute(select(s).where(s.c.key == key)).first()
-        if row is None:
-            return None
-        ids = list(conn.scalars(select(sa_.c.article_id).where(sa_.c.story_id == row.id)))
-    found = store.get_articles(ids)
-    articles = sorted(
-        found.values(),
-        key=lambda a: (a.published is None, a.published or datetime.min, a.id or 0),
-    )
-    return StoryView(
-        id=int(row.id),
-        key=row.key,
-        headline=row.headline,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        languages=tuple(row.languages or ()),
-        outlets=tuple(row.outlets or ()),
-        independent_articles=int(row.independent_articles or 0),
-        articles=tuple(articles),
-    )
+    return ReviewListing.from_row(row, body, intro=review.intro, teasers=review.teasers)
 
 
 def get_article(store: Store, article_id: int) -> Article | None:

@@ -11,14 +11,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Connection, Select, func, or_, select
 
+from midweek.errors import MidweekError
 from midweek.models import Article, Story
 from midweek.store import schema
 from midweek.store.db import IN_CHUNK, Store, article_from_row
 from midweek.store.stories_schema import article_clusters, cluster_state, story_figures
 
 logger = logging.getLogger(__name__)
+
+
+class UnknownStoryError(MidweekError):
+    """No stored story has that id or key."""
 
 
 def load_cluster_state(store: Store) -> dict[str, Any] | None:
@@ -111,21 +116,74 @@ def list_stories(
     return found
 
 
-def get_story(store: Store, key_or_id: str) -> tuple[Story, list[Article]] | None:
-    """A story by key (``s-12``) or numeric id, with its articles oldest first."""
-    s, sa_ = schema.stories, schema.story_articles
-    column = s.c.id if key_or_id.isdigit() else s.c.key
-    value: int | str = int(key_or_id) if key_or_id.isdigit() else key_or_id
+def get_story(
+    store: Store, key_or_id: str, *, by_id: bool = True
+) -> tuple[Story, list[Article]] | None:
+    """A story by key (``s-12``) or numeric id, with its articles oldest first.
+
+    Args:
+        store: An open store.
+        key_or_id: The story's key, or (with ``by_id``) its id when all digits.
+        by_id: Whether digits name an id (the CLI); the site's ``/stories/{key}`` pages
+            look keys up only.
+
+    Returns:
+        The story and its articles, or None when there is no such story.
+    """
+    s = schema.stories
+    numeric = by_id and key_or_id.isdigit()
+    column = s.c.id if numeric else s.c.key
+    value: int | str = int(key_or_id) if numeric else key_or_id
     with store.engine.connect() as conn:
         row = conn.execute(_with_figures().where(column == value)).first()
         if row is None:
             return None
-        ids = conn.scalars(select(sa_.c.article_id).where(sa_.c.story_id == row.id)).all()
-    articles = sorted(
+        ids = _member_ids(conn, int(row.id))
+    return _story(row, ids), _oldest_first(store, ids)
+
+
+def story_articles(store: Store, story: str) -> list[Article]:
+    """The articles of one stored story, oldest first.
+
+    Unlike :func:`get_story`, a number matches a story's id or its key (the ``tags``
+    command's ``--story``).
+
+    Args:
+        store: an open store.
+        story: the story's numeric id or its key.
+
+    Returns:
+        The story's articles.
+
+    Raises:
+        UnknownStoryError: no story has that id or key.
+    """
+    s = schema.stories
+    where = s.c.key == story
+    if story.isdigit():
+        where = or_(where, s.c.id == int(story))
+    with store.engine.connect() as conn:
+        story_id = conn.scalar(select(s.c.id).where(where).limit(1))
+        if story_id is None:
+            raise UnknownStoryError(f"no story with id or key {story!r}")
+        ids = _member_ids(conn, int(story_id))
+    return _oldest_first(store, ids)
+
+
+def _member_ids(conn: Connection, story_id: int) -> list[int]:
+    """The ids of a stored story's articles."""
+    sa_ = schema.story_articles
+    return [
+        int(i) for i in conn.scalars(select(sa_.c.article_id).where(sa_.c.story_id == story_id))
+    ]
+
+
+def _oldest_first(store: Store, ids: Sequence[int]) -> list[Article]:
+    """The stored articles of ``ids``, oldest first (undated last, then by id)."""
+    return sorted(
         store.get_articles(ids).values(),
         key=lambda a: (a.published is None, a.published or datetime.min, a.id or 0),
     )
-    return _story(row, ids), articles
 
 
 def _with_figures() -> Select[Any]:

@@ -7,6 +7,7 @@ of range or a query too long is a 422 (validation), never a 5xx.
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from datetime import datetime
 from typing import Annotated, Any, Final
 
@@ -15,17 +16,18 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from midweek.models import Article
+from midweek.store import StoredReview
 from midweek.store.browse import SearchPage, search_page
 from midweek.store.site import (
     RatingSummary,
     ReviewListing,
     get_article,
     get_review_listing,
-    get_story,
     list_review_listings,
     rating_summaries,
     rating_summary,
 )
+from midweek.store.stories import get_story
 from midweek.text.translit import term_variants
 from midweek.web.apidocs import docs_page, first_line
 from midweek.web.routes import MAX_QUERY_CHARS, SEARCH_RESULTS, clean_query
@@ -52,6 +54,10 @@ OPENAPI_PATH: Final = "/api/openapi.json"
 DOCS_PATH: Final = "/api/docs"
 # Row ids fit a 32-bit INTEGER on PostgreSQL; a larger number is refused, not sent.
 MAX_ID: Final = 2**31 - 1
+# The stored review's columns a review answer shows, in the record's order: its row id is
+# internal and its body is ReviewOut's (tests/web/test_feed_api.py pins ReviewSummaryOut
+# to these, so the record and the API's schema cannot drift apart).
+REVIEW_COLUMNS: Final = tuple(f.name for f in fields(StoredReview) if f.name not in {"id", "body"})
 
 
 class RatingOut(BaseModel):
@@ -62,7 +68,8 @@ class RatingOut(BaseModel):
 
 
 class ReviewSummaryOut(BaseModel):
-    """A review as a list shows it."""
+    """A review as a list shows it: the stored record's :data:`REVIEW_COLUMNS`, its page's
+    URL and its rating (the public schema, so written out rather than generated)."""
 
     slug: str
     title: str
@@ -152,14 +159,7 @@ def _summary(request: Request, listing: ReviewListing, rating: RatingSummary) ->
     """The fields every review answer shares."""
     path = review_path(listing.slug)
     return {
-        "slug": listing.slug,
-        "title": listing.title,
-        "lang": listing.lang,
-        "status": listing.status,
-        "window_start": listing.window_start,
-        "window_end": listing.window_end,
-        "created_at": listing.created_at,
-        "published_at": listing.published_at,
+        **{column: getattr(listing, column) for column in REVIEW_COLUMNS},
         "url": canonical_url(request, get_site(request), path),
         "rating": _rating(rating),
     }
@@ -208,18 +208,19 @@ def api_review(request: Request, slug: str) -> ReviewOut:
 @router.get("/stories/{key}", response_model=StoryOut, responses={404: {}})
 def api_story(request: Request, key: str) -> StoryOut:
     """One story with its articles."""
-    found = get_story(get_site(request).store, key)
+    found = get_story(get_site(request).store, key, by_id=False)
     if found is None:
         raise HTTPException(status_code=404, detail="no such story")
+    story, articles = found
     return StoryOut(
-        key=found.key,
-        headline=found.headline,
-        first_seen=found.first_seen,
-        last_seen=found.last_seen,
-        languages=list(found.languages),
-        outlets=list(found.outlets),
-        independent_articles=found.independent_articles,
-        articles=[_article(a) for a in found.articles],
+        key=story.key,
+        headline=story.headline,
+        first_seen=story.first_seen,
+        last_seen=story.last_seen,
+        languages=list(story.languages),
+        outlets=list(story.outlets),
+        independent_articles=story.independent_articles,
+        articles=[_article(a) for a in articles],
     )
 
 

@@ -20,7 +20,8 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from midweek.store.editor import (
+from midweek.store.editor_schema import USER_NAME_LENGTH
+from midweek.store.users import (
     MAX_PASSWORD_LENGTH,
     User,
     authenticate,
@@ -28,7 +29,6 @@ from midweek.store.editor import (
     delete_session,
     session_user,
 )
-from midweek.store.editor_schema import USER_NAME_LENGTH
 from midweek.web.i18n import gettext
 from midweek.web.runtime import (
     READER_COOKIE,

@@ -3,7 +3,8 @@
 Every route here depends on :func:`midweek.web.auth.require_editor` (set on the router, so
 a new route cannot forget it); every POST checks the session's CSRF token and the
 version of the body the form was built from. Handlers parse the form, call
-:mod:`midweek.store.editor` and render; no script runs on any of these pages.
+:mod:`midweek.edit` (the pure edits) and :mod:`midweek.store.desk` (storing them) and
+render; no script runs on any of these pages.
 
 Wire into the app with::
 
@@ -23,27 +24,29 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from midweek.check import check_review
-from midweek.entities import KnowledgeBase, load_kb
-from midweek.models import Review
-from midweek.render.jsonout import review_from_dict
-from midweek.store.editor import (
-    DeskReview,
-    EditConflictError,
+from midweek.edit import (
     ReviewEdit,
     SectionEdit,
     apply_edit,
-    body_version,
     delete_section,
+    move_section,
+    review_diff,
+    section_text,
+    tag_names,
+)
+from midweek.entities import KnowledgeBase, load_kb
+from midweek.models import Review
+from midweek.render.jsonout import review_from_dict
+from midweek.store.desk import (
+    DeskReview,
+    EditConflictError,
+    body_version,
     generated_body,
     get_desk_review,
     list_audit,
     list_desk_reviews,
-    move_section,
-    review_diff,
     save_review_edit,
-    section_text,
     set_review_status,
-    tag_names,
 )
 from midweek.web import auth
 from midweek.web.auth import Editor, check_editor_csrf, editor_page, require_editor

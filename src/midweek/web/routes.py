@@ -24,12 +24,12 @@ from midweek.store.site import (
     MIN_STARS,
     RatingSummary,
     get_review_listing,
-    get_story,
     list_review_listings,
     rate_review,
     rating_summaries,
     review_for_reader,
 )
+from midweek.store.stories import get_story
 from midweek.text.translit import term_variants
 from midweek.web.feed import render_atom
 from midweek.web.i18n import gettext
@@ -307,21 +307,23 @@ async def rate(request: Request, slug: str) -> Response:
 def story(request: Request, key: str) -> Response:
     """A story: its articles by language and outlet, and their timeline."""
     site = get_site(request)
-    found = get_story(site.store, key)
+    found = get_story(site.store, key, by_id=False)
     if found is None:
         raise HTTPException(status_code=404)
+    story, articles = found
     lang, remember = choose_language(request, site)
-    url = canonical_url(request, site, story_path(found.key))
+    url = canonical_url(request, site, story_path(story.key))
     response = render_page(
         request,
         site,
         "story.html",
         lang,
         canonical=url,
-        story=found,
-        groups=group_articles(found.articles),
+        story=story,
+        articles=articles,
+        groups=group_articles(articles),
         href=article_href,
-        shares=share_links(url, found.headline, gettext(lang, "email")),
+        shares=share_links(url, story.headline, gettext(lang, "email")),
     )
     return finish_shared(response, request, lang=lang if remember else None)
 

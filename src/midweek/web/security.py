@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Final
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from midweek.errors import ConfigError
-from midweek.store.editor import LoginPolicy
+from midweek.store.users import LoginPolicy
 
 if TYPE_CHECKING:
     from midweek.settings import Settings

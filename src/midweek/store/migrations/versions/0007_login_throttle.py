@@ -4,7 +4,7 @@
 minutes after ten, so anyone could lock an editor out from anywhere, and it counted after
 the password check, so concurrent attempts raced past the limit. ``login_throttle``
 counts admitted password checks per (subject, network), upserted and read in the same
-transaction as the decision (midweek.store.editor.authenticate).
+transaction as the decision (midweek.store.users.authenticate).
 
 Revision ID: 0007
 Revises: 0006
