@@ -67,13 +67,12 @@ from midweek.embed import Embedder, embedding_text
 from midweek.errors import StoreError
 from midweek.kinds import is_news
 from midweek.models import Article, Story
-from midweek.text.lemmas import index_terms
 
 logger = logging.getLogger(__name__)
 # The layout of ClusterState.to_json; bumped whenever its fields change meaning.
 # Version 2: clusters keep member counts per vector (the average-linkage features).
-# Version 3: the lexical model's Russian terms and names are lemmas, and links and
-# @handles are no longer terms (document frequencies and cluster vectors hold lemmas).
+# Version 3: links and @handles are no longer terms or names (document frequencies and
+# cluster vectors of a stored state hold them).
 STATE_VERSION = 3
 
 __all__ = [
@@ -179,22 +178,14 @@ _MARKUP_RE = re.compile(r"(?:https?://|www\.)\S+|\bt\.me/\S+|(?<!\w)@\w+", re.IG
 # an article naming one name shares all of it with any cluster that names it, so one
 # common name ("Ташкенте", "Узбекистана", a year) made a full overlap and, with the
 # model's weights (entity_overlap 4.1 against a bias that same-day posts nearly cancel),
-# joined a same-day story at any text cosine: W3 of the real weeks chained the E-Qaror
-# decisions, a balcony collapse, the Sergeli deaths and the heating decree through
-# "Ташкенте". The share is taken over at least this many names, so a full overlap needs
+# joined a same-day story at any text cosine: in W3 of the real weeks a referendum post
+# joined a festival post through "2023" alone, and with lemmatised terms the E-Qaror
+# decisions, a balcony collapse, the Sergeli deaths and the heating decree chained
+# through "Ташкенте". The share is taken over at least this many names, so a full overlap needs
 # two shared names and one shared name is half the evidence (the additive-prior reading:
 # one observation is not a proportion). ECB+ and WikiRef articles name many more, so it
 # leaves them as they were (docs/benchmarks.md "Real weeks: lemmas").
 MIN_OVERLAP_NAMES = 2
-
-# The union of a story's names grows with every member, so a digest that joined story A
-# brought B's names in, and B's next post joined A through them (the lexical digest
-# streams of tests/test_chaining.py, which lemmas made fail). In a story of this many
-# members or more, a name counts as shared only when at least this many members carry it:
-# a name one member has is that member's, not the story's. Two is the least support that
-# means agreement; real weeks 0.901 -> 0.892 with it, the digest streams kept apart
-# (docs/benchmarks.md "Real weeks: lemmas").
-MIN_NAME_SUPPORT = 2
 
 # Function words of en/ru/uz that IDF alone does not push down enough in small batches.
 STOPWORDS = frozenset(
@@ -1140,21 +1131,6 @@ class OnlineClusterer:
         lead = lead_of(text)
         title_tokens = tokenize_words(title)
         body_tokens = tokenize_words(lead)
-        entities = named_strings(f"{title}\n{lead}")  # title_and_lead, the lead cut once
-        vector = doc.vector
-        if vector is not None:
-            vector = np.asarray(vector, dtype=np.float32).ravel()
-            if not np.all(np.isfinite(vector)):
-                vector = None
-        if vector is None:
-            # The lexical model reads Russian words by their lemma (midweek.text.lemmas):
-            # inflection split one event's posts ("ливня" / "ливень"). Names keep their
-            # form: lemmatised ("Ташкенте" = "Ташкента") they let a digest bridge two
-            # stories (tests/test_chaining.py, lexical digests). The dense model keeps
-            # the words its weights were learned on: with lemmas its real-weeks
-            # precision fell 0.956 -> 0.918 (a story of 6).
-            title_tokens = index_terms(title_tokens, lang)
-            body_tokens = index_terms(body_tokens, lang)
         df = state.df.setdefault(lang, Counter())
         n = state.n_docs.get(lang, 0) + 1
         state.n_docs[lang] = n
@@ -1170,11 +1146,17 @@ class OnlineClusterer:
             norm = _norm(vector)
             return {t: w / norm for t, w in vector.items()} if norm else {}
 
+        entities = named_strings(f"{title}\n{lead}")  # title_and_lead, the lead cut once
         when = _days(doc.published)
         if when is None:
             stats.undated += 1
         elif state.clock is not None and when < state.clock:
             stats.out_of_order += 1
+        vector = doc.vector
+        if vector is not None:
+            vector = np.asarray(vector, dtype=np.float32).ravel()
+            if not np.all(np.isfinite(vector)):
+                vector = None
         return _Prepared(
             doc=doc,
             lang=lang,
@@ -1292,9 +1274,7 @@ class OnlineClusterer:
         body_cos = _dot(item.body, cluster.body) / n_body if item.body and n_body else both_cos
         dense_cos = dense.get(cluster.id, 0.0)
         if item.entities and not average:
-            # a name of a story of several members counts when the story supports it
-            support = MIN_NAME_SUPPORT if cluster.placed >= MIN_NAME_SUPPORT else 1
-            shared = sum(1 for e in item.entities if cluster.entities.get(e, 0) >= support)
+            shared = sum(1 for e in item.entities if e in cluster.entities)
             overlap = shared / max(len(item.entities), MIN_OVERLAP_NAMES)
         elif item.entities and cluster.placed:
             # the share of the article's names a member has, averaged over the members
