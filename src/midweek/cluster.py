@@ -71,7 +71,9 @@ from midweek.models import Article, Story
 logger = logging.getLogger(__name__)
 # The layout of ClusterState.to_json; bumped whenever its fields change meaning.
 # Version 2: clusters keep member counts per vector (the average-linkage features).
-STATE_VERSION = 2
+# Version 3: links and @handles are no longer terms or names (document frequencies and
+# cluster vectors of a stored state hold them).
+STATE_VERSION = 3
 
 __all__ = [
     "CROSS_FEATURES",
@@ -163,6 +165,27 @@ CROSS_FEATURES = ("bias", "dense_cos", "entity_overlap", "decay_newest")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[^\W\d_][\w'-]{2,}", re.UNICODE | re.MULTILINE)
 _NUMBER_RE = re.compile(r"\b\d{3,}\b")
+# Links and @handles: markup of a post, not its words. A gazeta.uz Telegram post ends with
+# "https://www.gazeta.uz/ru/2023/04/03/<slug>/?utm_source=push&utm_medium=telegram" and
+# "@gazetauz": eleven tokens ("https", "www", "gazeta", "uz", "ru", "2023", "utm_source",
+# "push", "utm_medium", "telegram", "gazetauz") and the name "2023" shared by every post of
+# the outlet, which gave unrelated posts a TF-IDF cosine of 0.2-0.3 in the real weeks
+# (docs/benchmarks.md "Real weeks: lemmas"). The same pattern as the checker's links
+# (midweek.editorial), plus handles.
+_MARKUP_RE = re.compile(r"(?:https?://|www\.)\S+|\bt\.me/\S+|(?<!\w)@\w+", re.IGNORECASE)
+
+# The lexical model's name overlap is "the share of the article's names the cluster has";
+# an article naming one name shares all of it with any cluster that names it, so one
+# common name ("Ташкенте", "Узбекистана", a year) made a full overlap and, with the
+# model's weights (entity_overlap 4.1 against a bias that same-day posts nearly cancel),
+# joined a same-day story at any text cosine: in W3 of the real weeks a referendum post
+# joined a festival post through "2023" alone, and with lemmatised terms the E-Qaror
+# decisions, a balcony collapse, the Sergeli deaths and the heating decree chained
+# through "Ташкенте". The share is taken over at least this many names, so a full overlap needs
+# two shared names and one shared name is half the evidence (the additive-prior reading:
+# one observation is not a proportion). ECB+ and WikiRef articles name many more, so it
+# leaves them as they were (docs/benchmarks.md "Real weeks: lemmas").
+MIN_OVERLAP_NAMES = 2
 
 # Function words of en/ru/uz that IDF alone does not push down enough in small batches.
 STOPWORDS = frozenset(
@@ -202,6 +225,11 @@ def _is_content_token(token: str) -> bool:
     if token.isdigit():
         return len(token) >= MIN_NUMBER_DIGITS
     return len(token) >= MIN_TOKEN_CHARS and token not in STOPWORDS
+
+
+def _strip_markup(text: str) -> str:
+    """The text with links and @handles (:data:`_MARKUP_RE`) replaced by spaces."""
+    return _MARKUP_RE.sub(" ", text)
 
 
 def lead_of(text: str) -> str:
@@ -1099,6 +1127,7 @@ class OnlineClusterer:
         title = doc.title[:MAX_TEXT_CHARS]
         if not title.strip() and not text.strip():
             stats.empty += 1
+        title, text = _strip_markup(title), _strip_markup(text)
         lead = lead_of(text)
         title_tokens = tokenize_words(title)
         body_tokens = tokenize_words(lead)
@@ -1245,7 +1274,8 @@ class OnlineClusterer:
         body_cos = _dot(item.body, cluster.body) / n_body if item.body and n_body else both_cos
         dense_cos = dense.get(cluster.id, 0.0)
         if item.entities and not average:
-            overlap = sum(1 for e in item.entities if e in cluster.entities) / len(item.entities)
+            shared = sum(1 for e in item.entities if e in cluster.entities)
+            overlap = shared / max(len(item.entities), MIN_OVERLAP_NAMES)
         elif item.entities and cluster.placed:
             # the share of the article's names a member has, averaged over the members
             shared = sum(cluster.entities.get(e, 0) for e in item.entities)
