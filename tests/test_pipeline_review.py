@@ -24,7 +24,7 @@ from midweek.pipeline import (
 )
 from midweek.render import REVIEW_JSON_SCHEMA, render_json, render_markdown
 from midweek.store import ArticleRow, Store, open_store
-from midweek.store.desk import set_review_status
+from midweek.store.desk import set_article_kind, set_review_status
 from quoting import quoted_from
 
 TASHKENT = timezone(timedelta(hours=5))
@@ -162,6 +162,28 @@ def test_stories_of_the_clusterer_are_used_when_it_has_seen_the_window(store: St
     assert plan.ranked and len({r.story.key for r in plan.ranked}) == len(plan.ranked)
     review = build_review(store, DAY_ONE, DAY_TWO, lang="ru", now=NOW, save=False)
     assert review.sections
+
+
+@pytest.mark.slow
+def test_articles_an_editor_sets_aside_after_clustering_leave_the_review(store: Store) -> None:
+    """A desk verdict ("advert") on articles already in stories: never ranked or quoted;
+    a story all of whose articles are set aside gets no section (and no empty one)."""
+    cluster_new_articles(store, NOW)
+    review = build_review(store, DAY_ONE, DAY_TWO, lang="ru", now=NOW)
+    saved = store.get_review(review.slug)
+    assert saved is not None
+    lead = review.sections[0]
+    marked = sorted({c.article_id for s in lead.sentences for c in s.citations})
+    for article_id in marked:
+        set_article_kind(store, saved.id, article_id, "advert", user_name="ed", now=NOW)
+    plan = plan_review(store, DAY_ONE, DAY_TWO, lang="ru")
+    assert plan.stories_from == FROM_CLUSTERER  # the stored stories still hold them
+    assert not set(marked) & set(plan.articles)
+    assert any(s.kind == "advert" and s.count >= len(marked) for s in plan.set_aside)
+    again = build_review(store, DAY_ONE, DAY_TWO, lang="ru", now=NOW, save=False)
+    cited = {c.article_id for x in again.sections for s in x.sentences for c in s.citations}
+    assert again.sections and not cited & set(marked)
+    assert all(x.sentences and x.heading for x in again.sections)
 
 
 def test_empty_window_gives_a_review_saying_so(store: Store) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from midweek.editorial import (
+    ADVERT_TEXT,
     BACK_REFERENCE,
     CHECKS,
     HEADING,
@@ -37,6 +38,7 @@ from midweek.editorial import (
     unintroduced_name,
     wrong_language,
 )
+from midweek.kinds import article_kind, is_news
 from midweek.models import Article, Review, Section
 from midweek.render.jsonout import review_from_dict
 from midweek.text.dates import resolve_relative_dates
@@ -228,6 +230,8 @@ def check_review(
     for number, section in enumerate(review.sections, start=1):
         outlets = (story_outlets or {}).get(section.story_key)
         defects.extend(_section(number, section, lang, articles, outlets))
+        if articles is not None:
+            defects.extend(_set_aside_sources(number, section, articles))
     names = [t.name for t in review.tags]
     defects.extend(Defect(TAG, reason, name, "tags") for name, reason in tag_defects(names, lang))
     for name in names:
@@ -236,6 +240,24 @@ def check_review(
             defects.append(Defect(WRONG_LANGUAGE, reason, name, "tags"))
     logger.debug("review %s: %d defects", review.slug, len(defects))
     return CheckReport(review.slug, lang, tuple(defects))
+
+
+def _set_aside_sources(
+    number: int, section: Section, articles: Mapping[int, Article]
+) -> list[Defect]:
+    """Sentences citing an article whose stored kind is not news (an editor's verdict on
+    the desk, or a classifier change since the review was built)."""
+    found = []
+    for index, item in enumerate(section.sentences, start=1):
+        for citation in item.citations:
+            article = articles.get(citation.article_id)
+            if article is not None and not is_news(article):
+                reason = f"cites article {citation.article_id}, which is {article_kind(article)}"
+                found.append(
+                    Defect(ADVERT_TEXT, reason, item.text, f"section {number} sentence {index}")
+                )
+                break
+    return found
 
 
 def cited_ids(body: Mapping[str, Any]) -> Sequence[int]:

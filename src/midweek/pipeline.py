@@ -1267,7 +1267,9 @@ def plan_review(
         The plan: ranked stories, their articles, where the stories came from, memory.
     """
     articles = store.articles_between(window_start - STORY_LOOKBACK, window_end)
-    by_id = {a.id: a for a in articles if a.id is not None}
+    # an article set aside after it was clustered (an editor's verdict on the desk) is
+    # never ranked or quoted: its story is told from the rest, or not at all
+    by_id = {a.id: a for a in articles if a.id is not None and is_news(a)}
     stories, source = _window_stories(store, articles, window_start, window_end)
     logger.info("%d stories from the %s for the window", len(stories), source)
     previous = previous_review(store, window_end, lang)

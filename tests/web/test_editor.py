@@ -644,3 +644,39 @@ def test_the_edit_page_shows_the_checker_findings_with_the_sentence_marked(
     assert "things an editor would fix before publishing" in findings
     assert "section 1 sentence 1</b>: first_person" in findings, findings
     assert "<mark>Subscribe to our channel and we will keep you posted.</mark>" in findings
+
+
+def test_an_editor_sets_a_cited_article_aside_and_the_checker_flags_it(
+    editor_client: Client, editor_store: Store
+) -> None:
+    review_id = _review_id(editor_store)
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None
+    first = stored.review.sections[0].sentences[0]
+    article_id = first.citations[0].article_id
+    assert _login(editor_client).status_code == 303
+    page = editor_client.get(f"/editor/reviews/{review_id}").text
+    sources = page[page.index('<section class="sources"') :]
+    assert f'name="article" value="{article_id}"' in sources
+    assert '<option value="news" selected>news</option>' in sources
+    token = _csrf(page)
+    url = f"/editor/reviews/{review_id}/kind"
+    assert (
+        editor_client.post(url, data={"article": article_id, "kind": "advert"}).status_code == 403
+    )
+    bad = editor_client.post(url, data={"csrf": token, "article": article_id, "kind": "spam"})
+    assert bad.status_code == 409 and "unknown kind" in bad.text
+    done = editor_client.post(url, data={"csrf": token, "article": article_id, "kind": "advert"})
+    assert done.status_code == 303 and done.headers["location"].endswith("#sources")
+    assert editor_store.get_articles([article_id])[article_id].kind == "advert"
+    entry = desk.list_audit(editor_store, review_id)[0]
+    assert (entry.action, entry.user_name) == ("article_kind", USER)
+    assert entry.changes == {"kind": {"article": article_id, "before": "news", "after": "advert"}}
+    page = editor_client.get(f"/editor/reviews/{review_id}").text
+    findings = page[page.index('<section class="findings"') : page.index("</section>")]
+    assert f"advert_text: cites article {article_id}, which is advert" in findings
+    assert '<option value="advert" selected>advert</option>' in page
+    # back to news: the flag goes, and the log has both verdicts
+    editor_client.post(url, data={"csrf": token, "article": article_id, "kind": "news"})
+    assert "which is advert" not in editor_client.get(f"/editor/reviews/{review_id}").text
+    assert [e.action for e in desk.list_audit(editor_store, review_id)][:2] == ["article_kind"] * 2

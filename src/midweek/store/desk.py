@@ -20,6 +20,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, select, update
 
 from midweek.errors import StoreError
+from midweek.kinds import KINDS
 from midweek.models import Review
 from midweek.render.jsonout import review_to_dict
 from midweek.store import schema
@@ -237,6 +238,47 @@ def set_review_status(
             now,
         )
     return True
+
+
+def set_article_kind(
+    store: Store, review_id: int, article_id: int, kind: str, *, user_name: str, now: datetime
+) -> str:
+    """An editor's verdict on what an article is, from a review's desk page, logged there.
+
+    The stored kind is what :func:`midweek.kinds.article_kind` reads, so the article is
+    set aside (or, marked ``news``, taken in) by the next clustering and the next
+    review of its window; the review on the desk is not rewritten.
+
+    Args:
+        store: The store.
+        review_id: The review whose page the editor is on (its audit log records it).
+        article_id: The article.
+        kind: One of :data:`midweek.kinds.KINDS`.
+        user_name: Who decides.
+        now: When.
+
+    Returns:
+        The kind the article had ("" when none was stored).
+
+    Raises:
+        ValueError: an unknown kind.
+        EditConflictError: no such review or article.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+    a = schema.articles
+    with store.write() as conn:
+        if conn.scalar(select(schema.reviews.c.id).where(schema.reviews.c.id == review_id)) is None:
+            raise EditConflictError(f"no review {review_id}")
+        row = conn.execute(select(a.c.kind).where(a.c.id == article_id)).first()
+        if row is None:
+            raise EditConflictError(f"no article {article_id}")
+        before = str(row.kind or "")
+        if before != kind:
+            conn.execute(update(a).where(a.c.id == article_id).values(kind=kind))
+            change = {"article": article_id, "before": before or None, "after": kind}
+            _audit(conn, review_id, user_name, "article_kind", {"kind": change}, now)
+    return before
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,8 @@ from midweek.edit import (
     tag_names,
 )
 from midweek.entities import KnowledgeBase, load_kb
-from midweek.models import Review
+from midweek.kinds import KINDS, article_kind, is_news
+from midweek.models import Article, Review
 from midweek.render.jsonout import review_from_dict
 from midweek.store.desk import (
     DeskReview,
@@ -46,6 +47,7 @@ from midweek.store.desk import (
     list_audit,
     list_desk_reviews,
     save_review_edit,
+    set_article_kind,
     set_review_status,
 )
 from midweek.web import auth
@@ -68,8 +70,13 @@ MAX_EDIT_FORM_BYTES: Final = 512 * 1024
 MAX_EDIT_FORM_FIELDS: Final = 400
 # The query parameter the redirect after a save carries, so the page confirms it.
 SAVED_PARAM: Final = "saved"
-# Small forms (publish, unpublish): a token and a version.
+# Small forms (publish, unpublish, an article's kind): a token and a field or two.
 MAX_SMALL_FORM_BYTES: Final = 4096
+# Set-aside articles of the window listed under the sources: a busy week has a few dozen
+# adverts and digests; past 50 the editor uses `midweek stories --explain`.
+MAX_SET_ASIDE_LISTED: Final = 50
+# Characters of an article's title or first line in the sources table.
+SNIPPET_CHARS: Final = 120
 
 EditorDep = Annotated[Editor, Depends(require_editor)]
 
@@ -136,8 +143,17 @@ def _edit_form(
     """Render the edit page of ``review``."""
     typed = review.review
     sections = [{"heading": s.heading, "text": section_text(s)} for s in typed.sections]
+    store = get_site(request).store
+    cited = store.get_articles(
+        {c.article_id for s in typed.sections for x in s.sentences for c in x.citations}
+    )
     # the checker's findings, shown above the form so the editor sees them before publishing
-    findings = check_review(typed).defects
+    findings = check_review(typed, articles=cited).defects
+    set_aside = [
+        a
+        for a in store.articles_between(typed.window_start, typed.window_end)
+        if not is_news(a) and a.id not in cited
+    ][:MAX_SET_ASIDE_LISTED]
     return editor_page(
         request,
         "editor/edit.html",
@@ -154,9 +170,24 @@ def _edit_form(
         },
         sections=sections,
         findings=findings,
+        sources=[_source_row(a) for a in sorted(cited.values(), key=lambda a: a.id or 0)],
+        set_aside=[_source_row(a) for a in set_aside],
+        kinds=KINDS,
         error=error,
         saved=saved,
     )
+
+
+def _source_row(article: Article) -> dict[str, object]:
+    """An article as the desk's sources table shows it."""
+    first = " ".join((article.title or article.text).split())
+    return {
+        "id": article.id,
+        "outlet": article.outlet or "",
+        "url": article.url,
+        "snippet": first[:SNIPPET_CHARS] + ("…" if len(first) > SNIPPET_CHARS else ""),
+        "kind": article_kind(article),
+    }
 
 
 def edit_from_form(form: dict[str, str], section_count: int) -> ReviewEdit:
@@ -230,6 +261,33 @@ async def save_edit(request: Request, review_id: int, editor: EditorDep) -> Resp
         return _edit_form(request, editor, review, status_code=409, error=str(exc))
     # the edit page says "Saved." once, after this redirect (post/redirect/get)
     return RedirectResponse(_review_url(review_id, f"?{SAVED_PARAM}=1"), status_code=303)
+
+
+@desk_routes.post("/reviews/{review_id}/kind")
+async def change_kind(request: Request, review_id: int, editor: EditorDep) -> Response:
+    """Set what an article is (news, advert, digest, service, opinion), logged on the review.
+
+    Its story and the review change when the review is next built (``midweek review``),
+    and the checker flags the review's sentences that cite an article set aside.
+    """
+    site = get_site(request)
+    form = await _checked_form(request, editor, MAX_SMALL_FORM_BYTES, 8)
+    review = await run_in_threadpool(_load, request, review_id)
+    try:
+        article_id = int(form.get("article", ""))
+        await run_in_threadpool(
+            lambda: set_article_kind(
+                site.store,
+                review_id,
+                article_id,
+                form.get("kind", ""),
+                user_name=editor.user.name,
+                now=site.now(),
+            )
+        )
+    except (ValueError, EditConflictError) as exc:
+        return _edit_form(request, editor, review, status_code=409, error=str(exc))
+    return RedirectResponse(_review_url(review_id, f"?{SAVED_PARAM}=1#sources"), status_code=303)
 
 
 async def _set_status(request: Request, review_id: int, editor: Editor, status: str) -> Response:

@@ -148,6 +148,23 @@ def _editor_messages(tr: NullTranslations) -> dict[str, str]:
         "move_down": _("Move down"),
         "delete_section": _("Delete section"),
         "published_locked": _("This review is published. Unpublish it to edit it."),
+        "sources_title": _("Sources"),
+        "sources_note": _(
+            "A post marked as not news (an advert, a digest, a service post) is left out "
+            "of its story when the review is next built, and the checker flags the "
+            "sentences that cite it; a post marked as news joins a story at the next "
+            "clustering. Every change is in the history."
+        ),
+        "cited_sources": _("Cited in this review"),
+        "set_aside_sources": _("Set aside in this period"),
+        "source_post": _("Post"),
+        "kind_field": _("Kind"),
+        "set_kind": _("Change"),
+        "kind_news": tr.pgettext("article kind", "news"),
+        "kind_advert": tr.pgettext("article kind", "advert"),
+        "kind_digest": tr.pgettext("article kind", "digest"),
+        "kind_service": tr.pgettext("article kind", "service"),
+        "kind_opinion": tr.pgettext("article kind", "opinion"),
         "preview_note": _("Preview: the review as readers will see it."),
         "view_on_site": _("View on the site"),
         "diff_title": _("Changes since the generated draft"),
