@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from real_weeks import GOLD, OUTLETS, POSTS, TASHKENT
 
-from midweek import dedupe, summarize
+from midweek import compose, dedupe, summarize
 from midweek.check import CheckReport, check_review
 from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
 from midweek.editorial import CHECKS
@@ -70,15 +70,21 @@ def screen_off() -> Iterator[None]:
         summarize.back_reference,
         summarize.short_name,
         summarize._other_outlet,
+        summarize._cover_outlets,
         sentences.split_glued,
         summarize.relative_date,
+        compose._new_outlet_first,
+        compose._thread_outlets,
     )
     summarize.sentence_defects = lambda *a, **k: []  # type: ignore[assignment]
     summarize.back_reference = lambda *a, **k: None  # type: ignore[assignment]
     summarize.short_name = lambda *a, **k: None  # type: ignore[assignment]
     summarize._other_outlet = lambda allowed, *a, **k: allowed  # type: ignore[assignment]
+    summarize._cover_outlets = lambda f, w, r, o, chosen, *a: chosen  # type: ignore[assignment]
     sentences.split_glued = lambda line: line  # type: ignore[assignment]
     summarize.relative_date = lambda *a, **k: None  # type: ignore[assignment]
+    compose._new_outlet_first = lambda more, *a: list(more)  # type: ignore[assignment]
+    compose._thread_outlets = lambda *a: a[4]  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -87,8 +93,11 @@ def screen_off() -> Iterator[None]:
             summarize.back_reference,
             summarize.short_name,
             summarize._other_outlet,
+            summarize._cover_outlets,
             sentences.split_glued,
             summarize.relative_date,
+            compose._new_outlet_first,
+            compose._thread_outlets,
         ) = saved
 
 

@@ -3,6 +3,7 @@ the bundled Wikinews week passes; `midweek check` reports and exits accordingly.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from midweek.check import check_review_body
 from midweek.cli import app
 from midweek.editorial import CHECKS
+from midweek.models import Article
 
 
 def _sentence(text: str, outlet: str = "kun.uz", lang: str = "") -> dict[str, Any]:
@@ -153,3 +155,71 @@ def test_check_command_exits_1_on_defects_and_names_them(tmp_path: Path) -> None
     missing = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path}/x.db", "check", "nope"])
     assert missing.exit_code == 1
     assert "no stored review 'nope'" in str(missing.exception)  # main() prints it in one line
+
+
+# W2 of real-weeks-telegram-dev: Russian posts that print two brand names in Latin, one of
+# which also names a company in Cyrillic («Узтрансгаз»).
+BRAND_POSTS = ("gazetauz-2022-06-21 16:42:30-0", "podrobnouz-2022-06-22 09:54:27-0")
+
+
+def _brand_articles(shared_data: Path) -> dict[int, Article]:
+    """The two posts as Russian articles, and their Uzbek translations (Latin)."""
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        posts = {p["id"]: p for p in map(json.loads, fh) if p["id"] in BRAND_POSTS}
+    out: dict[int, Article] = {}
+    for number, post_id in enumerate(BRAND_POSTS, start=1):
+        post = posts[post_id]
+        out[number] = Article(
+            url=f"https://t.me/x/{number}",
+            title="",
+            text=str(post["text_ru"]),
+            lang="ru",
+            id=number,
+        )
+        out[10 + number] = Article(
+            url=f"https://t.me/x/{number}/uz",
+            title="",
+            text=str(post["text_uz_mt"]),
+            lang="uz",
+            script="Latn",
+            id=10 + number,
+        )
+    return out
+
+
+def test_a_latin_brand_as_the_russian_sources_print_it_is_no_defect(shared_data: Path) -> None:
+    """ "InterContinental" and "UzGasTrade" are how the Russian sources write them; the
+    counter-check: "Uztransgaz", which they write «Узтрансгаз», is the wrong script."""
+    articles = _brand_articles(shared_data)
+    names = ("InterContinental", "UzGasTrade", "Uztransgaz")
+    tags = [{"name": n, "slug": n.lower(), "entity_id": n} for n in names]
+    section = {
+        "heading": "В Узбекистане создаётся компания UzGasTrade",
+        "story_key": "gas",
+        "sentences": [_sentence("В Узбекистане создаётся компания UzGasTrade.", "gazeta.uz")],
+    }
+    body = _review([section], lang="ru", title="Гостиничный бренд возвращается", tags=tags)
+    report = check_review_body(body, articles=articles)
+    wrong = [d.text for d in report.defects if d.check == "wrong_language"]
+    assert wrong == ["Uztransgaz"]
+    # without the sources at hand, every Latin tag of a ru review is flagged
+    unseen = check_review_body(body)
+    assert [d.text for d in unseen.defects if d.check == "wrong_language"] == list(names)
+
+
+def test_a_latin_tag_of_an_uzbek_cyrillic_review_stays_wrong(shared_data: Path) -> None:
+    """The Uzbek Latin translations print "UzGasTrade" too, but they are not in the
+    review's script: in an uz-Cyrl review the Latin tag is still the wrong script."""
+    articles = _brand_articles(shared_data)
+    uzbek = {k: a for k, a in articles.items() if a.lang == "uz"}
+    assert any("UzGasTrade" in a.text for a in uzbek.values())
+    tags = [{"name": "UzGasTrade", "slug": "uzgastrade", "entity_id": "uzgastrade"}]
+    section = {
+        "heading": "Ўзбекистонда компания ташкил этилмоқда",
+        "story_key": "gas",
+        "sentences": [_sentence("Ўзбекистонда газ сотиш учун янги компания ташкил этилмоқда.")],
+    }
+    body = _review([section], lang="uz-Cyrl", title="Ўзбекистонда компания", tags=tags)
+    report = check_review_body(body, articles=uzbek)
+    assert [d.text for d in report.defects if d.check == "wrong_language"] == ["UzGasTrade"]

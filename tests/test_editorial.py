@@ -251,3 +251,41 @@ def test_fragment_is_a_sentence_without_a_final_stop() -> None:
     assert ed.fragment("Он сказал: «Мы готовы».") is None
     assert ed.fragment("Qaror qabul qilindi!") is None
     assert ed.fragment("") is None
+
+
+# gazeta.uz posts whose sentence names gazeta.uz: the news about a project it criticised,
+# businessmen it talked to, its earlier report on a bank; and the outlet at its own work.
+SELF_NEWS = {
+    "gazetauz-2022-03-18 19:11:46-0": "который критиковала",
+    "gazetauz-2022-01-09 18:58:52-0": "с которыми поговорила",
+    "gazetauz-2023-01-03 13:04:42-0": "сообщала, что банк",
+}
+SELF_WORK = {
+    "gazetauz-2023-01-15 13:29:05-0": "поговорила с работницами",
+    "gazetauz-2022-04-10 13:34:15-0": "публиковала интервью",
+    "gazetauz-2023-03-22 17:32:43-0": "вновь запускает",
+}
+
+
+def test_self_reference_keeps_news_that_names_the_outlet(shared_data: Path) -> None:
+    """The own name as a side of the news (a relative clause, "сообщала, что …") stays;
+    the outlet as the subject of its own work (talked to, published, launches) goes."""
+    wanted = set(SELF_NEWS) | set(SELF_WORK)
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        posts = {p["id"]: p for p in map(json.loads, fh) if p["id"] in wanted}
+    for post_id, words in SELF_NEWS.items():
+        sentence = next(
+            flat
+            for s in split_sentences(posts[post_id]["text_ru"])
+            if words in (flat := " ".join(s.split()))
+        )
+        assert "Газета.uz" in sentence
+        assert ed.self_reference(sentence, "ru", ("gazeta.uz",)) is None, sentence
+    for post_id, words in SELF_WORK.items():
+        sentence = next(
+            flat
+            for s in split_sentences(posts[post_id]["text_ru"])
+            if words in (flat := " ".join(s.split()))
+        )
+        assert ed.self_reference(sentence, "ru", ("gazeta.uz",)) is not None, sentence

@@ -8,6 +8,7 @@ import pytest
 
 from midweek.editorial import HEADLINE_MAX_CHARS
 from midweek.headlines import ELLIPSIS, headline_from_sentence, headline_from_sentences
+from midweek.text.translit import to_uzbek_script
 
 CASES = [
     # a dash after the main clause (podrobno.uz, 5 April 2023)
@@ -233,6 +234,93 @@ UZBEK_SHORTENED = [
         "Bosh prokuratura Akademiyasi negizida huquqni muhofaza qilish akademiyasi tashkil etiladi",
     ),
 ]
+
+
+# The three leads of the real weeks that still ended in "…" (the posts' Uzbek
+# translations, which the uz-Cyrl review transliterates): each in both scripts.
+DECLARATION = (  # gazeta.uz, 20 June 2022 (W2)
+    "O'zbekiston va Ozarbayjon prezidentlari strategik sheriklikni chuqurlashtirish va "
+    "mamlakatlar o'rtasida har tomonlama hamkorlikni rivojlantirish to'g'risidagi "
+    "deklaratsiyani imzoladilar."
+)
+AGENCY_HEAD = (  # gazeta.uz, 5 April 2023 (W3)
+    "Jahongir Hidayxodjayev O'zbekiston bandlik va qashshoqlikni kamaytirish vazirligining "
+    "tashqi mehnat migratsiyasi agentligining yangi rahbari bo'ldi."
+)
+PENALTY_POINTS = (  # gazeta.uz, 29 Nov 2022 (W1)
+    "1 dekabrdan boshlab O'zbekistonda yo'l harakati qoidalarini buzganlik uchun "
+    "haydovchilarga jarima ballarini hisoblash tizimi ishga tushirilishi rejalashtirilgan "
+    "edi."
+)
+UZBEK_SHORTENED += [
+    # "<object>-ni <verbal noun> to'g'risidagi": the verbal noun goes, its object stays
+    (
+        "uz-Latn",
+        DECLARATION,
+        "O'zbekiston va Ozarbayjon prezidentlari strategik sheriklik to'g'risidagi "
+        "deklaratsiyani imzoladilar",
+    ),
+    (
+        "uz-Cyrl",
+        to_uzbek_script(DECLARATION, "Cyrl"),
+        to_uzbek_script(
+            "O'zbekiston va Ozarbayjon prezidentlari strategik sheriklik to'g'risidagi "
+            "deklaratsiyani imzoladilar",
+            "Cyrl",
+        ),
+    ),
+    # a genitive chain loses its outer possessor (the ministry the agency belongs to)
+    (
+        "uz-Latn",
+        AGENCY_HEAD,
+        "Jahongir Hidayxodjayev tashqi mehnat migratsiyasi agentligining yangi rahbari bo'ldi",
+    ),
+    (
+        "uz-Cyrl",
+        to_uzbek_script(AGENCY_HEAD, "Cyrl"),
+        to_uzbek_script(
+            "Jahongir Hidayxodjayev tashqi mehnat migratsiyasi agentligining yangi rahbari bo'ldi",
+            "Cyrl",
+        ),
+    ),
+    # the time adverbial and the "<verbal noun> uchun" adjunct go
+    (
+        "uz-Cyrl",
+        to_uzbek_script(PENALTY_POINTS, "Cyrl"),
+        to_uzbek_script(
+            "O'zbekistonda haydovchilarga jarima ballarini hisoblash tizimi ishga "
+            "tushirilishi rejalashtirilgan edi",
+            "Cyrl",
+        ),
+    ),
+]
+
+
+def test_uzbek_purpose_adjunct_goes_in_latin_too() -> None:
+    """The Latin penalty lead, shortened the same way, is 102 characters (apostrophes):
+    over the limit it ends in "…", within 105 it is whole, without "… uchun"."""
+    shortened = (
+        "O'zbekistonda haydovchilarga jarima ballarini hisoblash tizimi ishga tushirilishi "
+        "rejalashtirilgan edi"
+    )
+    assert headline_from_sentence(PENALTY_POINTS, "uz-Latn", limit=105) == shortened
+    assert headline_from_sentence(PENALTY_POINTS, "uz-Latn").endswith(ELLIPSIS)
+
+
+def test_uzbek_phrases_at_the_sentence_start_stay() -> None:
+    """A possessor or a "uchun" phrase that opens the sentence may be its subject: kept
+    (nothing before it closes a constituent), and the lead is cut with "…" instead."""
+    chain = (
+        "Bandlik va qashshoqlikni kamaytirish vazirligining tashqi mehnat migratsiyasi "
+        "agentligining yangi rahbari sifatida Jahongir Hidayxodjayev tayinlanganligi e'lon "
+        "qilindi."
+    )
+    assert headline_from_sentence(chain, "uz-Latn").startswith("Bandlik va qashshoqlikni")
+    purpose = (
+        "Yo'l harakati qoidalarini buzganlik uchun haydovchilarga jarima ballarini hisoblash "
+        "tizimi O'zbekistonda sinov rejimida ishlaydi va ballar hisobga olinmaydi."
+    )
+    assert headline_from_sentence(purpose, "uz-Latn").startswith("Yo'l harakati")
 
 
 @pytest.mark.parametrize(("lang", "sentence", "expected"), UZBEK_SHORTENED)

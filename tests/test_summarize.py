@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import telegram_records
+from midweek import summarize
 from midweek.cluster import group_stories
 from midweek.models import Article, Sentence, Story
 from midweek.summarize import (
@@ -406,3 +407,71 @@ def test_a_relative_date_is_resolved_for_the_review(shared_data: Path) -> None:
     dated = summarize_story(story, {1: article}, lang="ru", resolve_dates=True)
     assert [s.text.split(" глава")[0] for s in dated] == ["21 апреля"]
     assert "Сегодня глава государства" in article.text
+
+
+# W3 of real-weeks-telegram-dev: a new head of the labour migration agency, in the posts'
+# Uzbek translations. podrobno.uz's lead restates gazeta.uz's (TF-IDF cosine 0.48, over
+# the redundancy cut) and its next sentence opens with "Ushbu" (this), so the last-slot
+# rule finds no podrobno.uz sentence it may pick.
+AGENCY_HEAD = ("podrobnouz-2023-04-04 23:13:51-0", "gazetauz-2023-04-05 10:40:04-0")
+
+
+def _agency_head(shared_data: Path) -> tuple[Story, dict[int, Article]]:
+    """The two translations as articles of "<outlet> (uz)", one story."""
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        posts = {p["id"]: p for p in map(json.loads, fh) if p["id"] in AGENCY_HEAD}
+    by_id = {
+        number: Article(
+            url=f"https://t.me/{posts[post_id]['channel']}/{number}/uz",
+            title="",
+            text=str(posts[post_id]["text_uz_mt"]),
+            published=datetime.fromisoformat(str(posts[post_id]["published"])),
+            lang="uz",
+            script="Latn",
+            outlet=f"{posts[post_id]['channel'].removesuffix('uz')}.uz (uz)",
+            id=number,
+        )
+        for number, post_id in enumerate(AGENCY_HEAD, start=1)
+    }
+    return Story("s", "", (1, 2), None, None), by_id
+
+
+def test_a_story_of_two_outlets_quotes_both(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The paraphrase from the second outlet stands in for the sentence it repeats, and
+    the sentence that needs it follows it; without the rule, one outlet only."""
+    story, by_id = _agency_head(shared_data)
+    sentences = summarize_story(story, by_id, lang="uz-Latn", resolve_dates=True)
+    outlets = [s.citations[0].outlet for s in sentences]
+    assert set(outlets) == {"gazeta.uz (uz)", "podrobno.uz (uz)"}
+    texts = [s.text for s in sentences]
+    ushbu = next(i for i, t in enumerate(texts) if t.startswith("Ushbu lavozimni"))
+    assert ushbu > 0 and texts[ushbu - 1].endswith("yangi rahbari tayinlandi.")
+    for sentence in sentences:  # still verbatim, each from the article it cites first
+        assert sentence.text in _flat(by_id[sentence.citations[0].article_id].text)
+    monkeypatch.setattr(summarize, "_cover_outlets", lambda f, w, r, o, chosen, *a: chosen)
+    alone = summarize_story(story, by_id, lang="uz-Latn", resolve_dates=True)
+    assert {s.citations[0].outlet for s in alone} == {"gazeta.uz (uz)"}
+
+
+def test_a_story_of_one_outlet_is_not_reseeded(shared_data: Path) -> None:
+    """One outlet's article alone: the same picks with the outlet rule as without."""
+    story, by_id = _agency_head(shared_data)
+    gazeta = Story("g", "", (2,), None, None)
+    features = candidate_features(gazeta, by_id, lang="uz-Latn", resolve_dates=True)
+    assert features is not None
+    picked = select_sentences(features, max_sentences=3)
+    assert picked == sorted(
+        summarize._mmr(
+            features,
+            SelectionWeights(),
+            summarize._relevance(features, SelectionWeights()),
+            features.outlets,
+            (),
+            3,
+            None,
+        )
+    )
+    assert len(summarize_story(story, by_id, lang="uz-Latn", max_sentences=1)) == 1

@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from math import log1p
 from pathlib import Path
 
 import pytest
 
+from midweek import compose
 from midweek.cluster import build_story
-from midweek.compose import compose_review
+from midweek.compose import (
+    THREAD_SENTENCES_MAX,
+    compose_review,
+    extractive_summarizer,
+    thread_sentences,
+)
 from midweek.errors import ConfigError
-from midweek.models import Article, Story
-from midweek.rank import WEIGHT_INDEPENDENT, rank_stories, thread_story
+from midweek.models import Article, Sentence, Story
+from midweek.rank import WEIGHT_INDEPENDENT, RankedStory, rank_stories, thread_story
 from midweek.topics import link_threads, thread_rows
 
 TASHKENT = timezone(timedelta(hours=5))
@@ -283,3 +290,59 @@ def test_ranking_of_the_gold_stories_finds_the_key_developments(shared_data: Pat
         sum(score.found_at.get(keys[0].slug, KEY_COUNT) < 2 for score, keys in scores.values()) >= 2
     )
     assert all(score.mixed == 0 for score, _ in scores.values())
+
+
+# The Nukus trial as gazeta.uz's live updates (newest first) and podrobno.uz's post on the
+# opening day: the updates alone fill a thread's five slots.
+TRIAL_OUTLETS = (
+    "gazetauz-2022-11-30 09:15:29-0",
+    "gazetauz-2022-11-29 10:50:43-0",
+    "gazetauz-2022-11-29 10:28:20-0",
+    "gazetauz-2022-11-28 18:35:24-0",
+    "gazetauz-2022-11-28 16:45:48-0",
+    "podrobnouz-2022-11-28 10:52:57-0",
+)
+
+
+def test_a_thread_of_two_outlets_quotes_both(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread whose newest developments are one outlet's quotes the other's too.
+
+    Without the rule the five slots go to gazeta.uz (the counter-check below), although
+    podrobno.uz reported the opening day.
+    """
+    posts = _ids(shared_data, TRIAL_OUTLETS)
+    by_id = {a.id: a for a in posts.values() if a.id is not None}
+    developments = tuple(build_story([posts[p].id], by_id) for p in TRIAL_OUTLETS)
+    item = RankedStory(thread_story(developments), 1.0, {}, developments=developments)
+    sentences = thread_sentences(item, by_id, "ru", extractive_summarizer)
+    outlets = [c.outlet for s in sentences for c in s.citations[:1]]
+    assert set(outlets) == {"gazeta.uz", "podrobno.uz"}
+    assert len(sentences) == THREAD_SENTENCES_MAX
+    podrobno = posts["podrobnouz-2022-11-28 10:52:57-0"]
+    quoted = next(s for s in sentences if s.citations[0].outlet == "podrobno.uz")
+    assert quoted.text in " ".join(podrobno.text.split())
+    # the newest development still opens the section
+    assert sentences[0].citations[0].article_id == posts[TRIAL_OUTLETS[0]].id
+    monkeypatch.setattr(compose, "_thread_outlets", lambda *a: a[4])
+    monkeypatch.setattr(compose, "_new_outlet_first", lambda more, *a: list(more))
+    without = thread_sentences(item, by_id, "ru", extractive_summarizer)
+    assert {c.outlet for s in without for c in s.citations} == {"gazeta.uz"}
+
+
+def test_a_thread_of_one_outlet_is_left_as_it_is(shared_data: Path) -> None:
+    """Only gazeta.uz's developments: no other outlet to add, no summary asked twice."""
+    posts = _ids(shared_data, TRIAL_OUTLETS[:5])
+    by_id = {a.id: a for a in posts.values() if a.id is not None}
+    developments = tuple(build_story([posts[p].id], by_id) for p in TRIAL_OUTLETS[:5])
+    item = RankedStory(thread_story(developments), 1.0, {}, developments=developments)
+    calls: list[str] = []
+
+    def counting(story: Story, articles: Mapping[int, Article], lang: str) -> tuple[Sentence, ...]:
+        calls.append(story.key)
+        return extractive_summarizer(story, articles, lang)
+
+    sentences = thread_sentences(item, by_id, "ru", counting)
+    assert {c.outlet for s in sentences for c in s.citations} == {"gazeta.uz"}
+    assert len(calls) == len(set(calls))

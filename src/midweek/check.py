@@ -17,6 +17,7 @@ needs each story's number of outlets (``story_outlets``), which the review does 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from midweek.kinds import article_kind, is_news
 from midweek.models import Article, Review, Section
 from midweek.render.jsonout import review_from_dict
 from midweek.text.dates import resolve_relative_dates
+from midweek.text.lang import detect_script
 from midweek.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -236,7 +238,7 @@ def check_review(
     defects.extend(Defect(TAG, reason, name, "tags") for name, reason in tag_defects(names, lang))
     for name in names:
         reason = wrong_language(name, lang)
-        if reason:
+        if reason and not _as_its_sources_write_it(name, lang, articles):
             defects.append(Defect(WRONG_LANGUAGE, reason, name, "tags"))
     logger.debug("review %s: %d defects", review.slug, len(defects))
     return CheckReport(review.slug, lang, tuple(defects))
@@ -258,6 +260,32 @@ def _set_aside_sources(
                 )
                 break
     return found
+
+
+def _as_its_sources_write_it(name: str, lang: str, articles: Mapping[int, Article] | None) -> bool:
+    """Whether a tag in another script is how the review's own-language sources print it.
+
+    Russian outlets print brand and company names in Latin ("InterContinental",
+    "UzGasTrade"): a Latin tag of a ru review is the right spelling when a cited article
+    in the review's language and script has the name so, as a whole word sequence
+    (letter case aside). A source in another script (an Uzbek Latin translation quoted in
+    an uz-Cyrl review) does not count: its Latin is no sign of how the review's language
+    writes the name.
+    """
+    if not articles:
+        return False
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+    base = lang.split("-", 1)[0]
+    want = lang.split("-", 1)[1] if "-" in lang else None
+    for article in articles.values():
+        tag = article.language_tag
+        if tag is None or tag.split("-", 1)[0] != base:
+            continue
+        if want is not None and detect_script(article.text) != want:
+            continue
+        if pattern.search(article.text):
+            return True
+    return False
 
 
 def cited_ids(body: Mapping[str, Any]) -> Sequence[int]:

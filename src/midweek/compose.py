@@ -79,17 +79,73 @@ def thread_sentences(
     if not item.developments:
         return summarizer(item.story, articles, lang)
     sentences = list(summarizer(item.developments[0], articles, lang))
+    newest = len(sentences)
     for older in item.developments[1:]:
         if len(sentences) >= THREAD_SENTENCES_MAX:
             break
         texts = {s.text for s in sentences}
         more = [s for s in summarizer(older, articles, lang) if s.text not in texts]
         if more:
-            sentences.append(more[0])
+            sentences.append(_new_outlet_first(more, sentences)[0])
+    sentences = _thread_outlets(item, articles, lang, summarizer, sentences, newest)
     # The summarizer reads a story in published order; a thread's section reads newest
     # first, so the latest report (the verdict, the death toll) opens it and its heading.
     # Sentences of one article keep their order (sorted() is stable).
     return tuple(sorted(sentences, key=lambda s: -_published(s, articles)))
+
+
+def _outlets_of(sentences: Sequence[Sentence]) -> frozenset[str]:
+    """The outlets the sentences cite."""
+    return frozenset(c.outlet for s in sentences for c in s.citations if c.outlet)
+
+
+def _new_outlet_first(more: Sequence[Sentence], sentences: Sequence[Sentence]) -> list[Sentence]:
+    """``more`` with, when ``sentences`` quote one outlet, the first sentence in the
+    review's language that cites another moved to the front."""
+    used = _outlets_of(sentences)
+    if len(used) != 1:
+        return list(more)
+    for index, sentence in enumerate(more):
+        if not sentence.lang and _outlets_of([sentence]) - used:
+            return [sentence, *more[:index], *more[index + 1 :]]
+    return list(more)
+
+
+def _thread_outlets(
+    item: RankedStory,
+    articles: Mapping[int, Article],
+    lang: str,
+    summarizer: Summarizer,
+    sentences: list[Sentence],
+    newest: int,
+) -> list[Sentence]:
+    """A thread's sentences with one of another outlet, when all quote one outlet.
+
+    The newest development is often one outlet's live updates ("Процесс проходит в
+    Бухарском областном суде."), and the earlier developments that fill the section's
+    other slots the same outlet's, while another outlet reported an earlier development
+    (the hearing's opening). Then the first sentence in the review's language citing
+    another outlet, from the newest development that has one, takes the last slot of an
+    earlier development (or a free one): a story several outlets report is told from
+    more than one. The summarizer is asked only about developments that have another
+    outlet's articles.
+    """
+    used = _outlets_of(sentences)
+    if len(used) != 1:
+        return sentences
+    texts = {s.text for s in sentences}
+    for older in item.developments[1:]:
+        if not set(older.outlets) - used:
+            continue
+        for sentence in summarizer(older, articles, lang):
+            if sentence.lang or sentence.text in texts or not _outlets_of([sentence]) - used:
+                continue
+            if len(sentences) < THREAD_SENTENCES_MAX:
+                return [*sentences, sentence]
+            if len(sentences) > newest:
+                return [*sentences[:-1], sentence]
+            return sentences
+    return sentences
 
 
 def _published(sentence: Sentence, articles: Mapping[int, Article]) -> float:

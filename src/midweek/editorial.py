@@ -304,6 +304,46 @@ _NEWSROOM_AT_WORK_RE = re.compile(
 )
 
 
+# What an outlet says of its own work, beside its own name: its broadcast (above), what it
+# publishes or tells ("«Газета.uz» рассказывает…", "публикует", "Gazeta.uz xabar qiladi"),
+# its channel, site, subscription, readers, correspondents, editors, or what it found out
+# ("«Газета.uz» выяснила", "побывала"). Without such a word the own name is the news'
+# object ("Проект…, который критиковала «Газета.uz», пересмотрен", "в интервью
+# «Газете.uz» министр сказал…") and the sentence stays. Read off the own-name sentences
+# of news-ru-uz-telegram-gazeta-podrobno (docs/benchmarks.md, "Review quality").
+_OUTLET_AT_WORK_RE = re.compile(
+    r"\b(?:"
+    + _NEWSROOM_AT_WORK_RE.pattern.removeprefix(r"\b(?:").removesuffix(")")
+    + r"|рассказ\w*|расскаж\w*|публику\w*|публикова\w*|опубликова\w*|выясн\w*|побывал\w*"
+    r"|узнал\w*|поговорил\w*|попросил\w*|запуска\w*|подготовил\w*|собрал\w*|ждет\w*|ждёт\w*"
+    r"|спросил\w*|расспросил\w*|разобрать\w*|разобраться|задал\w*|издани\w*|медиапреми\w*"
+    r"|nashr\w*|gaplash\w*|so['’ʻ‘ʼ]radi|media mukofot\w*"
+    r"|hikoya qil\w*|suhbatlash\w*|to['’ʻ‘ʼ]pla\w*|muharrir\w*|taklif qil\w*|ҳикоя қил\w*"
+    r"|канал\w*|сайт\w*|подпис\w*|читател\w*|корреспондент\w*|редакци\w*|журналист\w*"
+    r"|обзор\w*|подкаст\w*|спецпроект\w*|рубрик\w*|telegram\w*|телеграм\w*"
+    r"|kanal\w*|sayt\w*|obuna\w*|o['’ʻ‘ʼ]quvchi\w*|muxbir\w*|tahririyat\w*|jurnalist\w*"
+    r"|so['’ʻ‘ʼ]zlab ber\w*|e['’ʻ‘ʼ]lon qil\w*|chop et\w*|aniqla\w*|bilib ol\w*|sharh\w*"
+    r"|обуна\w*|ўқувчи\w*|мухбир\w*|таҳририят\w*|сўзлаб бер\w*|чоп эт\w*|аниқла\w*|шарҳ\w*"
+    r"|our (?:correspondent|reporter|team|editor)\w*|subscri\w*|reader\w*|channel\w*)",
+    re.IGNORECASE,
+)
+
+
+# The own name inside a relative clause is a side of the news, not its subject: "Проект…,
+# который критиковала «Газета.uz», пересмотрен", "Три предпринимателя, с которыми
+# поговорила «Газета.uz», считают…". A relative word after the last comma before the name.
+_IN_RELATIVE_CLAUSE_RE = re.compile(
+    r",\s(?:[а-яё]+\s)?котор\w+[^,]*$|,\s(?:где|куда|откуда)\s[^,]*$", re.IGNORECASE
+)
+# "«Газета.uz» в конце октября сообщала, что банк …": the outlet as the source of a
+# claim, which is the news (its own earlier report), not the outlet about itself.
+_SAID_THAT_RE = re.compile(
+    r"\b(?:сообща\w*|писал\w*|отмеча\w*|xabar ber\w*|yozgan\w*)\b[^.]*?,\s(?:что|ki)\b|"
+    r"\b(?:сообща\w*|писал\w*|отмеча\w*),\s(?:что)\b",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=256)
 def _outlet_name_re(outlet: str) -> re.Pattern[str] | None:
     """A pattern for an outlet's own name in its posts, in both scripts ("gazeta.uz (uz)"
@@ -337,8 +377,14 @@ def self_reference(text: str, lang: str | None = None, outlets: Iterable[str] = 
     for outlet in outlets:
         pattern = _outlet_name_re(outlet)
         found = pattern.search(text) if pattern is not None else None
-        if found:
-            return f"the outlet names itself: {found.group(0)!r}"
+        if found is None or _IN_RELATIVE_CLAUSE_RE.search(text[: found.start()]):
+            continue
+        work = _OUTLET_AT_WORK_RE.search(text)
+        if work:
+            return f"the outlet on its own work: {found.group(0)!r} … {work.group(0)!r}"
+        opening = not text[: found.start()].strip(" «»\"“”„'")
+        if opening and not _SAID_THAT_RE.search(text, found.end()):
+            return f"the outlet as the subject of its own sentence: {found.group(0)!r}"
     # the outlet is the one at work when it is named first ("Суд запретил трансляцию,
     # сообщает Kun.uz" is news about a broadcast, attributed)
     name = _MEDIA_NAME_RE.search(text)

@@ -37,6 +37,7 @@ headlines for Russian or Uzbek (summarisers pick sentences, they do not cut them
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from midweek.editorial import HEADLINE_MAX_CHARS, back_reference
@@ -353,6 +354,88 @@ _UZ_VERBAL_NOUN = re.compile(r"(?:sh|ш)$", re.IGNORECASE)
 UZ_CONJUNCT_MAX_WORDS = 8
 
 
+# A word that closes the constituent before it: a locative, dative or ablative noun
+# ("O'zbekistonda", "haydovchilarga", "Toshkentdan"), a person's surname ("Hidayxodjayev",
+# "Aliyeva"), a comma. An Uzbek phrase extends left from its head over its modifiers (bare
+# nouns, adjectives, possessives, an object in -ni and its verbal noun) as far as such a
+# word; a phrase left of any is the sentence's subject and is not dropped.
+_UZ_CLOSES = re.compile(
+    r"(?:,|(?:da|ga|ka|qa|dan|tan|ov|ev|yev|ova|eva|yeva)"
+    r"|(?:да|га|ка|қа|дан|тан|ов|ев|ова|ева))$",
+    re.IGNORECASE,
+)
+# "uchun" after a verbal noun ("qoidalarini buzganlik uchun", "... ta'minlash uchun"): a
+# purpose or cause adjunct ("for violating the rules", "to ensure ..."), which the verb
+# of the sentence does not need.
+_UZ_FOR = re.compile(r"^(?:uchun|учун)$", re.IGNORECASE)
+_UZ_ACTION_NOUN = re.compile(r"(?:lik|ligi|sh|ish|ганлик|лик|лиги|ш|иш)$", re.IGNORECASE)
+# A topic postposition after an object and its verbal noun: "sheriklikni chuqurlashtirish
+# to'g'risidagi deklaratsiya" (a declaration on deepening the partnership) says what
+# "sheriklik to'g'risidagi deklaratsiya" says (on the partnership); the verbal noun goes
+# and its object takes the bare form.
+_UZ_ABOUT = re.compile(rf"^(?:to{_A}g{_A}risidagi|haqidagi|тўғрисидаги|ҳақидаги)$", re.IGNORECASE)
+_UZ_OBJECT = re.compile(r"(?:ni|ни)$", re.IGNORECASE)
+# A genitive chain ("... vazirligining tashqi mehnat migratsiyasi agentligining yangi
+# rahbari"): the inner possessor names the office; the outer one (whose ministry the
+# agency is in) is a modifier of it and goes with its own modifiers. Both genitives within
+# this many words: the inner possessor and its modifiers ("tashqi mehnat migratsiyasi
+# agentligining" is four).
+UZ_CHAIN_MAX_WORDS = 5
+
+
+def _uz_phrase_start(words: list[str], head: int) -> int:
+    """Where the phrase ending at ``words[head]`` starts (see :data:`_UZ_CLOSES`); 0 when
+    nothing closes a constituent before it."""
+    for index in range(head - 1, -1, -1):
+        if _UZ_CLOSES.search(words[index].strip("\"'«»“”")):
+            return index + 1
+    return 0
+
+
+def _uz_without_topic_verbal_noun(text: str) -> str:
+    """ "<object>-ni <verbal noun> to'g'risidagi" without the verbal noun (see _UZ_ABOUT)."""
+    words = text.split(" ")
+    for index in range(2, len(words)):
+        if not _UZ_ABOUT.match(words[index]):
+            continue
+        verbal, obj = words[index - 1], words[index - 2]
+        if _UZ_VERBAL_NOUN.search(verbal) and _UZ_OBJECT.search(obj) and len(obj) > 4:
+            return " ".join([*words[: index - 2], obj[:-2], *words[index:]])
+    return text
+
+
+def _uz_without_outer_genitive(text: str) -> str:
+    """A genitive chain without its outer possessor (see :data:`UZ_CHAIN_MAX_WORDS`)."""
+    words = text.split(" ")
+    genitives = [i for i, w in enumerate(words) if _UZ_GENITIVE.search(w.strip("\"'«»“”"))]
+    for outer, inner in itertools.pairwise(genitives):
+        between = words[outer + 1 : inner]
+        if inner - outer > UZ_CHAIN_MAX_WORDS or any("," in w for w in between):
+            continue
+        start = _uz_phrase_start(words, outer)
+        if start == 0:
+            continue
+        shorter = [*words[:start], *words[outer + 1 :]]
+        if len(shorter) > HEADLINE_MIN_WORDS:
+            return " ".join(shorter)
+    return text
+
+
+def _uz_without_purpose(text: str) -> str:
+    """The sentence without a "<verbal noun> uchun" adjunct (see :data:`_UZ_FOR`)."""
+    words = text.split(" ")
+    for index in range(1, len(words) - 1):
+        if not _UZ_FOR.match(words[index]) or not _UZ_ACTION_NOUN.search(words[index - 1]):
+            continue
+        start = _uz_phrase_start(words, index - 1)
+        if start == 0:
+            continue
+        shorter = [*words[:start], *words[index + 1 :]]
+        if len(shorter) > HEADLINE_MIN_WORDS:
+            return " ".join(shorter)
+    return text
+
+
 def _uz_without_participle_phrase(text: str) -> str:
     """The sentence without a leading participle phrase (see :data:`_UZ_PARTICIPLE`)."""
     words = text.split(" ")
@@ -412,6 +495,9 @@ def _uz_shortened(text: str, limit: int) -> str:
         _uz_without_participle_phrase,
         _uz_without_apposition,
         _uz_without_second_conjunct,
+        _uz_without_topic_verbal_noun,
+        _uz_without_outer_genitive,
+        _uz_without_purpose,
     ):
         if len(text) <= limit:
             break

@@ -552,12 +552,32 @@ def select_sentences(
     """
     weights = weights or SelectionWeights()
     relevance = _relevance(features, weights)
+    outlets = features.outlets or tuple(frozenset() for _ in features.texts)
+    chosen = _mmr(features, weights, relevance, outlets, (), max_sentences, max_words)
+    chosen = _cover_outlets(features, weights, relevance, outlets, chosen, max_sentences, max_words)
+    return sorted(chosen, key=lambda i: (int(features.order[i]), float(features.position[i])))
+
+
+def _mmr(
+    features: CandidateFeatures,
+    weights: SelectionWeights,
+    relevance: np.ndarray,
+    outlets: Sequence[frozenset[str]],
+    seed: Sequence[int],
+    max_sentences: int,
+    max_words: int | None,
+) -> list[int]:
+    """MMR picks after ``seed`` (already picked), in the order picked."""
     lengths = features.words
     left = max_words if max_words is not None else int(lengths.sum())
     overlap = np.zeros(len(lengths))
     picked = np.zeros(len(lengths), dtype=bool)
     chosen: list[int] = []
-    outlets = features.outlets or tuple(frozenset() for _ in lengths)
+    for index in seed:
+        chosen.append(index)
+        picked[index] = True
+        left -= int(lengths[index])
+        overlap = np.maximum(overlap, features.similarity[index])
     every_outlet = frozenset().union(*outlets)
     while len(chosen) < max_sentences:
         allowed = (
@@ -576,7 +596,51 @@ def select_sentences(
         picked[best] = True
         left -= int(lengths[best])
         overlap = np.maximum(overlap, features.similarity[best])
-    return sorted(chosen, key=lambda i: (int(features.order[i]), float(features.position[i])))
+    return chosen
+
+
+def _cover_outlets(
+    features: CandidateFeatures,
+    weights: SelectionWeights,
+    relevance: np.ndarray,
+    outlets: Sequence[frozenset[str]],
+    chosen: list[int],
+    max_sentences: int,
+    max_words: int | None,
+) -> list[int]:
+    """The picks again, seeded with another outlet's best sentence, when MMR quoted one
+    outlet of several.
+
+    The last-slot rule (:func:`_other_outlet`) cannot help when every candidate of the
+    other outlets is out at that point: a paraphrase of a picked sentence (the same fact
+    in the other outlet's words, over the redundancy cut), or a sentence that needs its
+    antecedent ("Ushbu lavozimni ... egalladi." after "... yangi rahbari tayinlandi.").
+    Then the best candidate of an outlet not quoted that may open a section by itself
+    (no anaphor, no short name before its full form, fits the word budget) is picked
+    first, and MMR picks the rest as usual: the paraphrase stands in for the picked
+    sentence it repeats, and its own next sentence may follow. The result is kept only
+    when it does quote two outlets or more; else the first picks stand.
+    """
+    every_outlet = frozenset().union(*outlets)
+    if len(every_outlet) < 2 or not chosen or max_sentences < 2:
+        return chosen
+    used = frozenset().union(*(outlets[i] for i in chosen))
+    if len(used) != 1:
+        return chosen
+    room = max_words if max_words is not None else int(features.words.sum())
+    alone = _eligible(features, weights.anaphora, np.zeros(len(features.texts), dtype=bool))
+    seeds = (
+        np.array([bool(o - used) for o in outlets])
+        & alone
+        & _named(features, [])
+        & (features.words <= room)
+    )
+    if not seeds.any():
+        return chosen
+    seed = int(np.argmax(np.where(seeds, relevance, -np.inf)))
+    again = _mmr(features, weights, relevance, outlets, (seed,), max_sentences, max_words)
+    quoted = frozenset().union(*(outlets[i] for i in again))
+    return again if len(quoted) >= 2 else chosen
 
 
 def _named(features: CandidateFeatures, chosen: Sequence[int]) -> np.ndarray:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from midweek.entities import KnowledgeBase, find_mentions, tags_for
+from midweek.entities import KnowledgeBase, find_mentions, mentions, tags_for
 from midweek.entities.ner import natasha_available
 from midweek.entities.romanize import russian_name_to_uzbek_latin
 from midweek.entities.tags import is_fragment, is_header, tidy_name
@@ -197,3 +197,23 @@ def test_an_ambiguous_surname_without_context_is_not_linked(kb: KnowledgeBase) -
 def test_an_agreeing_surname_is_linked(kb: KnowledgeBase, text: str) -> None:
     ids = [m.entity_id for m in find_mentions(text, "en", kb=kb, when=date(2022, 6, 1))]
     assert "mw:person:ilham-aliyev" in ids and "mw:person:heydar-aliyev" not in ids
+
+
+def test_a_sentence_opening_adjective_is_no_part_of_a_name(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """podrobno.uz, 22 June 2022, its Uzbek translation: "Yangi Intercontinental Tashkent
+    mehmonxonasi" is a new hotel, not a hotel named "Yangi …"; inside a sentence a
+    capitalised "Yangi" stays part of the name."""
+    text = (
+        "Intercontinental mehmonxona brendi Toshkentga qaytadi. Yangi Intercontinental "
+        "Tashkent mehmonxonasi 2022-yil oxirigacha ochilishi rejalashtirilgan."
+    )
+    names = _names([text], "uz-Latn", kb)
+    assert not any(n.startswith("Yangi") for n in names), names
+    # "Intercontinental" alone is one word, too few for a name the KB does not know
+    monkeypatch.setattr(mentions, "PROVISIONAL_SKIP_FIRST_AT_START", frozenset())
+    assert "Yangi Intercontinental" in _names([text], "uz-Latn", kb)
+    monkeypatch.undo()
+    inside = "Toshkentda Yangi Hayot Savdo kompaniyasi ochildi."
+    assert any(n.startswith("Yangi Hayot") for n in _names([inside], "uz-Latn", kb))

@@ -97,6 +97,12 @@ PROVISIONAL_SKIP_FIRST = frozenset(
         "shuning", "uni", "unda", "unga", "undan", "uning", "ularni", "ularga", "ularning",
     }
 )  # fmt: skip
+# Uzbek adjectives that open a sentence before a name and are no part of it: "Yangi
+# Intercontinental Tashkent mehmonxonasi" (a new hotel), "Sobiq ..." (former), "Eski ..."
+# (old). Dropped from a provisional name only at a sentence start: inside a sentence a
+# capitalised "Yangi" belongs to the name ("Yangi Zelandiya", "Yangi Hayot").
+PROVISIONAL_SKIP_FIRST_AT_START = frozenset({"yangi", "sobiq", "eski"})
+_OPENS_SENTENCE_RE = re.compile(r"(?:^|[.!?…\n])[\s\"«“]*$")
 
 # A fuzzy hit is refused when the word is the alias plus one of these endings (keys;
 # after the alias or the alias less its last letter): a demonym or adjective derived from
@@ -325,6 +331,12 @@ def _provisional_latin(text: str, toks: Sequence[Word], taken: Sequence[bool]) -
             # "The Hague Court", "Buni Bosh prokuratura": a capitalised function word
             # opens a sentence
             del run[:1]
+        elif (
+            run
+            and toks[run[0]].key in PROVISIONAL_SKIP_FIRST_AT_START
+            and _OPENS_SENTENCE_RE.search(text[: toks[run[0]].start])
+        ):
+            del run[:1]  # "Yangi Intercontinental …" at a sentence start: "new"
         titled = False
         while run and toks[run[0]].key in TITLE_WORDS:
             del run[:1]  # "President Jair Bolsonaro": the title is not part of the name
