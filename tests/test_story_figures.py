@@ -192,7 +192,10 @@ def test_group_stories_fills_the_figures_on_real_posts(
     news = [a for a in articles if is_news(a)]  # adverts, digests, opinion set aside
     assert len(articles) * 0.7 < len(news) < len(articles)
     assert sum(s.independent_articles for s in stories) == len(news)
-    assert sum(len(s.article_ids) >= 3 for s in stories) >= 5
+    # grouped, not all singletons: 3 stories of 3+ posts (2026-12-04); there were 7 before
+    # the two-name overlap and the name support rule, four of them mixed (Korea's grant
+    # with the World Bank's loans, bus drivers' pay with housing prices)
+    assert sum(len(s.article_ids) >= 3 for s in stories) >= 3
     by_id = {a.id: a for a in articles}
     for story in stories:
         ((tag, headline),) = story.headlines
