@@ -40,6 +40,7 @@ from midweek.cluster import (
     title_and_lead,
 )
 from midweek.compose import Summarizer, compose_review, extractive_summarizer
+from midweek.continuity import dropped_stories, remember
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, entity_ids, load_kb, tags_for
 from midweek.errors import (
@@ -62,7 +63,6 @@ from midweek.models import (
     Page,
     Review,
     ReviewTag,
-    Section,
     Source,
     Story,
 )
@@ -1159,84 +1159,6 @@ def _stored_end(review: StoredReview) -> datetime | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Memory:
-    """Stories after comparing them with the previous review."""
-
-    stories: list[Story]
-    continuing: dict[str, datetime]
-    held: dict[str, str]  # previous section key -> current story key held back
-    matched: dict[str, set[str]]  # previous section key -> current story keys
-    returning: dict[str, tuple[str, str]]  # current story key -> previous key, heading
-
-
-def _remember(
-    stories: Sequence[Story],
-    articles: Mapping[int, Article],
-    previous: StoredReview | None,
-    window_end: datetime,
-) -> _Memory:
-    """Mark stories of the previous review and restrict them to what is new since.
-
-    A story is the same as a previous section's when it has the section's story key or
-    holds an article the section cited (keys change when a clusterer run merges stories).
-    """
-    if previous is None:
-        return _Memory(list(stories), {}, {}, {}, {})
-    since = _stored_end(previous)
-    assert since is not None  # previous_review only returns reviews with an end
-    sections = [(sec.story_key, _cited(sec), sec.heading) for sec in previous.review.sections]
-    out: list[Story] = []
-    continuing: dict[str, datetime] = {}
-    held: dict[str, str] = {}
-    matched: dict[str, set[str]] = {key: set() for key, _, _ in sections}
-    returning: dict[str, tuple[str, str]] = {}
-    for story in stories:
-        members = set(story.article_ids)
-        was = [(k, h) for k, cited, h in sections if k == story.key or members & cited]
-        if not was:
-            out.append(story)
-            continue
-        returning[story.key] = was[0]
-        for key, _ in was:
-            matched[key].add(story.key)
-        fresh = [
-            i
-            for i in story.article_ids
-            if i in articles and (p := articles[i].published) and since <= p < window_end
-        ]
-        if not any(articles[i].duplicate_of is None for i in fresh):
-            for key, _ in was:
-                held[key] = story.key
-            continue
-        out.append(replace(build_story(fresh, articles), key=story.key, id=story.id))
-        continuing[story.key] = since
-    return _Memory(out, continuing, held, matched, returning)
-
-
-def _cited(section: Section) -> set[int]:
-    """Article ids a stored section cites."""
-    return {c.article_id for sentence in section.sentences for c in sentence.citations}
-
-
-def _dropped(
-    previous: StoredReview | None, memory: _Memory, placed: Sequence[RankedStory]
-) -> tuple[DroppedStory, ...]:
-    """The previous review's stories that got no place in this one."""
-    if previous is None:
-        return ()
-    kept = {r.story.key for r in placed}
-    out = []
-    for section in previous.review.sections:
-        key = section.story_key
-        if memory.matched.get(key, set()) & kept:
-            continue
-        outranked = memory.matched.get(key) and key not in memory.held
-        reason = "outranked" if outranked else "no_new_developments"
-        out.append(DroppedStory(key, section.heading, reason))
-    return tuple(out)
-
-
 def plan_review(
     store: Store,
     window_start: datetime,
@@ -1273,7 +1195,7 @@ def plan_review(
     stories, source = _window_stories(store, articles, window_start, window_end)
     logger.info("%d stories from the %s for the window", len(stories), source)
     previous = previous_review(store, window_end, lang)
-    memory = _remember(stories, by_id, previous, window_end)
+    memory = remember(stories, by_id, previous.review if previous else None, window_end)
     ranked = rank_stories(
         memory.stories,
         window_start=window_start,
@@ -1297,7 +1219,7 @@ def plan_review(
         continuing={
             k: v for k, v in memory.continuing.items() if k in {r.story.key for r in placed}
         },
-        dropped=_dropped(previous, memory, placed),
+        dropped=dropped_stories(previous.review if previous else None, memory, placed),
         originals={s.key: s for s in stories},
         returning={k: v for k, v in memory.returning.items() if k in memory.continuing},
         set_aside=set_aside_articles(articles, window_start, window_end),
