@@ -122,7 +122,7 @@ def _timed(label: str, timings: dict[str, Any], fn: Any, *args: Any, **kwargs: A
 
 def run(limit: int, cluster: bool) -> dict[str, Any]:
     """Store the articles, then time loading, the review and its stages."""
-    from midweek.compose import compose_review
+    from midweek.compose import compose_review, review_tags
     from midweek.entities import load_kb
     from midweek.pipeline import (
         MAX_SECTIONS,
@@ -130,7 +130,6 @@ def run(limit: int, cluster: bool) -> dict[str, Any]:
         _window_stories,
         build_review,
         plan_review,
-        review_tags,
     )
     from midweek.rank import rank_stories
 

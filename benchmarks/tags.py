@@ -31,6 +31,7 @@ from pathlib import Path
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
+from midweek.compose import REVIEW_TAG_LIMIT, TAG_ARTICLES_PER_STORY, TAG_LEAD_CHARS
 from midweek.entities import load_kb, tags_for
 from midweek.entities.ner import russian_spans
 from midweek.entities.normalize import (
@@ -43,12 +44,7 @@ from midweek.entities.normalize import (
 from midweek.entities.romanize import russian_name_to_uzbek_latin
 from midweek.entities.tags import loose_key
 from midweek.models import Article
-from midweek.pipeline import (
-    MAX_SECTIONS,
-    REVIEW_TAG_LIMIT,
-    TAG_ARTICLES_PER_STORY,
-    TAG_LEAD_CHARS,
-)
+from midweek.pipeline import MAX_SECTIONS
 from midweek.text.translit import cyrl_to_latn
 
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
@@ -189,7 +185,7 @@ def week_tags(data: Path, week: str, per_story: int) -> None:
 
 
 def _review_documents(docs: list[Article]) -> list[Article]:
-    """One story's documents as :func:`midweek.pipeline.review_tags` builds them."""
+    """One story's documents as :func:`midweek.compose.review_tags` builds them."""
     out = []
     for lang in ("ru", "uz"):
         group = [a for a in docs if a.lang == lang][:TAG_ARTICLES_PER_STORY]

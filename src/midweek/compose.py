@@ -23,12 +23,14 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from midweek.editorial import HEADLINE_MAX_CHARS
+from midweek.entities import KnowledgeBase, tags_for
 from midweek.errors import ConfigError
 from midweek.headlines import headline_from_sentence, headline_from_sentences
-from midweek.models import Article, DroppedStory, Review, Section, Sentence, Story
+from midweek.models import Article, DroppedStory, Review, ReviewTag, Section, Sentence, Story
 from midweek.rank import RankedStory
 from midweek.summarize import in_review_language, summarize_story
 from midweek.text.lang import detect_language
@@ -38,7 +40,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "HEADLINE_MAX_CHARS",
+    "REVIEW_TAG_LIMIT",
     "SENTENCES_PER_SECTION",
+    "TAG_ARTICLES_PER_STORY",
+    "TAG_LEAD_CHARS",
     "TEASER_COUNT",
     "Summarizer",
     "compose_review",
@@ -46,6 +51,7 @@ __all__ = [
     "extractive_summarizer",
     "format_date_range",
     "headline_from_sentence",
+    "review_tags",
     "shorten_headline",
     "story_heading",
 ]
@@ -510,3 +516,41 @@ def compose_review(
         dropped=tuple(dropped),
         previous=previous,
     )
+
+
+# -- the review's tags ------------------------------------------------------------------------
+# Tags under a review: the seed review shows five; ten leaves the editor a choice.
+REVIEW_TAG_LIMIT = 10
+# Articles of each ranked story read for the review's tags: its earliest independent
+# ones, title and lead, joined into one document per story and language. Tagging runs
+# natasha's NER, whose cost is mostly per document (~120 ms each on one core, whatever
+# its length up to a few kchar: measured on the Telegram posts), so reading every member
+# of a story of a thousand reports would take minutes; six leads name a story's actors.
+# One document per story also makes the tags' spread bonus count stories, not reprints.
+TAG_ARTICLES_PER_STORY = 6
+# Characters of each of those articles read for tags: the title and lead.
+TAG_LEAD_CHARS = 400
+_TAG_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def review_tags(
+    ranked: Sequence[RankedStory], articles: Mapping[int, Article], lang: str, kb: KnowledgeBase
+) -> tuple[ReviewTag, ...]:
+    """The top canonical entities of the ranked stories' articles, named in ``lang``.
+
+    Each story lends the title and lead of its first :data:`TAG_ARTICLES_PER_STORY`
+    independent articles, as one document per language (dated as its first article).
+    """
+    members: list[Article] = []
+    for item in ranked:
+        present = [articles[i] for i in item.story.article_ids if i in articles]
+        independent = [a for a in present if a.duplicate_of is None] or present
+        independent.sort(key=lambda a: (a.published is None, a.published or _TAG_EPOCH, a.id or 0))
+        by_language: dict[str | None, list[Article]] = {}
+        for article in independent[:TAG_ARTICLES_PER_STORY]:
+            by_language.setdefault(article.language_tag, []).append(article)
+        for group in by_language.values():
+            text = "\n\n".join(f"{a.title}\n{a.text[:TAG_LEAD_CHARS]}" for a in group)
+            members.append(replace(group[0], title="", text=text))
+    tags = tags_for(members, lang, kb=kb, limit=REVIEW_TAG_LIMIT)
+    return tuple(ReviewTag(name=t.name, slug=t.slug, entity_id=t.entity_id) for t in tags)

@@ -39,10 +39,10 @@ from midweek.cluster import (
     group_stories,
     title_and_lead,
 )
-from midweek.compose import Summarizer, compose_review, extractive_summarizer
+from midweek.compose import Summarizer, compose_review, extractive_summarizer, review_tags
 from midweek.continuity import dropped_stories, remember
 from midweek.embed import Embedder, embedding_text
-from midweek.entities import KnowledgeBase, entity_ids, load_kb, tags_for
+from midweek.entities import KnowledgeBase, entity_ids, load_kb
 from midweek.errors import (
     ConfigError,
     DeferredError,
@@ -62,7 +62,6 @@ from midweek.models import (
     FeedEntry,
     Page,
     Review,
-    ReviewTag,
     Source,
     Story,
 )
@@ -990,17 +989,6 @@ def _new_entries(
 STORY_LOOKBACK = timedelta(days=3)
 # Sections in a review: the seed review has 3 to 6; 6 leaves room for an editor to cut.
 MAX_SECTIONS = 6
-# Tags under a review: the seed review shows five; ten leaves the editor a choice.
-REVIEW_TAG_LIMIT = 10
-# Articles of each ranked story read for the review's tags: its earliest independent
-# ones, title and lead, joined into one document per story and language. Tagging runs
-# natasha's NER, whose cost is mostly per document (~120 ms each on one core, whatever
-# its length up to a few kchar: measured on the Telegram posts), so reading every member
-# of a story of a thousand reports would take minutes; six leads name a story's actors.
-# One document per story also makes the tags' spread bonus count stories, not reprints.
-TAG_ARTICLES_PER_STORY = 6
-# Characters of each of those articles read for tags: the title and lead.
-TAG_LEAD_CHARS = 400
 # Where a review's stories came from (said in the plan, the log and `stories --explain`).
 FROM_CLUSTERER = "clusterer"
 FROM_LEXICAL = "lexical"
@@ -1084,29 +1072,6 @@ class ReviewPlan:
     returning: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # the window's articles that are not news (adverts, digests, ...): never ranked
     set_aside: tuple[SetAside, ...] = ()
-
-
-def review_tags(
-    ranked: Sequence[RankedStory], articles: Mapping[int, Article], lang: str, kb: KnowledgeBase
-) -> tuple[ReviewTag, ...]:
-    """The top canonical entities of the ranked stories' articles, named in ``lang``.
-
-    Each story lends the title and lead of its first :data:`TAG_ARTICLES_PER_STORY`
-    independent articles, as one document per language (dated as its first article).
-    """
-    members: list[Article] = []
-    for item in ranked:
-        present = [articles[i] for i in item.story.article_ids if i in articles]
-        independent = [a for a in present if a.duplicate_of is None] or present
-        independent.sort(key=lambda a: (a.published is None, a.published or _EPOCH, a.id or 0))
-        by_language: dict[str | None, list[Article]] = {}
-        for article in independent[:TAG_ARTICLES_PER_STORY]:
-            by_language.setdefault(article.language_tag, []).append(article)
-        for group in by_language.values():
-            text = "\n\n".join(f"{a.title}\n{a.text[:TAG_LEAD_CHARS]}" for a in group)
-            members.append(replace(group[0], title="", text=text))
-    tags = tags_for(members, lang, kb=kb, limit=REVIEW_TAG_LIMIT)
-    return tuple(ReviewTag(name=t.name, slug=t.slug, entity_id=t.entity_id) for t in tags)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
