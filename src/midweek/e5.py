@@ -297,19 +297,31 @@ class FastE5:
         for layer in range(header.layers):
             p = f"l{layer}."
             # 1 / sqrt(head size) folded into the query projection (exact up to rounding)
-            q_scale = np.float32(1.0 / np.sqrt(hidden // header.heads))
+            head_dim = hidden // header.heads
+            q_scale = np.float32(1.0 / np.sqrt(head_dim))
+            # output columns: queries, keys, then per head its values and one column of
+            # ones (zero weights, bias 1): the ones give the softmax denominator in the
+            # same matmul as the numerator (see _attention)
+            value_w = q4(p + "v.w", hidden, hidden).reshape(header.heads, head_dim, hidden)
+            value_b = f32(p + "v.b").reshape(header.heads, head_dim)
+            ones_w = np.zeros((header.heads, 1, hidden), dtype=np.float32)
+            ones_b = np.ones((header.heads, 1), dtype=np.float32)
             qkv = np.concatenate(
                 [
                     q4(p + "q.w", hidden, hidden) * q_scale,
                     q4(p + "k.w", hidden, hidden),
-                    q4(p + "v.w", hidden, hidden),
+                    np.concatenate([value_w, ones_w], axis=1).reshape(-1, hidden),
                 ]
             )
             self._layers.append(
                 {
                     "qkv_w": np.ascontiguousarray(qkv.T),
                     "qkv_b": np.concatenate(
-                        [f32(p + "q.b") * q_scale, f32(p + "k.b"), f32(p + "v.b")]
+                        [
+                            f32(p + "q.b") * q_scale,
+                            f32(p + "k.b"),
+                            np.concatenate([value_b, ones_b], axis=1).reshape(-1),
+                        ]
                     ),
                     "ao_w": np.ascontiguousarray(q4(p + "ao.w", hidden, hidden).T),
                     "ao_b": f32(p + "ao.b"),
@@ -432,11 +444,10 @@ class FastE5:
         x = self._layer_norm(x, *self._emb_ln)
         padded_rows = np.flatnonzero(mask)  # packed token -> row of the padded layout
         dense = bool(mask.all())
-        # padded positions stay zero: zero keys and values there; the values' last column
-        # (1 at real keys) makes one matmul give the softmax numerator and denominator
-        padded = None if dense else np.zeros((rows * length, 3 * hidden), dtype=np.float32)
-        values = np.empty((rows, heads, length, head_dim + 1), dtype=np.float32)
-        values[..., head_dim] = mask[:, None, :]
+        # padded positions stay zero: zero keys, values and ones-column there, so padded
+        # keys add to neither the softmax numerator nor its denominator
+        width = 2 * hidden + heads * (head_dim + 1)
+        padded = None if dense else np.zeros((rows * length, width), dtype=np.float32)
         clock.lap("embeddings")
         for layer in self._layers:
             qkv = self._linear(x, layer["qkv_w"], layer["qkv_b"])
@@ -444,13 +455,16 @@ class FastE5:
             if padded is not None:
                 padded[padded_rows] = qkv
                 qkv = padded
-            qkv5 = qkv.reshape(rows, length, 3, heads, head_dim)
-            q = qkv5[:, :, 0].transpose(0, 2, 1, 3)  # (rows, heads, length, head_dim)
+            q = qkv[:, :hidden].reshape(rows, length, heads, head_dim).transpose(0, 2, 1, 3)
             # (rows, heads, head_dim, length), contiguous: the batched matmul runs ~1.5x
             # faster on it than on the strided view (benchmarks/embed_speed.py --profile)
-            k = np.ascontiguousarray(qkv5[:, :, 1].transpose(0, 2, 3, 1))
-            values[..., :head_dim] = qkv5[:, :, 2].transpose(0, 2, 1, 3)
-            context = _attention(q, k, values, mask).transpose(0, 2, 1, 3)
+            k = np.ascontiguousarray(
+                qkv[:, hidden : 2 * hidden]
+                .reshape(rows, length, heads, head_dim)
+                .transpose(0, 2, 3, 1)
+            )
+            values = qkv[:, 2 * hidden :].reshape(rows, length, heads, head_dim + 1)
+            context = _attention(q, k, values.transpose(0, 2, 1, 3), mask).transpose(0, 2, 1, 3)
             context = (context.reshape(rows, length, hidden) if dense else context[mask]).reshape(
                 -1, hidden
             )
@@ -534,7 +548,7 @@ def _attention(q: np.ndarray, k: np.ndarray, values: np.ndarray, mask: np.ndarra
         np.exp(scores, out=scores)
         out = np.matmul(scores, values)
         total = out[..., -1:]
-    context: np.ndarray = out[..., :-1] / total
+    context: np.ndarray = np.divide(out[..., :-1], total, out=out[..., :-1])
     return context
 
 
@@ -555,15 +569,16 @@ class _Clock:
 # Abramowitz & Stegun 7.1.26: erf(z) = 1 - t (a1 + t (a2 + ... a5 t)) exp(-z^2) with
 # t = 1 / (1 + p z), z >= 0; |error| <= 1.5e-7 (Handbook of Mathematical Functions, p. 299),
 # below float32's resolution of erf near 1. scipy.special.erf costs 13 ns a value on the
-# 2-core machine (a third of the encoder's time); this costs about 1 ns.
-_AS_P = np.float32(0.3275911)
-_AS_A = tuple(
-    np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
-)
-_SQRT_HALF = np.float32(0.70710678118654752440)
+# 2-core machine (a third of the encoder's time); this costs about 3 ns.
+_AS_P = 0.3275911
+_AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)  # a1 ... a5
+_SQRT_HALF = 0.70710678118654752440
+# With z = |x| / sqrt 2: p folded into t = 1 / (1 + p' |x|), the GELU's 1/2 into the a's
+_GELU_P = np.float32(_AS_P * _SQRT_HALF)
+_GELU_A = tuple(np.float32(a / 2) for a in _AS_A)
 
-# Values of the GELU input handled at a time: two float32 scratch buffers of this size
-# stay in a core's 2 MB L2 cache (lscpu on the 2-core machine).
+# Values of the GELU input handled at a time: three float32 scratch buffers of this size
+# (1.5 MB) stay in a core's 2 MB L2 cache (lscpu on the 2-core machine).
 _GELU_CHUNK = 131072
 
 
@@ -578,32 +593,24 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     a_buf = np.empty(size, dtype=np.float32)
     t_buf = np.empty(size, dtype=np.float32)
     y_buf = np.empty(size, dtype=np.float32)
-    a5, a4, a3, a2, a1 = _AS_A  # listed from the highest power down
+    a1, a2, a3, a4, a5 = _GELU_A
     for start in range(0, flat.size, size):
         part = flat[start : start + size]
         n = part.size
         a, t, y = a_buf[:n], t_buf[:n], y_buf[:n]
         np.abs(part, out=a)
-        a *= _SQRT_HALF  # z
-        np.multiply(a, _AS_P, out=t)
+        np.multiply(a, _GELU_P, out=t)
         t += np.float32(1.0)
         np.reciprocal(t, out=t)
-        np.multiply(t, a5, out=y)
-        y += a4
+        np.multiply(t, a5, out=y)  # y = (1 - erf(z)) / 2 by Horner's rule ...
+        for coefficient in (a4, a3, a2, a1):
+            y += coefficient
+            y *= t
+        np.square(a, out=t)  # ... times exp(-z^2) = exp(-x^2 / 2)
+        t *= np.float32(-0.5)
+        np.exp(t, out=t)
         y *= t
-        y += a3
-        y *= t
-        y += a2
-        y *= t
-        y += a1
-        y *= t
-        np.multiply(a, a, out=a)
-        np.negative(a, out=a)
-        np.exp(a, out=a)
-        y *= a  # y = 1 - erf(z)
-        np.abs(part, out=a)
         y *= a
-        y *= np.float32(0.5)
         np.maximum(part, np.float32(0.0), out=part)
         part -= y
     return x
