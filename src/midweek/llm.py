@@ -47,12 +47,12 @@ from typing import Any, Protocol
 
 import httpx
 
-from midweek.cluster import tokenize_words
 from midweek.entities import KnowledgeBase, find_mentions
 from midweek.entities.normalize import has_cyrillic, stem_key, token_key
 from midweek.errors import ConfigError, MidweekError
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.summarize import summarize_story
+from midweek.text.features import tokenize_words
 
 logger = logging.getLogger(__name__)
 
