@@ -85,16 +85,8 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.stats import binomtest
 
-from midweek.cluster import (
-    LEAD_WORDS,
-    ClusterDoc,
-    ClusterWeights,
-    OnlineClusterer,
-    group_stories,
-    load_weights,
-    tfidf_matrix,
-    tokenize_words,
-)
+from midweek.cluster import ClusterDoc, OnlineClusterer, group_stories
+from midweek.cluster_model import ClusterWeights, load_weights
 from midweek.embed import (
     CachedEmbedder,
     Embedder,
@@ -121,6 +113,7 @@ from midweek.evaluate.clustering import (
 )
 from midweek.kinds import classify_kind
 from midweek.models import Article
+from midweek.text.features import LEAD_WORDS, tfidf_matrix, tokenize_words
 from midweek.topics import merge_clusters, topic_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

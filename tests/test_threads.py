@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from midweek import compose
-from midweek.cluster import build_story
 from midweek.compose import (
     THREAD_SENTENCES_MAX,
     compose_review,
@@ -30,6 +29,7 @@ from midweek.compose import (
 from midweek.errors import ConfigError
 from midweek.models import Article, Sentence, Story
 from midweek.rank import WEIGHT_INDEPENDENT, RankedStory, rank_stories, thread_story
+from midweek.story_figures import build_story
 from midweek.topics import link_threads, thread_rows
 
 TASHKENT = timezone(timedelta(hours=5))

@@ -13,7 +13,6 @@ import pytest
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from midweek.cluster import LEAD_WORDS, tfidf_matrix, tokenize_words
 from midweek.errors import ConfigError
 from midweek.evaluate.clustering import (
     LabelledDoc,
@@ -23,6 +22,7 @@ from midweek.evaluate.clustering import (
     load_labelled,
     stream_order,
 )
+from midweek.text.features import LEAD_WORDS, tfidf_matrix, tokenize_words
 from midweek.topics import merge_clusters, topic_rows
 
 WIKIREF = "topic-clustering-wikiref220-en/documents.jsonl.gz"

@@ -44,31 +44,37 @@ vectors (:mod:`midweek.embed`) the *dense* model. Weights live in
 JSON-able dict (and :meth:`ClusterState.from_json` reads it back), so a pipeline can
 persist it between runs.
 
-The TF-IDF helpers here are shared with :mod:`midweek.summarize`.
+What an article's words, lead and names are is :mod:`midweek.text.features` (shared with
+the story stages); the learned models are :mod:`midweek.cluster_model`; a story's figures
+(headline, outlets, growth) are :func:`midweek.story_figures.build_story`.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
+from midweek.cluster_model import ClusterWeights, LinearModel, load_weights
 from midweek.embed import Embedder, embedding_text
 from midweek.errors import StoreError
 from midweek.kinds import is_news
 from midweek.models import Article, Story
+from midweek.story_figures import build_story, published_order
+from midweek.text.features import (
+    MAX_TEXT_CHARS,
+    lead_of,
+    named_strings,
+    strip_markup,
+    tokenize_words,
+)
 from midweek.text.lemmas import index_terms, lemmatised
 
 logger = logging.getLogger(__name__)
@@ -82,29 +88,15 @@ STATE_VERSION = 4
 
 __all__ = [
     "CROSS_FEATURES",
-    "GROWTH_BUCKET_HOURS",
-    "LEAD_WORDS",
-    "MAX_GROWTH_BUCKETS",
     "MONO_FEATURES",
     "STORY_HORIZON",
     "ClusterDoc",
     "ClusterState",
-    "ClusterWeights",
-    "LinearModel",
     "OnlineClusterer",
-    "build_story",
     "crosslingual_features",
     "days_of",
     "group_stories",
-    "growth_series",
-    "lead_of",
     "link_entities",
-    "load_weights",
-    "named_strings",
-    "representative_headlines",
-    "tfidf_matrix",
-    "title_and_lead",
-    "tokenize_words",
 ]
 
 # How far (before the stream's newest article) a cluster's latest article may lie for it
@@ -114,16 +106,6 @@ __all__ = [
 # time-decay features do the fine work inside the horizon.
 STORY_HORIZON = timedelta(days=3)
 
-# Words of the body used with the title. On ECB+ with the baseline, 30 words gave B-cubed
-# F1 0.817, 60 gave 0.868, 120 and 400 about 0.87: 60 is where the gain stops.
-LEAD_WORDS = 60
-
-# Tokens shorter than this are dropped: single letters and initials carry no topic.
-MIN_TOKEN_CHARS = 2
-
-# Numbers shorter than this are dropped: years and casualty figures identify an event,
-# but "1" or "10" in a lead is noise.
-MIN_NUMBER_DIGITS = 3
 
 # Width of the time-decay kernel exp(-Δdays²/(2σ²)), in days: Miranda et al. 2018 use a
 # Gaussian over days; σ = 3 matches the horizon (a 3-day gap scores 0.61).
@@ -147,13 +129,6 @@ MAX_DENSE_CANDIDATES = 4
 MAX_CROSS_CANDIDATES = 3
 MIN_CROSS_COSINE = 0.80
 
-# Texts longer than this (characters) are cut before tokenising: a 5 MB "article" is a
-# broken extraction, and only the lead is used anyway.
-MAX_TEXT_CHARS = 20_000
-
-# Thresholds are clipped this far from 0 and 1 before a log-odds shift (keeps it finite).
-_MIN_PROBABILITY = 1e-9
-
 MONO_FEATURES = (
     "bias",
     "title_cos",
@@ -167,17 +142,6 @@ MONO_FEATURES = (
 )
 CROSS_FEATURES = ("bias", "dense_cos", "entity_overlap", "decay_newest")
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
-_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[^\W\d_][\w'-]{2,}", re.UNICODE | re.MULTILINE)
-_NUMBER_RE = re.compile(r"\b\d{3,}\b")
-# Links and @handles: markup of a post, not its words. A gazeta.uz Telegram post ends with
-# "https://www.gazeta.uz/ru/2023/04/03/<slug>/?utm_source=push&utm_medium=telegram" and
-# "@gazetauz": eleven tokens ("https", "www", "gazeta", "uz", "ru", "2023", "utm_source",
-# "push", "utm_medium", "telegram", "gazetauz") and the name "2023" shared by every post of
-# the outlet, which gave unrelated posts a TF-IDF cosine of 0.2-0.3 in the real weeks
-# (docs/benchmarks.md "Real weeks: lemmas"). The same pattern as the checker's links
-# (midweek.editorial), plus handles.
-_MARKUP_RE = re.compile(r"(?:https?://|www\.)\S+|\bt\.me/\S+|(?<!\w)@\w+", re.IGNORECASE)
 
 # The lexical model's name overlap is "the share of the article's names the cluster has";
 # an article naming one name shares all of it with any cluster that names it, so one
@@ -209,265 +173,9 @@ MIN_OVERLAP_NAMES = 2
 # do not chain").
 NAME_SUPPORT = 2
 
-# Function words of en/ru/uz that IDF alone does not push down enough in small batches.
-STOPWORDS = frozenset(
-    word
-    for line in (
-        "the and for that with from this was were are has have had but not its his her",
-        "their they she him them who which what when where will would can could been being",
-        "said says also into after before over about than then there these those our out",
-        "more most other some such only just one two new all any may might",
-        "и в во на не что как по из за от до для это его её ее их он она они был была было",
-        "были бы же ли но а или то так уже все всё при об со под над также который которые",
-        "va bu ham bilan uchun edi deb esa yoki lekin ammo haqida shu u ular",
-        "ва бу ҳам билан учун эди деб эса ёки лекин аммо ҳақида шу у улар",
-    )
-    for word in line.split()
-)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _UNKNOWN_LANG = "und"
-
-
-def tokenize_words(text: str) -> list[str]:
-    """Lower-case word tokens of any script, without stopwords and single letters.
-
-    Args:
-        text: Plain text in any language.
-
-    Returns:
-        The tokens in order (repeats kept: term frequency matters).
-    """
-    tokens = (match.group(0).casefold() for match in _WORD_RE.finditer(text))
-    return [token for token in tokens if _is_content_token(token)]
-
-
-def _is_content_token(token: str) -> bool:
-    """Whether a token carries topic: not a stopword, a single letter or a short number."""
-    if token.isdigit():
-        return len(token) >= MIN_NUMBER_DIGITS
-    return len(token) >= MIN_TOKEN_CHARS and token not in STOPWORDS
-
-
-def _strip_markup(text: str) -> str:
-    """The text with links and @handles (:data:`_MARKUP_RE`) replaced by spaces."""
-    return _MARKUP_RE.sub(" ", text)
-
-
-def lead_of(text: str) -> str:
-    """The part of a body the clusterer reads with the title: its first words.
-
-    Args:
-        text: The body.
-
-    Returns:
-        Its first :data:`LEAD_WORDS` words (of the first :data:`MAX_TEXT_CHARS`
-        characters), joined by single spaces.
-    """
-    return " ".join(text[:MAX_TEXT_CHARS].split()[:LEAD_WORDS])
-
-
-def title_and_lead(title: str, text: str) -> str:
-    """What the clusterer reads names and entity ids from: the title, then the lead.
-
-    Args:
-        title: The headline (may be empty).
-        text: The body.
-
-    Returns:
-        ``title``, a newline and :func:`lead_of` the body.
-    """
-    return f"{title}\n{lead_of(text)}"
-
-
-def named_strings(text: str) -> frozenset[str]:
-    """A proxy for entity ids: capitalised words not at a sentence start, and long numbers.
-
-    Used until entity linking supplies canonical ids. Works for any cased script (Latin,
-    Cyrillic, Greek); caseless scripts give only numbers.
-
-    Args:
-        text: Title and lead.
-
-    Returns:
-        Case-folded names and numbers of three or more digits.
-    """
-    names = {m.group(0).casefold() for m in _NAME_RE.finditer(text) if m.group(0)[0].isupper()}
-    names -= STOPWORDS
-    names.update(_NUMBER_RE.findall(text))
-    return frozenset(names)
-
-
-def tfidf_matrix(documents: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-    """L2-normalised TF-IDF rows for tokenised documents.
-
-    Term frequency is sublinear (1 + log tf) so a word repeated in a long text does not
-    swamp the rest; IDF is smoothed, ``log((1 + n) / (1 + df)) + 1``, so a word found in
-    every document still counts a little. Columns follow the sorted vocabulary, so the
-    result does not depend on set iteration order.
-
-    Args:
-        documents: One token list per document.
-
-    Returns:
-        A ``len(documents) x vocabulary`` CSR matrix; an empty document is a zero row.
-    """
-    vocabulary = {
-        term: index for index, term in enumerate(sorted({t for d in documents for t in d}))
-    }
-    rows: list[int] = []
-    cols: list[int] = []
-    values: list[float] = []
-    for row, tokens in enumerate(documents):
-        counts: dict[int, int] = defaultdict(int)
-        for token in tokens:
-            counts[vocabulary[token]] += 1
-        for col, count in sorted(counts.items()):
-            rows.append(row)
-            cols.append(col)
-            values.append(1.0 + math.log(count))
-    shape = (len(documents), len(vocabulary))
-    matrix = sparse.csr_matrix(
-        (np.asarray(values, dtype=np.float64), (rows, cols)), shape=shape, dtype=np.float64
-    )
-    if matrix.nnz == 0:
-        return matrix
-    df = np.bincount(matrix.indices, minlength=shape[1])
-    idf = np.log((1.0 + shape[0]) / (1.0 + df)) + 1.0
-    matrix = sparse.csr_matrix(matrix @ sparse.diags(idf))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0.0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
-
-
-# -- the learned models ---------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class LinearModel:
-    """A logistic model over named features, with its decision threshold."""
-
-    features: tuple[str, ...]
-    weights: tuple[float, ...]
-    threshold: float = 0.5
-
-    def probability(self, rows: np.ndarray) -> np.ndarray:
-        """P(same story) for feature rows.
-
-        Args:
-            rows: ``n x len(features)`` in :attr:`features` order.
-
-        Returns:
-            ``n`` probabilities.
-        """
-        z = rows @ np.asarray(self.weights, dtype=np.float64)
-        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
-        return probabilities
-
-    def shifted(self, offset: float) -> LinearModel:
-        """The same model with its threshold moved by ``offset`` in log-odds.
-
-        Args:
-            offset: Positive: the model joins more readily (coarser clusters).
-
-        Returns:
-            A new model; the weights are unchanged.
-        """
-        threshold = min(max(self.threshold, _MIN_PROBABILITY), 1.0 - _MIN_PROBABILITY)
-        logit = math.log(threshold / (1.0 - threshold)) - offset
-        return LinearModel(self.features, self.weights, 1.0 / (1.0 + math.exp(-logit)))
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-able dict."""
-        return {
-            "features": list(self.features),
-            "weights": [round(w, 6) for w in self.weights],
-            "threshold": self.threshold,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
-        """Read :meth:`to_json` output.
-
-        Args:
-            data: The dict.
-
-        Returns:
-            The model.
-
-        Raises:
-            ValueError: Feature and weight counts differ.
-        """
-        features = tuple(str(f) for f in data["features"])
-        weights = tuple(float(w) for w in data["weights"])
-        if len(features) != len(weights):
-            raise ValueError("features and weights differ in length")
-        return cls(features, weights, float(data.get("threshold", 0.5)))
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterWeights:
-    """The three models of the clusterer."""
-
-    lexical: LinearModel  # monolingual, no dense vectors
-    dense: LinearModel  # monolingual, with dense vectors
-    crosslingual: LinearModel  # links clusters of different languages
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-    def shifted(self, offset: float) -> ClusterWeights:
-        """The granularity knob: every join threshold moved by ``offset`` in log-odds.
-
-        One number per data set, tuned on a labelled dev portion (as the baselines'
-        distance cut is), sets how coarse the clusters are: ``0`` is the shipped
-        story-level model, positive values join more (topic level), negative less.
-
-        Args:
-            offset: Log-odds added to every model's score before its threshold.
-
-        Returns:
-            New weights with the same models and moved thresholds.
-        """
-        return ClusterWeights(
-            self.lexical.shifted(offset),
-            self.dense.shifted(offset),
-            self.crosslingual.shifted(offset),
-            {**self.meta, "granularity_offset": offset},
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-able dict (the layout of ``weights.json``)."""
-        return {
-            "lexical": self.lexical.to_json(),
-            "dense": self.dense.to_json(),
-            "crosslingual": self.crosslingual.to_json(),
-            "meta": dict(self.meta),
-        }
-
-
-def load_weights(path: Path | None = None) -> ClusterWeights:
-    """Read clusterer weights (the shipped ``weights.json`` by default).
-
-    Args:
-        path: Another weights file.
-
-    Returns:
-        The weights.
-
-    Raises:
-        ValueError: The file is not a weights file.
-    """
-    if path is None:
-        text = resources.files("midweek.data").joinpath("cluster/weights.json").read_text("utf-8")
-    else:
-        text = path.read_text("utf-8")
-    data = json.loads(text)
-    try:
-        return ClusterWeights(
-            lexical=LinearModel.from_json(data["lexical"]),
-            dense=LinearModel.from_json(data["dense"]),
-            crosslingual=LinearModel.from_json(data["crosslingual"]),
-            meta=data.get("meta", {}),
-        )
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"not a clusterer weights file: {exc}") from exc
 
 
 def crosslingual_features(
@@ -1152,7 +860,7 @@ class OnlineClusterer:
         title = doc.title[:MAX_TEXT_CHARS]
         if not title.strip() and not text.strip():
             stats.empty += 1
-        title, text = _strip_markup(title), _strip_markup(text)
+        title, text = strip_markup(title), strip_markup(text)
         lead = lead_of(text)
         title_tokens = tokenize_words(title)
         body_tokens = tokenize_words(lead)
@@ -1448,19 +1156,6 @@ class OnlineClusterer:
 
 
 # -- batch API used by the pipeline ---------------------------------------------------------
-def _aware(moment: datetime | None) -> datetime | None:
-    """Treat a naive datetime as UTC so aware and naive dates can be compared."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def _order_key(article: Article) -> tuple[bool, datetime, int]:
-    """Published order: dated articles first, by date, then by id."""
-    published = _aware(article.published)
-    return (published is None, published or _EPOCH, article.id or 0)
-
-
 def _root_of(article_id: int, by_id: Mapping[int, Article]) -> int:
     """Follow ``duplicate_of`` to the first article of a reprint chain within the input."""
     seen = {article_id}
@@ -1471,132 +1166,6 @@ def _root_of(article_id: int, by_id: Mapping[int, Article]) -> int:
             return current
         seen.add(parent)
         current = parent
-
-
-# Growth series (Story.growth): independent articles per bucket from the story's first
-# sighting. Six hours splits a news day into four (night, morning, afternoon, evening in
-# one time zone): fine enough to tell a story breaking today from one fading since
-# yesterday. The width doubles until the series fits MAX_GROWTH_BUCKETS (two weeks at six
-# hours, the window of a weekly review plus its lookback), so a months-long story stays a
-# few dozen numbers.
-GROWTH_BUCKET_HOURS = 6
-MAX_GROWTH_BUCKETS = 56
-
-# Scores of the most central article closer than this count as a tie (float noise), and a
-# tie goes to the earliest article.
-_CENTRALITY_TIE = 1e-9
-
-
-def _most_central(group: Sequence[Article]) -> Article:
-    """The medoid of one language's independent articles, by TF-IDF cosine of title + lead.
-
-    The medoid's headline shares the most words with the rest of the coverage, so it names
-    the event as most outlets do; the earliest article is often a terse flash ("Explosion
-    in Tashkent") or, when the clusterer erred, an article of another event. With fewer
-    than three articles every candidate is equally central and the earliest wins.
-
-    Args:
-        group: Articles of one language, in published order.
-
-    Returns:
-        The article with the highest summed cosine to the others (earliest on ties).
-    """
-    if len(group) < 3:
-        return group[0]
-    documents = [tokenize_words(f"{a.title} {lead_of(a.text)}") for a in group]
-    matrix = tfidf_matrix(documents)
-    totals = np.asarray(matrix.sum(axis=0)).ravel()
-    # row . (sum of rows) counts each row's cosine with itself (1, or 0 when empty)
-    self_cosine = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
-    scores = matrix @ totals - self_cosine
-    best = float(scores.max())
-    return next(
-        a for a, score in zip(group, scores, strict=True) if score >= best - _CENTRALITY_TIE
-    )
-
-
-def representative_headlines(independent: Sequence[Article]) -> tuple[tuple[str, str], ...]:
-    """One headline per language: that of the most central independent article in it.
-
-    Args:
-        independent: A story's articles without reprints, in published order.
-
-    Returns:
-        ``(language tag, headline)`` pairs sorted by tag; articles with no language or no
-        title are left out.
-    """
-    by_tag: dict[str, list[Article]] = defaultdict(list)
-    for article in independent:
-        if article.language_tag and article.title.strip():
-            by_tag[article.language_tag].append(article)
-    return tuple(
-        (tag, " ".join(_most_central(group).title.split())) for tag, group in sorted(by_tag.items())
-    )
-
-
-def growth_series(
-    independent: Sequence[Article], start: datetime | None
-) -> tuple[tuple[int, ...], int]:
-    """Independent dated articles per time bucket, from ``start`` to the newest of them.
-
-    Args:
-        independent: A story's articles without reprints.
-        start: Where bucket 0 begins (the story's ``first_seen``).
-
-    Returns:
-        The counts and the bucket width in hours (:data:`GROWTH_BUCKET_HOURS`, doubled
-        until at most :data:`MAX_GROWTH_BUCKETS` buckets); ``((), 0)`` without dates.
-
-    Raises:
-        ValueError: An article is dated before ``start``.
-    """
-    dates = [d for d in (_aware(a.published) for a in independent) if d is not None]
-    if start is None or not dates:
-        return (), 0
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    if min(dates) < start:
-        raise ValueError(f"article dated {min(dates).isoformat()} before {start.isoformat()}")
-    hours = GROWTH_BUCKET_HOURS
-    span = (max(dates) - start).total_seconds() / 3600.0
-    while span // hours + 1 > MAX_GROWTH_BUCKETS:
-        hours *= 2
-    counts = [0] * int(span // hours + 1)
-    for moment in dates:
-        counts[int((moment - start).total_seconds() / 3600.0 // hours)] += 1
-    return tuple(counts), hours
-
-
-def build_story(members: Iterable[int], by_id: Mapping[int, Article]) -> Story:
-    """Turn member ids into a :class:`Story` with the figures ranking needs.
-
-    Reprints (``duplicate_of``) count in ``article_ids`` and the seen times only: outlets,
-    languages, per-language ``headlines`` (:func:`representative_headlines`) and the
-    ``growth`` series (:func:`growth_series`) are of independent articles.
-    """
-    group = sorted((by_id[i] for i in members), key=_order_key)
-    independent = [a for a in group if a.duplicate_of is None]
-    headline_from = independent[0] if independent else group[0]
-    dates = [d for d in (_aware(a.published) for a in group) if d is not None]
-    # Outlets and languages count independent coverage only: a reprint in another outlet
-    # is not a second source (the ranking reads these figures).
-    outlets = sorted({a.outlet for a in independent if a.outlet})
-    languages = sorted({tag for a in independent if (tag := a.language_tag)})
-    ids = tuple(sorted(a.id for a in group if a.id is not None))
-    first_seen = min(dates) if dates else None
-    growth, growth_hours = growth_series(independent, first_seen)
-    return Story(
-        key=f"s-{ids[0]}",
-        headline=" ".join(headline_from.title.split()),
-        article_ids=ids,
-        first_seen=first_seen,
-        last_seen=max(dates) if dates else None,
-        outlets=tuple(outlets),
-        languages=tuple(languages),
-        independent_articles=len(independent),
-        headlines=representative_headlines(independent),
-        growth=growth,
-        growth_hours=growth_hours,
-    )
 
 
 def group_stories(
@@ -1639,7 +1208,7 @@ def group_stories(
         by_id[article.id] = article
     roots = {i: _root_of(i, by_id) for i in by_id}
     # A reprint whose original is not in the input stands for itself (it is its own root).
-    leaders = sorted((by_id[i] for i, root in roots.items() if root == i), key=_order_key)
+    leaders = sorted((by_id[i] for i, root in roots.items() if root == i), key=published_order)
     vectors: list[np.ndarray | None] = [None] * len(leaders)
     if embedder is not None and leaders:
         matrix = embedder.embed([embedding_text(a.title, a.text) for a in leaders])

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from midweek.cluster import build_story
+from midweek.story_figures import build_story
 from midweek.models import Article, DroppedStory, Review, Section, Story
 from midweek.rank import RankedStory
 

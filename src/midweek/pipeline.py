@@ -31,14 +31,7 @@ from typing import Any, Protocol
 from pebble import ProcessExpired, ProcessPool
 
 from midweek import dedupe
-from midweek.cluster import (
-    ClusterDoc,
-    ClusterState,
-    OnlineClusterer,
-    build_story,
-    group_stories,
-    title_and_lead,
-)
+from midweek.cluster import ClusterDoc, ClusterState, OnlineClusterer, group_stories
 from midweek.compose import Summarizer, compose_review, extractive_summarizer, review_tags
 from midweek.continuity import dropped_stories, remember
 from midweek.embed import Embedder, embedding_text
@@ -80,7 +73,9 @@ from midweek.store.stories import (
     save_cluster_run,
     unclustered_articles,
 )
+from midweek.story_figures import build_story
 from midweek.text.clean import clean_article
+from midweek.text.features import title_and_lead
 from midweek.text.lang import detect_language
 
 logger = logging.getLogger(__name__)

@@ -41,9 +41,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.entities import KnowledgeBase, find_mentions
 from midweek.models import Article, Story
+from midweek.text.features import tfidf_matrix, tokenize_words
 from midweek.topics import THREAD_CANDIDATES, THREAD_DISTANCE, link_threads
 
 logger = logging.getLogger(__name__)

@@ -36,7 +36,6 @@ from typing import Literal
 
 import numpy as np
 
-from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.editorial import (
     TERMINAL_RE,
     back_reference,
@@ -52,6 +51,7 @@ from midweek.text.anaphora import (
     opens_with_anaphor,
 )
 from midweek.text.dates import resolve_relative_dates
+from midweek.text.features import tfidf_matrix, tokenize_words
 from midweek.text.lang import detect_script
 from midweek.text.sentences import split_sentences
 from midweek.text.translit import to_uzbek_script

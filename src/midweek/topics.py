@@ -36,9 +36,9 @@ from datetime import UTC, datetime
 import numpy as np
 from scipy import sparse
 
-from midweek.cluster import LEAD_WORDS, named_strings, tfidf_matrix, tokenize_words
 from midweek.errors import ConfigError
 from midweek.models import Article, Story
+from midweek.text.features import LEAD_WORDS, named_strings, tfidf_matrix, tokenize_words
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +86,8 @@ def topic_rows(titles: Sequence[str], texts: Sequence[str]) -> sparse.csr_matrix
     """Rows for :func:`merge_clusters`: the lead's words and the whole text's names.
 
     Each row is two equal halves, L2-normalised TF-IDF of the title and the first
-    :data:`~midweek.cluster.LEAD_WORDS` words, and L2-normalised TF-IDF over the set of
-    names (:func:`~midweek.cluster.named_strings`: capitalised words not opening a
+    :data:`~midweek.text.features.LEAD_WORDS` words, and L2-normalised TF-IDF over the set of
+    names (:func:`~midweek.text.features.named_strings`: capitalised words not opening a
     sentence, long numbers) of the title and the whole text, each scaled by 1/√2 (a unit
     row when both halves are present; :func:`merge_clusters` normalises every row, so a
     document without names is compared by its lead alone). The IDF is that of the rows
@@ -260,11 +260,11 @@ def thread_rows(titles: Sequence[str], texts: Sequence[str]) -> sparse.csr_matri
 
     Args:
         titles: One title per document.
-        texts: The matching texts (the first :data:`~midweek.cluster.LEAD_WORDS` words
+        texts: The matching texts (the first :data:`~midweek.text.features.LEAD_WORDS` words
             are read).
 
     Returns:
-        L2-normalised TF-IDF rows (:func:`~midweek.cluster.tfidf_matrix`) over the
+        L2-normalised TF-IDF rows (:func:`~midweek.text.features.tfidf_matrix`) over the
         :data:`THREAD_NGRAMS` character n-grams of each content word.
 
     Raises:

@@ -187,7 +187,7 @@ def test_wikiref_gate_with_granularity_tuned_on_the_other_fold(shared_data: Path
     """Topic-level WikiRef: the offset tuned on one fold lifts the other fold's F1."""
     import hashlib
 
-    from midweek.cluster import load_weights
+    from midweek.cluster_model import load_weights
 
     docs, _, _ = load_labelled(
         shared_data / "topic-clustering-wikiref220-en" / "documents.jsonl.gz", "topic"

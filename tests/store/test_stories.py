@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from midweek.cluster import build_story
 from midweek.models import Article, Story
 from midweek.store import ArticleRow, Store, open_store
 from midweek.store.stories import (
@@ -23,6 +22,7 @@ from midweek.store.stories import (
     story_articles,
 )
 from midweek.store.stories_schema import story_figures
+from midweek.story_figures import build_story
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 T0 = datetime(2022, 11, 30, 9, 0, tzinfo=UTC)

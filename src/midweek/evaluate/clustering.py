@@ -31,20 +31,17 @@ from scipy import sparse
 from midweek.cluster import (
     STORY_HORIZON,
     ClusterDoc,
-    ClusterWeights,
     OnlineClusterer,
     crosslingual_features,
     days_of,
-    lead_of,
     link_entities,
-    load_weights,
-    named_strings,
-    title_and_lead,
 )
+from midweek.cluster_model import ClusterWeights, load_weights
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, entity_ids
 from midweek.errors import SourceError
 from midweek.evaluate.jsonl import read_records
+from midweek.text.features import lead_of, named_strings, title_and_lead
 
 logger = logging.getLogger(__name__)
 
@@ -582,7 +579,7 @@ def evaluate_clustering(
         weights: Model weights (the shipped ones by default).
         horizon: Cluster horizon.
         granularity: Log-odds offset of every join threshold
-            (:meth:`~midweek.cluster.ClusterWeights.shifted`; positive: coarser), as
+            (:meth:`~midweek.cluster_model.ClusterWeights.shifted`; positive: coarser), as
             tuned on a dev portion with :func:`tune_granularity`.
         kb: Add entity ids from this knowledge base, as ``midweek cluster --embed``
             does (``None``: the name proxy alone).

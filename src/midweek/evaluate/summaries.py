@@ -36,10 +36,10 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse
 
-from midweek.cluster import tfidf_matrix, tokenize_words
 from midweek.evaluate.jsonl import read_records
 from midweek.models import Article, Citation, Sentence, Story
 from midweek.summarize import pagerank, summarize_story, usable_sentence
+from midweek.text.features import tfidf_matrix, tokenize_words
 from midweek.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)

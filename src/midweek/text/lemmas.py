@@ -102,7 +102,7 @@ def index_terms(tokens: Sequence[str], lang: str | None) -> list[str]:
     """The terms a document is indexed by: Russian tokens by their lemma, others as given.
 
     Args:
-        tokens: Lower-case word tokens (:func:`midweek.cluster.tokenize_words`).
+        tokens: Lower-case word tokens (:func:`midweek.text.features.tokenize_words`).
         lang: The document's language tag ("ru", "ru-RU", "uz-Cyrl"...); ``None`` or any
             other language keeps the tokens.
 
