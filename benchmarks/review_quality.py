@@ -28,6 +28,20 @@ checker cannot see. "foreign" counts, per review, sections with not one sentence
 review's language (each a quotation marked with its language); "ellipsis" headings and
 teasers cut with "…"; "dated" sentences whose relative date ("сегодня", "bugun") the
 composer replaced by the date (a sentence found in its source only once resolved).
+
+"share in language" (per review, and pooled): of the characters of the headings,
+teasers, body sentences and tags, the share in the review's language and script, each
+heading, teaser, sentence and tag judged whole by the checker's own identification
+(:func:`midweek.editorial.wrong_language` without a mark: the script of the letters,
+and from 20 letters on the language detector of :mod:`midweek.text.lang`), weighted by
+its characters. A body sentence marked as a foreign quotation (``lang``) is never in
+the language: its characters are counted apart ("quoted"), and "quoted where own" counts
+those in a section whose story had an article in the review's language (the one case
+the composer must not quote). "body (uz text)" is the body share over the sections
+whose story has Uzbek text in either script (the issue's ≥ 0.95 target for uz-Latn and
+uz-Cyrl). A Latin tag of a Russian review that its Russian sources print so
+("InterContinental") counts as foreign here although the checker lets it pass (listed
+as "brand tags").
 """
 
 from __future__ import annotations
@@ -51,7 +65,7 @@ from real_weeks import GOLD, OUTLETS, POSTS, TASHKENT
 from midweek import compose, dedupe, summarize
 from midweek.check import CheckReport, check_review
 from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
-from midweek.editorial import CHECKS
+from midweek.editorial import CHECKS, wrong_language
 from midweek.models import Article, Review
 from midweek.pipeline import build_review, cluster_new_articles, plan_review
 from midweek.store import ArticleRow, Store, open_store
@@ -252,6 +266,63 @@ def dated_sentences(review: Review, store: Store) -> int:
     return count
 
 
+PARTS = ("heading", "teaser", "body", "tag")
+
+
+def language_shares(review: Review, store: Store, start: datetime, end: datetime) -> Counter[str]:
+    """Characters per part of the review, in its language and in all (see the docstring).
+
+    Keys: "<part>_in" and "<part>_all" for each of :data:`PARTS`, "body_uz_in" and
+    "body_uz_all" (sections whose story has Uzbek text), "quoted" (characters of
+    sentences marked as foreign quotations), "quoted_own" (such sentences where the
+    story had an article in the review's language), "empty_headings", "empty_teasers".
+    """
+    lang = review.lang
+    plan = plan_review(store, start, end, lang=lang)
+    story_langs = {
+        item.story.key: {
+            summarize.article_language(plan.articles[i])
+            for i in item.story.article_ids
+            if i in plan.articles
+        }
+        for item in plan.ranked
+    }
+    counts: Counter[str] = Counter()
+
+    def add(part: str, text: str, ok: bool) -> None:
+        counts[f"{part}_all"] += len(text)
+        counts[f"{part}_in"] += len(text) if ok else 0
+
+    for section in review.sections:
+        counts["empty_headings"] += not section.heading.strip()
+        add("heading", section.heading, wrong_language(section.heading, lang) is None)
+        tags = story_langs.get(section.story_key, set())
+        own = any(t == lang or (t and lang.startswith("uz") and t.startswith("uz")) for t in tags)
+        uzbek = lang.startswith("uz") and any(t and t.startswith("uz") for t in tags)
+        for sentence in section.sentences:
+            ok = not sentence.lang and wrong_language(sentence.text, lang) is None
+            add("body", sentence.text, ok)
+            if uzbek:
+                add("body_uz", sentence.text, ok)
+            if sentence.lang:
+                counts["quoted"] += len(sentence.text)
+                counts["quoted_own"] += own
+    for teaser in review.teasers:
+        counts["empty_teasers"] += not teaser.strip()
+        add("teaser", teaser, wrong_language(teaser, lang) is None)
+    for tag in review.tags:
+        ok = wrong_language(tag.name, lang) is None
+        add("tag", tag.name, ok)
+        counts["brand_tags"] += not ok
+    return counts
+
+
+def _share(counts: Counter[str], part: str) -> str:
+    """The share "0.987" (in / all characters), or "-" when the part has no characters."""
+    total = counts[f"{part}_all"]
+    return f"{counts[f'{part}_in'] / total:.3f}" if total else "-"
+
+
 def review_pair(
     store: Store, start: datetime, end: datetime, lang: str
 ) -> tuple[tuple[Review, CheckReport], tuple[Review, CheckReport]]:
@@ -288,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs.append(("wikinews-demo", None, None, [], ("en",)))
     totals: dict[str, Counter[str]] = {"before": Counter(), "after": Counter()}
     rows = []
+    share_rows: list[tuple[str, str, Counter[str]]] = []
+    share_totals: Counter[str] = Counter()
     for name, start, end, articles, langs in jobs:
         with tempfile.TemporaryDirectory() as folder:
             store = open_store(f"sqlite:///{Path(folder) / 'q.db'}")
@@ -313,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
                 for label, review in (("before", b_review), ("after", a_review)):
                     totals[label]["ellipsis"] += ellipsis_headings(review)
                     totals[label]["dated"] += dated_sentences(review, store)
+                shares = language_shares(a_review, store, start, end)
+                share_rows.append((name, lang, shares))
+                share_totals.update(shares)
                 print(
                     f"\n== {name} {lang}: sections before {len(b_review.sections)}, after "
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
@@ -346,6 +422,18 @@ def main(argv: list[str] | None = None) -> int:
     ):
         b_count, a_count = totals["before"][extra_count], totals["after"][extra_count]
         print(f"  {label:<20} {b_count:>3} → {a_count}")
+    print(
+        "\nshare of characters in the review's language and script (after):\n"
+        f"{'review':<20}"
+        + "".join(f"{p:>9}" for p in (*PARTS, "body(uz)"))
+        + "   quoted chars  quoted where own  brand tags  empty headings/teasers"
+    )
+    for name, lang, shares in [*share_rows, ("all", "", share_totals)]:
+        cells = "".join(f"{_share(shares, p):>9}" for p in (*PARTS, "body_uz"))
+        print(
+            f"{name + ' ' + lang:<20}{cells}   {shares['quoted']:>12}  {shares['quoted_own']:>16}"
+            f"  {shares['brand_tags']:>10}  {shares['empty_headings']}/{shares['empty_teasers']}"
+        )
     return 0
 
 

@@ -371,3 +371,25 @@ def test_a_section_heading_is_complete_when_one_sentence_gives_one() -> None:
         constitution[0], "ru"
     )
     assert headline_from_sentences([], "ru") == ""
+
+
+def test_a_russian_phrase_cut_keeps_its_predicate() -> None:
+    """W1 ru of benchmarks/review_quality.py was titled "Во второй день суда по делу о
+    событиях в Каракалпакстане один": the cut before "из" dropped subject and verb."""
+    lead = (
+        "Во второй день суда по делу о событиях в Каракалпакстане один из обвиняемых Азамат "
+        "Турданов дал показания против основного обвиняемого Даулетмурата Тажимуратова."
+    )
+    assert headline_from_sentence(lead, "ru").endswith(ELLIPSIS)
+    other = "Суд продолжил рассмотрение уголовного дела о нукусских событиях."
+    assert headline_from_sentences([lead, other], "ru") == (
+        "Суд продолжил рассмотрение уголовного дела о нукусских событиях"
+    )
+    # a cut that keeps the verb is still made (not every phrase cut is refused)
+    kept = (
+        "В Узбекистане с 1 декабря заработает балльная система наказания водителей за "
+        "нарушения правил дорожного движения на всех дорогах страны и в городах."
+    )
+    assert headline_from_sentence(kept, "ru") == (
+        "В Узбекистане с 1 декабря заработает балльная система наказания водителей"
+    )

@@ -346,3 +346,40 @@ def test_a_thread_of_one_outlet_is_left_as_it_is(shared_data: Path) -> None:
     sentences = thread_sentences(item, by_id, "ru", counting)
     assert {c.outlet for s in sentences for c in s.citations} == {"gazeta.uz"}
     assert len(calls) == len(set(calls))
+
+
+# W2's InterContinental thread: gazeta.uz's Russian post (newest) and the Uzbek
+# translation of podrobno.uz's earlier one.
+HOTEL = ("gazetauz-2022-06-22 12:11:51-0", "podrobnouz-2022-06-22 09:54:27-0")
+
+
+def test_a_thread_quotes_no_other_language_when_it_has_the_reviews(shared_data: Path) -> None:
+    """A development told only in Russian is not quoted in an Uzbek section that has
+    Uzbek sentences; told only in Russian, the thread is still quoted (marked)."""
+    posts = _ids(shared_data, HOTEL)
+    uzbek = posts[HOTEL[1]]
+    with gzip.open(shared_data / POSTS, "rt", encoding="utf-8") as fh:
+        text_uz = next(json.loads(x)["text_uz_mt"] for x in fh if HOTEL[1] in x)
+    translation = Article(
+        url=f"{uzbek.url}/uz",
+        title="",
+        text=text_uz,
+        published=uzbek.published,
+        lang="uz",
+        script="Latn",
+        outlet="podrobno.uz (uz)",
+        id=10**7,
+        kind="news",
+    )
+    by_id = {a.id: a for a in (posts[HOTEL[0]], translation) if a.id is not None}
+    developments = tuple(build_story([i], by_id) for i in by_id)
+    item = RankedStory(thread_story(developments), 1.0, {}, developments=developments)
+    sentences = thread_sentences(item, by_id, "uz-Latn", extractive_summarizer)
+    assert sentences
+    assert all(not s.lang for s in sentences)
+    assert {c.article_id for s in sentences for c in s.citations} == {translation.id}
+    russian_only = RankedStory(
+        thread_story(developments[:1]), 1.0, {}, developments=developments[:1]
+    )
+    quoted = thread_sentences(russian_only, by_id, "uz-Latn", extractive_summarizer)
+    assert quoted and all(s.lang == "ru" for s in quoted)

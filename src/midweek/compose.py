@@ -81,6 +81,11 @@ def thread_sentences(
     summarizer writes of its newest development, plus the first sentence of each
     earlier one up to :data:`THREAD_SENTENCES_MAX`, ordered newest article first. The
     reader learns the verdict first and the hearing that led to it after.
+
+    A sentence quoted in another language (marked) stays only when no development gave
+    one in the review's language: each development is summarized on its own, and one
+    told only in Russian would otherwise quote Russian in an Uzbek section that has
+    Uzbek sentences (W2's InterContinental thread in ``benchmarks/review_quality.py``).
     """
     if not item.developments:
         return summarizer(item.story, articles, lang)
@@ -91,9 +96,12 @@ def thread_sentences(
             break
         texts = {s.text for s in sentences}
         more = [s for s in summarizer(older, articles, lang) if s.text not in texts]
-        if more:
-            sentences.append(_new_outlet_first(more, sentences)[0])
+        own = [s for s in more if not s.lang]
+        if own or more:
+            sentences.append(_new_outlet_first(own or more, sentences)[0])
     sentences = _thread_outlets(item, articles, lang, summarizer, sentences, newest)
+    if any(not s.lang for s in sentences):
+        sentences = [s for s in sentences if not s.lang]
     # The summarizer reads a story in published order; a thread's section reads newest
     # first, so the latest report (the verdict, the death toll) opens it and its heading.
     # Sentences of one article keep their order (sorted() is stable).

@@ -672,6 +672,12 @@ def _morph() -> Any:
         return MorphVocab()
 
 
+def russian_morph() -> Any:
+    """pymorphy2's analyser (natasha's ``MorphVocab``: ``parse(word)``), None when
+    natasha is not installed."""
+    return _morph()
+
+
 def _inflected_russian(word: str) -> bool:
     """Whether a Russian word reads best as an oblique case form of a name or noun
     ("Есенина", "Сената", "Бундеслиги"), not its base form."""

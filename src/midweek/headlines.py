@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from midweek.editorial import HEADLINE_MAX_CHARS, back_reference
+from midweek.editorial import HEADLINE_MAX_CHARS, back_reference, russian_morph
 from midweek.text.translit import APOSTROPHES
 
 __all__ = ["HEADLINE_MIN_WORDS", "headline_from_sentence", "headline_from_sentences"]
@@ -242,11 +242,34 @@ def _without_role(text: str) -> str:
     return text
 
 
+# What states the news in a Russian clause (pymorphy2's parts of speech): a finite verb
+# ("дал"), a short participle ("назначен") or adjective ("намерен"), a predicative word
+# ("нужно").
+_RU_PREDICATE = frozenset({"VERB", "PRTS", "ADJS", "PRED"})
+_RU_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
+
+
+def _has_predicate(head: str) -> bool:
+    """Whether a Russian start of a sentence keeps its predicate (True without pymorphy2,
+    and for a head with no Cyrillic: English and Uzbek are not read here)."""
+    words = _RU_WORD.findall(head)
+    morph = russian_morph()
+    if not words or morph is None:
+        return True
+    for word in words:
+        parses = morph.parse(word.casefold())
+        if parses and parses[0].tag.POS in _RU_PREDICATE:
+            return True
+    return False
+
+
 def _phrase_cut(text: str, limit: int, uzbek: bool) -> str:
     """The longest start of the text within ``limit`` that ends a phrase; "" when none.
 
     A start shorter than :data:`PHRASE_CUT_MIN_SHARE` of the limit is no headline (it
-    keeps the subject and drops the news: "Указом президента Узбекистана").
+    keeps the subject and drops the news: "Указом президента Узбекистана"), and neither
+    is a Russian start without its predicate ("Во второй день суда по делу о событиях в
+    Каракалпакстане один | из обвиняемых … дал показания": the verb was cut off).
     """
     pattern = _UZ_PHRASE if uzbek else _PHRASE
     best = ""
@@ -260,7 +283,7 @@ def _phrase_cut(text: str, limit: int, uzbek: bool) -> str:
         joined = found.group().startswith(",") or rest.split(" ", 1)[0].casefold() in _JOINING
         if joined and _words(rest) < HEADLINE_MIN_WORDS:
             continue
-        if _ends_whole(head, uzbek) and not _open_quote(head):
+        if _ends_whole(head, uzbek) and not _open_quote(head) and (uzbek or _has_predicate(head)):
             best = head
     return best if len(best) >= PHRASE_CUT_MIN_SHARE * limit else ""
 

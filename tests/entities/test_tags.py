@@ -217,3 +217,11 @@ def test_a_sentence_opening_adjective_is_no_part_of_a_name(
     monkeypatch.undo()
     inside = "Toshkentda Yangi Hayot Savdo kompaniyasi ochildi."
     assert any(n.startswith("Yangi Hayot") for n in _names([inside], "uz-Latn", kb))
+
+
+def test_a_russian_spelled_xoja_in_latin_is_written_the_uzbek_way(kb: KnowledgeBase) -> None:
+    # W3 of real-weeks-telegram-dev: the Uzbek translation writes "Hidayxodjayev"
+    # (Хидайходжаев read letter by letter); the tag is the Uzbek spelling
+    text = ["Lavozimni tashqi ishlar vazirligining sobiq xodimi Jahongir Hidayxodjayev egalladi."]
+    assert "Jahongir Hidayxoʻjayev" in _names(text, "uz-Latn", kb)
+    assert "Жаҳонгир Ҳидайхўжаев" in _names(text, "uz-Cyrl", kb)

@@ -37,6 +37,25 @@ def test_e_after_the_hard_sign_is_ye() -> None:
     assert latn_to_cyrl("subʼekt") == "субъект"
 
 
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        # the W2 uz-Cyrl review of benchmarks/review_quality.py wrote "декларатсияни"
+        (
+            "strategik sheriklik to'g'risidagi deklaratsiyani imzoladilar",
+            "стратегик шериклик тўғрисидаги декларацияни имзоладилар",
+        ),
+        ("deklaratsiyalanmagan qimmatbaho buyumlarni", "декларацияланмаган қимматбаҳо буюмларни"),
+        ("Tsirk va tsentr", "Цирк ва центр"),
+        ("revolyutsion", "революцион"),
+        # t and s of an Uzbek word meeting at a suffix stay тс
+        ("Agar u ketsa, adolatsiz bo'ladi, ketsin", "Агар у кетса, адолатсиз бўлади, кетсин"),
+    ],
+)
+def test_latin_ts_of_a_loanword_is_ts_letter(latin: str, cyrillic: str) -> None:
+    assert latn_to_cyrl(latin) == cyrillic
+
+
 def test_cyrillic_one_letter_words_keep_their_letter() -> None:
     assert cyrl_to_latn("А гуруҳи ва Б гуруҳи") == "A guruhi va B guruhi"
     assert cyrl_to_latn("Ў") == "Oʻ"

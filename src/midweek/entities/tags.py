@@ -215,6 +215,18 @@ def _merge_variants(ids: Sequence[str], types: dict[str, str], kb: KnowledgeBase
     return {i: out.get(i, i) for i in ids}
 
 
+# "xodja" in a Latin name is the Russian spelling ходжа read letter by letter (the machine
+# translations of real-weeks-telegram-dev write "Jahongir Hidayxodjayev" for Жахонгир
+# Хидайходжаев): the 1995 alphabet has no "dj" (j is ж and дж), and the element is xoʻja
+# (:data:`midweek.entities.romanize.UZBEK_NAME_ELEMENTS`, "ходжа" → "хўжа").
+_RUSSIAN_XOJA_RE = re.compile(r"(?<=[xX])odj(?=[aeiAEI])")
+
+
+def _uzbek_latin_name(surface: str) -> str:
+    """A Latin name in the 1995 alphabet's marks, "xodja" written xoʻja."""
+    return _RUSSIAN_XOJA_RE.sub("oʻj", normalize_apostrophes(surface))
+
+
 def _provisional_name(surface: str, lang: str) -> str:
     """A found name shown in the requested script (transliterated where it can be).
 
@@ -225,11 +237,11 @@ def _provisional_name(surface: str, lang: str) -> str:
     uzbek_cyrillic = any(c in UZ_CYRILLIC_LETTERS for c in surface)
     if lang == "uz-Cyrl":
         if not cyrillic:
-            return uz_latn_to_cyrl(surface)
+            return uz_latn_to_cyrl(_uzbek_latin_name(surface))
         return surface if uzbek_cyrillic else russian_name_to_uzbek_cyrillic(surface)
     if lang == "uz-Latn":
         if not cyrillic:
-            return normalize_apostrophes(surface)  # "Artiqxo'jayev" → "Artiqxoʻjayev"
+            return _uzbek_latin_name(surface)  # "Artiqxo'jayev" → "Artiqxoʻjayev"
         return uz_cyrl_to_latn(surface) if uzbek_cyrillic else russian_name_to_uzbek_latin(surface)
     if lang == "en" and cyrillic:
         return anyascii(surface)
