@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from midweek.story_figures import build_story
 from midweek.models import Article, DroppedStory, Review, Section, Story
 from midweek.rank import RankedStory
+from midweek.story_figures import build_story
 
 __all__ = ["Memory", "cited_ids", "dropped_stories", "remember"]
 
