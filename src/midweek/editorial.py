@@ -23,6 +23,7 @@ from typing import Any
 
 from midweek.kinds import SET_ASIDE_KINDS, classify_kind
 from midweek.text.anaphora import opens_with_anaphor
+from midweek.text.dates import day_before_phrase
 from midweek.text.lang import detect_language, detect_script
 from midweek.text.sentences import glued_boundary
 from midweek.text.translit import APOSTROPHES, cyrl_to_latn, latn_to_cyrl
@@ -428,11 +429,14 @@ _EXPLICIT_DATE_RE = re.compile(
 
 
 def relative_date(text: str, lang: str | None = None) -> str | None:
-    """A relative time word ("today", "сегодня", "bugun", "вчера") and no date beside it."""
+    """A relative time word ("today", "сегодня", "bugun", "вчера") or phrase ("накануне"
+    as an adverb, "bir kun oldin": :func:`midweek.text.dates.day_before_phrase`) and no
+    date beside it."""
     found = _RELATIVE_DATE_RE.search(text)
-    if found is None or _EXPLICIT_DATE_RE.search(text):
+    phrase = found.group(0) if found else day_before_phrase(text)
+    if phrase is None or _EXPLICIT_DATE_RE.search(text):
         return None
-    return f"relative date {found.group(0)!r} with no date to resolve it"
+    return f"relative date {phrase!r} with no date to resolve it"
 
 
 # --- glued paragraphs ------------------------------------------------------------------------
