@@ -349,3 +349,11 @@ def test_two_announcements_of_one_event_overlap_and_of_two_do_not() -> None:
         "Верховный суд озвучил обвинения против подсудимых по делу о нукусских событиях.",
     )
     assert announcement_overlap(*different) < ANNOUNCEMENT_OVERLAP_MIN
+
+
+def test_a_lower_cased_second_sentence_is_a_run_on() -> None:
+    """The checker sees what the splitter now parts (W3's "…boʻldi. uning…"), not an
+    abbreviation before a lower-case word."""
+    glued = "Erdo'g'on elektrkarining birinchi egasi bo'ldi. uning so'zlariga ko'ra, u keladi."
+    assert ed.run_on(glued, "uz-Latn") is not None
+    assert ed.run_on("Uy narxi 248 mln. uning uchun to'lanadi.", "uz-Latn") is None
