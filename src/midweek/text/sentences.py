@@ -39,15 +39,16 @@ GLUED_WORDS_RE = re.compile(
 
 # A second sentence that razdel keeps with the first. The Uzbek machine translations
 # lower-case the word after a full stop ("…birinchi egasi boʻldi. uning soʻzlariga
-# koʻra, …", W3; 40 such stops before a pronoun or connective in the 9,032 posts'
-# text_uz_mt), and razdel reads a stop before a lower-case word as an abbreviation's. A
-# stop is a sentence's end when the next word opens a clause: a personal or demonstrative
-# pronoun or a sentence connective of Uzbek (Latin or Cyrillic), a closed list; an
-# abbreviation or a unit before the stop ("mln. soʻm", "kv. m", "1996 y. t.", "h.k.")
-# keeps it one sentence, as does any word of fewer than three letters ("Kruz.uz.",
-# initials). (razdel also keeps W3's "…Togg T10X. Он заявил, …" together; split there,
-# gazeta.uz's lead is a paraphrase of podrobno.uz's and "Он заявил" needs it, so the
-# section loses its second outlet: left as it is, see docs/benchmarks.md.)
+# koʻra, …", W3; the rule below parts 7 such stops in the 9,032 posts' text_uz_mt of
+# news-ru-uz-telegram-gazeta-podrobno), and razdel reads a stop before a lower-case word
+# as an abbreviation's. A stop is a sentence's end when the next word opens a clause: a
+# personal or demonstrative pronoun or a sentence connective of Uzbek (Latin or
+# Cyrillic), a closed list; an abbreviation or a unit before the stop ("mln. soʻm",
+# "kv. m", "1996 y. t.", "h.k.") keeps it one sentence, as does any word of fewer than
+# three letters ("Kruz.uz.", initials) and an ellipsis. (razdel also keeps W3's "…Togg
+# T10X. Он заявил, …" together; split there, gazeta.uz's lead is a paraphrase of
+# podrobno.uz's and "Он заявил" needs it, so the section loses its second outlet: left
+# as it is, see docs/benchmarks.md.)
 _CLAUSE_OPENERS = (
     "uning|u|ular|ularning|ulardan|unga|uni|undan|bu|bunday|buni|bunda|bundan|bular"
     "|bularning|shu|shuning|shuningdek|ushbu|biroq|ammo|lekin|chunki|natijada|masalan"
