@@ -89,6 +89,8 @@ def screen_off() -> Iterator[None]:
         summarize.relative_date,
         compose._new_outlet_first,
         compose._thread_outlets,
+        compose._stale_in_thread,
+        compose._without_stale,
     )
     summarize.sentence_defects = lambda *a, **k: []  # type: ignore[assignment]
     summarize.back_reference = lambda *a, **k: None  # type: ignore[assignment]
@@ -99,6 +101,8 @@ def screen_off() -> Iterator[None]:
     summarize.relative_date = lambda *a, **k: None  # type: ignore[assignment]
     compose._new_outlet_first = lambda more, *a: list(more)  # type: ignore[assignment]
     compose._thread_outlets = lambda *a: a[4]  # type: ignore[assignment]
+    compose._stale_in_thread = lambda *a: lambda sentence: False  # type: ignore[assignment]
+    compose._without_stale = lambda sentences, *a: tuple(sentences)  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -112,6 +116,8 @@ def screen_off() -> Iterator[None]:
             summarize.relative_date,
             compose._new_outlet_first,
             compose._thread_outlets,
+            compose._stale_in_thread,
+            compose._without_stale,
         ) = saved
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,29 @@ def _review(sections: list[dict[str, Any]], lang: str = "en", **extra: Any) -> d
     }
     body.update(extra)
     return body
+
+
+def _cited(text: str, article_id: int, outlet: str = "podrobno.uz") -> dict[str, Any]:
+    """A sentence citing one of :data:`_DATED`'s articles."""
+    url = f"https://x.test/{article_id}"
+    return {
+        "text": text,
+        "citations": [{"article_id": article_id, "url": url, "title": "", "outlet": outlet}],
+    }
+
+
+# Two posts of one outlet a day apart (ids 7 and 8), for the checks that need dates.
+_DATED = {
+    n: Article(
+        url=f"https://x.test/{n}",
+        title="",
+        text="",
+        published=datetime(2022, 6, 13 + n, 10, tzinfo=UTC),
+        outlet="podrobno.uz",
+        id=n,
+    )
+    for n in (7, 8)
+}
 
 
 GOOD = [
@@ -95,10 +119,23 @@ def test_each_check_fails_on_a_hand_made_bad_review() -> None:
             "sentences": [_sentence("A fine line of news here.")],
         },
     ]
+    # the same visit announced twice, the older post first (W2's two "посетит Узбекистан")
+    bad.append(
+        {
+            "heading": "Aliyev visits Uzbekistan",
+            "story_key": "c",
+            "sentences": [
+                _cited("Ilham Aliyev will visit Uzbekistan on 21-22 June.", 7),
+                _cited("Ilham Aliyev will visit Uzbekistan on 21 June for two days.", 8),
+            ],
+        }
+    )
     tags = [
         {"name": n, "slug": n, "entity_id": n} for n in ("GLAVNYE", "Roberto", "Roberto Carlos")
     ]
-    report = check_review_body(_review(bad, tags=tags), story_outlets={"a": 3, "b": 1})
+    report = check_review_body(
+        _review(bad, tags=tags), story_outlets={"a": 3, "b": 1}, articles=_DATED
+    )
     counts = report.counts()
     failed = {check for check, n in counts.items() if n}
     assert failed == set(CHECKS), set(CHECKS) - failed
@@ -223,3 +260,35 @@ def test_a_latin_tag_of_an_uzbek_cyrillic_review_stays_wrong(shared_data: Path) 
     body = _review([section], lang="uz-Cyrl", title="Ўзбекистонда компания", tags=tags)
     report = check_review_body(body, articles=uzbek)
     assert [d.text for d in report.defects if d.check == "wrong_language"] == ["UzGasTrade"]
+
+
+def _stale_count(section: dict[str, Any]) -> int:
+    """How many stale announcements the checker finds in a one-section review."""
+    return check_review_body(_review([section]), articles=_DATED).counts()["stale_announcement"]
+
+
+def test_a_stale_announcement_is_named_and_its_counterparts_pass() -> None:
+    """An announcement repeated by a newer post is flagged (the older one); a newer
+    announcement after an older report, an announcement beside a report of another step,
+    and announcements without the articles' dates are no defect."""
+    repeat = [_cited("Ilham Aliyev will visit Uzbekistan on 21-22 June.", 7)]
+    repeat.append(_cited("Ilham Aliyev will visit Uzbekistan on 21 June for two days.", 8))
+    section = {"heading": "Aliyev visits Uzbekistan", "story_key": "c", "sentences": repeat}
+    report = check_review_body(_review([section]), articles=_DATED)
+    stale = [(d.where, d.text) for d in report.defects if d.check == "stale_announcement"]
+    assert stale == [("section 1 sentence 1", repeat[0]["text"])]
+    # the newest post's announcement stays: nothing newer announces it again
+    section["sentences"] = [
+        _cited(repeat[0]["text"], 8),
+        _cited("The two presidents signed a declaration of strategic partnership.", 7),
+    ]
+    assert _stale_count(section) == 0
+    # an older announcement beside a newer report of the plan's next step is no repeat
+    section["sentences"] = [
+        _cited("Heating systems of schools will be handed over to private firms.", 7),
+        _cited("The president ordered heating systems of schools handed to private firms.", 8),
+    ]
+    assert _stale_count(section) == 0
+    # without the cited articles there are no dates to compare
+    section["sentences"] = repeat
+    assert check_review_body(_review([section])).counts()["stale_announcement"] == 0

@@ -10,6 +10,12 @@ from pathlib import Path
 import pytest
 
 from midweek import editorial as ed
+from midweek.editorial import (
+    ANNOUNCEMENT_OVERLAP_MIN,
+    announcement,
+    announcement_overlap,
+    stale_announcement,
+)
 from midweek.text.sentences import split_sentences
 from midweek.text.translit import to_uzbek_script
 
@@ -289,3 +295,65 @@ def test_self_reference_keeps_news_that_names_the_outlet(shared_data: Path) -> N
             if words in (flat := " ".join(s.split()))
         )
         assert ed.self_reference(sentence, "ru", ("gazeta.uz",)) is not None, sentence
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        # W1-W3 sentences an earlier post wrote before the event (podrobno.uz, gazeta.uz
+        # and their Uzbek translations)
+        ("ru", "Президент Азербайджана Ильхам Алиев 21-22 июня посетит Узбекистан."),
+        ("ru", "В Бухарском областном суде в понедельник открывается судебный процесс."),
+        ("ru", "В Узбекистане с 1 декабря заработает балльная система наказания водителей."),
+        ("ru", "С 1 декабря в Узбекистане планировалось запустить систему штрафных баллов."),
+        ("uz-Latn", "Buxoro viloyat sudida dushanba kuni sud jarayoni ochiladi."),
+        ("uz-Latn", "Ilhom Aliyev 21 iyun kuni O'zbekistonga tashrif buyuradi."),
+        ("uz-Latn", "Ikki tomonlama hujjatlarning mustahkam to'plami imzolanishi ko'zda tutilgan."),
+        ("uz-Cyrl", "Бухоро вилоят судида душанба куни суд жараёни очилади."),
+        ("en", "The minister will visit Tashkent on Monday."),
+    ],
+)
+def test_an_announcement_is_read_as_one(lang: str, text: str) -> None:
+    assert announcement(text, lang) is not None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        # reports of the same W1-W2 sections: past tense, a present state, "reports"
+        ("ru", "Президенты Узбекистана и Азербайджана подписали Декларацию."),
+        ("ru", "Обвиняемыми по делу являются 22 человека."),
+        ("ru", "Он сказал: «Мы откроем школу в июне»."),  # a quotation is the speaker's
+        ("uz-Latn", "Shavkat Mirziyoyev farmonni imzoladi."),  # an a-stem's past, not -adi
+        ("uz-Latn", "O'zbekistonning xalqaro zaxiralari 500 million dollarga kamaydi."),
+        ("uz-Latn", "Sud 22 nafar o'zbekistonlik ayblovlarni e'lon qildi."),
+        ("uz-Latn", "Shamol 5-10 m/s, deb xabar beradi."),  # "reports", not a future
+        ("en", "The minister visited Tashkent."),
+    ],
+)
+def test_a_report_is_no_announcement(lang: str, text: str) -> None:
+    assert announcement(text, lang) is None
+
+
+def test_two_announcements_of_one_event_overlap_and_of_two_do_not() -> None:
+    """The overlap cut (ANNOUNCEMENT_OVERLAP_MIN) on the W1/W2 pairs it was read off."""
+    visit = (
+        "Президент Азербайджана Ильхам Алиев 21-22 июня посетит Узбекистан.",
+        "Президент Азербайджана Ильхам Алиев 21 июня с двухдневным официальным визитом "
+        "посетит Узбекистан.",
+    )
+    assert announcement_overlap(*visit) >= ANNOUNCEMENT_OVERLAP_MIN
+    assert stale_announcement(visit[1], [visit[0]], "ru") is not None
+    different = (
+        "Суд продолжил рассмотрение уголовного дела о нукусских событиях.",
+        "Верховный суд озвучил обвинения против подсудимых по делу о нукусских событиях.",
+    )
+    assert announcement_overlap(*different) < ANNOUNCEMENT_OVERLAP_MIN
+
+
+def test_a_lower_cased_second_sentence_is_a_run_on() -> None:
+    """The checker sees what the splitter now parts (W3's "…boʻldi. uning…"), not an
+    abbreviation before a lower-case word."""
+    glued = "Erdo'g'on elektrkarining birinchi egasi bo'ldi. uning so'zlariga ko'ra, u keladi."
+    assert ed.run_on(glued, "uz-Latn") is not None
+    assert ed.run_on("Uy narxi 248 mln. uning uchun to'lanadi.", "uz-Latn") is None

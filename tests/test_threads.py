@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from math import log1p
 from pathlib import Path
 
@@ -383,3 +383,83 @@ def test_a_thread_quotes_no_other_language_when_it_has_the_reviews(shared_data: 
     )
     quoted = thread_sentences(russian_only, by_id, "uz-Latn", extractive_summarizer)
     assert quoted and all(s.lang == "ru" for s in quoted)
+
+
+# W2's Aliyev visit, newest first: the declaration signed (gazeta.uz), the state visit
+# begun, then podrobno.uz's two announcements of it ("… 21 июня … посетит Узбекистан",
+# "… 21-22 июня посетит Узбекистан").
+VISIT = (
+    "gazetauz-2022-06-22 09:39:32-0",
+    "podrobnouz-2022-06-21 15:03:58-0",
+    "podrobnouz-2022-06-21 11:18:21-0",
+    "podrobnouz-2022-06-20 15:08:44-0",
+)
+# W1's Nukus trial, newest first: the second day's testimony, the first day's hearing,
+# and podrobno.uz's morning post ("в понедельник открывается судебный процесс").
+TRIAL_DAYS = (
+    "gazetauz-2022-11-29 10:50:43-0",
+    "gazetauz-2022-11-28 14:28:22-0",
+    "podrobnouz-2022-11-28 10:52:57-0",
+)
+
+
+def _thread(shared_data: Path, wanted: tuple[str, ...]) -> tuple[RankedStory, dict[int, Article]]:
+    """A thread of one development per post, in the order given (newest first)."""
+    posts = _ids(shared_data, wanted)
+    by_id = {a.id: a for a in posts.values() if a.id is not None}
+    developments = tuple(build_story([posts[p].id], by_id) for p in wanted)
+    return RankedStory(thread_story(developments), 1.0, {}, developments=developments), by_id
+
+
+def test_a_thread_leaves_out_announcements_its_newest_report_overtook(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the signing, "посетит Узбекистан" (twice) is stale; without the rule both
+    announcements are in the section (the counter-check)."""
+    item, by_id = _thread(shared_data, VISIT)
+    texts = [s.text for s in thread_sentences(item, by_id, "ru", extractive_summarizer)]
+    assert texts and "подписали" in texts[0]
+    assert not [t for t in texts if "посетит" in t]
+    monkeypatch.setattr(compose, "_stale_in_thread", lambda *a: lambda sentence: False)
+    monkeypatch.setattr(compose, "_without_stale", lambda sentences, *a: tuple(sentences))
+    before = [s.text for s in thread_sentences(item, by_id, "ru", extractive_summarizer)]
+    assert len([t for t in before if "посетит" in t]) == 2
+
+
+def test_an_overtaken_opening_is_replaced_by_its_posts_next_sentence(shared_data: Path) -> None:
+    """ "…в понедельник открывается судебный процесс…" read after the second day's
+    hearing is stale; podrobno.uz's post still gives the section its second outlet."""
+    item, by_id = _thread(shared_data, TRIAL_DAYS)
+    sentences = thread_sentences(item, by_id, "ru", extractive_summarizer)
+    texts = [s.text for s in sentences]
+    assert not [t for t in texts if "открывается" in t]
+    assert {c.outlet for s in sentences for c in s.citations} == {"gazeta.uz", "podrobno.uz"}
+    podrobno = next(a for a in by_id.values() if a.outlet == "podrobno.uz")
+    quoted = [s.text for s in sentences if s.citations[0].article_id == podrobno.id]
+    assert quoted and all(q in " ".join(podrobno.text.split()) for q in quoted)
+
+
+def test_the_newest_developments_announcement_stays(shared_data: Path) -> None:
+    """Counter-test: a thread whose newest development is itself an announcement keeps it
+    (nothing has overtaken it); only the older near-identical repeat goes."""
+    item, by_id = _thread(shared_data, VISIT[2:])
+    sentences = thread_sentences(item, by_id, "ru", extractive_summarizer)
+    newest = item.developments[0].article_ids[0]
+    announced = [s for s in sentences if "посетит" in s.text]
+    assert [s.citations[0].article_id for s in announced] == [newest]
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "after"),
+    [
+        ("С 2023/2024 учебного года в учреждении начнётся обучение.", (2022, 11, 29), True),
+        ("Ильхам Алиев 21-22 июня посетит Узбекистан.", (2022, 6, 22), False),
+        ("Ilhom Aliyev 21 iyun kuni O'zbekistonga tashrif buyuradi.", (2022, 6, 20), True),
+        ("Mehmonxona 2022-yil oxirigacha ochilishi rejalashtirilgan.", (2022, 6, 22), True),
+        ("В понедельник открывается судебный процесс.", (2022, 11, 29), False),
+    ],
+)
+def test_an_announcement_dated_after_the_newest_report_is_still_to_come(
+    text: str, day: tuple[int, int, int], after: bool
+) -> None:
+    assert compose._dated_after(text, date(*day)) is after

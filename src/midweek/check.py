@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from midweek.editorial import (
@@ -28,6 +29,7 @@ from midweek.editorial import (
     CHECKS,
     HEADING,
     ONE_OUTLET,
+    STALE_ANNOUNCEMENT,
     TAG,
     UNINTRODUCED_NAME,
     WRONG_LANGUAGE,
@@ -35,12 +37,13 @@ from midweek.editorial import (
     back_reference,
     heading_defect,
     sentence_defects,
+    stale_announcement,
     tag_defects,
     unintroduced_name,
     wrong_language,
 )
 from midweek.kinds import article_kind, is_news
-from midweek.models import Article, Review, Section
+from midweek.models import Article, Review, Section, Sentence
 from midweek.render.jsonout import review_from_dict
 from midweek.text.dates import resolve_relative_dates
 from midweek.text.lang import detect_script
@@ -175,6 +178,7 @@ def _section(
         reason = unintroduced_name(text, introduced, source)
         if reason:
             found.append(Defect(UNINTRODUCED_NAME, reason, text, at))
+    found.extend(_stale_announcements(where, sentences, lang, articles))
     cited = {c.outlet for s in sentences for c in s.citations if c.outlet}
     if outlets_of_story is not None and outlets_of_story >= 2 and len(cited) == 1 and sentences:
         found.append(
@@ -186,6 +190,32 @@ def _section(
                 where,
             )
         )
+    return found
+
+
+def _stale_announcements(
+    where: str, sentences: Sequence[Sentence], lang: str, articles: Mapping[int, Article] | None
+) -> list[Defect]:
+    """An announcement that a newer article of the section announces again
+    (:func:`midweek.editorial.stale_announcement`); needs the cited articles' dates."""
+    if articles is None:
+        return []
+
+    def published(sentence: Sentence) -> float:
+        source = articles.get(sentence.citations[0].article_id) if sentence.citations else None
+        if source is None or source.published is None:
+            return 0.0
+        moment = source.published
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+    found = []
+    for index, sentence in enumerate(sentences):
+        moment = published(sentence)
+        newer = [s.text for s in sentences if published(s) > moment > 0]
+        reason = stale_announcement(sentence.text, newer, sentence.lang or lang)
+        if reason:
+            text = sentence.text
+            found.append(Defect(STALE_ANNOUNCEMENT, reason, text, f"{where} sentence {index + 1}"))
     return found
 
 

@@ -26,7 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from midweek.editorial import HEADLINE_MAX_CHARS
+from midweek.editorial import (
+    HEADLINE_MAX_CHARS,
+    announcement,
+    back_reference,
+    stale_announcement,
+)
 from midweek.entities import KnowledgeBase, tags_for
 from midweek.errors import ConfigError
 from midweek.headlines import headline_from_sentence, headline_from_sentences
@@ -88,24 +93,145 @@ def thread_sentences(
     Uzbek sentences (W2's InterContinental thread in ``benchmarks/review_quality.py``).
     """
     if not item.developments:
-        return summarizer(item.story, articles, lang)
+        return _without_stale(summarizer(item.story, articles, lang), articles, lang)
     sentences = list(summarizer(item.developments[0], articles, lang))
     newest = len(sentences)
+    stale = _stale_in_thread(item.developments[0], sentences, articles, lang)
     for older in item.developments[1:]:
         if len(sentences) >= THREAD_SENTENCES_MAX:
             break
         texts = {s.text for s in sentences}
-        more = [s for s in summarizer(older, articles, lang) if s.text not in texts]
+        more = [
+            s for s in summarizer(older, articles, lang) if s.text not in texts and not stale(s)
+        ]
         own = [s for s in more if not s.lang]
         if own or more:
             sentences.append(_new_outlet_first(own or more, sentences)[0])
-    sentences = _thread_outlets(item, articles, lang, summarizer, sentences, newest)
+    sentences = _thread_outlets(item, articles, lang, summarizer, sentences, newest, stale)
     if any(not s.lang for s in sentences):
         sentences = [s for s in sentences if not s.lang]
     # The summarizer reads a story in published order; a thread's section reads newest
     # first, so the latest report (the verdict, the death toll) opens it and its heading.
     # Sentences of one article keep their order (sorted() is stable).
-    return tuple(sorted(sentences, key=lambda s: -_published(s, articles)))
+    ordered = tuple(sorted(sentences, key=lambda s: -_published(s, articles)))
+    return _without_stale(ordered, articles, lang)
+
+
+# A date a sentence names: a day and a month ("21-22 июня", "21 iyun", "3-aprel",
+# "June 21"), or a year ("2023/2024 учебного года"). The month stems are those of
+# midweek.editorial's date check; Uzbek Cyrillic months share the Russian stems.
+_MONTH_STEMS = (
+    ("январ", "yanvar", "jan"),
+    ("феврал", "fevral", "feb"),
+    ("март", "mart", "mar"),
+    ("апрел", "aprel", "apr"),
+    ("ма[йя]", "may", "may"),
+    ("июн", "iyun", "jun"),
+    ("июл", "iyul", "jul"),
+    ("август", "avgust", "aug"),
+    ("сентябр", "sentabr|sentyabr", "sep"),
+    ("октябр", "oktabr|oktyabr", "oct"),
+    ("ноябр", "noyabr", "nov"),
+    ("декабр", "dekabr", "dec"),
+)
+_DAY_MONTH_RE = re.compile(
+    r"\b(\d{1,2})(?:\s*[-–]\s*(\d{1,2}))?[\s-]*("
+    + "|".join(f"(?P<m{i}>{'|'.join(stems)})" for i, stems in enumerate(_MONTH_STEMS, 1))
+    + r")\w*",
+    re.IGNORECASE,
+)
+_YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def _dated_after(text: str, day: date) -> bool:
+    """Whether a sentence names a day (or a year) after ``day``: an announcement of what
+    is still to come at the thread's newest report ("с 2023/2024 учебного года")."""
+    days = list(_DAY_MONTH_RE.finditer(text))
+    years = [int(year) for year in _YEAR_RE.findall(text)]
+    # A year without a day ("к концу 2022 года", "2023/2024 учебного года") names a
+    # period that is still under way or to come; a year of a day-and-month date does not.
+    if any(year > day.year for year in years) or (years and not days and max(years) >= day.year):
+        return True
+    for found in days:
+        month = next(i for i in range(1, 13) if found.group(f"m{i}"))
+        last = int(found.group(2) or found.group(1))
+        try:
+            named = date(day.year, month, last)
+        except ValueError:
+            continue
+        if named > day:
+            return True
+    return False
+
+
+def _stale_in_thread(
+    development: Story,
+    newest: Sequence[Sentence],
+    articles: Mapping[int, Article],
+    lang: str,
+) -> Callable[[Sentence], bool]:
+    """Which sentences of an earlier development are stale announcements.
+
+    A thread is one event told by several developments (midweek.rank threads them), and
+    the section is read as of the newest one. When the newest development reports the
+    event (one of its sentences is not an announcement, :func:`midweek.editorial.
+    announcement`), a sentence of an earlier development that announces it ("посетит
+    Узбекистан", "открывается судебный процесс", "sud jarayoni ochiladi") is overtaken:
+    it is left out, and the development's next sentence takes its place. An announcement
+    that names a day after the newest report ("с 2023/2024 учебного года") is still to
+    come and stays; so does every announcement of the newest development itself.
+    """
+    reports = any(announcement(s.text, s.lang or lang) is None for s in newest)
+    moments = [_published(s, articles) for s in newest]
+    if not reports or not all(moments):
+        return lambda sentence: False
+    day = datetime.fromtimestamp(max(moments), UTC).date()
+    first = min(moments)
+
+    def stale(sentence: Sentence) -> bool:
+        # Older than every report of the newest development: a translation posted with
+        # its original (W2's InterContinental hotel) is the same report, not an old one.
+        if not 0 < _published(sentence, articles) < first:
+            return False
+        if announcement(sentence.text, sentence.lang or lang) is None:
+            return False
+        return not _dated_after(sentence.text, day)
+
+    return stale
+
+
+def _without_stale(
+    sentences: Sequence[Sentence], articles: Mapping[int, Article], lang: str
+) -> tuple[Sentence, ...]:
+    """A section's sentences without an announcement that a newer article of the section
+    announces again (:func:`midweek.editorial.stale_announcement`: W1's "Стало известно,
+    какой союз планируют создать…" beside the newer "…как будет работать новый газовый
+    союз").
+
+    When leaving the announcement out would open the section with a sentence that refers
+    back ("Это нововведение вызвало…", after W1's "с 1 декабря заработает" beside the
+    newer "планировалось запустить"), the first sentence that does not opens it; the
+    section is left as it is when none does, or when it would quote one outlet of a story
+    that has several.
+    """
+    kept: list[Sentence] = []
+    for sentence in sentences:
+        moment = _published(sentence, articles)
+        newer = [s.text for s in sentences if _published(s, articles) > moment > 0]
+        if stale_announcement(sentence.text, newer, sentence.lang or lang) is None:
+            kept.append(sentence)
+    if not kept or len(kept) == len(sentences):
+        return tuple(sentences)
+    if back_reference(kept[0].text, kept[0].lang or lang) and kept[0] is not sentences[0]:
+        # the newer announcement opens instead ("С 1 декабря … планировалось запустить
+        # систему…", then "Это нововведение вызвало…"), else nothing is left out
+        opener = next((s for s in kept if not back_reference(s.text, s.lang or lang)), None)
+        if opener is None:
+            return tuple(sentences)
+        kept = [opener, *(s for s in kept if s is not opener)]
+    if len(_outlets_of(kept)) < min(2, len(_outlets_of(sentences))):
+        return tuple(sentences)  # the section would quote one outlet of a story of several
+    return tuple(kept)
 
 
 def _outlets_of(sentences: Sequence[Sentence]) -> frozenset[str]:
@@ -132,6 +258,7 @@ def _thread_outlets(
     summarizer: Summarizer,
     sentences: list[Sentence],
     newest: int,
+    stale: Callable[[Sentence], bool] = lambda sentence: False,
 ) -> list[Sentence]:
     """A thread's sentences with one of another outlet, when all quote one outlet.
 
@@ -153,6 +280,8 @@ def _thread_outlets(
             continue
         for sentence in summarizer(older, articles, lang):
             if sentence.lang or sentence.text in texts or not _outlets_of([sentence]) - used:
+                continue
+            if stale(sentence):
                 continue
             if len(sentences) < THREAD_SENTENCES_MAX:
                 return [*sentences, sentence]

@@ -23,9 +23,10 @@ from typing import Any
 
 from midweek.kinds import SET_ASIDE_KINDS, classify_kind
 from midweek.text.anaphora import opens_with_anaphor
+from midweek.text.dates import day_before_phrase
 from midweek.text.lang import detect_language, detect_script
 from midweek.text.sentences import glued_boundary
-from midweek.text.translit import APOSTROPHES, latn_to_cyrl
+from midweek.text.translit import APOSTROPHES, cyrl_to_latn, latn_to_cyrl
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ HEADLINE_MAX_CHARS = 100
 
 __all__ = [
     "ADVERT_TEXT",
+    "ANNOUNCEMENT_OVERLAP_MIN",
     "BACK_REFERENCE",
     "CHECKS",
     "FIRST_PERSON",
@@ -50,6 +52,7 @@ __all__ = [
     "RUN_ON",
     "SELF_REFERENCE",
     "SENTENCE_CHECKS",
+    "STALE_ANNOUNCEMENT",
     "TAG",
     "TAG_CAPS_MIN_LETTERS",
     "TERMINAL_RE",
@@ -59,6 +62,8 @@ __all__ = [
     "WRONG_LANGUAGE",
     "Defect",
     "advert_text",
+    "announcement",
+    "announcement_overlap",
     "back_reference",
     "first_person",
     "fragment",
@@ -71,6 +76,7 @@ __all__ = [
     "self_reference",
     "sentence_defects",
     "short_name",
+    "stale_announcement",
     "tag_defects",
     "unattributed_quote",
     "unbalanced_quote",
@@ -95,6 +101,7 @@ POST_MARKUP = "post_markup"  # the post's furniture: a link, "@gazetauz", "#news
 FRAGMENT = "fragment"  # a sentence that does not end: a cut-off post ("…против подсу")
 TAG = "tag"  # an inflected, duplicated or header tag
 ONE_OUTLET = "one_outlet"  # a section from one article while the story has several outlets
+STALE_ANNOUNCEMENT = "stale_announcement"  # "посетит" after a newer report of the visit
 CHECKS = (
     HEADING,
     WRONG_LANGUAGE,
@@ -111,6 +118,7 @@ CHECKS = (
     FRAGMENT,
     TAG,
     ONE_OUTLET,
+    STALE_ANNOUNCEMENT,
 )
 
 
@@ -421,14 +429,171 @@ _EXPLICIT_DATE_RE = re.compile(
 
 
 def relative_date(text: str, lang: str | None = None) -> str | None:
-    """A relative time word ("today", "сегодня", "bugun", "вчера") and no date beside it."""
+    """A relative time word ("today", "сегодня", "bugun", "вчера") or phrase ("накануне"
+    as an adverb, "bir kun oldin": :func:`midweek.text.dates.day_before_phrase`) and no
+    date beside it."""
     found = _RELATIVE_DATE_RE.search(text)
-    if found is None or _EXPLICIT_DATE_RE.search(text):
+    phrase = found.group(0) if found else day_before_phrase(text)
+    if phrase is None or _EXPLICIT_DATE_RE.search(text):
         return None
-    return f"relative date {found.group(0)!r} with no date to resolve it"
+    return f"relative date {phrase!r} with no date to resolve it"
 
 
 # --- glued paragraphs ------------------------------------------------------------------------
+
+
+# --- announcements ----------------------------------------------------------------------
+
+# A sentence that announces an event rather than reports it: what a section read at the
+# window's end must not keep once a newer report of the same event is in it ("Алиев 21-22
+# июня посетит Узбекистан" after "Президенты … подписали Декларацию"). Russian: a verb in
+# the future tense (pymorphy2's "futr": "посетит", "заработает", "будет"), a word of
+# planning or expectation, or a present tense of opening or starting ("открывается
+# судебный процесс", the day's programme as the morning post wrote it). Uzbek (Latin, or
+# Cyrillic read in Latin): a phrase of planning ("koʻzda tutilgan", "rejalashtirilgan",
+# "-moqchi"), or a sentence whose final verb (Uzbek is verb-final) is in the
+# present-future: passive "-iladi"/"-inadi"/"-anadi" ("ochiladi", "boshlanadi"), an
+# a-stem's "-aydi" ("boshlaydi"; not a y-stem's past, "kamaydi", "koʻpaydi"), a
+# consonant stem's "-adi" ("oʻtadi"), and the common "-radi"/"-ladi" verbs whose past is
+# written otherwise ("buyuradi"/"buyurdi", "boʻladi"/"boʻldi"), which a suffix cannot
+# tell from an a-stem's past ("imzoladi", "soʻradi"). English: "will",
+# "is to", "plans", "expected to". Hand-written from the W1-W3 sections that
+# docs/benchmarks.md ("Review quality", round 3) lists as stale; a past verb misread as
+# future costs the section a sentence of an older development, never a wrong one.
+_ANNOUNCE_RU_RE = re.compile(
+    r"\b(?:планиру\w*|планировал\w*|планируем\w*|ожида\w*ся|намерен\w*|предстоит|предстоят"
+    r"|предполага\w*ся|предусматрива\w*ся|собира\w*ся|открывается|открываются|начинается"
+    r"|начинаются|стартует|стартуют)\b",
+    re.IGNORECASE,
+)
+_ANNOUNCE_UZ_RE = re.compile(
+    r"\b(?:ko'zda tutil\w*|rejalashtiril\w*|rejalashtirmoqda\w*|rejalashtiryapti\w*"
+    r"|kutilmoqda|kutilyapti|kutilayotgan|kutmoqda|mo'ljallan\w*|\w+moqchi\w*"
+    r"|\w{3,}ajak\w*)",
+    re.IGNORECASE,
+)
+_UZ_PRESENT_FUTURE_RE = re.compile(
+    r"(?:\w{2,}(?:iladi|inadi|anadi|laydi|raydi|naydi|shaydi)|\w*[^\W\daeiouyrln']adi"
+    r"|buyuradi|beradi|boradi"
+    r"|kiradi|bo'ladi|keladi|oladi|qoladi|qiladi)(?:lar)?",
+    re.IGNORECASE,
+)
+# "…, deb xabar beradi Kun.uz" is how a translation says "reports": not an announcement.
+_UZ_REPORTS_RE = re.compile(r"\b(?:xabar|ma'lum)\s+\w+$", re.IGNORECASE)
+_ANNOUNCE_EN_RE = re.compile(
+    r"\b(?:will|shall|is to|are to|is due to|are due to|plans? to|planned to|is expected to"
+    r"|are expected to|is set to|are set to|is going to|are going to|opens|starts)\b",
+    re.IGNORECASE,
+)
+_WORDS_RE = re.compile(r"[^\W\d_][\w'-]*")
+# A relative clause tells what a thing is or does, not what is to happen: "подписал
+# постановление о создании общества UzGasTrade, которое займется покупкой газа" reports
+# the signing (W2). Its words are not read, up to the next comma or the end.
+_RU_RELATIVE_CLAUSE_RE = re.compile(r",\s*(?:котор|где\b|куда\b)[^,]*", re.IGNORECASE)
+
+
+def _futr(word: str) -> bool:
+    """Whether pymorphy2 reads a Russian word as a verb in the future tense."""
+    morph = _morph()
+    if morph is None:  # pragma: no cover - depends on the environment
+        return word.casefold() in {"будет", "будут"}
+    parses = morph.parse(word.casefold())
+    return bool(parses) and "futr" in parses[0].tag and "VERB" in parses[0].tag
+
+
+def announcement(text: str, lang: str | None = None) -> str | None:
+    """Why a sentence announces an event (future tense, plan, "opens"), or None.
+
+    Words inside quotation marks are the speaker's and are not read (see
+    :data:`_ANNOUNCE_RU_RE` for the forms).
+    """
+    outside = without_quotes(text)
+    tag = (_language_of(outside, lang) or "").split("-")[0]
+    if tag == "ru":
+        outside = _RU_RELATIVE_CLAUSE_RE.sub("", outside)
+        found = _ANNOUNCE_RU_RE.search(outside)
+        if found:
+            return f"announces: {found.group(0)!r}"
+        for word in _WORDS_RE.findall(outside):
+            if word[:1].islower() and _futr(word):
+                return f"announces: future {word!r}"
+        return None
+    if tag == "uz":
+        latin = cyrl_to_latn(outside) if detect_script(outside) == "Cyrl" else outside
+        latin = latin.translate(_APOSTROPHES)
+        found = _ANNOUNCE_UZ_RE.search(latin)
+        if found:
+            return f"announces: {found.group(0)!r}"
+        main = re.sub(r"[\s.!?…\"'»”)]+$", "", latin)
+        words = main.split()
+        final = words[-1].strip(",;:") if words else ""
+        if _UZ_PRESENT_FUTURE_RE.fullmatch(final) and not _UZ_REPORTS_RE.search(main):
+            return f"announces: present-future {final!r}"
+        return None
+    if tag == "en":
+        found = _ANNOUNCE_EN_RE.search(outside)
+        return f"announces: {found.group(0)!r}" if found else None
+    return None
+
+
+# Content stems a sentence shares with another: words of four letters and more cut to
+# their first five letters (an inflected Russian or Uzbek word keeps its stem there:
+# "системы"/"систему", "Узбекистан"/"Узбекистане"), and numbers.
+_STEM_LETTERS = 5
+_STEM_MIN_LETTERS = 4
+# Two announcements are of one event when this share of the shorter sentence's stems is
+# in the other. Measured on every pair of announcements from different articles of one
+# section in the W1-W3 ru and uz-Latn reviews, before and after the screen
+# (benchmarks/review_quality.py's reviews; 196 pairs of sentences in all): the same event
+# shares 0.56 (W1's gas union: "Стало известно, какой союз планируют создать…" and "…как
+# будет работать новый газовый союз"), 0.67 (W1's "с 1 декабря заработает балльная
+# система…" and "с 1 декабря … планировалось запустить систему … баллов…") and 0.89 (W2's
+# two "Алиев … посетит Узбекистан"); two events 0.18 and 0.20 (W2's Aeroflot flights and
+# Silk Avia's). The cut lies in that gap. A report and an announcement of one story share
+# as much whether or not they tell one event (0.62: "Системы отопления … будут
+# передавать…" and "Президент поручил внедрить…"), so the share alone never makes a
+# report overtake an announcement (:func:`stale_announcement`).
+ANNOUNCEMENT_OVERLAP_MIN = 0.5
+
+
+def _stems(text: str) -> frozenset[str]:
+    """The content stems of a text (see :data:`_STEM_LETTERS`)."""
+    latin = text.casefold().translate(_APOSTROPHES)
+    words = re.findall(r"[^\W_]+", latin)
+    return frozenset(w[:_STEM_LETTERS] for w in words if w.isdigit() or len(w) >= _STEM_MIN_LETTERS)
+
+
+def announcement_overlap(first: str, second: str) -> float:
+    """The share of the shorter sentence's content stems the other has (0 when none)."""
+    a, b = _stems(first), _stems(second)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def stale_announcement(text: str, newer: Iterable[str], lang: str | None = None) -> str | None:
+    """Why a sentence is a stale announcement beside ``newer`` sentences, or None.
+
+    Stale: it announces an event (:func:`announcement`) and a sentence of a newer article
+    of the section announces the same event again (:data:`ANNOUNCEMENT_OVERLAP_MIN`): a
+    near-identical repeat, of which the newer wording is the one a reader needs ("Алиев
+    21 июня … посетит Узбекистан" after "Алиев 21-22 июня посетит Узбекистан"). A newer
+    *report* on the same subject is not enough on its own: it may tell the plan's next
+    step, not the event ("Президент поручил внедрить…" after "Системы отопления … будут
+    передавать…"); the composer's event threads decide that (midweek.compose).
+
+    Args:
+        text: The sentence.
+        newer: The section's sentences quoted from articles published after its own.
+        lang: Its language tag.
+    """
+    if announcement(text, lang) is None:
+        return None
+    for other in newer:
+        share = announcement_overlap(text, other)
+        if share >= ANNOUNCEMENT_OVERLAP_MIN and announcement(other, lang):
+            return f"announced again by a newer report ({share:.2f} of its words shared)"
+    return None
 
 
 def run_on(text: str, lang: str | None = None) -> str | None:

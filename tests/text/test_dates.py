@@ -110,3 +110,77 @@ def test_no_date_no_language_and_nothing_to_do() -> None:
     assert day_and_month(date(2023, 12, 31), "ru") == "31 декабря"
     assert day_and_month(date(2023, 12, 31), "uz-Latn") == "31-dekabr"
     assert day_and_month(date(2023, 12, 31), "en") == "31 December"
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence", "expected"),
+    [
+        # podrobno.uz (W2, posted the day after the meeting) and its Uzbek translation
+        (
+            "ru",
+            "Об этом накануне рассказал Шавкат Мирзиёев в ходе встречи с членами "
+            "Конституционной комиссии.",
+            "Об этом 2 апреля рассказал Шавкат Мирзиёев в ходе встречи с членами "
+            "Конституционной комиссии.",
+        ),
+        (
+            "uz-Latn",
+            "Shavkat Mirziyoyev bu haqda bir kun oldin Konstitutsiyaviy komissiya a'zolari "
+            "bilan uchrashuvda ma'lum qildi.",
+            "Shavkat Mirziyoyev bu haqda 2-aprel kuni Konstitutsiyaviy komissiya a'zolari "
+            "bilan uchrashuvda ma'lum qildi.",
+        ),
+        (
+            "uz-Cyrl",
+            "Шавкат Мирзиёев бу ҳақда бир кун олдин Конституциявий комиссия аъзолари билан "
+            "учрашувда маълум қилди.",
+            "Шавкат Мирзиёев бу ҳақда 2-апрель куни Конституциявий комиссия аъзолари билан "
+            "учрашувда маълум қилди.",
+        ),
+        # "накануне" before a verb, a part of the day, at the clause's end
+        (
+            "ru",
+            "Накануне вечером в ряде популярных Телеграм-каналов появились ролики.",
+            "2 апреля вечером в ряде популярных Телеграм-каналов появились ролики.",
+        ),
+        (
+            "ru",
+            "По делу о событиях в Нукусе продолжаются прения, начавшиеся накануне.",
+            "По делу о событиях в Нукусе продолжаются прения, начавшиеся 2 апреля.",
+        ),
+        ("uz-Latn", "Ikki kun oldin sel keldi.", "1-aprel kuni sel keldi."),
+    ],
+)
+def test_a_day_before_is_resolved(lang: str, sentence: str, expected: str) -> None:
+    assert relative_date(sentence, lang) is not None  # the checker flags the original
+    resolved = resolve_relative_dates(sentence, MON_3_APRIL, lang)
+    assert resolved == expected
+    assert relative_date(resolved, lang) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        # a preposition: "on the eve of" an event, no date of its own (gazeta.uz posts)
+        ("ru", "Накануне визита президента в Ферганскую область фермер обратился к хокиму."),
+        ("ru", "Накануне Дня памяти и почестей компания поздравила ветеранов."),
+        # days counted from an event the sentence names, not from the article's day
+        ("uz-Latn", "Siyosatchi parlament saylovlaridan ikki kun oldin mitingda otib tashlangan."),
+    ],
+)
+def test_a_day_before_something_else_is_no_relative_date(lang: str, sentence: str) -> None:
+    assert relative_date(sentence, lang) is None
+    assert resolve_relative_dates(sentence, MON_3_APRIL, lang) == sentence
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("uz-Latn", "Bir necha kun oldin o'zbek eksportchilari gilos eksport qila boshladi."),
+        ("ru", "На днях в социальных сетях появилось видео, где водитель нарушает правила."),
+        ("ru", "«Мы говорили об этом накануне», — сказал министр."),
+    ],
+)
+def test_some_days_before_names_no_day_and_is_left_out(lang: str, sentence: str) -> None:
+    assert relative_date(sentence, lang) is not None
+    assert resolve_relative_dates(sentence, MON_3_APRIL, lang) is None

@@ -97,3 +97,45 @@ def test_real_uzbek_and_russian_articles_split_verbatim(shared_data: Path, scrip
     assert total >= 3 * len(chosen)
     # most pieces are whole sentences (the rest are headings and list items)
     assert ends / total > 0.8
+
+
+def test_a_lower_cased_clause_after_a_full_stop_starts_a_sentence(shared_data: Path) -> None:
+    """The Uzbek translation of gazeta.uz's Togg post (W3) writes "…birinchi egasi boʻldi.
+    uning soʻzlariga koʻra, …": two sentences, each still found verbatim in the post."""
+    with gzip.open(
+        shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz", "rt"
+    ) as fh:
+        text = next(
+            json.loads(line)["text_uz_mt"]
+            for line in fh
+            if '"gazetauz-2023-04-04 11:53:12-0"' in line
+        )
+    sentences = split_sentences(text)
+    glued = [s for s in sentences if "bo'ldi. uning" in s]
+    assert not glued
+    second = next(s for s in sentences if s.startswith("uning so'zlariga ko'ra"))
+    assert second in " ".join(text.split())
+    assert split_sentences(
+        "Туркия президенти биринчи эгаси бўлди. унинг сўзларига кўра, машина юборилган."
+    ) == [
+        "Туркия президенти биринчи эгаси бўлди.",
+        "унинг сўзларига кўра, машина юборилган.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # abbreviations and units before the stop (podrobno.uz / gazeta.uz translations)
+        "Samosval 16 kub narxi 248 mln. so'm bo'ldi.",
+        "Uy narxi 248 mln. uning uchun to'lanadi.",
+        "Berdax Genjebayev (1996 y. t.) u yerda ishlagan.",
+        "Bu haqda Kruz.uz. ularning barchasi shaharcha aholisi edi, deb yozdi.",
+        # an ellipsis continues the speaker's words
+        "\"Men ketyapman... bunday yig'ilishda o'tirmaslik yaxshiroqdir\", dedi u.",
+        # a word after the stop that opens no clause
+        "Shamol 5-10 m / s. harorat 27-29°, deb xabar beradi O'zgidromet.",
+    ],
+)
+def test_a_lower_case_word_after_an_abbreviation_continues_the_sentence(text: str) -> None:
+    assert split_sentences(text) == [text]
