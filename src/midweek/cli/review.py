@@ -184,7 +184,8 @@ def check(
 
     Checks: empty or over-long headings, text in the wrong language or script, advert or
     digest text, unbalanced and unattributed quotes, a section opening with a
-    back-reference, short names before the full name, unresolved relative dates,
+    back-reference, short names before the full name, unresolved relative dates, an
+    announcement repeated or left standing after the event it announced,
     first-person and call-to-action lines, the outlet writing about itself («Газета.uz»
     продолжает трансляцию…), glued paragraphs, a post's links, handles,
     hashtags and emoji, sentences without a final stop, inflected or duplicated tags,
