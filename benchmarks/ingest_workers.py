@@ -67,6 +67,24 @@ WEEK_S = 6 * 3600.0  # a week's articles processed within six hours
 WEEK_ARTICLES = 1_000_000
 
 
+@contextmanager
+def local_cluster(workers: int) -> Iterator[Client]:
+    """A client of ``workers`` local worker processes of one thread each, allowed to start
+    children (extraction runs in one), on 127.0.0.1."""
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
 def _now() -> datetime:
     return datetime(2020, 1, 8, 12, tzinfo=UTC)
 
@@ -213,17 +231,7 @@ def main() -> None:
             print(json.dumps({name: rows[0]}), file=sys.stderr, flush=True)
             for workers in (1, 2):
                 started = time.perf_counter()
-                with (
-                    dask.config.set({"distributed.worker.daemon": False}),
-                    LocalCluster(
-                        n_workers=workers,
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        dashboard_address=":0",
-                    ) as cluster,
-                    Client(cluster) as client,
-                ):
+                with local_cluster(workers) as client:
                     client.run(os.getpid)
                     up = time.perf_counter() - started
                     row = run_mode(f"dask-{workers}", corpus, settings, client)
