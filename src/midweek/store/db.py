@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +40,9 @@ _WRITE = "midweek_write"
 # Rows per IN (...) list: well under SQLite's 32,766 bound variables and PostgreSQL's
 # 65,535, and small enough to keep each statement cheap.
 IN_CHUNK = 500
+# Rows fetched at a time where a query may stop early (a server-side cursor on
+# PostgreSQL): enough that a short list costs one round trip.
+ARTICLE_STREAM_ROWS = 100
 # Control characters: FTS5 and PostgreSQL text reject NUL, and none carries meaning here.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -349,6 +352,58 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [article_from_row(r) for r in conn.execute(stmt)]
+
+    def articles_of_kinds(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: Collection[str],
+        *,
+        limit: int,
+        exclude: Collection[int] = (),
+    ) -> list[Article]:
+        """Articles of some kinds published in [start, end), oldest first, at most ``limit``.
+
+        The desk lists a window's set-aside posts with this rather than reading the whole
+        window: the kind is matched in SQL (``ix_articles_kind_published``), so only the
+        matching rows are read. A row stored before kinds were (``kind`` NULL) is
+        classified as it is read, as :func:`midweek.kinds.article_kind` does everywhere.
+
+        Args:
+            start: Start of the window (inclusive, aware).
+            end: End of the window (exclusive, aware).
+            kinds: Kinds wanted (of :data:`midweek.kinds.KINDS`).
+            limit: Most articles returned.
+            exclude: Ids left out (e.g. the articles a review cites).
+
+        Returns:
+            The articles, by publication time then id.
+        """
+        wanted = sorted(set(kinds))
+        if limit <= 0 or not wanted:
+            return []
+        a = schema.articles
+        stmt = (
+            select(a)
+            .where(a.c.published >= start, a.c.published < end)
+            .where(a.c.kind.in_(wanted) | a.c.kind.is_(None))
+            .order_by(a.c.published, a.c.id)
+            .execution_options(yield_per=ARTICLE_STREAM_ROWS)
+        )
+        skipped = set(exclude)
+        out: list[Article] = []
+        # the result closed before the connection: a server-side cursor left open when
+        # the loop stops early would be closed by the garbage collector, after the
+        # connection went back to the pool
+        with self.engine.connect() as conn, conn.execute(stmt) as rows:
+            for row in rows:
+                article = article_from_row(row)
+                if article.id in skipped or article_kind(article) not in wanted:
+                    continue
+                out.append(article)
+                if len(out) == limit:
+                    break
+        return out
 
     def get_articles(self, ids: Iterable[int]) -> dict[int, Article]:
         """Articles by id."""
