@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -108,7 +108,7 @@ def eval_extraction(
 
         if chosen == "trafeval":
             snippets = score_snippets(load_snippet_pages(folder), extract_text, report)
-            data: dict[str, Any] = {"layout": chosen, **asdict(snippets)}
+            data: dict[str, object] = {"layout": chosen, **asdict(snippets)}
         else:
             scores = score_pages(load_gold_pages(folder, chosen), extract_text, report)
             data = {"layout": chosen, **asdict(scores)}
@@ -271,6 +271,7 @@ def eval_matching(
             return entity_ids(text, lang, kb=kb) or frozenset()
 
     with embedding_progress(chosen, global_options(ctx).quiet) as shown:
+        assert shown is not None  # an embedder was chosen, so it is wrapped
         scores = evaluate_matching(
             file,
             embedder=shown,

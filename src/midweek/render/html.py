@@ -13,7 +13,7 @@ import base64
 import hashlib
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import TypedDict
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -90,7 +90,16 @@ def content_security_policy(*, stylesheet_inline: bool = True) -> str:
     )
 
 
-def _citation_view(number: int, citation: Citation) -> dict[str, Any]:
+class _CitationView(TypedDict):
+    """A numbered citation as the template shows it (``href`` None: not a safe link)."""
+
+    number: int
+    href: str | None
+    title: str
+    outlet: str
+
+
+def _citation_view(number: int, citation: Citation) -> _CitationView:
     """What the template needs to show one citation."""
     return {
         "number": number,
@@ -113,7 +122,7 @@ def render_html(review: Review, *, stylesheet_inline: bool = True) -> str:
         review's language on the ``html`` element.
     """
     numbers: dict[int, int] = {}
-    sources: list[dict[str, Any]] = []
+    sources: list[_CitationView] = []
     sections = []
     for section in review.sections:
         sentences = []

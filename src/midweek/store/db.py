@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError, SQLAlchemyError, StatementError
@@ -94,10 +95,10 @@ class StoredReview:
     window_end: datetime
     created_at: datetime
     published_at: datetime | None
-    body: dict[str, Any]
+    body: dict[str, object]
 
     @classmethod
-    def from_row(cls, row: Row[Any], body: dict[str, Any] | None = None, **more: Any) -> Self:
+    def from_row(cls, row: Row[Any], body: dict[str, object] | None = None, **more: Any) -> Self:
         """A reviews row as this record: ``body`` replaces the stored one when given (the
         site's listings scrub it), ``more`` fills a subclass's own fields."""
         return cls(
@@ -124,7 +125,7 @@ class StoredReview:
         return review_from_dict(self.body)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     """WAL, busy timeout, foreign keys; let SQLAlchemy's begin event open transactions."""
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
     cursor = dbapi_connection.cursor()
@@ -171,7 +172,7 @@ class Store:
         except (OperationalError, StatementError) as exc:
             raise StoreError(f"database write failed: {exc.orig}") from exc
 
-    def insert_for(self, table: Any) -> Any:
+    def insert_for(self, table: Table) -> sqlite.Insert | postgresql.Insert:
         """A dialect insert that supports ON CONFLICT (upserts on either backend)."""
         if self.dialect == "postgresql":
             return postgresql.insert(table)
@@ -223,7 +224,7 @@ class Store:
         error: str | None = None,
     ) -> None:
         """Record a fetch of a source: validators for the next conditional GET, or the error."""
-        values: dict[str, Any] = {"checked_at": now, "last_error": _clean_or_none(error)}
+        values: dict[str, object] = {"checked_at": now, "last_error": _clean_or_none(error)}
         if error is None:
             values.update(etag=_clean_or_none(etag), last_modified=_clean_or_none(last_modified))
         with self.write() as conn:
@@ -546,7 +547,7 @@ class Store:
         window_start: datetime,
         window_end: datetime,
         created_at: datetime,
-        body: dict[str, Any],
+        body: Mapping[str, object],
     ) -> int:
         """Insert or replace the draft with this slug; an editor's work is never overwritten.
 

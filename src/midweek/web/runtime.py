@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
-from typing import Any, Final
+from typing import Final
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -300,7 +300,7 @@ def language_links(request: Request, path: str | None = None) -> tuple[tuple[str
     return tuple(links)
 
 
-def render_html(site_name: str, template: str, lang: str, **context: Any) -> str:
+def render_html(site_name: str, template: str, lang: str, **context: object) -> str:
     """Render one of the site's templates in ``lang`` to a string.
 
     Args:
@@ -340,7 +340,7 @@ def render_page(
     status_code: int = 200,
     canonical: str | None = None,
     links_path: str | None = None,
-    **context: Any,
+    **context: object,
 ) -> HTMLResponse:
     """Render one of the site's templates in ``lang``.
 
