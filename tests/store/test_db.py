@@ -108,6 +108,11 @@ def test_articles_between_is_half_open_and_ordered(store_url: str) -> None:
     store.add_articles([_row(n) for n in range(1, 6)], NOW)
     found = store.articles_between(NOW - timedelta(hours=4), NOW - timedelta(hours=1))
     assert [a.title for a in found] == ["Title 4", "Title 3", "Title 2"]
+    assert store.has_articles_between(NOW - timedelta(hours=4), NOW - timedelta(hours=1))
+    # half open: the article at the window's end (5 h ago) is outside, at its start inside
+    assert not store.has_articles_between(NOW - timedelta(hours=6), NOW - timedelta(hours=5))
+    assert store.has_articles_between(NOW - timedelta(hours=5), NOW - timedelta(hours=4))
+    assert not store.has_articles_between(NOW - timedelta(days=9), NOW - timedelta(days=8))
     store.close()
 
 

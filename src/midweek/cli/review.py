@@ -110,7 +110,7 @@ def _check_window_has_articles(
         ConfigError: naming the window looked at and the range of stored article dates.
     """
     start, end = window
-    if store.articles_between(start, end):
+    if store.has_articles_between(start, end):
         return
     first, last = store.published_range()
     looked = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M %Z}"

@@ -354,6 +354,13 @@ class Store:
         with self.engine.connect() as conn:
             return [article_from_row(r) for r in conn.execute(stmt)]
 
+    def has_articles_between(self, start: datetime, end: datetime) -> bool:
+        """Whether any article was published in [start, end) (one indexed row read)."""
+        a = schema.articles
+        stmt = select(a.c.id).where(a.c.published >= start, a.c.published < end).limit(1)
+        with self.engine.connect() as conn:
+            return conn.scalar(stmt) is not None
+
     def articles_of_kinds(
         self,
         start: datetime,
