@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from scipy import sparse
@@ -127,7 +127,7 @@ def portion_of(cluster_id: str) -> Literal["tune", "report"]:
     return "tune" if int(digest, 16) % 2 == 0 else "report"
 
 
-def _cluster(record: Mapping[str, Any], number: int) -> SummaryCluster | None:
+def _cluster(record: Mapping[str, object], number: int) -> SummaryCluster | None:
     """A cluster from one JSON record, or None when it has no reference or no source text."""
     reference = " ".join(str(record.get("summary") or "").split())
     sources = record.get("sources")
