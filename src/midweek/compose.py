@@ -413,19 +413,28 @@ def _tag_of(text: str) -> str:
     return lang or "und"
 
 
+# Articles of a story, and characters of each, read for the names its heading should
+# carry: a sample bounds the cost for a story of hundreds of reports (Uzbek in the other
+# script is transliterated first), and a report names its actors in its opening.
+HEADING_NAME_ARTICLES = 50
+HEADING_NAME_CHARS = 2000
+
+
 def story_names(story: Story, articles: Mapping[int, Article], lang: str) -> dict[str, float]:
     """The names the story's independent articles in the review's language share
-    (:func:`midweek.headlines.shared_names`; Uzbek in the other script transliterated)."""
+    (:func:`midweek.headlines.shared_names`; Uzbek in the other script transliterated),
+    read from the first :data:`HEADING_NAME_ARTICLES` of them."""
     texts = []
     for article_id in story.article_ids:
         article = articles.get(article_id)
         if article is None or article.duplicate_of is not None:
             continue
-        text, mark = in_review_language(
-            f"{article.title}\n{article.text}", article_language(article), lang
-        )
+        opening = f"{article.title}\n{article.text[:HEADING_NAME_CHARS]}"
+        text, mark = in_review_language(opening, article_language(article), lang)
         if not mark:
             texts.append(text)
+        if len(texts) >= HEADING_NAME_ARTICLES:
+            break
     return shared_names(texts)
 
 
