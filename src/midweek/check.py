@@ -111,11 +111,19 @@ def _source_before(sentence: str, article: Article) -> str:
     return " ".join(before)
 
 
+_QUOTE_OPENERS = "«\"“„'"
+
+
 def _heading_back_reference(text: str, lang: str) -> str | None:
     """A heading, teaser or title that only makes sense after another sentence: it opens
     with a word that points back or with a bare shell noun ("Jarayon Buxoro viloyat
     sudida bo'lib o'tadi": which process?), :func:`midweek.editorial.back_reference`."""
-    reason = back_reference(text, lang) if text.strip() else None
+    if not text.strip() or text.lstrip()[:1] in _QUOTE_OPENERS:
+        # a quotation heading names its speaker after the quote ("«Он мог позволить себе
+        # даже самолёт» — сын … рассказал об отце", a real upl.uz title): its opening
+        # words are the speaker's, not the heading's
+        return None
+    reason = back_reference(text, lang)
     return f"heading refers back: {reason}" if reason else None
 
 
