@@ -15,6 +15,7 @@ from midweek.editorial import (
     announcement,
     announcement_overlap,
     back_reference,
+    ordinal_day,
     shell_subject,
     stale_announcement,
 )
@@ -385,4 +386,31 @@ def test_a_lower_cased_second_sentence_is_a_run_on() -> None:
 )
 def test_a_bare_shell_noun_subject_refers_back(text: str, lang: str, bare: bool) -> None:
     assert (shell_subject(text, lang) is not None) is bare
+    assert (back_reference(text, lang) is not None) is bare
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "bare"),
+    [
+        # W1 of real-weeks-telegram-dev, the trial section's first sentence (uz-Latn MT)
+        (
+            "Ikkinchi kuni bir qator ayblanuvchilar, shu jumladan Azamat Turdanov va boshqalar"
+            " guvohlik berishdi.",
+            "uz-Latn",
+            True,
+        ),
+        ("Иккинчи куни бир қатор айбланувчилар гувоҳлик беришди.", "uz-Cyrl", True),
+        ("На второй день ряд подсудимых дали показания.", "ru", True),
+        ("На следующий день, 29 ноября, заседание продолжилось.", "ru", True),
+        ("On the second day, several defendants testified.", "en", True),
+        # the counterparts: the event is named, or the day is a date
+        ("На второй день визита президенты подписали декларацию.", "ru", False),
+        ("On the second day of the trial, several defendants testified.", "en", False),
+        ("Sudning ikkinchi kuni bir qator ayblanuvchilar guvohlik berishdi.", "uz-Latn", False),
+        ("29 noyabr kuni sud majlisining ikkinchi kuni boshlandi.", "uz-Latn", False),
+        ("В первый же день продаж билеты закончились.", "ru", False),
+    ],
+)
+def test_a_bare_ordinal_day_refers_back(text: str, lang: str, bare: bool) -> None:
+    assert (ordinal_day(text, lang) is not None) is bare
     assert (back_reference(text, lang) is not None) is bare
