@@ -343,12 +343,10 @@ def corroborated_links(
         Sorted distinct (smaller group, larger group) pairs with at least one
         corroborating pair of reports.
     """
-    facts = [report_facts(article) for _, article in docs]
-    if stream:
-        newest = sorted(stream, key=lambda a: (_stamp(a.published), a.id or 0))
-        sample = [report_facts(a) for a in newest[-RARITY_REPORTS:]]
-    else:
-        sample = facts
+    newest = sorted(stream, key=lambda a: (_stamp(a.published), a.id or 0))[-RARITY_REPORTS:]
+    known = {id(a): report_facts(a) for a in newest}  # a report of both is read once
+    facts = [known.get(id(article)) or report_facts(article) for _, article in docs]
+    sample = list(known.values()) if stream else facts
     counts: Counter[str] = Counter(f for row in sample for f in row)
     rare = max(2, int(rule.rare_share * len(sample)))
     postings: dict[str, list[int]] = defaultdict(list)
