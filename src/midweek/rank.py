@@ -13,7 +13,8 @@ can see why a story placed where it did (``midweek stories --explain``):
 - ``boost``: the outlet's configured weight for a region or topic (``rank_boost``), as
   the score the factor adds: ``{"UZ": 1.5}`` makes an Uzbekistan story score 50% more.
 - event threads: before scoring, stories that are developments of one event (a hearing
-  and the verdict, an explosion and its death toll) are linked
+  and the verdict, an explosion and its death toll) or two outlets' reports of it in
+  their own words (:func:`midweek.topics.corroborated_links`) are linked
   (:func:`midweek.topics.link_threads`) and ranked as one, so their coverage adds up;
   the thread's ``developments`` are kept, newest first, for its one section.
 - ``diversity``: maximal marginal relevance over stories. A story close to one already
