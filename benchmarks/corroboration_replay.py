@@ -9,7 +9,8 @@ Tashkent time). The posts are cut into weeks from the first post; each week's po
 :func:`midweek.topics.corroborated_links`' reports, each its own group (the hardest case:
 no clusterer has joined anything), the rarity counted over the week and the three days
 before it (the review's lookback). Printed: the posts and weeks, the links per rule (a
-shared name within ``hours``, a shared past day within ``dated_hours``, both), and a
+shared name within ``hours``, a shared past day within ``dated_hours``, both), the sizes
+of the groups the links make (do they chain?) with the two largest, and a
 seeded random sample of links with their time gap, outlets, shared rare facts (with the
 number of the stream's reports that carry each) and the opening of both posts, for a
 reader to judge. There is no gold here: the sample is what the precision figures of
@@ -63,6 +64,13 @@ def load_news(data: Path) -> list[Article]:
     return out
 
 
+def _root(parent: dict[int, int], node: int) -> int:
+    """The union-find root of ``node``."""
+    while parent[node] != node:
+        node = parent[node]
+    return node
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the replay's counts and the sample."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -86,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         weeks.setdefault((article.published - first).days // 7, []).append(article)
     rule = CORROBORATION
     found: list[tuple[Article, Article, list[tuple[int, str]], str]] = []
+    components: Counter[int] = Counter()  # size of each group of linked posts -> count
+    largest: list[tuple[int, list[str]]] = []
     for week in sorted(weeks):
         posts = weeks[week]
         begin = posts[0].published
@@ -97,7 +107,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts = Counter(f for a in stream for f in report_facts(a))
         rare = max(2, int(rule.rare_share * len(stream)))
         by_id = {a.id: a for a in posts}
-        for one, other in corroborated_links([(a.id or 0, a) for a in posts], rule, stream):
+        links = corroborated_links([(a.id or 0, a) for a in posts], rule, stream)
+        parent = {a.id or 0: a.id or 0 for a in posts}
+        for one, other in links:
+            a_root, b_root = _root(parent, one), _root(parent, other)
+            parent[max(a_root, b_root)] = min(a_root, b_root)
+        groups: dict[int, list[str]] = {}
+        for article in posts:
+            groups.setdefault(_root(parent, article.id or 0), []).append(article.text)
+        for texts in groups.values():
+            if len(texts) > 1:
+                components[len(texts)] += 1
+                largest.append((len(texts), texts))
+        for one, other in links:
             a, b = by_id[one], by_id[other]
             fa, fb = report_facts(a), report_facts(b)
             shared = sorted((counts[f], f) for f in set(fa) & set(fb) if counts[f] <= rare)
@@ -116,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             found.append((a, b, shared, "both" if dated and named else "day" if dated else "name"))
     print(f"news posts: {len(news)}, weeks: {len(weeks)}, links: {len(found)}")
     print("links by rule:", dict(Counter(kind for *_, kind in found)))
+    print("groups of linked posts (size: count):", dict(sorted(components.items())))
+    for size, texts in sorted(largest, key=lambda item: -item[0])[:2]:
+        print(f"  a group of {size}:", " | ".join(" ".join(t.split())[:50] for t in texts))
     pool = [link for link in found if args.rule is None or link[3] == args.rule]
     random.seed(args.seed)
     for a, b, shared, kind in random.sample(pool, min(args.sample, len(pool))):
