@@ -29,7 +29,7 @@ from datetime import date, timedelta
 
 from midweek.translations import translations
 
-__all__ = ["day_and_month", "day_before_phrase", "resolve_relative_dates"]
+__all__ = ["day_and_month", "day_before_phrase", "past_event_days", "resolve_relative_dates"]
 
 # The context under which compose's catalogs translate a month after a day number.
 _MONTH_CONTEXT = "month after a day number"
@@ -341,3 +341,123 @@ def resolve_relative_dates(text: str, published: date | None, lang: str | None) 
         return None
     resolved = resolve(text, published)
     return None if any_word.search(resolved) else resolved
+
+
+# -- the past days an article says its event happened on ------------------------------
+# Two reports of one event name the day it happened in different words: "во время
+# сильного ливня в минувшее воскресенье" (posted Monday 3 April), "вчерашних подтоплений"
+# (3 April), "ливня в Ташкенте 2 апреля" (3 and 5 April) all name 2 April. Only *past*
+# days count (before the publication day): "today" and future dates ("суд пересмотрит
+# решение 6 апреля", "состоится 21 июня") name when an outlet writes or what is planned,
+# which unrelated posts of one day share. Hand-written: a closed set of word forms.
+_GENITIVE_MONTHS_RU = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+_MONTHS_UZ = (
+    "yanvar",
+    "fevral",
+    "mart",
+    "aprel",
+    "may",
+    "iyun",
+    "iyul",
+    "avgust",
+    "sentabr",
+    "oktabr",
+    "noyabr",
+    "dekabr",
+)
+_MONTH_NUMBER = {
+    **{m: i + 1 for i, m in enumerate(_GENITIVE_MONTHS_RU)},
+    **{m: i + 1 for i, m in enumerate(_MONTHS_UZ)},
+    **{m.casefold(): i + 1 for i, m in enumerate(_MONTHS)},
+}
+_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})(?:-?(?:го|е))?[\s-]+(" + "|".join(_MONTH_NUMBER) + r")\b(?:\s+(\d{4})\b)?",
+    re.IGNORECASE,
+)
+_MONTH_DAY_EN = re.compile(
+    r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b(?:,?\s+(\d{4})\b)?", re.IGNORECASE
+)
+_WEEKDAYS = {
+    "понедельник": 0,
+    "вторник": 1,
+    "среду": 2,
+    "четверг": 3,
+    "пятницу": 4,
+    "субботу": 5,
+    "воскресенье": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+# A weekday named as past: "в минувшее воскресенье", "в прошлую пятницу", "last Sunday".
+_PAST_WEEKDAY = re.compile(
+    r"\b(?:(?:в|во)\s+(?:минувш|прошл)\w*|last)\s+(" + "|".join(_WEEKDAYS) + r")\b",
+    re.IGNORECASE,
+)
+_YESTERDAY = re.compile(r"\b(?:вчера\w*|yesterday|kecha|kechagi|кеча|кечаги)\b(?!-)", re.IGNORECASE)
+_DAY_BEFORE_YESTERDAY = re.compile(r"\bпозавчера\b", re.IGNORECASE)
+# A day-and-month this many days after the publication day is read as last year's.
+_FUTURE_DAYS = 180
+
+
+def _leap(year: int) -> bool:
+    """Whether ``year`` has a 29 February."""
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def past_event_days(text: str, published: date | None) -> frozenset[date]:
+    """The days before ``published`` that the text names (its event's day, if past).
+
+    Args:
+        text: A title and lead (Russian, Uzbek Latin or Cyrillic, English).
+        published: The article's day; None: no day can be resolved.
+
+    Returns:
+        Days strictly before ``published``: a day and month ("2 апреля", "3-aprel",
+        "April 2"; in the year written after it, else in the year that puts it at most
+        half a year ahead: "1 января 2023 года" in a December 2022 post is ahead), "вчера" /
+        "вчерашних" / "yesterday" / "kecha", "позавчера", and a past weekday ("в
+        минувшее воскресенье", "last Sunday").
+    """
+    if published is None:
+        return frozenset()
+    days: set[date] = set()
+    found = [(m.group(1), m.group(2), m.group(3)) for m in _DAY_MONTH.finditer(text)]
+    found += [(m.group(2), m.group(1), m.group(3)) for m in _MONTH_DAY_EN.finditer(text)]
+    for number, month, year in found:
+        try:
+            day = published.replace(
+                year=int(year) if year else published.year,
+                month=_MONTH_NUMBER[month.casefold()],
+                day=int(number),
+            )
+        except ValueError:
+            continue
+        if not year and (day - published).days > _FUTURE_DAYS:
+            day -= timedelta(days=365 + (day.month > 2 and _leap(day.year)))
+        days.add(day)
+    if _DAY_BEFORE_YESTERDAY.search(text):
+        days.add(published - timedelta(days=2))
+    elif _YESTERDAY.search(text):
+        days.add(published - timedelta(days=1))
+    for match in _PAST_WEEKDAY.finditer(text):
+        back = (published.weekday() - _WEEKDAYS[match.group(1).casefold()]) % 7 or 7
+        days.add(published - timedelta(days=back))
+    return frozenset(day for day in days if day < published)
