@@ -26,6 +26,7 @@ from midweek.compose import (
     extractive_summarizer,
     thread_sentences,
 )
+from midweek.editorial import back_reference
 from midweek.errors import ConfigError
 from midweek.models import Article, Sentence, Story
 from midweek.rank import WEIGHT_INDEPENDENT, RankedStory, rank_stories, thread_story
@@ -125,8 +126,13 @@ def test_follow_ups_land_in_one_section_newest_first(shared_data: Path) -> None:
         if trial & {c.article_id for x in s.sentences for c in x.citations}
     ]
     assert len(sections) == 1
-    first = sections[0].sentences[0].citations[0].article_id
-    assert first == newest[0], sections[0].sentences[0].text
+    # The newest development opens the section with its first sentence that stands alone.
+    # The newest post's own sentences all lean on an earlier one ("Процесс проходит …",
+    # "Во второй день с показаниями выступил …": the second day of what?), so the section
+    # opens with the development before it, the dated second day of the hearing.
+    opening = sections[0].sentences[0]
+    assert back_reference(opening.text, "ru") is None
+    assert opening.citations[0].article_id == newest[1], opening.text
     cited = [x.citations[0].article_id for x in sections[0].sentences]
     assert set(cited) >= {newest[0], newest[1]}  # earlier developments follow
 
@@ -322,8 +328,12 @@ def test_a_thread_of_two_outlets_quotes_both(
     podrobno = posts["podrobnouz-2022-11-28 10:52:57-0"]
     quoted = next(s for s in sentences if s.citations[0].outlet == "podrobno.uz")
     assert quoted.text in " ".join(podrobno.text.split())
-    # the newest development still opens the section
-    assert sentences[0].citations[0].article_id == posts[TRIAL_OUTLETS[0]].id
+    # the newest development that can open a section still opens it (the newest post's
+    # sentences all refer back: see test_follow_ups_land_in_one_section_newest_first),
+    # and the newest post is quoted after it
+    assert back_reference(sentences[0].text, "ru") is None
+    assert sentences[0].citations[0].article_id == posts[TRIAL_OUTLETS[1]].id
+    assert posts[TRIAL_OUTLETS[0]].id in {c.article_id for s in sentences for c in s.citations}
     monkeypatch.setattr(compose, "_thread_outlets", lambda *a: a[4])
     monkeypatch.setattr(compose, "_new_outlet_first", lambda more, *a: list(more))
     without = thread_sentences(item, by_id, "ru", extractive_summarizer)

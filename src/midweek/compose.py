@@ -94,7 +94,9 @@ def thread_sentences(
     Uzbek sentences (W2's InterContinental thread in ``benchmarks/review_quality.py``).
     """
     if not item.developments:
-        return _without_stale(summarizer(item.story, articles, lang), articles, lang)
+        return _standalone_first(
+            _without_stale(summarizer(item.story, articles, lang), articles, lang), lang
+        )
     sentences = list(summarizer(item.developments[0], articles, lang))
     newest = len(sentences)
     stale = _stale_in_thread(item.developments[0], sentences, articles, lang)
@@ -115,7 +117,26 @@ def thread_sentences(
     # first, so the latest report (the verdict, the death toll) opens it and its heading.
     # Sentences of one article keep their order (sorted() is stable).
     ordered = tuple(sorted(sentences, key=lambda s: -_published(s, articles)))
-    return _without_stale(ordered, articles, lang)
+    return _standalone_first(_without_stale(ordered, articles, lang), lang)
+
+
+def _standalone_first(sentences: tuple[Sentence, ...], lang: str) -> tuple[Sentence, ...]:
+    """The sentences with the first that stands alone moved to the front when the first
+    leans on an earlier one.
+
+    The summarizer pairs a pronoun or a shell noun with the sentence before it, but a
+    bare ordinal day ("Во второй день с показаниями выступил ряд подсудимых…") may follow
+    any sentence that names the event (:func:`midweek.summarize.select_sentences`), and
+    newest-first order can put it first: W1's trial thread, whose newest post tells the
+    second day's testimony after "29 ноября … начался второй день заседания" of the post
+    before it. The section is left as it is when no sentence stands alone.
+    """
+    if not sentences or back_reference(sentences[0].text, sentences[0].lang or lang) is None:
+        return sentences
+    opener = next((s for s in sentences if not back_reference(s.text, s.lang or lang)), None)
+    if opener is None:
+        return sentences
+    return (opener, *(s for s in sentences if s is not opener))
 
 
 # A date a sentence names: a day and a month ("21-22 июня", "21 iyun", "3-aprel",

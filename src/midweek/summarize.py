@@ -40,6 +40,7 @@ from midweek.editorial import (
     TERMINAL_RE,
     back_reference,
     names_in_full,
+    ordinal_day,
     relative_date,
     sentence_defects,
     short_name,
@@ -453,6 +454,20 @@ def _centroid_and_support(
     return cosine, support
 
 
+def _leans_on_previous(text: str, lang: str | None) -> bool:
+    """Whether a sentence may be quoted only right after the sentence before it.
+
+    A pronoun, a bare shell noun or a connective leans on the sentence just before it.
+    A bare ordinal day ("Во второй день …", "Ikkinchi kuni …") leans on the event, which
+    any earlier sentence of the section may name ("29 ноября … начался второй день
+    заседания"), so it is free to follow another article's sentence; it still never
+    opens a section (:func:`midweek.compose` moves a standalone sentence first).
+    """
+    if opens_with_anaphor(text, lang):
+        return True
+    return back_reference(text, lang) is not None and ordinal_day(text, lang) is None
+
+
 def _features(candidates: Sequence[_Candidate], sources: Sequence[Article]) -> CandidateFeatures:
     """Everything selection needs of the candidates of ``sources``."""
     dense = tfidf_matrix([tokenize_words(c.text) for c in candidates]).toarray()
@@ -470,11 +485,7 @@ def _features(candidates: Sequence[_Candidate], sources: Sequence[Article]) -> C
         centrality=_centrality(similarity),
         previous=np.array([index.get((c.order, c.position - 1), -1) for c in candidates]),
         anaphoric=np.array(
-            [
-                opens_with_anaphor(c.text, sources[c.order].language_tag)
-                or back_reference(c.text, sources[c.order].language_tag) is not None
-                for c in candidates
-            ],
+            [_leans_on_previous(c.text, sources[c.order].language_tag) for c in candidates],
             dtype=bool,
         ),
         outlets=tuple(
