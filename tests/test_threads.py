@@ -31,7 +31,7 @@ from midweek.errors import ConfigError
 from midweek.models import Article, Sentence, Story
 from midweek.rank import WEIGHT_INDEPENDENT, RankedStory, rank_stories, thread_story
 from midweek.story_figures import build_story
-from midweek.topics import THREAD_DISTANCE, corroborated_links, link_threads, thread_rows
+from midweek.topics import link_threads, thread_rows
 
 TASHKENT = timezone(timedelta(hours=5))
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
@@ -252,6 +252,7 @@ def test_real_weeks_key_story_floor(shared_data: Path) -> None:
     )
 
     from midweek.entities import load_kb
+    from midweek.topics import THREAD_DISTANCE
 
     kb = load_kb()
     gold = load_gold_stories(shared_data)
@@ -472,55 +473,3 @@ def test_an_announcement_dated_after_the_newest_report_is_still_to_come(
     text: str, day: tuple[int, int, int], after: bool
 ) -> None:
     assert compose._dated_after(text, date(*day)) is after
-
-
-# W3: the 2 April downpour, "вчерашних подтоплений" (podrobno.uz, 09:30) and "в минувшее
-# воскресенье" (gazeta.uz, 15:38): six hours apart, one past day.
-DOWNPOUR = ("podrobnouz-2023-04-03 09:30:26-0", "gazetauz-2023-04-03 15:38:15-0")
-# W1: a campaign against domestic violence and a school scandal, a minute apart, both in
-# Tashkent: the city is their only shared name.
-SAME_MINUTE_W1 = ("gazetauz-2022-11-28 16:20:09-0", "podrobnouz-2022-11-28 16:21:16-0")
-
-
-def _thread_of(threads: list[tuple[Story, ...]]) -> dict[int, int]:
-    """Article id -> the index of its thread."""
-    return {i: n for n, thread in enumerate(threads) for s in thread for i in s.article_ids}
-
-
-def test_two_outlets_naming_one_past_day_are_threaded(shared_data: Path) -> None:
-    """Two outlets' reports of the 2 April downpour, six hours apart in other words,
-    join one thread: both name the day ("вчерашних", "в минувшее воскресенье") and share
-    a rare word. Among every other news post of the window (the window's rarity);
-    without the corroboration rule they stay apart. (W3's Khorezm retrial pair, a minute
-    apart, shares only Khorezm and "суд": too little, docs/benchmarks.md.)
-    """
-    background = _background(shared_data, "W3", {"tashkent-april-2-downpour"})
-    posts = _ids(shared_data, DOWNPOUR + background)
-    stories, by_id = _singletons(posts)
-    joined = _thread_of(link_threads(stories, by_id))
-    alone = _thread_of(link_threads(stories, by_id, corroboration=None))
-    first, second = (posts[p].id for p in DOWNPOUR)
-    assert first is not None and second is not None
-    assert joined[first] == joined[second]
-    assert alone[first] != alone[second]
-
-
-def test_same_minute_posts_sharing_only_the_city_stay_apart(shared_data: Path) -> None:
-    """Two outlets' unrelated posts of one minute that share only "Ташкент" stay apart,
-    and every corroborated link among a window's news posts joins one gold story."""
-    with (shared_data / GOLD).open(encoding="utf-8") as fh:
-        label = {row["id"]: row["story"] for row in map(json.loads, fh)}
-    for week in ("W1", "W2", "W3"):
-        posts = _ids(shared_data, _background(shared_data, week, set()))
-        stories, by_id = _singletons(posts)
-        story_of = {a.id: label[p] for p, a in posts.items()}
-        links = corroborated_links(
-            [(a.id or 0, a) for a in by_id.values()], stream=list(by_id.values())
-        )
-        assert links, week  # the rule does link reports in every window
-        assert all(story_of[a] == story_of[b] for a, b in links), (week, links)
-        if week == "W1":
-            joined = _thread_of(link_threads(stories, by_id, threshold=THREAD_DISTANCE))
-            first, second = (posts[p].id for p in SAME_MINUTE_W1)
-            assert first is not None and second is not None
-            assert joined[first] != joined[second]

@@ -6,7 +6,6 @@ set the topic level exists for.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -23,16 +22,8 @@ from midweek.evaluate.clustering import (
     load_labelled,
     stream_order,
 )
-from midweek.models import Article
 from midweek.text.features import LEAD_WORDS, tfidf_matrix, tokenize_words
-from midweek.text.lemmas import lemmas_available
-from midweek.topics import (
-    CORROBORATION,
-    corroborated_links,
-    merge_clusters,
-    report_facts,
-    topic_rows,
-)
+from midweek.topics import merge_clusters, topic_rows
 
 WIKIREF = "topic-clustering-wikiref220-en/documents.jsonl.gz"
 # The cut benchmarks/clustering.py tunes on either WikiRef fold (TF-IDF rows).
@@ -154,100 +145,3 @@ def test_zero_rows_and_tiny_inputs() -> None:
 def test_bad_arguments_are_config_errors(labels: list[int], rows: np.ndarray, cut: float) -> None:
     with pytest.raises(ConfigError):
         merge_clusters(labels, rows, cut)
-
-
-# -- corroborated links: two outlets, rare facts, one *when* ------------------------------
-TASHKENT = timezone(timedelta(hours=5))
-MONDAY = datetime(2023, 4, 3, 9, 0, tzinfo=TASHKENT)
-needs_lemmas = pytest.mark.skipif(not lemmas_available(), reason="natasha not installed")
-
-
-def _post(n: int, text: str, outlet: str, hours: float) -> Article:
-    """A Russian post of ``outlet``, ``hours`` after Monday 09:00."""
-    return Article(
-        url=f"https://example.org/{n}",
-        title="",
-        text=text,
-        published=MONDAY + timedelta(hours=hours),
-        lang="ru",
-        outlet=outlet,
-        id=n,
-    )
-
-
-# Thirty unrelated posts of the same days: what makes a fact rare or common.
-FILLER = [
-    _post(100 + i, f"В Ташкенте прошло заседание номер {i} по вопросам {word}.", "x.uz", i)
-    for i, word in enumerate(
-        [
-            "экономики",
-            "транспорта",
-            "образования",
-            "медицины",
-            "спорта",
-            "культуры",
-            "туризма",
-            "строительства",
-            "энергетики",
-            "связи",
-            "банков",
-            "налогов",
-            "торговли",
-            "таможни",
-            "экологии",
-            "молодёжи",
-            "женщин",
-            "пенсий",
-            "жилья",
-            "дорог",
-            "воды",
-            "газа",
-            "света",
-            "хлопка",
-            "зерна",
-            "мяса",
-            "цен",
-            "труда",
-            "науки",
-        ]
-    )
-]
-
-
-@needs_lemmas
-def test_report_facts_names_days_and_words() -> None:
-    """A full name is one fact (its last word), a year is no name, a month word no fact,
-    a past day is; prepositions and pronouns are none."""
-    post = _post(1, "Шавкат Мирзиёев через год, в 2023 году, вспомнил ливень 2 апреля.", "a", 0)
-    facts = report_facts(post)
-    assert facts["мирзи"] is True and "шавка" not in facts
-    assert "2023" not in facts and "апрел" not in facts and "через" not in facts
-    assert facts["@2023-04-02"] is True and facts["ливен"] is False
-
-
-@needs_lemmas
-def test_corroborated_links_need_two_outlets_rare_facts_and_one_when() -> None:
-    """A rare name and two rare words within the hour link two outlets' reports; the
-    same text from one outlet, three hours apart, or sharing only "Ташкент" does not;
-    a named past day and one rare word link them two days apart."""
-    retrial = "Верховный суд пересмотрит приговор чиновникам Хорезма по делу о детдоме."
-    protest = "Протест прокуратуры Хорезма: суд пересмотрит приговор по детдому."
-    flood = "Причины вчерашнего подтопления объяснили в хокимияте."
-    balcony = "Причины обрушения балконов в минувшее воскресенье ищут жильцы."
-    pairs = {
-        "linked": (_post(1, retrial, "a.uz", 0), _post(2, protest, "b.uz", 0.5)),
-        "one outlet": (_post(3, retrial, "a.uz", 0), _post(4, protest, "a.uz", 0.5)),
-        "hours apart": (_post(5, retrial, "a.uz", 0), _post(6, protest, "b.uz", 3)),
-        "past day": (_post(7, flood, "a.uz", 0), _post(8, balcony, "b.uz", 40)),
-        "city only": (
-            _post(9, "В Ташкенте открыли новую школу искусств.", "a.uz", 0),
-            _post(10, "В Ташкенте задержали водителя такси.", "b.uz", 0.1),
-        ),
-    }
-    for name, (one, other) in pairs.items():
-        stream = [*FILLER, one, other]
-        links = corroborated_links([(1, one), (2, other)], CORROBORATION, stream)
-        assert (links == [(1, 2)]) is (name in ("linked", "past day")), name
-    # reports of one group are never linked to each other
-    one, other = pairs["linked"]
-    assert corroborated_links([(1, one), (1, other)], CORROBORATION, [*FILLER, one, other]) == []

@@ -13,8 +13,7 @@ can see why a story placed where it did (``midweek stories --explain``):
 - ``boost``: the outlet's configured weight for a region or topic (``rank_boost``), as
   the score the factor adds: ``{"UZ": 1.5}`` makes an Uzbekistan story score 50% more.
 - event threads: before scoring, stories that are developments of one event (a hearing
-  and the verdict, an explosion and its death toll) or two outlets' reports of it in
-  their own words (:func:`midweek.topics.corroborated_links`) are linked
+  and the verdict, an explosion and its death toll) are linked
   (:func:`midweek.topics.link_threads`) and ranked as one, so their coverage adds up;
   the thread's ``developments`` are kept, newest first, for its one section.
 - ``diversity``: maximal marginal relevance over stories. A story close to one already
@@ -45,13 +44,7 @@ import numpy as np
 from midweek.entities import KnowledgeBase, find_mentions
 from midweek.models import Article, Story
 from midweek.text.features import tfidf_matrix, tokenize_words
-from midweek.topics import (
-    CORROBORATION,
-    THREAD_CANDIDATES,
-    THREAD_DISTANCE,
-    Corroboration,
-    link_threads,
-)
+from midweek.topics import THREAD_CANDIDATES, THREAD_DISTANCE, link_threads
 
 logger = logging.getLogger(__name__)
 
@@ -627,7 +620,6 @@ def _threaded(
     span: float,
     articles: Mapping[int, Article],
     distance: float,
-    corroboration: Corroboration | None = CORROBORATION,
 ) -> tuple[list[Story], dict[str, tuple[Story, ...]]]:
     """The window's stories with event threads linked, and each thread's developments."""
     covered = []
@@ -640,9 +632,7 @@ def _threaded(
     rest = [story for _, story in covered[THREAD_CANDIDATES:]]
     out: list[Story] = []
     developments: dict[str, tuple[Story, ...]] = {}
-    for thread in link_threads(
-        candidates, articles, threshold=distance, corroboration=corroboration
-    ):
+    for thread in link_threads(candidates, articles, threshold=distance):
         if len(thread) == 1:
             out.append(thread[0])
             continue
@@ -664,7 +654,6 @@ def rank_stories(
     explain: bool = False,
     thread_distance: float | None = THREAD_DISTANCE,
     lang: str | None = None,
-    corroboration: Corroboration | None = CORROBORATION,
 ) -> list[RankedStory]:
     """Score the stories that have an article in ``[window_start, window_end)``.
 
@@ -691,9 +680,6 @@ def rank_stories(
             (:func:`speaks_language`) are placed after every story that has one, only to
             fill ``limit``; a story that tells a placed story's event in another
             language (:func:`language_twins`) is left out. None: no preference.
-        corroboration: With ``thread_distance``, also thread stories whose reports from
-            two outlets corroborate each other (:func:`midweek.topics.corroborated_links`);
-            None: the average linkage alone.
 
     Returns:
         At most ``limit`` stories, best first by the score after diversity (with
@@ -716,9 +702,7 @@ def rank_stories(
     span = (end - start).total_seconds()
     developments: dict[str, tuple[Story, ...]] = {}
     if thread_distance is not None and articles is not None:
-        stories, developments = _threaded(
-            stories, start, end, span, articles, thread_distance, corroboration
-        )
+        stories, developments = _threaded(stories, start, end, span, articles, thread_distance)
     ranked: list[RankedStory] = []
     for story in stories:
         figures = _coverage(story, start, end, articles)

@@ -30,27 +30,15 @@ and ECB+ from 0.899 to 0.905, ITN and the telegram set were unchanged
 from __future__ import annotations
 
 import logging
-import re
-from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from scipy import sparse
 
 from midweek.errors import ConfigError
 from midweek.models import Article, Story
-from midweek.text.dates import past_event_days
-from midweek.text.features import (
-    LEAD_WORDS,
-    lead_of,
-    named_strings,
-    strip_markup,
-    tfidf_matrix,
-    tokenize_words,
-)
-from midweek.text.lemmas import function_word, index_terms, lemmatised
+from midweek.text.features import LEAD_WORDS, named_strings, tfidf_matrix, tokenize_words
 
 logger = logging.getLogger(__name__)
 
@@ -220,203 +208,11 @@ THREAD_NGRAMS = (3, 5)
 THREAD_CANDIDATES = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Corroboration:
-    """When two reports are taken for one event (see :func:`corroborated_links`)."""
-
-    # Reports this far apart at most when their *when* is their publishing time: two
-    # outlets' first reports of one event (a press release, a court's statement) come
-    # within the hour.
-    hours: float = 1.0
-    # Reports this far apart at most when they name the same past day: the day fixes
-    # the *when*, and the follow-ups of a Sunday's downpour come over the next days.
-    dated_hours: float = 48.0
-    # A fact is rare when at most this share of the compared reports carry it.
-    rare_share: float = 0.1
-    # Rare facts two reports within ``hours`` must share, one of them a name (who,
-    # where). Three: a place and one word are a coincidence in a region's news.
-    named_facts: int = 3
-    # Rare facts two reports within ``dated_hours`` must share, one of them the past
-    # day: a day named as an event's is rarer than a place, and one word of what
-    # happened then is enough.
-    dated_facts: int = 2
-
-
-CORROBORATION = Corroboration()
-# Reports a fact's rarity is counted over at most (the newest of the stream): a real
-# week's window and lookback of two outlets are about 160 posts; 2,000 reports' facts take
-# 0.5 s with the lemmas cached (3.3 s cold) on the 2-core machine, so a window of ten
-# thousand articles costs no more.
-RARITY_REPORTS = 2000
-# Letters of a word or name a fact keeps: Russian inflects names and derives adjectives
-# from them ("Хорезме" / "Хорезмской", "Сергели" / "Сергелийском", "Бахмальского" /
-# "Бахмальском"), and a lemma does not join a noun with its adjective; five letters do,
-# and keep a word with its lemma ("Ташкенте" the name, "ташкент" the lemma: one fact).
-FACT_LETTERS = 5
-# Month and weekday words are part of a day ("2 апреля", "в минувшее воскресенье"), which
-# is its own fact (a past day): counted as words too, one date would be two facts.
-_CALENDAR = frozenset(
-    word[:FACT_LETTERS]
-    for line in (
-        "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
-        "понедельник вторник среда четверг пятница суббота воскресенье",
-        "january february march april may june july august september october november",
-        "december monday tuesday wednesday thursday friday saturday sunday",
-        "yanvar fevral mart aprel may iyun iyul avgust sentabr oktabr noyabr dekabr",
-    )
-    for word in line.split()
-)
-_YEAR = re.compile(r"(?:19|20)\d\d")
-# Capitalised words in a row: one name ("Шавкат Мирзиёев", "Мурали Лал Джалан").
-_CAPITALISED = r"[A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+"
-_NAME_RUN = re.compile(rf"{_CAPITALISED}(?:[ \t]+{_CAPITALISED})+")
-
-
-def report_facts(article: Article) -> dict[str, bool]:
-    """What a report states, as comparable facts: its lead's words, names and past days.
-
-    Args:
-        article: A report.
-
-    Returns:
-        Fact -> whether it is a *who, where or when* (a capitalised name or a past day
-        the report names, :func:`midweek.text.dates.past_event_days`) rather than a word
-        of *what* happened. Words are lemmas (Russian; other languages as written) cut to
-        :data:`FACT_LETTERS` letters, and so are names; figures of three or more digits
-        are words (years are left out); a past day is ``@`` + its ISO date.
-    """
-    lead = strip_markup(f"{article.title}\n{lead_of(article.text)}")
-    words = tokenize_words(lead)
-    if lemmatised(article.language_tag):  # a preposition or a pronoun tells no fact
-        words = [w for w in words if not function_word(w)]
-    facts = {
-        term[:FACT_LETTERS]: False
-        for term in index_terms(words, article.language_tag)
-        if not term.isdigit() and term[:FACT_LETTERS] not in _CALENDAR
-    }
-    for name in named_strings(lead):
-        if name.isdigit():  # a figure ("137 случаев") is a fact of what, a year none
-            if not _YEAR.fullmatch(name):
-                facts.setdefault(name, False)
-        else:
-            facts[name[:FACT_LETTERS]] = True
-    # a name of several words is one fact, its last word ("Шавкат Мирзиёев", "Реджеп
-    # Тайип Эрдоган": the surname, which a later mention repeats alone)
-    for run in _NAME_RUN.finditer(lead):
-        for word in run.group(0).split()[:-1]:
-            facts.pop(word.casefold()[:FACT_LETTERS], None)
-    day = _local_day(article.published)
-    for past in past_event_days(lead, day):
-        facts[f"@{past.isoformat()}"] = True
-    return facts
-
-
-def corroborated_links(
-    docs: Sequence[tuple[int, Article]],
-    rule: Corroboration = CORROBORATION,
-    stream: Sequence[Article] = (),
-) -> list[tuple[int, int]]:
-    """Pairs of groups whose reports corroborate each other: one event, told twice.
-
-    The lexical clusterer joins reports that share enough words; two outlets telling one
-    event in their own words ("Суд пересмотрит решение в отношении чиновников-педофилов
-    ... в Хорезме" and "Верховный суд получил протест Хорезмской областной прокуратуры
-    ...", posted a minute apart) share few, and no single similarity separates them
-    from unrelated reports of the same hours (docs/benchmarks.md "Real weeks:
-    corroboration"). An editor joins them by the conjunction of independent evidence,
-    as event detection does (TDT: who, where, when, and what): two reports that share
-    **rare** facts (each carried by at most ``rule.rare_share`` of the reports compared,
-    so "Ташкент" or "Узбекистан" never counts), come from **two outlets** (independent
-    reports; one outlet's follow-ups are the clusterer's and the average linkage's) and
-    agree on **when**: either they share ``rule.named_facts``, one of them a name (who,
-    where), and came within ``rule.hours`` of each other (their publishing time is the
-    only *when* they give), or they share ``rule.dated_facts``, one of them a past day
-    both name as the event's ("в минувшее воскресенье" and "2 апреля", posted on Monday
-    3 April, both name 2 April), and came within ``rule.dated_hours``.
-    Rare *what* words without a name or a day are not enough, however many: in a
-    replay of the telegram set's weeks (``benchmarks/corroboration_replay.py``) such
-    links joined a summit speech with car prices and bus lanes with petrol queues
-    (docs/benchmarks.md "Real weeks: corroborated threads").
-
-    Args:
-        docs: (group, report) pairs: each story's reports.
-        rule: The thresholds.
-        stream: The reports the rarity is counted over (the window and its lookback,
-            the newest :data:`RARITY_REPORTS` of them); empty: ``docs`` themselves.
-
-    Returns:
-        Sorted distinct (smaller group, larger group) pairs with at least one
-        corroborating pair of reports.
-    """
-    newest = sorted(stream, key=lambda a: (_stamp(a.published), a.id or 0))[-RARITY_REPORTS:]
-    known = {id(a): report_facts(a) for a in newest}  # a report of both is read once
-    facts = [known.get(id(article)) or report_facts(article) for _, article in docs]
-    sample = list(known.values()) if stream else facts
-    counts: Counter[str] = Counter(f for row in sample for f in row)
-    rare = max(2, int(rule.rare_share * len(sample)))
-    postings: dict[str, list[int]] = defaultdict(list)
-    for index, row in enumerate(facts):
-        for fact in row:
-            if counts[fact] <= rare:
-                postings[fact].append(index)
-    shared: Counter[tuple[int, int]] = Counter()
-    named: set[tuple[int, int]] = set()
-    dated: set[tuple[int, int]] = set()
-    for fact, holders in postings.items():
-        for n, first in enumerate(holders):
-            for second in holders[n + 1 :]:
-                if docs[first][0] == docs[second][0]:
-                    continue
-                shared[(first, second)] += 1
-                if fact.startswith("@"):
-                    dated.add((first, second))
-                elif facts[first][fact] or facts[second][fact]:
-                    named.add((first, second))
-    links: set[tuple[int, int]] = set()
-    for pair, count in shared.items():
-        if count < min(rule.named_facts, rule.dated_facts):
-            continue
-        (one, a), (other, b) = docs[pair[0]], docs[pair[1]]
-        if a.published is None or b.published is None:
-            continue
-        gap = abs(_stamp(a.published) - _stamp(b.published)) / 3600.0
-        if not a.outlet or a.outlet == b.outlet:
-            continue
-        if (pair in named and gap <= rule.hours and count >= rule.named_facts) or (
-            pair in dated and gap <= rule.dated_hours and count >= rule.dated_facts
-        ):
-            links.add((min(one, other), max(one, other)))
-    return sorted(links)
-
-
-def _joined(owner: Mapping[int, int], links: Sequence[tuple[int, int]]) -> dict[int, int]:
-    """``owner`` (group -> thread) with the threads of each linked pair of groups merged."""
-    parent = {t: t for t in owner.values()}
-
-    def root(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for one, other in links:
-        a, b = root(owner[one]), root(owner[other])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {group: root(thread) for group, thread in owner.items()}
-
-
-def _local_day(moment: datetime | None) -> date | None:
-    """The calendar day of a moment in its own time zone (naive read as is)."""
-    return None if moment is None else moment.date()
-
-
 def link_threads(
     stories: Sequence[Story],
     articles: Mapping[int, Article],
     *,
     threshold: float | None = THREAD_DISTANCE,
-    corroboration: Corroboration | None = CORROBORATION,
 ) -> list[tuple[Story, ...]]:
     """Link stories that are developments of one event into event threads.
 
@@ -430,9 +226,6 @@ def link_threads(
         stories: The window's stories (their order is kept for the threads' order).
         articles: Their articles by id (a story without any is a thread of its own).
         threshold: The merge distance; ``None`` links nothing.
-        corroboration: Also link two stories whose reports from different outlets
-            corroborate each other (:func:`corroborated_links`); ``None``: only the
-            average linkage. Ignored when ``threshold`` is ``None``.
 
     Returns:
         One tuple per thread, its stories newest development first (latest article,
@@ -449,9 +242,6 @@ def link_threads(
         rows = thread_rows([a.title for _, a in docs], [a.text for _, a in docs])
         topic = merge_clusters([i for i, _ in docs], rows, threshold)
         owner = {i: t for (i, _), t in zip(docs, topic, strict=True)}
-        if corroboration is not None:
-            links = corroborated_links(docs, corroboration, list(articles.values()))
-            owner = _joined(owner, links)
     else:
         owner = {}
     for index in range(len(stories)):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from midweek.editorial import relative_date
-from midweek.text.dates import day_and_month, past_event_days, resolve_relative_dates
+from midweek.text.dates import day_and_month, resolve_relative_dates
 
 MON_3_APRIL = date(2023, 4, 3)
 
@@ -184,33 +184,3 @@ def test_a_day_before_something_else_is_no_relative_date(lang: str, sentence: st
 def test_some_days_before_names_no_day_and_is_left_out(lang: str, sentence: str) -> None:
     assert relative_date(sentence, lang) is not None
     assert resolve_relative_dates(sentence, MON_3_APRIL, lang) is None
-
-
-MONDAY = date(2023, 4, 3)
-
-
-@pytest.mark.parametrize(
-    ("text", "published", "days"),
-    [
-        # three posts of the 2 April downpour in Tashkent name its day three ways
-        ("Во время сильного ливня в минувшее воскресенье рухнуло два балкона", MONDAY, [2]),
-        ("Столичная администрация объяснила причины вчерашних подтоплений", MONDAY, [2]),
-        ("Сильный ливень в Ташкенте 2 апреля вновь выявил проблемы", date(2023, 4, 5), [2]),
-        ("On April 2 it rained; 1-aprel kuni", MONDAY, [1, 2]),
-        ("Позавчера суд вынес приговор", MONDAY, [1]),
-        # today and the future are no event day: unrelated posts of one day share them
-        ("Суд пересмотрит решение 6 апреля", MONDAY, []),
-        ("Сегодня, 3 апреля, прошло заседание", MONDAY, []),
-        ("Заседание 31 апреля", MONDAY, []),  # no such day
-    ],
-)
-def test_past_event_days(text: str, published: date, days: list[int]) -> None:
-    """The past days a report names, resolved against its own day."""
-    assert sorted(d.day for d in past_event_days(text, published)) == days
-    assert all(d.month == 4 for d in past_event_days(text, published))
-
-
-def test_past_event_days_across_the_new_year_and_without_a_date() -> None:
-    """A January post's "30 декабря" is last December's; no publication day, no days."""
-    assert past_event_days("Авария 30 декабря", date(2023, 1, 3)) == {date(2022, 12, 30)}
-    assert past_event_days("Авария вчера", None) == frozenset()

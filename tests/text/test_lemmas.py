@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from midweek.text.lemmas import (
-    function_word,
-    index_terms,
-    lemmas_available,
-    lemmatised,
-    russian_lemma,
-)
+from midweek.text.lemmas import index_terms, lemmas_available, lemmatised, russian_lemma
 
 
 def test_the_analyser_loads() -> None:
@@ -39,24 +31,3 @@ def test_non_words_keep_their_form() -> None:
     """Numbers, Latin and mixed tokens are not looked up."""
     for token in ("2023", "e-qaror", "utm_source", "covid19", "x5"):
         assert russian_lemma(token) == token
-
-
-@pytest.mark.parametrize(
-    ("word", "expected"),
-    [
-        ("через", True),  # preposition
-        ("чтобы", True),  # conjunction
-        ("также", True),  # particle
-        ("их", True),  # pronoun
-        ("вновь", True),  # adverb
-        ("который", True),  # pronominal adjective
-        ("мать", False),
-        ("девятого", False),
-        ("сообщили", False),
-        ("tashkent", False),  # not Cyrillic: never a function word here
-        ("2023", False),
-    ],
-)
-def test_function_words(word: str, expected: bool) -> None:
-    """Function words tell no fact of an event (the corroboration rule leaves them out)."""
-    assert function_word(word) is expected

@@ -26,7 +26,6 @@ from typing import Any
 
 __all__ = [
     "LEMMA_CACHE_WORDS",
-    "function_word",
     "index_terms",
     "lemmas_available",
     "lemmatised",
@@ -85,37 +84,6 @@ def russian_lemma(word: str) -> str:
     if not parses:
         return word
     return str(parses[0].normal_form)
-
-
-# Parts of speech (OpenCorpora tags) that say nothing of what happened: prepositions,
-# conjunctions, particles, interjections, pronouns, predicatives and adverbs ("через",
-# "чтобы", "также", "их", "вновь", "сегодня"), and the pronominal adjectives ("который",
-# "тот", "свой", "каждый": the grammeme Apro).
-_FUNCTION_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED", "ADVB"})
-
-
-@lru_cache(maxsize=LEMMA_CACHE_WORDS)
-def function_word(word: str) -> bool:
-    """Whether a lower-case Russian word is a function word by its most probable parse.
-
-    Args:
-        word: A lower-case token.
-
-    Returns:
-        True for a preposition, conjunction, particle, interjection, pronoun,
-        predicative, adverb or pronominal adjective; False for any other word, a token
-        that is not a Cyrillic word, or when the analyser is unavailable.
-    """
-    if not _CYRILLIC_WORD.fullmatch(word):
-        return False
-    analyser = _analyser()
-    if analyser is None:
-        return False
-    parses = analyser.parse(word)
-    if not parses:
-        return False
-    tag = parses[0].tag
-    return tag.POS in _FUNCTION_POS or "Apro" in tag
 
 
 def lemmatised(lang: str | None) -> bool:
