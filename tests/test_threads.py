@@ -341,6 +341,24 @@ def test_a_thread_of_two_outlets_quotes_both(
     assert {c.outlet for s in without for c in s.citations} == {"gazeta.uz"}
 
 
+def test_another_outlet_is_quoted_when_the_newest_development_fills_the_section(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gazeta.uz's five trial posts as one development write every slot; podrobno.uz's
+    report of the opening day still takes the last one."""
+    posts = _ids(shared_data, TRIAL_OUTLETS)
+    by_id = {a.id: a for a in posts.values() if a.id is not None}
+    gazeta = build_story([posts[p].id for p in TRIAL_OUTLETS[:5]], by_id)
+    podrobno = build_story([posts[TRIAL_OUTLETS[5]].id], by_id)
+    own = extractive_summarizer(gazeta, by_id, "ru")
+    assert len(own) >= 2 and {c.outlet for s in own for c in s.citations} == {"gazeta.uz"}
+    monkeypatch.setattr(compose, "THREAD_SENTENCES_MAX", len(own))
+    item = RankedStory(thread_story((gazeta, podrobno)), 1.0, {}, developments=(gazeta, podrobno))
+    sentences = thread_sentences(item, by_id, "ru", extractive_summarizer)
+    assert len(sentences) == len(own)
+    assert {c.outlet for s in sentences for c in s.citations} == {"gazeta.uz", "podrobno.uz"}
+
+
 def test_a_thread_of_one_outlet_is_left_as_it_is(shared_data: Path) -> None:
     """Only gazeta.uz's developments: no other outlet to add, no summary asked twice."""
     posts = _ids(shared_data, TRIAL_OUTLETS[:5])

@@ -98,7 +98,6 @@ def thread_sentences(
             _without_stale(summarizer(item.story, articles, lang), articles, lang), lang
         )
     sentences = list(summarizer(item.developments[0], articles, lang))
-    newest = len(sentences)
     stale = _stale_in_thread(item.developments[0], sentences, articles, lang)
     for older in item.developments[1:]:
         if len(sentences) >= THREAD_SENTENCES_MAX:
@@ -110,7 +109,7 @@ def thread_sentences(
         own = [s for s in more if not s.lang]
         if own or more:
             sentences.append(_new_outlet_first(own or more, sentences)[0])
-    sentences = _thread_outlets(item, articles, lang, summarizer, sentences, newest, stale)
+    sentences = _thread_outlets(item, articles, lang, summarizer, sentences, stale)
     if any(not s.lang for s in sentences):
         sentences = [s for s in sentences if not s.lang]
     # The summarizer reads a story in published order; a thread's section reads newest
@@ -279,7 +278,6 @@ def _thread_outlets(
     lang: str,
     summarizer: Summarizer,
     sentences: list[Sentence],
-    newest: int,
     stale: Callable[[Sentence], bool] = lambda sentence: False,
 ) -> list[Sentence]:
     """A thread's sentences with one of another outlet, when all quote one outlet.
@@ -288,10 +286,9 @@ def _thread_outlets(
     Бухарском областном суде."), and the earlier developments that fill the section's
     other slots the same outlet's, while another outlet reported an earlier development
     (the hearing's opening). Then the first sentence in the review's language citing
-    another outlet, from the newest development that has one, takes the last slot of an
-    earlier development (or a free one): a story several outlets report is told from
-    more than one. The summarizer is asked only about developments that have another
-    outlet's articles.
+    another outlet, from the newest development that has one, takes a free slot or the
+    last one: a story several outlets report is told from more than one. The summarizer
+    is asked only about developments that have another outlet's articles.
     """
     used = _outlets_of(sentences)
     if len(used) != 1:
@@ -307,9 +304,11 @@ def _thread_outlets(
                 continue
             if len(sentences) < THREAD_SENTENCES_MAX:
                 return [*sentences, sentence]
-            if len(sentences) > newest:
-                return [*sentences[:-1], sentence]
-            return sentences
+            # The last slot: an earlier development's, or the newest's own last sentence
+            # when the newest filled every slot (W1's trial thread: nine live updates of
+            # one outlet wrote all five sentences, and the other outlet's report of the
+            # opening day was never quoted).
+            return [*sentences[:-1], sentence]
     return sentences
 
 
