@@ -13,14 +13,15 @@ from typer.testing import CliRunner
 
 from conftest import telegram_records
 from midweek.cli import app
+from midweek.embed import HashingEmbedder
 from midweek.entities import load_kb
 from midweek.kinds import SET_ASIDE_KINDS
 from midweek.pipeline import article_entities, cluster_new_articles, ingest_file
 from midweek.settings import load_settings
 from midweek.store import Store, open_store
 from midweek.store.schema import articles as articles_table
-from midweek.store.stories import get_story, list_stories, load_cluster_state
-from midweek.store.stories_schema import cluster_state
+from midweek.store.stories import get_story, list_stories, load_cluster_stream
+from midweek.store.stories_schema import article_clusters, cluster_state, cluster_stories
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 runner = CliRunner()
@@ -100,6 +101,54 @@ def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     assert any(len(s) > 1 for s in stories)
 
 
+def _story_urls(store: Store) -> set[frozenset[str]]:
+    """A store's stories as sets of article URLs."""
+    found = list_stories(store, limit=100_000)
+    articles = store.get_articles(i for s in found for i in s.article_ids)
+    return {frozenset(articles[i].url for i in s.article_ids) for s in found}
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["lexical", "hashing-vectors"])
+def test_three_runs_give_the_stories_of_one_on_either_backend(
+    tmp_path: Path, shared_data: Path, store_url: str, dense: bool
+) -> None:
+    """The same posts clustered in one run (SQLite) and in three (SQLite and PostgreSQL):
+    the same stories, and the store keeps the open clusters only, with every story's
+    clusters."""
+    posts = _posts(shared_data, 240)
+    embedder = HashingEmbedder() if dense else None
+    settings = load_settings(tmp_path / "one", environ={})
+    settings.workspace.mkdir()
+    one = open_store(settings.database_url)
+    ingest_file(one, _write(tmp_path / "all.jsonl.gz", posts), settings, lambda: NOW)
+    cluster_new_articles(one, NOW, embedder=embedder)
+    stories = _story_urls(one)
+    with one.engine.connect() as conn:  # stored in file order (URLs as stored)
+        urls = conn.scalars(select(articles_table.c.url).order_by(articles_table.c.id)).all()
+    one.close()
+    assert len(urls) == len(posts)
+    # cut the posts inside two stories of the one run (between two of their members)
+    position = {url: i for i, url in enumerate(urls)}
+    spans = sorted((min(map(position.get, s)), max(map(position.get, s))) for s in stories)
+    first = next(a + 1 for a, b in spans if b > a and a > 40)
+    second = next(a + 1 for a, b in spans if b > a and a > first + 40)
+    three = open_store(store_url)
+    runs = [set(urls[:first]), set(urls[first:second]), set(urls[second:])]
+    for part in (posts[:first], posts[first:second], posts[second:]):
+        ingest_file(three, _write(tmp_path / "part.jsonl.gz", part), settings, lambda: NOW)
+        run = cluster_new_articles(three, NOW, embedder=embedder)
+        assert run.articles > 0
+        saved = load_cluster_stream(three)
+        assert saved is not None and len(saved.clusters) == run.open_clusters
+    assert _story_urls(three) == stories
+    assert any(sum(1 for urls in runs if story & urls) > 1 for story in stories)  # continued
+    with three.engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(cluster_stories))
+        held = conn.scalar(select(func.count(func.distinct(article_clusters.c.cluster_id))))
+    assert stored == held  # every cluster ever opened has its story row
+    three.close()
+
+
 @pytest.mark.slow
 def test_entity_ids_reach_the_clusterer_and_runs_stay_idempotent(
     tmp_path: Path, shared_data: Path
@@ -111,11 +160,11 @@ def test_entity_ids_reach_the_clusterer_and_runs_stay_idempotent(
     find = article_entities(load_kb())
     run = cluster_new_articles(store, NOW, entities=find)
     assert run.articles == _news_articles(store) > 60
-    saved = load_cluster_state(store)
+    saved = load_cluster_stream(store)
     assert saved is not None
-    ids = {e for c in saved["clusters"] for e in c["entity_ids"]}
+    ids = {e for c, _ in saved.clusters for e in c["entity_ids"]}
     assert "Q265" in ids  # Uzbekistan, linked from the Russian text
-    assert any(c["entities"] for c in saved["clusters"])  # the proxy's names stay
+    assert any(c["entities"] for c, _ in saved.clusters)  # the proxy's names stay
     again = cluster_new_articles(store, NOW, entities=find)
     assert (again.articles, again.stories) == (0, 0)
     store.close()
@@ -180,10 +229,10 @@ def test_cli_cluster_embed_compares_entity_ids(
         result = runner.invoke(app, [*db, "cluster", "--embed", "--json", *flags])
         assert result.exit_code == 0, result.output
         store = open_store(f"sqlite:///{folder / 'm.db'}")
-        saved = load_cluster_state(store)
+        saved = load_cluster_stream(store)
         store.close()
         assert saved is not None
-        assert any(c["entity_ids"] for c in saved["clusters"]) is expect_ids
+        assert any(c["entity_ids"] for c, _ in saved.clusters) is expect_ids
         assert (folder / "embeddings.sqlite").is_file()
 
 
