@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,19 @@ def stories_digest(db: Path) -> str:
     return hashlib.sha256(json.dumps(stories).encode()).hexdigest()[:16]
 
 
+def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """Read a child's stdout and stderr to their ends at once (stderr on a thread), and close them.
+
+    Reading one pipe to its end before the other deadlocks once the child fills the
+    other pipe's buffer (64 KiB on Linux) and blocks writing to it.
+    """
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc.stdout, proc.stderr, ThreadPoolExecutor(max_workers=1) as pool:
+        stderr = pool.submit(proc.stderr.read)
+        stdout = proc.stdout.read()
+        return stdout, stderr.result()
+
+
 def run(args: list[str], cwd: Path) -> dict[str, Any]:
     """Run one CLI stage; its wall time and peak RSS."""
     started = time.perf_counter()
@@ -93,8 +107,8 @@ def run(args: list[str], cwd: Path) -> dict[str, Any]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert proc.stdout is not None and proc.stderr is not None
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    stdout, stderr = _drain(proc)
+    # wait4, not communicate(): it reaps the child with its own peak RSS
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from midweek.cluster import CROSS_FEATURES, MONO_FEATURES, ClusterDoc, OnlineClusterer
+from midweek.cluster import CROSS_FEATURES, MONO_FEATURES, OnlineClusterer
 from midweek.cluster_model import ClusterWeights, LinearModel
 from midweek.embed import (
     CachedEmbedder,
@@ -115,15 +115,7 @@ def forced_rows(
         def link(mine: int, other: int) -> bool:
             return gold_of.get(mine) == gold_of.get(other)
 
-        item = ClusterDoc(
-            id=index,
-            title=doc.title,
-            text=doc.text,
-            lang=doc.lang,
-            published=doc.published,
-            vector=None if vectors is None else vectors[index],
-            entities=doc.entities,
-        )
+        item = doc.cluster_doc(index, None if vectors is None else vectors[index])
         cluster_id = clusterer.add(item, choose=choose, link=link)
         for cand, row in zip(clusterer.last_candidates, clusterer.last_rows, strict=True):
             mono_x.append(row)

@@ -24,7 +24,10 @@ the detectors are word lists and patterns, so every figure is out of sample.
 "twins" counts, per review, sections beyond the first that write up a gold story another
 section already wrote up (a section's gold story: the one most of its cited posts belong
 to; a translation belongs to its original's story) — the same event twice, which the
-checker cannot see. "foreign" counts, per review, sections with not one sentence in the
+checker cannot see. "mixed" counts, per review, sections citing posts of two gold stories
+that are neither the same story nor joined by ``merge_with`` in ``stories.jsonl`` (the
+World Cup column beside the youth boxing title): two stories in one section, which the
+checker cannot see either. "foreign" counts, per review, sections with not one sentence in the
 review's language (each a quotation marked with its language); "ellipsis" headings and
 teasers cut with "…"; "dated" sentences whose relative date ("сегодня", "bugun") the
 composer replaced by the date (a sentence found in its source only once resolved).
@@ -66,7 +69,7 @@ from midweek import compose, dedupe, summarize
 from midweek.check import CheckReport, check_review
 from midweek.demo import DEMO_WINDOW, demo_corpus, grouped_window
 from midweek.editorial import CHECKS, wrong_language
-from midweek.models import Article, Review
+from midweek.models import Article, Review, Section
 from midweek.pipeline import build_review, cluster_new_articles, plan_review
 from midweek.store import ArticleRow, Store, open_store
 from midweek.text import sentences
@@ -133,14 +136,20 @@ def _row(article: Article) -> ArticleRow:
 
 # The gold story of every article url telegram_windows built (translations included).
 GOLD_STORY: dict[str, str] = {}
+# The stories an editor would join with each gold story (``merge_with`` of stories.jsonl).
+GOLD_JOINS: dict[str, frozenset[str]] = {}
 
 
 def telegram_windows(data: Path) -> list[tuple[str, datetime, datetime, list[Article]]]:
     """Each gold window with its posts: Russian originals and Uzbek translations.
 
-    Fills :data:`GOLD_STORY` (url -> gold story slug) for the news and opinion posts.
+    Fills :data:`GOLD_STORY` (url -> gold story slug) for the news and opinion posts, and
+    :data:`GOLD_JOINS` (slug -> the slugs an editor would join with it).
     """
     weeks = [json.loads(line) for line in (data / GOLD / "weeks.jsonl").open(encoding="utf-8")]
+    for line in (data / GOLD / "stories.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        GOLD_JOINS[row["story"]] = frozenset(row.get("merge_with") or ())
     labels = [json.loads(line) for line in (data / GOLD / "labels.jsonl").open(encoding="utf-8")]
     wanted = {row["id"]: row["week"] for row in labels}
     story_of = {row["id"]: row["story"] for row in labels if row.get("story")}
@@ -237,6 +246,33 @@ def twin_sections(review: Review, store: Store) -> int:
         twins += gold in seen
         seen.add(gold)
     return twins
+
+
+def _joinable(first: str, second: str) -> bool:
+    """Whether an editor would write two gold stories up in one section (the same, or
+    one lists the other in ``merge_with``)."""
+    return (
+        first == second
+        or second in GOLD_JOINS.get(first, frozenset())
+        or first in GOLD_JOINS.get(second, frozenset())
+    )
+
+
+def section_golds(section: Section, store: Store) -> list[str]:
+    """The gold stories a section's sentences cite (sorted, each once)."""
+    ids = {c.article_id for x in section.sentences for c in x.citations}
+    found = store.get_articles(ids).values()
+    return sorted({GOLD_STORY[a.url] for a in found if a.url in GOLD_STORY})
+
+
+def mixed_sections(review: Review, store: Store) -> int:
+    """Sections citing two gold stories that are neither one story nor joined by
+    ``merge_with``: two stories an editor would not write up together."""
+    count = 0
+    for section in review.sections:
+        golds = section_golds(section, store)
+        count += any(not _joinable(a, b) for i, a in enumerate(golds) for b in golds[i + 1 :])
+    return count
 
 
 def foreign_sections(review: Review) -> int:
@@ -389,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
                 foreign = (foreign_sections(b_review), foreign_sections(a_review))
                 totals["before"]["foreign"] += foreign[0]
                 totals["after"]["foreign"] += foreign[1]
+                mixed = (mixed_sections(b_review, store), mixed_sections(a_review, store))
+                totals["before"]["mixed"] += mixed[0]
+                totals["after"]["mixed"] += mixed[1]
                 for label, review in (("before", b_review), ("after", a_review)):
                     totals[label]["ellipsis"] += ellipsis_headings(review)
                     totals[label]["dated"] += dated_sentences(review, store)
@@ -400,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(a_review.sections)}; defects before {len(before.defects)}, after "
                     f"{len(after.defects)}; twin sections before {twins[0]}, after {twins[1]}; "
                     f"foreign sections before {foreign[0]}, after {foreign[1]}; "
+                    f"mixed sections before {mixed[0]}, after {mixed[1]}; "
                     f"headings with … after {ellipsis_headings(a_review)}"
                 )
                 for label, report in (("before", before), ("after", after)):
@@ -417,12 +457,13 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntotal before → after per check:")
     for check in CHECKS:
         print(f"  {check:<20} {totals['before'][check]:>3} → {totals['after'][check]}")
-    extra = ("twins", "foreign", "ellipsis", "dated")
+    extra = ("twins", "foreign", "mixed", "ellipsis", "dated")
     checked = {k: sum(v for c, v in totals[k].items() if c not in extra) for k in totals}
     print(f"  {'all':<20} {checked['before']:>3} → {checked['after']}")
     for extra_count, label in (
         ("twins", "twin sections"),
         ("foreign", "foreign sections"),
+        ("mixed", "mixed sections"),
         ("ellipsis", "headings with …"),
         ("dated", "dated sentences"),
     ):

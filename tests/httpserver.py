@@ -26,8 +26,10 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -67,6 +69,30 @@ LIVE_PORTS: set[int] = set()
 def allow_live_servers() -> tuple[str, ...]:
     """``fetch_allow_hosts`` entries for every LocalServer now serving (127.0.0.1:PORT)."""
     return tuple(f"127.0.0.1:{port}" for port in sorted(LIVE_PORTS))
+
+
+def rss_feed(
+    base: str,
+    paths: Sequence[str],
+    published: datetime,
+    *,
+    title: str = "Local news",
+    guids_are_urls: bool = False,
+) -> bytes:
+    """An RSS 2.0 feed of one item a path under ``base``, all published at ``published``.
+
+    Item ``i`` is titled "Story i"; its GUID is ``g-i``, or its URL with ``guids_are_urls``.
+    """
+    items = "".join(
+        f"<item><title>Story {i}</title><link>{base}{p}</link>"
+        f"<guid>{base + p if guids_are_urls else f'g-{i}'}</guid>"
+        f"<pubDate>{format_datetime(published)}</pubDate></item>"
+        for i, p in enumerate(paths)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>{base}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 def gzip_bytes(data: bytes) -> bytes:

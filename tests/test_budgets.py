@@ -14,13 +14,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from httpserver import LocalServer, Reply, Request, local_server, wait_until
+from httpserver import LocalServer, Reply, Request, local_server, rss_feed, wait_until
 from midweek.errors import BlockedURLError, ConfigError, DeadlineError, FetchError
 from midweek.fetch import Fetcher, FetchPolicy, check_url, parse_allow_entry
 from midweek.models import FeedEntry, Source
@@ -64,15 +63,7 @@ class FakeClock:
 
 
 def _rss(base: str, paths: Sequence[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Story {i}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
-        f"<pubDate>{format_datetime(NOW)}</pubDate></item>"
-        for i, p in enumerate(paths)
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Local</title><link>{base}/</link>{items}</channel></rss>"
-    ).encode()
+    return rss_feed(base, paths, NOW, title="Local", guids_are_urls=True)
 
 
 def _article_pages(shared_data: Path, count: int, skip: int = 0) -> list[bytes]:

@@ -292,3 +292,53 @@ def test_a_stale_announcement_is_named_and_its_counterparts_pass() -> None:
     # without the cited articles there are no dates to compare
     section["sentences"] = repeat
     assert check_review_body(_review([section])).counts()["stale_announcement"] == 0
+
+
+# W1 of real-weeks-telegram-dev (benchmarks/review_quality.py): the uz-Latn review's title,
+# teaser 1 and heading 1 were gazeta.uz's live-post line "The process takes place in the
+# Bukhara regional court", in the Uzbek translation and the Russian original.
+@pytest.mark.parametrize(
+    ("lang", "bad", "good"),
+    [
+        (
+            "uz-Latn",
+            "Jarayon Buxoro viloyat sudida bo'lib o'tadi",
+            "Oliy sud Nukus voqealari bo'yicha sudlanuvchilarga qarshi ayblovlarni e'lon qildi",
+        ),
+        (
+            "ru",
+            "Процесс проходит в Бухарском областном суде",
+            "Верховный суд озвучил обвинения против подсудимых по делу о нукусских событиях",
+        ),
+        ("ru", "Суд продолжил рассмотрение уголовного дела о нукусских событиях", None),
+        ("uz-Cyrl", "Жараён Бухоро вилоят судида бўлиб ўтади", None),
+        ("en", "The statement said the talks would continue", "Cairo summit denounces deal"),
+    ],
+)
+def test_a_heading_that_refers_back_is_named(lang: str, bad: str, good: str | None) -> None:
+    section = {"heading": bad, "story_key": "s", "sentences": [_sentence(f"{good or bad}.")]}
+    report = check_review_body(_review([section], lang=lang, title=bad))
+    found = [
+        (d.check, d.where)
+        for d in report.defects
+        if d.check == "back_reference" and "sentence" not in d.where
+    ]
+    assert found == [
+        ("back_reference", "title"),
+        ("back_reference", "teaser 1"),
+        ("back_reference", "section 1 heading"),
+    ]
+    if good is not None:
+        section = {"heading": good, "story_key": "s", "sentences": [_sentence(f"{good}.")]}
+        passing = check_review_body(_review([section], lang=lang, title=good))
+        assert passing.ok, passing.defects
+
+
+def test_a_quotation_heading_does_not_refer_back() -> None:
+    """A real upl.uz title (news-ru-uz-uplz): the quote's "Он" is the speaker's word, and
+    the speaker is named after it; the titles of that set and of kun.uz/uznews.uz raise no
+    heading back-reference (153 + 41 titles, 2 quotation headings among them)."""
+    title = "«Он мог позволить себе даже самолёт» — сын узбекского певца рассказал об отце"
+    section = {"heading": title, "story_key": "s", "sentences": [_sentence("Сын певца рассказал.")]}
+    report = check_review_body(_review([section], lang="ru", title=title))
+    assert [d for d in report.defects if d.check == "back_reference"] == []

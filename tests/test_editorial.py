@@ -14,6 +14,8 @@ from midweek.editorial import (
     ANNOUNCEMENT_OVERLAP_MIN,
     announcement,
     announcement_overlap,
+    back_reference,
+    shell_subject,
     stale_announcement,
 )
 from midweek.text.sentences import split_sentences
@@ -357,3 +359,30 @@ def test_a_lower_cased_second_sentence_is_a_run_on() -> None:
     glued = "Erdo'g'on elektrkarining birinchi egasi bo'ldi. uning so'zlariga ko'ra, u keladi."
     assert ed.run_on(glued, "uz-Latn") is not None
     assert ed.run_on("Uy narxi 248 mln. uning uchun to'lanadi.", "uz-Latn") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "bare"),
+    [
+        # W1 of real-weeks-telegram-dev: gazeta.uz's live post on the Nukus trial
+        ("Jarayon Buxoro viloyat sudida bo'lib o'tadi.", "uz-Latn", True),
+        ("Процесс проходит в Бухарском областном суде.", "ru", True),
+        ("Суд продолжил рассмотрение уголовного дела о нукусских событиях.", "ru", True),
+        (
+            "Sud Nukusdagi tartibsizliklar bo'yicha ish bo'yicha ayblovlarni e'lon qildi.",
+            "uz",
+            True,
+        ),
+        ("The statement said the talks would continue.", "en", True),
+        # the counterparts: the noun is named by what comes before or after it
+        ("Oliy sud Nukus voqealari bo'yicha ayblovlarni e'lon qildi.", "uz-Latn", False),
+        ("Верховный суд озвучил обвинения против подсудимых.", "ru", False),
+        ("Заседание суда продолжилось в Бухаре.", "ru", False),
+        ("Процесс над участниками беспорядков в Нукусе начался.", "ru", False),
+        ("The trial of 22 people opened in Bukhara.", "en", False),
+        ("Sudda 22 nafar sudlanuvchi ishtirok etdi.", "uz-Latn", False),
+    ],
+)
+def test_a_bare_shell_noun_subject_refers_back(text: str, lang: str, bare: bool) -> None:
+    assert (shell_subject(text, lang) is not None) is bare
+    assert (back_reference(text, lang) is not None) is bare

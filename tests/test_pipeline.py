@@ -11,13 +11,12 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
 from conftest import telegram_records
-from httpserver import LocalServer, Reply, Request
+from httpserver import LocalServer, Reply, Request, rss_feed
 from midweek.fetch import Fetcher, FetchPolicy
 from midweek.models import Source
 from midweek.pipeline import build_review, ingest_file, ingest_sources
@@ -99,15 +98,7 @@ def test_html_folder_is_extracted_in_workers(tmp_path: Path, shared_data: Path) 
 
 # -- fetched sources, through a real HTTP server on 127.0.0.1 -----------------------------
 def _rss(base: str, paths: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Story {i}</title><link>{base}{p}</link><guid>g-{i}</guid>"
-        f"<pubDate>{format_datetime(NOW)}</pubDate></item>"
-        for i, p in enumerate(paths)
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Local news</title><link>{base}/</link>{items}</channel></rss>"
-    ).encode()
+    return rss_feed(base, paths, NOW)
 
 
 def test_sources_are_fetched_extracted_and_a_second_run_costs_one_304(

@@ -111,6 +111,22 @@ def _source_before(sentence: str, article: Article) -> str:
     return " ".join(before)
 
 
+_QUOTE_OPENERS = "«\"“„'"
+
+
+def _heading_back_reference(text: str, lang: str) -> str | None:
+    """A heading, teaser or title that only makes sense after another sentence: it opens
+    with a word that points back or with a bare shell noun ("Jarayon Buxoro viloyat
+    sudida bo'lib o'tadi": which process?), :func:`midweek.editorial.back_reference`."""
+    if not text.strip() or text.lstrip()[:1] in _QUOTE_OPENERS:
+        # a quotation heading names its speaker after the quote ("«Он мог позволить себе
+        # даже самолёт» — сын … рассказал об отце", a real upl.uz title): its opening
+        # words are the speaker's, not the heading's
+        return None
+    reason = back_reference(text, lang)
+    return f"heading refers back: {reason}" if reason else None
+
+
 def _frame(review: Review, lang: str) -> list[Defect]:
     """Defects of the title and teasers."""
     found: list[Defect] = []
@@ -126,6 +142,9 @@ def _frame(review: Review, lang: str) -> list[Defect]:
         reason = heading_defect(text)
         if reason:
             found.append(Defect(HEADING, reason, text, where))
+        reason = _heading_back_reference(text, mark or lang)
+        if reason:
+            found.append(Defect(BACK_REFERENCE, reason, text, where))
         reason = wrong_language(text, lang, mark)
         if reason:
             found.append(Defect(WRONG_LANGUAGE, reason, text, where))
@@ -149,6 +168,9 @@ def _section(
     reason = wrong_language(heading, lang, section.heading_lang)
     if reason:
         found.append(Defect(WRONG_LANGUAGE, reason, heading, f"{where} heading"))
+    reason = _heading_back_reference(heading, section.heading_lang or lang)
+    if reason:
+        found.append(Defect(BACK_REFERENCE, reason, heading, f"{where} heading"))
     sentences = section.sentences
     texts = [s.text for s in sentences]
     for index, item in enumerate(sentences):

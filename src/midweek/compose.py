@@ -34,10 +34,10 @@ from midweek.editorial import (
 )
 from midweek.entities import KnowledgeBase, tags_for
 from midweek.errors import ConfigError
-from midweek.headlines import headline_from_sentence, headline_from_sentences
+from midweek.headlines import headline_from_sentence, headline_from_sentences, shared_names
 from midweek.models import Article, DroppedStory, Review, ReviewTag, Section, Sentence, Story
 from midweek.rank import RankedStory
-from midweek.summarize import in_review_language, summarize_story
+from midweek.summarize import article_language, in_review_language, summarize_story
 from midweek.text.lang import detect_language
 from midweek.translations import translations
 
@@ -59,6 +59,7 @@ __all__ = [
     "review_tags",
     "shorten_headline",
     "story_heading",
+    "story_names",
 ]
 
 # Teasers under the title: the model review shows one line for each of its top three.
@@ -412,13 +413,46 @@ def _tag_of(text: str) -> str:
     return lang or "und"
 
 
-def story_heading(story: Story, sentences: Sequence[Sentence], lang: str) -> tuple[str, str]:
+# Articles of a story, and characters of each, read for the names its heading should
+# carry: a sample bounds the cost for a story of hundreds of reports (Uzbek in the other
+# script is transliterated first), and a report names its actors in its opening.
+HEADING_NAME_ARTICLES = 50
+HEADING_NAME_CHARS = 2000
+
+
+def story_names(story: Story, articles: Mapping[int, Article], lang: str) -> dict[str, float]:
+    """The names the story's independent articles in the review's language share
+    (:func:`midweek.headlines.shared_names`; Uzbek in the other script transliterated),
+    read from the first :data:`HEADING_NAME_ARTICLES` of them."""
+    texts = []
+    for article_id in story.article_ids:
+        article = articles.get(article_id)
+        if article is None or article.duplicate_of is not None:
+            continue
+        opening = f"{article.title}\n{article.text[:HEADING_NAME_CHARS]}"
+        text, mark = in_review_language(opening, article_language(article), lang)
+        if not mark:
+            texts.append(text)
+        if len(texts) >= HEADING_NAME_ARTICLES:
+            break
+    return shared_names(texts)
+
+
+def story_heading(
+    story: Story,
+    sentences: Sequence[Sentence],
+    lang: str,
+    articles: Mapping[int, Article] | None = None,
+) -> tuple[str, str]:
     """The heading of a story's section in the review's language, and its language mark.
 
     Args:
         story: The story (its per-language headlines).
         sentences: The section's sentences, as the summarizer wrote them.
         lang: The review's language tag (en, ru, uz-Latn, uz-Cyrl).
+        articles: The story's articles by id, when at hand: a heading made from the
+            sentences is the one carrying the names most of them share
+            (:func:`story_names`).
 
     Returns:
         ``(heading, mark)``: the mark is "" when the heading is in the review's language
@@ -435,8 +469,9 @@ def story_heading(story: Story, sentences: Sequence[Sentence], lang: str) -> tup
                 converted, mark = in_review_language(text, tag, lang)
                 return shorten_headline(converted), mark
     own_sentences = [s.text for s in sentences if not s.lang]
-    if own_sentences:  # the lead's headline, or a complete one of another sentence
-        return headline_from_sentences(own_sentences, lang), ""
+    if own_sentences:  # the sentence naming the story's shared names, the lead on a tie
+        names = story_names(story, articles, lang) if articles else None
+        return headline_from_sentences(own_sentences, lang, names=names), ""
     if headlines:
         tag, text = sorted(headlines.items())[0]
         return shorten_headline(text), tag
@@ -601,7 +636,7 @@ def compose_review(
             logger.info("story %s has no usable sentence; left out of the review", story.key)
             continue
         since = (continuing or {}).get(story.key)
-        heading, heading_lang = story_heading(story, sentences, key)
+        heading, heading_lang = story_heading(story, sentences, key, articles)
         sections.append(
             Section(
                 heading=heading,

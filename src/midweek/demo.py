@@ -20,12 +20,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from midweek.cluster import group_stories
 from midweek.fetch import Fetcher
 from midweek.models import Article, Source
-from midweek.pipeline import Progress, build_review, ingest_file, ingest_sources
+from midweek.pipeline import IngestCounts, Progress, build_review, ingest_file, ingest_sources
 from midweek.render.html import render_html
 from midweek.render.jsonout import render_json
 from midweek.render.markdown import render_markdown
@@ -62,7 +61,7 @@ LIVE_FEEDS: tuple[tuple[str, str], ...] = (
 class DemoResult:
     """What the demo did and wrote."""
 
-    summary: dict[str, Any]
+    summary: IngestCounts
     slug: str
     title: str
     sections: int

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from midweek.kinds import SET_ASIDE_KINDS, classify_kind
-from midweek.text.anaphora import opens_with_anaphor
+from midweek.text.anaphora import opener_language, opens_with_anaphor
 from midweek.text.dates import day_before_phrase
 from midweek.text.lang import detect_language, detect_script
 from midweek.text.sentences import glued_boundary
@@ -52,6 +52,7 @@ __all__ = [
     "RUN_ON",
     "SELF_REFERENCE",
     "SENTENCE_CHECKS",
+    "SHELL_NOUNS",
     "STALE_ANNOUNCEMENT",
     "TAG",
     "TAG_CAPS_MIN_LETTERS",
@@ -75,6 +76,7 @@ __all__ = [
     "run_on",
     "self_reference",
     "sentence_defects",
+    "shell_subject",
     "short_name",
     "stale_announcement",
     "tag_defects",
@@ -682,11 +684,94 @@ _ALSO_RE = re.compile(r"\b(?:also|также|shuningdek|ham|шунингдек)\
 ALSO_WITHIN_WORDS = 4
 
 
+def _word_set(words: str) -> frozenset[str]:
+    """A set of words from a space-separated string (long word lists stay readable)."""
+    return frozenset(words.split())
+
+
+# Nouns that, standing bare as a sentence's subject, mean an event, a document or a body
+# an earlier sentence named: "Jarayon Buxoro viloyat sudida bo'lib o'tadi" ("The process
+# takes place in the Bukhara regional court": which process?), "Процесс проходит …",
+# "Суд продолжил …", "The statement said …". A closed class (the shell nouns of news
+# prose: proceedings, meetings, documents, decisions, institutions), read off the posts of
+# real-weeks-telegram-dev and the Wikinews demo. Keyed as ANAPHORIC_OPENERS; Russian in
+# the nominative, singular and plural.
+SHELL_NOUNS: Mapping[str, frozenset[str]] = {
+    "en": _word_set(
+        "process trial hearing session meeting event statement decision document case court"
+        " ministry company agreement deal incident ceremony talks visit operation bill law"
+        " decree investigation report"
+    ),
+    "ru": _word_set(
+        "процесс суд заседание заседания слушание слушания встреча встречи мероприятие"
+        " заявление решение документ документы указ постановление закон законопроект"
+        " проект инцидент происшествие дело расследование ведомство министерство"
+        " компания сделка соглашение церемония операция"
+    ),
+    "uz-Latn": _word_set(
+        "jarayon sud majlis uchrashuv tadbir bayonot qaror hujjat hujjatlar farmon qonun"
+        " loyiha voqea hodisa kompaniya vazirlik idora tashkilot bitim kelishuv marosim"
+        " operatsiya tergov"
+    ),
+    "uz-Cyrl": _word_set(
+        "жараён суд мажлис учрашув тадбир баёнот қарор ҳужжат ҳужжатлар фармон қонун"
+        " лойиҳа воқеа ҳодиса компания вазирлик идора ташкилот битим келишув маросим"
+        " операция тергов"
+    ),
+}
+# Words after a shell noun that say which one it is ("The trial of 22 people", "Процесс
+# над участниками беспорядков"): prepositions that open the noun's own complement.
+_SPECIFIERS: Mapping[str, frozenset[str]] = {
+    "en": _word_set("of on over against into between for in at with from"),
+    "ru": _word_set("над по о об против между с со при"),
+}
+# pymorphy2's parts of speech of a word that names whose or which (a genitive noun or
+# adjective after the Russian noun: "Заседание суда", "Министерство юстиции").
+_RU_SPECIFYING_POS = frozenset({"NOUN", "ADJF", "NPRO", "NUMR"})
+_EDGE = "\"'«»“”„‘’([{—–-.,;:!?…)]}"
+
+
+def shell_subject(text: str, lang: str | None = None) -> str | None:
+    """A sentence whose subject is a bare shell noun (:data:`SHELL_NOUNS`): "Jarayon
+    Buxoro viloyat sudida bo'lib o'tadi", "Процесс проходит …", "The statement said …".
+
+    Uzbek puts a noun's modifiers before it, so an opening shell noun is bare ("Sud
+    jarayoni …" too); a Russian or English one is bare unless the next word says which
+    one it is (a preposition of :data:`_SPECIFIERS`, a capitalised name, a Russian
+    genitive: "Заседание суда"). English needs "The" before it.
+    """
+    key = opener_language(text, lang)
+    if key is None:
+        return None
+    words = [w.strip(_EDGE) for w in text.replace("’", "'").replace("ʻ", "'").split()[:3]]
+    words = [w for w in words if w]
+    if key == "en":
+        if len(words) < 2 or words[0] != "The":
+            return None
+        words = words[1:]
+    if not words or words[0].casefold() not in SHELL_NOUNS[key]:
+        return None
+    if not key.startswith("uz") and len(words) > 1:
+        after = words[1]
+        if after.casefold() in _SPECIFIERS[key] or after[:1].isupper():
+            return None
+        morph = russian_morph() if key == "ru" else None
+        if morph is not None:
+            parses = morph.parse(after.casefold())
+            best = parses[0] if parses else None
+            if best is not None and best.tag.POS in _RU_SPECIFYING_POS and "gent" in best.tag:
+                return None
+    return f"its subject is a bare {words[0]!r}, named in an earlier sentence"
+
+
 def back_reference(text: str, lang: str | None = None) -> str | None:
     """A sentence that leans on the one before it ("He…", "The statement also said…",
-    "Кроме того…"): it cannot open a section."""
+    "Кроме того…", "Jarayon … bo'lib o'tadi"): it cannot open a section."""
     if opens_with_anaphor(text, lang):
         return f"opens with a word that points back: {text.split()[0]!r}"
+    shell = shell_subject(text, lang)
+    if shell:
+        return shell
     found = _CONNECTIVE_OPENERS_RE.match(text)
     if found:
         return f"opens with a connective: {found.group(0)!r}"

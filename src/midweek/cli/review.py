@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,12 @@ from midweek.errors import ConfigError, StoreError
 from midweek.languages import LANGUAGE_HELP, normalize_language
 from midweek.settings import Settings
 from midweek.workspace import llm_config, open_store
+
+if TYPE_CHECKING:
+    from midweek.compose import Summarizer
+    from midweek.entities import KnowledgeBase
+    from midweek.models import Review
+    from midweek.store import Store
 
 __all__ = ["CHECK_EXAMPLES", "REVIEW_EXAMPLES", "check", "review"]
 
@@ -96,7 +102,7 @@ def review(
 
 
 def _check_window_has_articles(
-    store: Any, window: tuple[datetime, datetime], *, default: bool
+    store: Store, window: tuple[datetime, datetime], *, default: bool
 ) -> None:
     """Refuse a window without stored articles (no empty draft), saying where the data is.
 
@@ -104,7 +110,7 @@ def _check_window_has_articles(
         ConfigError: naming the window looked at and the range of stored article dates.
     """
     start, end = window
-    if store.articles_between(start, end):
+    if store.has_articles_between(start, end):
         return
     first, last = store.published_range()
     looked = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M %Z}"
@@ -121,36 +127,53 @@ def _check_window_has_articles(
 
 
 def _compose(
-    store: Any, settings: Settings, window: tuple[datetime, datetime], lang: str, **extra: Any
-) -> Any:
+    store: Store,
+    settings: Settings,
+    window: tuple[datetime, datetime],
+    lang: str,
+    *,
+    kb: KnowledgeBase | None = None,
+    summarizer: Summarizer | None = None,
+) -> Review:
     """Build the window's review and store its draft; one that may not be stored (the
-    window is published, or an editor changed its draft) is shown without storing."""
+    window is published, or an editor changed its draft) is shown without storing.
+    ``summarizer`` None: the extractive one."""
+    from midweek.compose import extractive_summarizer
     from midweek.pipeline import build_review
 
     start, end = window
-    common = {
-        "lang": lang,
-        "boosts": settings.rank_boost,
-        "rubric": settings.review_rubric,
-        "intro": settings.review_intro,
-        "author": settings.review_author,
-        **extra,
-    }
+
+    def build(save: bool) -> Review:
+        return build_review(
+            store,
+            start,
+            end,
+            now=now(),
+            lang=lang,
+            boosts=settings.rank_boost,
+            rubric=settings.review_rubric,
+            intro=settings.review_intro,
+            author=settings.review_author,
+            kb=kb,
+            summarizer=summarizer or extractive_summarizer,
+            save=save,
+        )
+
     try:
-        return build_review(store, start, end, now=now(), **common)
+        return build(save=True)
     except StoreError as exc:
         err.print(f"not stored: {exc}", highlight=False)
-        return build_review(store, start, end, now=now(), save=False, **common)
+        return build(save=False)
 
 
 def _review_with_llm(
-    store: Any,
+    store: Store,
     settings: Settings,
     window: tuple[datetime, datetime],
     lang: str,
     url: str | None,
     model: str | None,
-) -> Any:
+) -> Review:
     """Build a review whose sections an LLM writes, and say what fell back and why."""
     from midweek.entities import load_kb
     from midweek.llm import OpenAICompatibleClient, SectionWriter, SummaryCache, TokenBudget

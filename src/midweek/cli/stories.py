@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import UTC
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 from rich.table import Table
@@ -25,6 +25,9 @@ from midweek.cli.options import moment, review_window
 from midweek.errors import ConfigError
 from midweek.languages import LANGUAGE_HELP, normalize_language
 from midweek.workspace import open_embedder, open_store
+
+if TYPE_CHECKING:
+    from midweek.models import Story
 
 __all__ = ["STORIES_EXAMPLES", "cluster", "stories_list", "story_show"]
 
@@ -108,7 +111,7 @@ def cluster(
     finally:
         store.close()
     elapsed = time.monotonic() - started
-    data: dict[str, Any] = {
+    data: dict[str, object] = {
         "articles": run.articles,
         "stories": run.stories,
         "open_clusters": run.open_clusters,
@@ -238,7 +241,7 @@ def story_show(
             out.print(Text.assemble(line, (a.url, "dim")), highlight=False)
 
 
-def _story_dict(story: Any) -> dict[str, Any]:
+def _story_dict(story: Story) -> dict[str, object]:
     """A story as JSON-ready values."""
     return {
         "key": story.key,
@@ -253,6 +256,20 @@ def _story_dict(story: Any) -> dict[str, Any]:
         "growth": list(story.growth),
         "growth_hours": story.growth_hours,
     }
+
+
+class _RankedRow(TypedDict):
+    """One ranked story as ``stories --explain`` prints it (and ``--json`` writes it)."""
+
+    rank: int | None
+    key: str
+    headline: str
+    score: float
+    parts: dict[str, float]
+    status: str
+    same_event_as: str | None
+    entities: list[str]
+    thread: list[str]
 
 
 def _explain_stories(
@@ -288,7 +305,7 @@ def _explain_stories(
         )
     finally:
         store.close()
-    rows: list[dict[str, Any]] = [
+    rows: list[_RankedRow] = [
         {
             "rank": k + 1 if not item.same_event_as else None,
             "key": item.story.key,

@@ -23,7 +23,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -89,6 +88,18 @@ class LabelledDoc:
     published: datetime | None = None
     entities: frozenset[str] | None = None  # entity ids (:func:`with_entities`)
 
+    def cluster_doc(self, index: int, vector: np.ndarray | None) -> ClusterDoc:
+        """The document as the clusterer takes it, numbered ``index`` in the stream."""
+        return ClusterDoc(
+            id=index,
+            title=self.title,
+            text=self.text,
+            lang=self.lang,
+            published=self.published,
+            vector=vector,
+            entities=self.entities,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ClusteringScores:
@@ -125,7 +136,7 @@ class PairScores:
     bad_lines: int
 
 
-def _parse_date(value: Any) -> datetime | None:
+def _parse_date(value: object) -> datetime | None:
     """An ISO-8601 date (``Z``, space separator and naive forms accepted) as aware UTC."""
     if not isinstance(value, str) or not value.strip():
         return None
@@ -235,15 +246,7 @@ def cluster_labels(
     clusterer = OnlineClusterer(weights, horizon=horizon)
     clusters = []
     for index, doc in enumerate(docs):
-        item = ClusterDoc(
-            id=index,
-            title=doc.title,
-            text=doc.text,
-            lang=doc.lang,
-            published=doc.published,
-            vector=None if vectors is None else vectors[index],
-            entities=doc.entities,
-        )
+        item = doc.cluster_doc(index, None if vectors is None else vectors[index])
         clusters.append(clusterer.add(item))
     return [clusterer.story_of(c) for c in clusters], clusterer
 
@@ -652,7 +655,8 @@ def load_pairs(path: Path) -> tuple[list[tuple[LabelledDoc, LabelledDoc, bool]],
     pairs: list[tuple[LabelledDoc, LabelledDoc, bool]] = []
     bad = 0
     for number, record in read_records(path):
-        if record is None or not isinstance(record.get("same_story"), bool):
+        same = record.get("same_story") if record is not None else None
+        if record is None or not isinstance(same, bool):
             bad += 1
             continue
         lang = str(record["lang"]) if record.get("lang") else None
@@ -666,7 +670,7 @@ def load_pairs(path: Path) -> tuple[list[tuple[LabelledDoc, LabelledDoc, bool]],
             )
             for side in ("first", "second")
         ]
-        pairs.append((sides[0], sides[1], record["same_story"]))
+        pairs.append((sides[0], sides[1], same))
     return pairs, bad
 
 

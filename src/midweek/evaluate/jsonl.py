@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from midweek.errors import SourceError
 
@@ -30,7 +29,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise SourceError(f"cannot read {path}: {exc}") from exc
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, object] | None]]:
     """Numbered JSON objects of a JSONL(.gz) file; None for a line that is not one.
 
     Blank lines are skipped; the numbers are the file's line numbers.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict, Unpack
 
 from midweek.entities import KnowledgeBase
 from midweek.llm.checks import check_support
@@ -61,13 +61,22 @@ class LLMSummary:
     tokens: int = 0
 
 
+class _Spent(TypedDict, total=False):
+    """What an attempt that fell back still records (:class:`LLMSummary`'s fields)."""
+
+    model: str
+    cached: bool
+    tokens: int
+
+
 def _extractive(
     story: Story,
     articles: Mapping[int, Article],
     lang: str,
     max_sentences: int,
     reason: str,
-    **extra: Any,
+    flagged: tuple[FlaggedSentence, ...] = (),
+    **extra: Unpack[_Spent],
 ) -> LLMSummary:
     """The fallback: the extractive summary, recording why it was used."""
     logger.info("story %s: extractive summary (%s)", story.key, reason)
@@ -75,7 +84,12 @@ def _extractive(
     cited = sum(1 for s in sentences if s.citations)
     fraction = cited / len(sentences) if sentences else 1.0
     return LLMSummary(
-        sentences=sentences, backend="extractive", reason=reason, cited_fraction=fraction, **extra
+        sentences=sentences,
+        backend="extractive",
+        reason=reason,
+        flagged=flagged,
+        cited_fraction=fraction,
+        **extra,
     )
 
 
@@ -215,7 +229,7 @@ def llm_summarize_story(
         answer_max_tokens=answer_max_tokens,
         temperature=temperature,
     )
-    spent = {"model": model, "cached": asked.cached, "tokens": asked.tokens}
+    spent: _Spent = {"model": model, "cached": asked.cached, "tokens": asked.tokens}
     if asked.answer is None:
         return _extractive(story, articles, lang, max_sentences, asked.reason, **spent)
     parsed = parse_answer(asked.answer)

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import TypedDict
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -29,7 +29,13 @@ from midweek.render.markdown import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["REVIEW_CSS", "STYLESHEET_HREF", "content_security_policy", "render_html"]
+__all__ = [
+    "REVIEW_CSS",
+    "STYLESHEET_HREF",
+    "content_security_policy",
+    "render_html",
+    "template_environment",
+]
 
 # The whole stylesheet: a readable column on a phone and on a desktop, dark mode by the
 # reader's setting. Kept small so inlining it costs less than a second request.
@@ -57,16 +63,32 @@ footer{font:.8rem system-ui,sans-serif;color:var(--muted);margin-top:2rem}
 STYLESHEET_HREF = "/static/review.css"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    """The Jinja2 environment: package templates, autoescape always on, no silent blanks."""
+def template_environment(package: str, *, auto_reload: bool = True) -> Environment:
+    """A Jinja2 environment over ``package``'s ``templates`` folder: autoescape always on
+    (every third-party string is text), an undefined name an error (no silent blanks),
+    block tags trimmed. The review renderer and the site both use it.
+
+    Args:
+        package: The package holding ``templates/`` (``midweek.render``, ``midweek.web``).
+        auto_reload: Check the templates' files for changes before each render.
+
+    Returns:
+        The environment.
+    """
     return Environment(
-        loader=PackageLoader("midweek.render", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=True,
+        auto_reload=auto_reload,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    """The review renderer's templates."""
+    return template_environment("midweek.render")
 
 
 def content_security_policy(*, stylesheet_inline: bool = True) -> str:
@@ -90,7 +112,16 @@ def content_security_policy(*, stylesheet_inline: bool = True) -> str:
     )
 
 
-def _citation_view(number: int, citation: Citation) -> dict[str, Any]:
+class _CitationView(TypedDict):
+    """A numbered citation as the template shows it (``href`` None: not a safe link)."""
+
+    number: int
+    href: str | None
+    title: str
+    outlet: str
+
+
+def _citation_view(number: int, citation: Citation) -> _CitationView:
     """What the template needs to show one citation."""
     return {
         "number": number,
@@ -113,7 +144,7 @@ def render_html(review: Review, *, stylesheet_inline: bool = True) -> str:
         review's language on the ``html`` element.
     """
     numbers: dict[int, int] = {}
-    sources: list[dict[str, Any]] = []
+    sources: list[_CitationView] = []
     sections = []
     for section in review.sections:
         sentences = []

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NotRequired, TypedDict, TypeVar
 
 from midweek.errors import ReviewFormatError
 from midweek.models import Citation, DroppedStory, Review, ReviewTag, Section, Sentence
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "REVIEW_JSON_SCHEMA",
     "SCHEMA_VERSION",
+    "ReviewBody",
     "render_json",
     "review_from_dict",
     "review_to_dict",
@@ -30,7 +31,12 @@ __all__ = [
 # Bump when a field is removed or changes meaning; adding an optional field does not.
 SCHEMA_VERSION: Final = 1
 
-_CITATION_SCHEMA: Final[dict[str, Any]] = {
+# The enums of the schema, read by the schema and by review_from_dict.
+_SECTION_STATUSES: Final = ("new", "continuing")
+_DROPPED_REASONS: Final = ("no_new_developments", "outranked", "no_usable_sentence")
+_REVIEW_STATUSES: Final = ("draft", "published")
+
+_CITATION_SCHEMA: Final[dict[str, object]] = {
     "type": "object",
     "required": ["article_id", "url", "title", "outlet"],
     "additionalProperties": False,
@@ -42,7 +48,7 @@ _CITATION_SCHEMA: Final[dict[str, Any]] = {
     },
 }
 
-_SENTENCE_SCHEMA: Final[dict[str, Any]] = {
+_SENTENCE_SCHEMA: Final[dict[str, object]] = {
     "type": "object",
     "required": ["text", "citations"],
     "additionalProperties": False,
@@ -55,7 +61,7 @@ _SENTENCE_SCHEMA: Final[dict[str, Any]] = {
     },
 }
 
-_SECTION_SCHEMA: Final[dict[str, Any]] = {
+_SECTION_SCHEMA: Final[dict[str, object]] = {
     "type": "object",
     "required": ["heading", "story_key", "sentences", "status", "new_since"],
     "additionalProperties": False,
@@ -68,12 +74,12 @@ _SECTION_SCHEMA: Final[dict[str, Any]] = {
         "sentences": {"type": "array", "items": {"$ref": "#/$defs/sentence"}},
         # "continuing": the story was in the previous published review; the section
         # reports what was published since new_since (that review's window end)
-        "status": {"enum": ["new", "continuing"]},
+        "status": {"enum": list(_SECTION_STATUSES)},
         "new_since": {"type": ["string", "null"], "format": "date-time"},
     },
 }
 
-_DROPPED_SCHEMA: Final[dict[str, Any]] = {
+_DROPPED_SCHEMA: Final[dict[str, object]] = {
     "type": "object",
     "required": ["story_key", "heading", "reason"],
     "additionalProperties": False,
@@ -83,11 +89,11 @@ _DROPPED_SCHEMA: Final[dict[str, Any]] = {
         # no_new_developments: nothing independent published since the previous review;
         # outranked: other stories placed higher; no_usable_sentence: news since, but no
         # sentence of it could be quoted
-        "reason": {"enum": ["no_new_developments", "outranked", "no_usable_sentence"]},
+        "reason": {"enum": list(_DROPPED_REASONS)},
     },
 }
 
-REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
+REVIEW_JSON_SCHEMA: Final[dict[str, object]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://midweek.invalid/schemas/review.json",
     "title": "midweek review",
@@ -129,7 +135,7 @@ REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
         "lang": {"type": "string"},
         "tags": {"type": "array", "items": {"$ref": "#/$defs/tag"}},
         "author": {"type": "string"},
-        "status": {"enum": ["draft", "published"]},
+        "status": {"enum": list(_REVIEW_STATUSES)},
         "credits": {"type": "string"},
         "previous": {"type": "string"},
         "dropped": {"type": "array", "items": {"$ref": "#/$defs/dropped"}},
@@ -153,12 +159,80 @@ REVIEW_JSON_SCHEMA: Final[dict[str, Any]] = {
 }
 
 
+# -- the body's types: what review_to_dict writes -----------------------------------------
+class CitationBody(TypedDict):
+    """A citation as :data:`REVIEW_JSON_SCHEMA` writes it."""
+
+    article_id: int
+    url: str
+    title: str
+    outlet: str
+
+
+class SentenceBody(TypedDict):
+    """A sentence; ``lang`` only when it is a quotation in another language."""
+
+    text: str
+    citations: list[CitationBody]
+    lang: NotRequired[str]
+
+
+class SectionBody(TypedDict):
+    """A section; ``heading_lang`` only when the heading is in another language."""
+
+    heading: str
+    story_key: str
+    sentences: list[SentenceBody]
+    status: str
+    new_since: str | None
+    heading_lang: NotRequired[str]
+
+
+class TagBody(TypedDict):
+    """An entity tag (a tag from before entity tags is a plain string)."""
+
+    name: str
+    slug: str
+    entity_id: str
+
+
+class DroppedBody(TypedDict):
+    """A story of the previous review left out, and why."""
+
+    story_key: str
+    heading: str
+    reason: str
+
+
+class ReviewBody(TypedDict):
+    """A review's body: what :func:`review_to_dict` writes and the store keeps."""
+
+    schema_version: int
+    id: int | None
+    slug: str
+    rubric: str
+    title: str
+    teasers: list[str]
+    intro: str
+    sections: list[SectionBody]
+    window_start: str
+    window_end: str
+    created_at: str
+    lang: str
+    tags: list[TagBody | str]
+    author: str
+    status: str
+    credits: str
+    previous: str
+    dropped: list[DroppedBody]
+
+
 def _iso(moment: datetime) -> str:
     """ISO 8601 text of a datetime (offset kept when the value has one)."""
     return moment.isoformat()
 
 
-def _citation(citation: Citation) -> dict[str, Any]:
+def _citation(citation: Citation) -> CitationBody:
     """JSON object of one citation."""
     return {
         "article_id": citation.article_id,
@@ -168,9 +242,9 @@ def _citation(citation: Citation) -> dict[str, Any]:
     }
 
 
-def _sentence(sentence: Sentence) -> dict[str, Any]:
+def _sentence(sentence: Sentence) -> SentenceBody:
     """JSON object of one sentence."""
-    out: dict[str, Any] = {
+    out: SentenceBody = {
         "text": sentence.text,
         "citations": [_citation(c) for c in sentence.citations],
     }
@@ -179,9 +253,9 @@ def _sentence(sentence: Sentence) -> dict[str, Any]:
     return out
 
 
-def _section(section: Section) -> dict[str, Any]:
+def _section(section: Section) -> SectionBody:
     """JSON object of one section."""
-    out: dict[str, Any] = {
+    out: SectionBody = {
         "heading": section.heading,
         "story_key": section.story_key,
         "sentences": [_sentence(s) for s in section.sentences],
@@ -193,7 +267,7 @@ def _section(section: Section) -> dict[str, Any]:
     return out
 
 
-def _tag(tag: ReviewTag) -> dict[str, Any] | str:
+def _tag(tag: ReviewTag) -> TagBody | str:
     """JSON of one tag; a tag with neither slug nor entity id is the plain name that bodies
     from before entity tags held (what :func:`review_from_dict` reads it from)."""
     if not tag.slug and not tag.entity_id:
@@ -201,7 +275,7 @@ def _tag(tag: ReviewTag) -> dict[str, Any] | str:
     return {"name": tag.name, "slug": tag.slug, "entity_id": tag.entity_id}
 
 
-def review_to_dict(review: Review) -> dict[str, Any]:
+def review_to_dict(review: Review) -> ReviewBody:
     """The JSON-ready form of a review (what :func:`render_json` serialises).
 
     Args:
@@ -253,9 +327,6 @@ def render_json(review: Review) -> str:
 # refuses ISO strings for datetimes (strict) or coerces (lax: True -> 1, a number -> a
 # datetime), so neither is the exact inverse of review_to_dict.
 _T = TypeVar("_T")
-_SECTION_STATUSES: Final = frozenset(_SECTION_SCHEMA["properties"]["status"]["enum"])
-_DROPPED_REASONS: Final = frozenset(_DROPPED_SCHEMA["properties"]["reason"]["enum"])
-_REVIEW_STATUSES: Final = frozenset(REVIEW_JSON_SCHEMA["properties"]["status"]["enum"])
 
 
 def _fail(path: str, wanted: str, value: object) -> ReviewFormatError:
@@ -269,14 +340,14 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _object(value: object, path: str) -> Mapping[str, Any]:
+def _object(value: object, path: str) -> Mapping[str, object]:
     """``value`` as a JSON object."""
     if not isinstance(value, Mapping):
         raise _fail(path or "the body", "an object", value)
     return value
 
 
-def _field(data: Mapping[str, Any], key: str, path: str) -> object:
+def _field(data: Mapping[str, object], key: str, path: str) -> object:
     """A required field's value."""
     if key not in data:
         raise ReviewFormatError(f"not a review body: {_join(path, key)} is missing")
@@ -342,13 +413,16 @@ _Reader = Callable[[object, str], object]
 
 
 def _fields(
-    data: Mapping[str, Any],
+    data: Mapping[str, object],
     path: str,
     required: Mapping[str, _Reader],
     optional: Mapping[str, _Reader],
 ) -> dict[str, Any]:
     """The model's keyword arguments: every required key read, and each optional key that
-    is present (an absent one takes the model's default)."""
+    is present (an absent one takes the model's default).
+
+    Loosely typed: the values are of as many types as the model has fields, unpacked into its
+    constructor (each reader checked its own)."""
     out = {key: read(_field(data, key, path), _join(path, key)) for key, read in required.items()}
     for key, read in optional.items():
         if key in data:
@@ -381,7 +455,7 @@ def _read_section(value: object, path: str) -> Section:
     required: dict[str, _Reader] = {"heading": _string, "sentences": _array(_read_sentence)}
     optional: dict[str, _Reader] = {
         "story_key": _string,
-        "status": _one_of(_SECTION_STATUSES),
+        "status": _one_of(frozenset(_SECTION_STATUSES)),
         "new_since": _nullable(_moment),
         "heading_lang": _string,
     }
@@ -403,7 +477,7 @@ def _read_dropped(value: object, path: str) -> DroppedStory:
     required: dict[str, _Reader] = {
         "story_key": _string,
         "heading": _string,
-        "reason": _one_of(_DROPPED_REASONS),
+        "reason": _one_of(frozenset(_DROPPED_REASONS)),
     }
     return DroppedStory(**_fields(data, path, required, {}))
 
@@ -424,14 +498,14 @@ _REVIEW_OPTIONAL: Final[dict[str, _Reader]] = {
     "lang": _string,
     "tags": _array(_read_tag),
     "author": _string,
-    "status": _one_of(_REVIEW_STATUSES),
+    "status": _one_of(frozenset(_REVIEW_STATUSES)),
     "credits": _string,
     "previous": _string,
     "dropped": _array(_read_dropped),
 }
 
 
-def review_from_dict(data: Mapping[str, Any]) -> Review:
+def review_from_dict(data: Mapping[str, object]) -> Review:
     """The review a body of :data:`REVIEW_JSON_SCHEMA` describes: the inverse of
     :func:`review_to_dict`.
 

@@ -359,7 +359,7 @@ def _article_from_line(raw: bytes, locator: str) -> Article | Failure:
         return Failure("import", locator, f"unreadable record: {type(exc).__name__}: {exc}")
 
 
-def _text_field(record: Mapping[str, Any], name: str) -> str | None:
+def _text_field(record: Mapping[str, object], name: str) -> str | None:
     """Return a string field cleaned and stripped, or None when absent or null.
 
     A JSON ``\\ud800`` escape decodes to a lone surrogate and ``\\u0000`` to NUL; both are
@@ -389,7 +389,7 @@ def _json_type(value: object) -> str:
     return "string" if isinstance(value, str) else type(value).__name__
 
 
-def _article_from_record(record: Mapping[str, Any], locator: str) -> Article | Failure:
+def _article_from_record(record: Mapping[str, object], locator: str) -> Article | Failure:
     """Validate one JSON object and build the Article; a Failure names the first problem."""
     try:
         return _build_article(record)
@@ -397,7 +397,7 @@ def _article_from_record(record: Mapping[str, Any], locator: str) -> Article | F
         return Failure("import", locator, str(exc))
 
 
-def _build_article(record: Mapping[str, Any]) -> Article:
+def _build_article(record: Mapping[str, object]) -> Article:
     """Build the Article of one JSON object.
 
     Raises:
@@ -487,7 +487,7 @@ def valid_article_url(url: str) -> str | None:
     return None
 
 
-def _guid_of(record: Mapping[str, Any]) -> str | None:
+def _guid_of(record: Mapping[str, object]) -> str | None:
     """Return the record's ``guid`` (else ``id``) as text, or None.
 
     Raises:
@@ -506,7 +506,7 @@ def _guid_of(record: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _authors_of(record: Mapping[str, Any]) -> tuple[str, ...]:
+def _authors_of(record: Mapping[str, object]) -> tuple[str, ...]:
     """Return the record's ``authors`` (else ``author``): a list of names or one name.
 
     Raises:

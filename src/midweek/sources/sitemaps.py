@@ -7,6 +7,8 @@ Parsing only. Input is capped, gunzipped within a cap, screened by
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import TypeVar
 
 from lxml import etree
 
@@ -21,6 +23,8 @@ from midweek.sources.xmlsafety import (
 )
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # sitemaps.org protocol: a sitemap holds at most 50,000 URLs and 50 MB uncompressed.
 MAX_SITEMAP_URLS = 50_000
@@ -79,25 +83,40 @@ def _locations(
     root: etree._Element, item_name: str, base: str, notes: list[str]
 ) -> list[tuple[str, etree._Element]]:
     """``(absolute loc, item element)`` for each ``<url>``/``<sitemap>``, de-duplicated."""
-    found: list[tuple[str, etree._Element]] = []
+    items = (
+        (absolute_http_url(_child_text(element, "loc"), base), element)
+        for element in root
+        if local_name(element) == item_name
+    )
+    return _unique_urls(
+        items, notes, what="locations", dropped="locations without an http(s) URL dropped"
+    )
+
+
+def _unique_urls(
+    items: Iterable[tuple[str | None, _T]], notes: list[str], *, what: str, dropped: str
+) -> list[tuple[str, _T]]:
+    """The first item of each URL, at most :data:`MAX_SITEMAP_URLS`, in order.
+
+    An item without an http(s) URL (None) is counted and dropped; ``notes`` gets a line
+    for what was cut (``what``: the items' name) and one for what was ``dropped``.
+    """
+    found: list[tuple[str, _T]] = []
     seen: set[str] = set()
     bad = 0
-    for element in root:
-        if local_name(element) != item_name:
-            continue
-        loc = absolute_http_url(_child_text(element, "loc"), base)
+    for loc, item in items:
         if loc is None:
             bad += 1
             continue
         if loc in seen:
             continue
         if len(found) >= MAX_SITEMAP_URLS:
-            notes.append(f"more than {MAX_SITEMAP_URLS} locations; the rest ignored")
+            notes.append(f"more than {MAX_SITEMAP_URLS} {what}; the rest ignored")
             break
         seen.add(loc)
-        found.append((loc, element))
+        found.append((loc, item))
     if bad:
-        notes.append(f"{bad} locations without an http(s) URL dropped")
+        notes.append(f"{bad} {dropped}")
     return found
 
 
@@ -129,26 +148,12 @@ def _entry(loc: str, element: etree._Element) -> FeedEntry:
 def _parse_text_sitemap(data: bytes, url: str) -> Feed:
     """A plain-text sitemap: one absolute URL a line, UTF-8."""
     text = data.decode("utf-8", errors="replace")
-    entries: list[FeedEntry] = []
-    seen: set[str] = set()
-    bad = 0
     notes: list[str] = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        loc = absolute_http_url(line.strip())
-        if loc is None:
-            bad += 1
-            continue
-        if loc in seen:
-            continue
-        if len(entries) >= MAX_SITEMAP_URLS:
-            notes.append(f"more than {MAX_SITEMAP_URLS} URLs; the rest ignored")
-            break
-        seen.add(loc)
-        entries.append(FeedEntry(url=loc))
-    if bad:
-        notes.append(f"{bad} lines that are not http(s) URLs skipped")
+    lines = ((absolute_http_url(line.strip()), None) for line in text.splitlines() if line.strip())
+    found = _unique_urls(
+        lines, notes, what="URLs", dropped="lines that are not http(s) URLs skipped"
+    )
+    entries = [FeedEntry(url=loc) for loc, _ in found]
     if not entries:
         raise SourceError("plain-text sitemap without any http(s) URL")
     return Feed(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, Row, func, select, text
 
 from midweek.models import Article
 from midweek.store import schema
@@ -209,7 +209,7 @@ def list_story_page(store: Store, *, limit: int, offset: int = 0) -> StoryPage:
     return StoryPage(total, tuple(_story_listing(r) for r in rows))
 
 
-def _story_listing(row: Any) -> StoryListing:
+def _story_listing(row: Row[Any]) -> StoryListing:
     """A stories row as a listing."""
     return StoryListing(
         key=str(row.key),

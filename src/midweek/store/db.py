@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError, SQLAlchemyError, StatementError
@@ -40,6 +41,9 @@ _WRITE = "midweek_write"
 # Rows per IN (...) list: well under SQLite's 32,766 bound variables and PostgreSQL's
 # 65,535, and small enough to keep each statement cheap.
 IN_CHUNK = 500
+# Rows fetched at a time where a query may stop early (a server-side cursor on
+# PostgreSQL): enough that a short list costs one round trip.
+ARTICLE_STREAM_ROWS = 100
 # Control characters: FTS5 and PostgreSQL text reject NUL, and none carries meaning here.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -91,10 +95,10 @@ class StoredReview:
     window_end: datetime
     created_at: datetime
     published_at: datetime | None
-    body: dict[str, Any]
+    body: dict[str, object]
 
     @classmethod
-    def from_row(cls, row: Row[Any], body: dict[str, Any] | None = None, **more: Any) -> Self:
+    def from_row(cls, row: Row[Any], body: dict[str, object] | None = None, **more: Any) -> Self:
         """A reviews row as this record: ``body`` replaces the stored one when given (the
         site's listings scrub it), ``more`` fills a subclass's own fields."""
         return cls(
@@ -121,7 +125,7 @@ class StoredReview:
         return review_from_dict(self.body)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     """WAL, busy timeout, foreign keys; let SQLAlchemy's begin event open transactions."""
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
     cursor = dbapi_connection.cursor()
@@ -168,7 +172,7 @@ class Store:
         except (OperationalError, StatementError) as exc:
             raise StoreError(f"database write failed: {exc.orig}") from exc
 
-    def insert_for(self, table: Any) -> Any:
+    def insert_for(self, table: Table) -> sqlite.Insert | postgresql.Insert:
         """A dialect insert that supports ON CONFLICT (upserts on either backend)."""
         if self.dialect == "postgresql":
             return postgresql.insert(table)
@@ -220,7 +224,7 @@ class Store:
         error: str | None = None,
     ) -> None:
         """Record a fetch of a source: validators for the next conditional GET, or the error."""
-        values: dict[str, Any] = {"checked_at": now, "last_error": _clean_or_none(error)}
+        values: dict[str, object] = {"checked_at": now, "last_error": _clean_or_none(error)}
         if error is None:
             values.update(etag=_clean_or_none(etag), last_modified=_clean_or_none(last_modified))
         with self.write() as conn:
@@ -349,6 +353,65 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [article_from_row(r) for r in conn.execute(stmt)]
+
+    def has_articles_between(self, start: datetime, end: datetime) -> bool:
+        """Whether any article was published in [start, end) (one indexed row read)."""
+        a = schema.articles
+        stmt = select(a.c.id).where(a.c.published >= start, a.c.published < end).limit(1)
+        with self.engine.connect() as conn:
+            return conn.scalar(stmt) is not None
+
+    def articles_of_kinds(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: Collection[str],
+        *,
+        limit: int,
+        exclude: Collection[int] = (),
+    ) -> list[Article]:
+        """Articles of some kinds published in [start, end), oldest first, at most ``limit``.
+
+        The desk lists a window's set-aside posts with this rather than reading the whole
+        window: the kind is matched in SQL (``ix_articles_kind_published``), so only the
+        matching rows are read. A row stored before kinds were (``kind`` NULL) is
+        classified as it is read, as :func:`midweek.kinds.article_kind` does everywhere.
+
+        Args:
+            start: Start of the window (inclusive, aware).
+            end: End of the window (exclusive, aware).
+            kinds: Kinds wanted (of :data:`midweek.kinds.KINDS`).
+            limit: Most articles returned.
+            exclude: Ids left out (e.g. the articles a review cites).
+
+        Returns:
+            The articles, by publication time then id.
+        """
+        wanted = sorted(set(kinds))
+        if limit <= 0 or not wanted:
+            return []
+        a = schema.articles
+        stmt = (
+            select(a)
+            .where(a.c.published >= start, a.c.published < end)
+            .where(a.c.kind.in_(wanted) | a.c.kind.is_(None))
+            .order_by(a.c.published, a.c.id)
+            .execution_options(yield_per=ARTICLE_STREAM_ROWS)
+        )
+        skipped = set(exclude)
+        out: list[Article] = []
+        # the result closed before the connection: a server-side cursor left open when
+        # the loop stops early would be closed by the garbage collector, after the
+        # connection went back to the pool
+        with self.engine.connect() as conn, conn.execute(stmt) as rows:
+            for row in rows:
+                article = article_from_row(row)
+                if article.id in skipped or article_kind(article) not in wanted:
+                    continue
+                out.append(article)
+                if len(out) == limit:
+                    break
+        return out
 
     def get_articles(self, ids: Iterable[int]) -> dict[int, Article]:
         """Articles by id."""
@@ -491,7 +554,7 @@ class Store:
         window_start: datetime,
         window_end: datetime,
         created_at: datetime,
-        body: dict[str, Any],
+        body: Mapping[str, object],
     ) -> int:
         """Insert or replace the draft with this slug; an editor's work is never overwritten.
 

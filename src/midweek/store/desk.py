@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final, TypedDict
 
 from sqlalchemy import Connection, select, update
 
@@ -34,6 +35,7 @@ __all__ = [
     "AuditEntry",
     "DeskReview",
     "EditConflictError",
+    "FieldChange",
     "body_version",
     "changed_fields",
     "generated_body",
@@ -53,6 +55,13 @@ class EditConflictError(StoreError):
     """The review changed since the editor loaded it, or its state forbids the edit."""
 
 
+class FieldChange(TypedDict):
+    """One field of the audit log: its JSON value before and after."""
+
+    before: object
+    after: object
+
+
 @dataclass(frozen=True, slots=True)
 class DeskReview(StoredReview):
     """A review as the desk shows it; ``edited`` once an editor has changed it."""
@@ -69,7 +78,7 @@ class AuditEntry:
     user_name: str
     at: datetime
     action: str
-    changes: dict[str, Any]
+    changes: dict[str, object]
 
 
 def list_desk_reviews(store: Store) -> list[DeskReview]:
@@ -94,7 +103,7 @@ def get_desk_review(store: Store, review_id: int) -> DeskReview | None:
     return DeskReview.from_row(row, edited=edited is not None)
 
 
-def generated_body(store: Store, review_id: int) -> dict[str, Any] | None:
+def generated_body(store: Store, review_id: int) -> dict[str, object] | None:
     """The body as generated, kept at the first edit; None when never edited."""
     stmt = select(reviews_generated.c.body).where(reviews_generated.c.review_id == review_id)
     with store.engine.connect() as conn:
@@ -115,7 +124,7 @@ def list_audit(store: Store, review_id: int) -> list[AuditEntry]:
         ]
 
 
-def body_version(body: dict[str, Any]) -> str:
+def body_version(body: Mapping[str, object]) -> str:
     """A short fingerprint of a body: forms carry it so a stale form cannot overwrite."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
@@ -126,7 +135,7 @@ def _audit(
     review_id: int,
     user_name: str,
     action: str,
-    changes: dict[str, Any],
+    changes: Mapping[str, object],
     now: datetime,
 ) -> None:
     """Append one audit entry."""
@@ -146,7 +155,7 @@ def save_review_edit(
     user_name: str,
     action: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> dict[str, FieldChange]:
     """Store an edited body of a draft, keep the generated one, log what changed.
 
     Args:
@@ -281,10 +290,12 @@ def set_article_kind(
     return before
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def changed_fields(
+    before: Mapping[str, object], after: Mapping[str, object]
+) -> dict[str, FieldChange]:
     """The editable fields of two bodies that differ, each as ``{"before", "after"}``."""
     return {
-        field: {"before": before.get(field), "after": after.get(field)}
+        field: FieldChange(before=before.get(field), after=after.get(field))
         for field in EDITABLE_FIELDS
         if before.get(field) != after.get(field)
     }

@@ -92,6 +92,8 @@ articles = Table(
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
     # midweek.kinds: news, advert, digest, service, opinion (NULL: stored before 0008)
     Column("kind", String(16)),
+    # the desk's set-aside posts of a window (Store.articles_of_kinds; migration 0010)
+    Index("ix_articles_kind_published", "kind", "published"),
 )
 
 failures = Table(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -265,7 +265,7 @@ def review_for_reader(
     )
 
 
-def parse_body(body_text: str) -> dict[str, Any]:
+def parse_body(body_text: str) -> dict[str, object]:
     """A stored body's text as a dict, lone surrogates scrubbed (as listings hold bodies).
 
     Args:
@@ -279,8 +279,7 @@ def parse_body(body_text: str) -> dict[str, Any]:
     except ValueError:
         logger.warning("a stored review body is not valid JSON")
         return {}
-    scrubbed: dict[str, Any] = _scrub(body) if isinstance(body, dict) else {}
-    return scrubbed
+    return _scrub_object(body) if isinstance(body, dict) else {}
 
 
 def list_review_listings(store: Store, *, limit: int, offset: int = 0) -> list[ReviewListing]:
@@ -322,16 +321,21 @@ def get_review_listing(store: Store, slug: str) -> ReviewListing | None:
     return _listing(row) if row is not None else None
 
 
-def _scrub(value: Any) -> Any:
+def _scrub(value: object) -> object:
     """JSON values with lone surrogates replaced by U+FFFD (JSON's ``\\ud800`` escapes
     decode to them, and no UTF-8 response can carry them)."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
+        return _scrub_object(value)
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     return value
+
+
+def _scrub_object(value: Mapping[object, object]) -> dict[str, object]:
+    """A JSON object scrubbed as :func:`_scrub` does (its keys are strings)."""
+    return {_SURROGATE.sub("\ufffd", str(k)): _scrub(v) for k, v in value.items()}
 
 
 def _listing(row: Row[Any]) -> ReviewListing:
@@ -340,7 +344,7 @@ def _listing(row: Row[Any]) -> ReviewListing:
     Raises:
         ReviewFormatError: the stored body is not a review (``save_review`` refuses one).
     """
-    body: dict[str, Any] = _scrub(dict(row.body or {}))
+    body = _scrub_object(row.body or {})
     review = review_from_dict(body)
     return ReviewListing.from_row(row, body, intro=review.intro, teasers=review.teasers)
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from midweek.text.lang import detect_script
 from midweek.text.translit import APOSTROPHES
 
-__all__ = ["ANAPHORIC_OPENERS", "DEICTIC_TIME_WORDS", "opens_with_anaphor"]
+__all__ = ["ANAPHORIC_OPENERS", "DEICTIC_TIME_WORDS", "opener_language", "opens_with_anaphor"]
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -62,7 +62,7 @@ _APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 _EDGE_PUNCTUATION = "\"'«»“”„‘’([{—–-.,;:!?…)]}"
 
 
-def _opener_language(text: str, language: str | None) -> str | None:
+def opener_language(text: str, language: str | None) -> str | None:
     """The key of :data:`ANAPHORIC_OPENERS` for a sentence, or None when there is no list.
 
     An article without a language (or Uzbek without a script) is placed by the script of
@@ -103,7 +103,7 @@ def opens_with_anaphor(text: str, language: str | None = None) -> bool:
         True when the first word is such an anaphor; False otherwise, and for languages
         without a word list.
     """
-    key = _opener_language(text, language)
+    key = opener_language(text, language)
     if key is None:
         return False
     words = _first_words(text, 2)

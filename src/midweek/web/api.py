@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import fields
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel
@@ -86,7 +86,7 @@ class ReviewSummaryOut(BaseModel):
 class ReviewOut(ReviewSummaryOut):
     """A whole review: the summary and the body (in the review JSON format of the CLI)."""
 
-    body: dict[str, Any]
+    body: dict[str, object]
 
 
 class ArticleOut(BaseModel):
@@ -155,7 +155,7 @@ def _rating(summary: RatingSummary) -> RatingOut:
     return RatingOut(count=summary.count, average=summary.average)
 
 
-def _summary(request: Request, listing: ReviewListing, rating: RatingSummary) -> dict[str, Any]:
+def _summary(request: Request, listing: ReviewListing, rating: RatingSummary) -> dict[str, object]:
     """The fields every review answer shares."""
     path = review_path(listing.slug)
     return {
@@ -190,7 +190,7 @@ def api_reviews(
     store = get_site(request).store
     listings = list_review_listings(store, limit=limit, offset=offset)
     ratings = rating_summaries(store, [r.id for r in listings])
-    return [ReviewSummaryOut(**_summary(request, r, ratings[r.id])) for r in listings]
+    return [ReviewSummaryOut.model_validate(_summary(request, r, ratings[r.id])) for r in listings]
 
 
 @router.get("/reviews/{slug}", response_model=ReviewOut, responses={404: {}})
@@ -200,9 +200,8 @@ def api_review(request: Request, slug: str) -> ReviewOut:
     listing = get_review_listing(store, slug)
     if listing is None:
         raise HTTPException(status_code=404, detail="no such review")
-    return ReviewOut(
-        **_summary(request, listing, rating_summary(store, listing.id)), body=listing.body
-    )
+    summary = _summary(request, listing, rating_summary(store, listing.id))
+    return ReviewOut.model_validate({**summary, "body": listing.body})
 
 
 @router.get("/stories/{key}", response_model=StoryOut, responses={404: {}})

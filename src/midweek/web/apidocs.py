@@ -10,8 +10,9 @@ drift from the code.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,18 @@ def first_line(text: str) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
 
 
-def schema_type(schema: dict[str, Any]) -> str:
+def _mapping(value: object) -> Mapping[str, object]:
+    """``value`` when it is a JSON object, else an empty one (the document is FastAPI's,
+    read tolerantly: a part this page does not know shows as empty)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _array(value: object) -> Sequence[object]:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list | tuple) else ()
+
+
+def schema_type(schema: Mapping[str, object]) -> str:
     """A JSON schema as a short type: ``integer (≥ 1)``, ``array of ReviewOut``, ``string | null``.
 
     Args:
@@ -111,10 +123,10 @@ def schema_type(schema: dict[str, Any]) -> str:
         return ref.removeprefix(_COMPONENTS)
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            return " | ".join(schema_type(s) for s in schema[key])
+            return " | ".join(schema_type(_mapping(s)) for s in _array(schema[key]))
     kind = str(schema.get("type", "any"))
     if kind == "array":
-        kind = f"array of {schema_type(schema.get('items') or {})}"
+        kind = f"array of {schema_type(_mapping(schema.get('items')))}"
     elif kind == "string" and "format" in schema:
         kind = f"string ({schema['format']})"
     elif kind == "object" and "additionalProperties" in schema:
@@ -123,9 +135,9 @@ def schema_type(schema: dict[str, Any]) -> str:
     return f"{kind} ({', '.join(bounds)})" if bounds else kind
 
 
-def _parameter(raw: dict[str, Any]) -> Parameter:
+def _parameter(raw: Mapping[str, object]) -> Parameter:
     """One parameter object as shown."""
-    schema = raw.get("schema") or {}
+    schema = _mapping(raw.get("schema"))
     default = schema.get("default")
     return Parameter(
         name=str(raw.get("name", "")),
@@ -137,19 +149,23 @@ def _parameter(raw: dict[str, Any]) -> Parameter:
     )
 
 
-def _answers(responses: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+def _answers(responses: Mapping[str, object]) -> tuple[tuple[str, str, str], ...]:
     """(status, description, body type) of each answer of an operation."""
     out = []
-    for status, answer in sorted(responses.items()):
-        content = (answer or {}).get("content") or {}
-        body = (content.get("application/json") or {}).get("schema")
+    for status, value in sorted(responses.items()):
+        answer = _mapping(value)
+        body = _mapping(_mapping(answer.get("content")).get("application/json")).get("schema")
         out.append(
-            (status, str((answer or {}).get("description", "")), schema_type(body) if body else "")
+            (
+                status,
+                str(answer.get("description", "")),
+                schema_type(_mapping(body)) if body else "",
+            )
         )
     return tuple(out)
 
 
-def docs_page(openapi: dict[str, Any]) -> DocsPage:
+def docs_page(openapi: Mapping[str, object]) -> DocsPage:
     """The documentation page of an OpenAPI document.
 
     Args:
@@ -159,8 +175,9 @@ def docs_page(openapi: dict[str, Any]) -> DocsPage:
         Its endpoints in the schema's order and its models by name.
     """
     endpoints = []
-    for path, item in (openapi.get("paths") or {}).items():
-        for method, op in item.items():
+    for path, item in _mapping(openapi.get("paths")).items():
+        for method, value in _mapping(item).items():
+            op = _mapping(value)
             description = str(op.get("description", ""))
             endpoints.append(
                 Endpoint(
@@ -169,14 +186,15 @@ def docs_page(openapi: dict[str, Any]) -> DocsPage:
                     path=path,
                     summary=first_line(description) or str(op.get("summary", "")),
                     description=description.strip(),
-                    parameters=tuple(_parameter(p) for p in op.get("parameters") or ()),
-                    answers=_answers(op.get("responses") or {}),
+                    parameters=tuple(_parameter(_mapping(p)) for p in _array(op.get("parameters"))),
+                    answers=_answers(_mapping(op.get("responses"))),
                 )
             )
     models = []
-    schemas = (openapi.get("components") or {}).get("schemas") or {}
-    for name, schema in sorted(schemas.items()):
-        required = set(schema.get("required") or ())
+    schemas = _mapping(_mapping(openapi.get("components")).get("schemas"))
+    for name, value in sorted(schemas.items()):
+        schema = _mapping(value)
+        required = set(_array(schema.get("required")))
         models.append(
             Model(
                 name=name,
@@ -184,15 +202,15 @@ def docs_page(openapi: dict[str, Any]) -> DocsPage:
                 fields=tuple(
                     Field(
                         field,
-                        schema_type(value),
+                        schema_type(_mapping(property_)),
                         field in required,
-                        str(value.get("description", "")),
+                        str(_mapping(property_).get("description", "")),
                     )
-                    for field, value in (schema.get("properties") or {}).items()
+                    for field, property_ in _mapping(schema.get("properties")).items()
                 ),
             )
         )
-    info = openapi.get("info") or {}
+    info = _mapping(openapi.get("info"))
     return DocsPage(
         title=str(info.get("title", "")),
         version=str(info.get("version", "")),

@@ -35,7 +35,7 @@ from midweek.edit import (
     tag_names,
 )
 from midweek.entities import KnowledgeBase, load_kb
-from midweek.kinds import KINDS, article_kind, is_news
+from midweek.kinds import KINDS, SET_ASIDE_KINDS, article_kind
 from midweek.models import Article, Review
 from midweek.render.jsonout import review_from_dict
 from midweek.store.desk import (
@@ -149,11 +149,13 @@ def _edit_form(
     )
     # the checker's findings, shown above the form so the editor sees them before publishing
     findings = check_review(typed, articles=cited).defects
-    set_aside = [
-        a
-        for a in store.articles_between(typed.window_start, typed.window_end)
-        if not is_news(a) and a.id not in cited
-    ][:MAX_SET_ASIDE_LISTED]
+    set_aside = store.articles_of_kinds(
+        typed.window_start,
+        typed.window_end,
+        SET_ASIDE_KINDS,
+        limit=MAX_SET_ASIDE_LISTED,
+        exclude=cited,
+    )
     return editor_page(
         request,
         "editor/edit.html",

@@ -26,8 +26,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Final
+from functools import _CacheInfo, _lru_cache_wrapper, lru_cache
+from typing import Final
 
 from markupsafe import Markup
 
@@ -108,7 +108,7 @@ class ReviewFrames:
         """
         self._render = render
         self._site_name = site_name
-        self._cached: Callable[[FrameKey], Frame] = lru_cache(maxsize=maxsize)(self._build)
+        self._cached: _lru_cache_wrapper[Frame] = lru_cache(maxsize=maxsize)(self._build)
 
     def get(self, key: FrameKey) -> Frame:
         """The frame of ``key``, rendered now when it is not kept."""
@@ -116,11 +116,11 @@ class ReviewFrames:
 
     def clear(self) -> None:
         """Forget every frame (tests; a running site never needs it)."""
-        self._cached.cache_clear()  # type: ignore[attr-defined]
+        self._cached.cache_clear()
 
-    def info(self) -> Any:
+    def info(self) -> _CacheInfo:
         """Hits, misses and size (``functools`` cache info)."""
-        return self._cached.cache_info()  # type: ignore[attr-defined]
+        return self._cached.cache_info()
 
     def _build(self, key: FrameKey) -> Frame:
         """Render the page with the marker in place of the rating block and split it.

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
-from typing import Any, Final
+from typing import Final
 from urllib.parse import parse_qsl, urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from midweek.render.html import template_environment
 from midweek.store.db import Store
 from midweek.web.i18n import (
     LANGUAGES,
@@ -269,16 +270,9 @@ def finish_shared(response: Response, request: Request, *, lang: str | None = No
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    """The templates: autoescape always on, so every third-party string is text."""
-    return Environment(
-        loader=PackageLoader("midweek.web", "templates"),
-        autoescape=True,
-        # templates are package data, fixed while the site runs: no stat() per render
-        auto_reload=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """The site's templates (autoescape always on, so every third-party string is text)."""
+    # templates are package data, fixed while the site runs: no stat() per render
+    return template_environment("midweek.web", auto_reload=False)
 
 
 def language_links(request: Request, path: str | None = None) -> tuple[tuple[str, str, str], ...]:
@@ -300,7 +294,7 @@ def language_links(request: Request, path: str | None = None) -> tuple[tuple[str
     return tuple(links)
 
 
-def render_html(site_name: str, template: str, lang: str, **context: Any) -> str:
+def render_html(site_name: str, template: str, lang: str, **context: object) -> str:
     """Render one of the site's templates in ``lang`` to a string.
 
     Args:
@@ -340,7 +334,7 @@ def render_page(
     status_code: int = 200,
     canonical: str | None = None,
     links_path: str | None = None,
-    **context: Any,
+    **context: object,
 ) -> HTMLResponse:
     """Render one of the site's templates in ``lang``.
 

@@ -8,8 +8,8 @@ A state saved before (version 4) stays in ``cluster_state`` and is refused with 
 as any state of another version is. ``story_articles`` gains an index by article: each
 run looks up the stories its articles were in.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
