@@ -18,7 +18,7 @@ size (they read the open stories and the window), ingest's time should grow line
 After the incremental run it prints a digest (SHA-256) of the stored stories (each
 story's sorted article ids): two versions of midweek that cluster alike print the same.
 
-Set ``PYTHONPATH`` to an absolute path (the stages run in a temporary folder).
+``PYTHONPATH`` is made absolute for the stages (they run in a temporary folder).
 """
 
 from __future__ import annotations
@@ -101,9 +101,14 @@ def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
 def run(args: list[str], cwd: Path) -> dict[str, Any]:
     """Run one CLI stage; its wall time and peak RSS."""
     started = time.perf_counter()
+    # the stages run in a temporary folder: a relative PYTHONPATH ("src") would point
+    # there and the stages would silently import the installed midweek instead
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(os.path.abspath(p) for p in paths if p)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "midweek", "--quiet", *args],
         cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
