@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -147,6 +148,101 @@ def test_three_runs_give_the_stories_of_one_on_either_backend(
         held = conn.scalar(select(func.count(func.distinct(article_clusters.c.cluster_id))))
     assert stored == held  # every cluster ever opened has its story row
     three.close()
+
+
+class _EventVectors:
+    """One unit vector per event a text names: a stand-in for a cross-lingual encoder."""
+
+    name = "event-vectors"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), 8), dtype=np.float32)
+        for row, text in enumerate(texts):
+            quake = "землетрясен" in text.lower() or "zilzila" in text.lower()
+            rows[row, 0 if quake else 1] = 1.0
+        return rows
+
+
+_QUAKE = [  # (language, day, title, text): the Uzbek cluster closes before the last post
+    (
+        "ru",
+        0.0,
+        "Землетрясение магнитудой 6,1 произошло в Ферганской долине",
+        "Землетрясение магнитудой 6,1 произошло утром в Ферганской долине, сообщил МЧС "
+        "Узбекистана. Пострадавших нет, в Фергане и Андижане проверяют здания.",
+    ),
+    (
+        "uz",
+        0.1,
+        "Farg'ona vodiysida 6,1 magnitudali zilzila sodir bo'ldi",
+        "Farg'ona vodiysida ertalab 6,1 magnitudali zilzila sodir bo'ldi, deb xabar berdi "
+        "FVV. Jabrlanganlar yo'q, Farg'ona va Andijonda binolar tekshirilmoqda.",
+    ),
+    (
+        "ru",
+        1.5,
+        "После землетрясения в Фергане проверили школы",
+        "После землетрясения в Ферганской долине специалисты МЧС проверили школы и "
+        "больницы Ферганы: трещины нашли в двух зданиях.",
+    ),
+    (
+        "ru",
+        3.0,
+        "Повторные толчки землетрясения ощутили в Андижане",
+        "Повторные толчки после землетрясения в Ферганской долине ощутили жители Андижана "
+        "и Ферганы, сообщил МЧС Узбекистана.",
+    ),
+    (
+        "ru",
+        3.6,
+        "Семьям, пострадавшим от землетрясения, выплатят помощь",
+        "Правительство выплатит помощь семьям в Фергане и Андижане, чьи дома повредило "
+        "землетрясение в Ферганской долине, сообщил МЧС.",
+    ),
+    (
+        "ru",
+        4.2,
+        "Восстановление после землетрясения в Фергане завершат к весне",
+        "Восстановление домов и школ Ферганы и Андижана после землетрясения в Ферганской "
+        "долине завершат к весне, сообщил МЧС Узбекистана.",
+    ),
+]
+
+
+def test_a_story_keeps_its_closed_clusters_when_a_later_run_touches_it(
+    tmp_path: Path,
+) -> None:
+    """A cross-lingual story whose Uzbek cluster closed before a later run adds to its
+    Russian one: the later run rebuilds the story with the closed cluster's article (found
+    by the stored story), as one run does."""
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    records = [
+        {
+            "url": f"https://example.uz/{lang}/{n}",
+            "title": title,
+            "text": text,
+            "published": (start + timedelta(days=day)).isoformat(),
+            "lang": lang,
+            "source": "example.uz",
+        }
+        for n, (lang, day, title, text) in enumerate(_QUAKE)
+    ]
+    found = []
+    for name, parts in (("one", [records]), ("two", [records[:-1], records[-1:]])):
+        settings = load_settings(tmp_path / name, environ={})
+        settings.workspace.mkdir()
+        store = open_store(settings.database_url)
+        for index, part in enumerate(parts):
+            ingest_file(
+                store, _write(tmp_path / f"{name}{index}.jsonl.gz", part), settings, lambda: NOW
+            )
+            cluster_new_articles(store, NOW, embedder=_EventVectors())
+        found.append(_story_urls(store))
+        store.close()
+    one, two = found
+    uzbek = next(s for s in one if "https://example.uz/uz/1" in s)
+    assert "https://example.uz/ru/5" in uzbek  # the late post joined the two-language story
+    assert two == one
 
 
 @pytest.mark.slow

@@ -1391,14 +1391,16 @@ def cluster_new_articles(
     # stored ones are found by their story as stored (a story merged since, by its old root)
     stored_roots = touched | {old for old, new in changes.merged.items() if new in touched}
     in_memory = set(clusterer.state.parent) | set(clusterer.state.clusters)
-    clusters = {
-        c for c in in_memory | set(assignments.values()) if clusterer.story_of(c) in touched
-    }
-    clusters |= clusters_of_stories(store, stored_roots)
+    # a closed cluster the state does not hold reaches its story through its stored root
+    root_of = {c: c for c in in_memory | set(assignments.values())}
+    for cluster, stored_root in clusters_of_stories(store, stored_roots).items():
+        root_of.setdefault(cluster, stored_root)
+    story_of = {c: clusterer.story_of(root) for c, root in root_of.items()}
+    clusters = {c for c, story in story_of.items() if story in touched}
     member_cluster = {**articles_in_clusters(store, clusters), **assignments}
     grouped: dict[int, list[int]] = {}
     for article_id, cluster in member_cluster.items():
-        grouped.setdefault(clusterer.story_of(cluster), []).append(article_id)
+        grouped.setdefault(story_of[cluster], []).append(article_id)
     by_id = {**store.get_articles(member_cluster), **{a.id: a for a in fresh if a.id}}
     stories = [build_story(members, by_id) for members in grouped.values()]
     save_cluster_run(

@@ -83,17 +83,17 @@ def load_cluster_terms(store: Store, lang: str, terms: Iterable[str]) -> dict[st
     return out
 
 
-def clusters_of_stories(store: Store, story_ids: Iterable[int]) -> set[int]:
-    """Every stored cluster (open or closed) whose story is one of ``story_ids``."""
+def clusters_of_stories(store: Store, story_ids: Iterable[int]) -> dict[int, int]:
+    """``cluster id -> story id`` of every stored cluster (open or closed) of ``story_ids``."""
     wanted = sorted(set(story_ids))
     cs = cluster_stories
-    out: set[int] = set()
+    out: dict[int, int] = {}
     with store.engine.connect() as conn:
         for start in range(0, len(wanted), IN_CHUNK):
-            stmt = select(cs.c.cluster_id).where(
+            stmt = select(cs.c.cluster_id, cs.c.story_id).where(
                 cs.c.story_id.in_(wanted[start : start + IN_CHUNK])
             )
-            out.update(int(c) for c in conn.scalars(stmt))
+            out.update({int(c): int(story) for c, story in conn.execute(stmt)})
     return out
 
 
