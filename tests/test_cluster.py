@@ -21,10 +21,11 @@ telling apart two similar events of one topic.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -243,16 +244,162 @@ def test_state_round_trips_through_json() -> None:
     with pytest.raises(StoreError, match="cannot be read"):
         ClusterState.from_json({"version": STATE_VERSION, "clusters": [{"id": 1}]})
     # states of versions 1 (before the average-linkage counts), 2 (links and handles as
-    # terms) and 3 (Russian surface forms as terms, no newest names) are refused with the
-    # advice
-    for old in (1, 2, 3):
-        with pytest.raises(StoreError, match=rf"version {old}, this midweek reads version 4"):
+    # terms), 3 (Russian surface forms as terms, no newest names) and 4 (one JSON value in
+    # the store, read and written whole) are refused with the advice, whole or as rows
+    for old in (1, 2, 3, 4):
+        with pytest.raises(StoreError, match=rf"version {old}, this midweek reads version 5"):
             ClusterState.from_json({**saved, "version": old})
+        with pytest.raises(StoreError, match=rf"version {old}, .* new database \(--db\)"):
+            ClusterState.from_parts({**saved, "version": old}, [], {})
     # a cluster without its member counts is a broken state, not a crash
     broken = json.loads(json.dumps(saved))
     del broken["clusters"][0]["counts"]
     with pytest.raises(StoreError, match="cannot be read"):
         ClusterState.from_json(broken)
+
+
+def _translated_stream(shared_data: Path, posts: int, dense: bool) -> list[ClusterDoc]:
+    """Russian telegram posts and their Uzbek translations, in date order.
+
+    With ``dense``, every three consecutive posts share an event vector (each text the
+    event's plus noise; a translation next to its post), so posts join across the days
+    and the Russian and Uzbek clusters of an event link into one story.
+    """
+    path = shared_data / "news-ru-uz-telegram-gazeta-podrobno" / "posts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = [p for p in map(json.loads, fh) if p.get("text_uz_mt") and p.get("text_ru")]
+    rows = sorted(rows, key=lambda p: p["published"])[:posts]
+    rng = np.random.default_rng(16)
+    events = rng.standard_normal((posts // 3 + 1, 32))
+    docs = []
+    for index, post in enumerate(rows):
+        when = datetime.fromisoformat(post["published"]).replace(tzinfo=UTC)
+        for offset, (lang, text) in enumerate(
+            (("ru", post["text_ru"]), ("uz", post["text_uz_mt"]))
+        ):
+            vector = None
+            if dense:
+                noisy = events[index // 3] + 0.3 * rng.standard_normal(32)
+                vector = (noisy / np.linalg.norm(noisy)).astype(np.float32)
+            docs.append(ClusterDoc(2 * index + offset, "", text, lang, when, vector=vector))
+    return docs
+
+
+def _stories(clusterer: OnlineClusterer, cluster_of: dict[int, int]) -> set[frozenset[int]]:
+    """Documents grouped by the story of their cluster."""
+    grouped: dict[int, set[int]] = defaultdict(set)
+    for doc_id, cluster in cluster_of.items():
+        grouped[clusterer.story_of(cluster)].add(doc_id)
+    return {frozenset(g) for g in grouped.values()}
+
+
+def _through_rows(
+    docs: Sequence[ClusterDoc], cuts: Sequence[int]
+) -> tuple[set[frozenset[int]], list[dict[int, int]], list[int]]:
+    """Cluster ``docs`` in runs between ``cuts``, each resumed from the store's rows.
+
+    The store is dicts here (what ClusterState.changes writes and from_parts reads,
+    through JSON; the document frequencies of each run's terms only). The rows left at
+    the end must be those of the same stream clustered in one run.
+
+    Returns:
+        The stories (document ids), the stories merged in each run, and the run of each
+        document.
+    """
+    header: dict[str, Any] | None = None
+    rows: dict[int, tuple[dict[str, Any], bytes | None]] = {}
+    terms: dict[str, dict[str, int]] = defaultdict(dict)
+    story: dict[int, int] = {}
+    cluster_of: dict[int, int] = {}
+    merges: list[dict[int, int]] = []
+    run_of: list[int] = []
+    whole = OnlineClusterer()
+    for doc in docs:
+        whole.add(doc)
+    whole_rows = {c: cluster.to_row() for c, cluster in whole.state.clusters.items()}
+    whole_df = whole.state.df
+    for run, (start, stop) in enumerate(itertools.pairwise(cuts)):
+        state = None
+        if header is not None:
+            opened = [rows[c] for c in sorted(rows)]
+            state = ClusterState.from_parts(header, opened, {c: story[c] for c in rows})
+        clusterer = OnlineClusterer(state=state)
+        part = docs[start:stop]
+        for doc in part:
+            lang, wanted = clusterer.index_terms(doc)
+            df = clusterer.state.df.setdefault(lang, Counter())
+            df.update({t: terms[lang][t] for t in wanted if t in terms[lang] and t not in df})
+        placed = {d.id: clusterer.add(d) for d in part}
+        cluster_of.update(placed)
+        run_of.extend([run] * len(part))
+        delta = clusterer.state.changes()
+        # only the clusters placed into (and still open) are written, whatever was read
+        assert set(delta.clusters) == set(placed.values()) & set(clusterer.state.clusters)
+        assert set(delta.closed) <= set(rows)
+        header = json.loads(json.dumps(delta.header))  # the store keeps JSON
+        for cluster_id in delta.closed:
+            del rows[cluster_id]
+        rows.update({c: (json.loads(json.dumps(f)), d) for c, (f, d) in delta.clusters.items()})
+        for lang, counts in delta.terms.items():
+            terms[lang].update(counts)
+        merges.append(delta.merged)
+        for old, new in delta.merged.items():
+            story.update({c: new for c, s in story.items() if s == old})
+        story.update(delta.stories)
+    assert set(rows) == set(clusterer.state.clusters)  # the open ones, no closed row left
+    # the rows are the state of one run: its open clusters, every term's frequency
+    assert rows == {c: (json.loads(json.dumps(f)), d) for c, (f, d) in whole_rows.items()}
+    assert terms == {lang: dict(df) for lang, df in whole_df.items()}
+    grouped: dict[int, set[int]] = defaultdict(set)
+    for doc_id, cluster in cluster_of.items():
+        grouped[story[cluster]].add(doc_id)
+    return {frozenset(g) for g in grouped.values()}, merges, run_of
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["lexical", "dense"])
+def test_a_stream_resumed_from_rows_gives_the_stories_of_one_run(
+    shared_data: Path, dense: bool
+) -> None:
+    """Three runs through the store's rows give the stories of one run, and each run
+    writes only the clusters it placed into."""
+    docs = _translated_stream(shared_data, 240, dense)
+    whole = OnlineClusterer()
+    one_run = _stories(whole, {d.id: whole.add(d) for d in docs})
+    # cut the stream inside two stories of the one run (between two of their members)
+    position = {d.id: i for i, d in enumerate(docs)}
+    spans = sorted((position[min(g)], position[max(g)]) for g in one_run if len(g) > 1)
+    first = next(a + 1 for a, b in spans if b > a + 1 and a > len(docs) // 4)
+    second = next(a + 1 for a, b in spans if a > first + len(docs) // 4 and b > a + 1)
+    stories, _, run_of = _through_rows(docs, [0, first, second, len(docs)])
+    assert stories == one_run
+    spanning = [g for g in stories if len({run_of[position[d]] for d in g}) > 1]
+    assert spanning  # stories continued across runs
+    if dense:
+        assert any({docs[position[d]].lang for d in g} == {"ru", "uz"} for g in spanning)
+
+
+def test_two_stored_stories_merged_by_a_later_run() -> None:
+    """A later run links two stories read from the store: the larger root's clusters
+    move to the smaller one (ClusterState.changes' merged), as in one run."""
+    quake_uz = "Chili shimolida kuchli zilzila: olti kishi halok bo'ldi, Iquique yaqinida."
+    docs = [
+        _doc(1, "Chile earthquake kills six near Iquique", QUAKE, 0, vector=_unit(1, 0, 0)),
+        _doc(2, "Chili zilzila", quake_uz, 0.1, lang="uz", vector=_unit(0.6, 0.8, 0)),
+        _doc(3, "Kerala floods displace thousands", FLOOD, 0.2, vector=_unit(0, 0, 1)),
+        _doc(4, "Chili zilzila", quake_uz, 0.5, lang="uz", vector=_unit(1, 0.05, 0)),
+    ]
+    whole = OnlineClusterer()
+    one_run = _stories(whole, {d.id: whole.add(d) for d in docs})
+    assert {1, 2, 4} in one_run  # the Uzbek report's second post linked the two stories
+    stories, merges, _ = _through_rows(docs, [0, 3, 4])
+    assert stories == one_run
+    assert merges[0] == {} and len(merges[1]) == 1  # one stored story moved to the other
+
+
+def _part(doc_id: int, docs: Sequence[ClusterDoc], cuts: Sequence[int]) -> int:
+    """Which run (between ``cuts``) a document was clustered in."""
+    position = next(i for i, d in enumerate(docs) if d.id == doc_id)
+    return sum(1 for cut in cuts[1:-1] if position >= cut)
 
 
 def test_cross_lingual_clusters_link_by_dense_similarity() -> None:

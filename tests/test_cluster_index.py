@@ -252,3 +252,37 @@ def test_equal_centroids_tie_to_the_smaller_cluster_id() -> None:
         *range(400, 420),
     ]
     assert not list(index.others(vector, "ru", 1.5, 3))  # nothing reaches the floor
+
+
+# -- lexical candidates: the bounded posting walk -------------------------------------------
+def _lexical_stream(clusterer: OnlineClusterer, clusters: int) -> None:
+    """``clusters`` one-article clusters that all name "Tashkent", each with words of its own."""
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    for n in range(clusters):
+        # its own words keep each article apart (a new cluster every time)
+        own = " ".join(f"w{n}x{k}" for k in range(6))
+        doc = ClusterDoc(n, f"Tashkent {own}", f"{own} Tashkent.", "en", when)
+        clusterer.add(doc, choose=lambda _candidates: None)
+
+
+def test_the_posting_walk_stops_at_its_budget_rarest_terms_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past ``MAX_WALKED`` entries, a term every open cluster shares is not walked: the
+    article's rarer terms still find the cluster that shares them; within the budget the
+    candidates are those of the unbounded walk."""
+    from midweek import cluster as cluster_module
+
+    clusterer = OnlineClusterer(horizon=LONG_HORIZON)
+    _lexical_stream(clusterer, 40)
+    query = ClusterDoc(99, "Tashkent w7x1 w7x2", "w7x3 Tashkent.", "en", None)
+    item = clusterer._prepare(query)
+    assert len(clusterer._postings["en"]["tashkent"]) == 40
+    monkeypatch.setattr(cluster_module, "MAX_WALKED", 10**9)
+    unbounded, _, _ = clusterer._candidate_rows(item)
+    assert unbounded[0] == 7 and len(unbounded) == cluster_module.MAX_LEXICAL_CANDIDATES
+    monkeypatch.setattr(cluster_module, "MAX_WALKED", 43)  # 3 rare entries + 40 fit
+    assert clusterer._candidate_rows(item)[0] == unbounded
+    monkeypatch.setattr(cluster_module, "MAX_WALKED", 42)  # the common posting does not
+    bounded, rows, _ = clusterer._candidate_rows(item)
+    assert bounded == [7] and rows.shape == (1, len(cluster_module.MONO_FEATURES))

@@ -7,20 +7,22 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from conftest import telegram_records
 from midweek.cli import app
+from midweek.embed import HashingEmbedder
 from midweek.entities import load_kb
 from midweek.kinds import SET_ASIDE_KINDS
 from midweek.pipeline import article_entities, cluster_new_articles, ingest_file
 from midweek.settings import load_settings
 from midweek.store import Store, open_store
 from midweek.store.schema import articles as articles_table
-from midweek.store.stories import get_story, list_stories, load_cluster_state
-from midweek.store.stories_schema import cluster_state
+from midweek.store.stories import get_story, list_stories, load_cluster_stream
+from midweek.store.stories_schema import article_clusters, cluster_state, cluster_stories
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 runner = CliRunner()
@@ -100,6 +102,150 @@ def test_two_runs_give_the_stories_of_one_and_a_third_changes_nothing(
     assert any(len(s) > 1 for s in stories)
 
 
+def _story_urls(store: Store) -> set[frozenset[str]]:
+    """A store's stories as sets of article URLs."""
+    found = list_stories(store, limit=100_000)
+    articles = store.get_articles(i for s in found for i in s.article_ids)
+    return {frozenset(articles[i].url for i in s.article_ids) for s in found}
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["lexical", "hashing-vectors"])
+def test_three_runs_give_the_stories_of_one_on_either_backend(
+    tmp_path: Path, shared_data: Path, store_url: str, dense: bool
+) -> None:
+    """The same posts clustered in one run (SQLite) and in three (SQLite and PostgreSQL):
+    the same stories, and the store keeps the open clusters only, with every story's
+    clusters."""
+    posts = _posts(shared_data, 240)
+    embedder = HashingEmbedder() if dense else None
+    settings = load_settings(tmp_path / "one", environ={})
+    settings.workspace.mkdir()
+    one = open_store(settings.database_url)
+    ingest_file(one, _write(tmp_path / "all.jsonl.gz", posts), settings, lambda: NOW)
+    cluster_new_articles(one, NOW, embedder=embedder)
+    stories = _story_urls(one)
+    with one.engine.connect() as conn:  # stored in file order (URLs as stored)
+        urls = conn.scalars(select(articles_table.c.url).order_by(articles_table.c.id)).all()
+    one.close()
+    assert len(urls) == len(posts)
+    # cut the posts inside two stories of the one run (between two of their members)
+    position = {url: i for i, url in enumerate(urls)}
+    spans = sorted((min(map(position.get, s)), max(map(position.get, s))) for s in stories)
+    first = next(a + 1 for a, b in spans if b > a and a > 40)
+    second = next(a + 1 for a, b in spans if b > a and a > first + 40)
+    three = open_store(store_url)
+    runs = [set(urls[:first]), set(urls[first:second]), set(urls[second:])]
+    for part in (posts[:first], posts[first:second], posts[second:]):
+        ingest_file(three, _write(tmp_path / "part.jsonl.gz", part), settings, lambda: NOW)
+        run = cluster_new_articles(three, NOW, embedder=embedder)
+        assert run.articles > 0
+        saved = load_cluster_stream(three)
+        assert saved is not None and len(saved.clusters) == run.open_clusters
+    assert _story_urls(three) == stories
+    assert any(sum(1 for urls in runs if story & urls) > 1 for story in stories)  # continued
+    with three.engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(cluster_stories))
+        held = conn.scalar(select(func.count(func.distinct(article_clusters.c.cluster_id))))
+    assert stored == held  # every cluster ever opened has its story row
+    three.close()
+
+
+class _EventVectors:
+    """One unit vector per event a text names: a stand-in for a cross-lingual encoder."""
+
+    name = "event-vectors"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), 8), dtype=np.float32)
+        for row, text in enumerate(texts):
+            quake = "землетрясен" in text.lower() or "zilzila" in text.lower()
+            rows[row, 0 if quake else 1] = 1.0
+        return rows
+
+
+_QUAKE = [  # (language, day, title, text): the Uzbek cluster closes before the last post
+    (
+        "ru",
+        0.0,
+        "Землетрясение магнитудой 6,1 произошло в Ферганской долине",
+        "Землетрясение магнитудой 6,1 произошло утром в Ферганской долине, сообщил МЧС "
+        "Узбекистана. Пострадавших нет, в Фергане и Андижане проверяют здания.",
+    ),
+    (
+        "uz",
+        0.1,
+        "Farg'ona vodiysida 6,1 magnitudali zilzila sodir bo'ldi",
+        "Farg'ona vodiysida ertalab 6,1 magnitudali zilzila sodir bo'ldi, deb xabar berdi "
+        "FVV. Jabrlanganlar yo'q, Farg'ona va Andijonda binolar tekshirilmoqda.",
+    ),
+    (
+        "ru",
+        1.5,
+        "После землетрясения в Фергане проверили школы",
+        "После землетрясения в Ферганской долине специалисты МЧС проверили школы и "
+        "больницы Ферганы: трещины нашли в двух зданиях.",
+    ),
+    (
+        "ru",
+        3.0,
+        "Повторные толчки землетрясения ощутили в Андижане",
+        "Повторные толчки после землетрясения в Ферганской долине ощутили жители Андижана "
+        "и Ферганы, сообщил МЧС Узбекистана.",
+    ),
+    (
+        "ru",
+        3.6,
+        "Семьям, пострадавшим от землетрясения, выплатят помощь",
+        "Правительство выплатит помощь семьям в Фергане и Андижане, чьи дома повредило "
+        "землетрясение в Ферганской долине, сообщил МЧС.",
+    ),
+    (
+        "ru",
+        4.2,
+        "Восстановление после землетрясения в Фергане завершат к весне",
+        "Восстановление домов и школ Ферганы и Андижана после землетрясения в Ферганской "
+        "долине завершат к весне, сообщил МЧС Узбекистана.",
+    ),
+]
+
+
+def test_a_story_keeps_its_closed_clusters_when_a_later_run_touches_it(
+    tmp_path: Path, store_url: str
+) -> None:
+    """A cross-lingual story whose Uzbek cluster closed before a later run adds to its
+    Russian one: the later run rebuilds the story with the closed cluster's article (found
+    by the stored story), as one run does."""
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    records = [
+        {
+            "url": f"https://example.uz/{lang}/{n}",
+            "title": title,
+            "text": text,
+            "published": (start + timedelta(days=day)).isoformat(),
+            "lang": lang,
+            "source": "example.uz",
+        }
+        for n, (lang, day, title, text) in enumerate(_QUAKE)
+    ]
+    found = []
+    for name, parts in (("one", [records]), ("two", [records[:-1], records[-1:]])):
+        settings = load_settings(tmp_path / name, environ={})
+        settings.workspace.mkdir()
+        # one run on SQLite, two on either backend
+        store = open_store(settings.database_url if name == "one" else store_url)
+        for index, part in enumerate(parts):
+            ingest_file(
+                store, _write(tmp_path / f"{name}{index}.jsonl.gz", part), settings, lambda: NOW
+            )
+            cluster_new_articles(store, NOW, embedder=_EventVectors())
+        found.append(_story_urls(store))
+        store.close()
+    one, two = found
+    uzbek = next(s for s in one if "https://example.uz/uz/1" in s)
+    assert "https://example.uz/ru/5" in uzbek  # the late post joined the two-language story
+    assert two == one
+
+
 @pytest.mark.slow
 def test_entity_ids_reach_the_clusterer_and_runs_stay_idempotent(
     tmp_path: Path, shared_data: Path
@@ -111,11 +257,11 @@ def test_entity_ids_reach_the_clusterer_and_runs_stay_idempotent(
     find = article_entities(load_kb())
     run = cluster_new_articles(store, NOW, entities=find)
     assert run.articles == _news_articles(store) > 60
-    saved = load_cluster_state(store)
+    saved = load_cluster_stream(store)
     assert saved is not None
-    ids = {e for c in saved["clusters"] for e in c["entity_ids"]}
+    ids = {e for c, _ in saved.clusters for e in c["entity_ids"]}
     assert "Q265" in ids  # Uzbekistan, linked from the Russian text
-    assert any(c["entities"] for c in saved["clusters"])  # the proxy's names stay
+    assert any(c["entities"] for c, _ in saved.clusters)  # the proxy's names stay
     again = cluster_new_articles(store, NOW, entities=find)
     assert (again.articles, again.stories) == (0, 0)
     store.close()
@@ -180,10 +326,10 @@ def test_cli_cluster_embed_compares_entity_ids(
         result = runner.invoke(app, [*db, "cluster", "--embed", "--json", *flags])
         assert result.exit_code == 0, result.output
         store = open_store(f"sqlite:///{folder / 'm.db'}")
-        saved = load_cluster_state(store)
+        saved = load_cluster_stream(store)
         store.close()
         assert saved is not None
-        assert any(c["entity_ids"] for c in saved["clusters"]) is expect_ids
+        assert any(c["entity_ids"] for c, _ in saved.clusters) is expect_ids
         assert (folder / "embeddings.sqlite").is_file()
 
 

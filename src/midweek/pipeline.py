@@ -69,7 +69,9 @@ from midweek.store.db import StoredReview
 from midweek.store.stories import (
     articles_in_clusters,
     clustered_stories,
-    load_cluster_state,
+    clusters_of_stories,
+    load_cluster_stream,
+    load_cluster_terms,
     save_cluster_run,
     unclustered_articles,
 )
@@ -1346,11 +1348,14 @@ def cluster_new_articles(
 ) -> ClusterRun:
     """Assign the articles no run has clustered yet to stories, resuming the stream.
 
-    The clusterer's state is loaded from the store and saved back with the new
-    assignments and the rebuilt stories in one transaction, so a run costs time in
-    proportion to the new articles, a second run with nothing new changes nothing, and a
-    killed run is simply done again. With nothing new the state is not even read (at
-    100k articles it is hundreds of MiB of JSON: seconds to load and save for nothing).
+    The clusterer's state is read from the store's rows and what the run changed is
+    written back with the new assignments and the rebuilt stories in one transaction, so
+    a run costs time in proportion to the new articles and the stories they touch, plus
+    one read of the open clusters (bounded by the horizon, not the archive): the document
+    frequencies of the new articles' terms are read in batches of :data:`TERM_BATCH`
+    articles, the closed clusters of a touched story are found by an index, and only the
+    clusters placed into are written. A second run with nothing new changes nothing (the
+    state is not even read), and a killed run is simply done again.
 
     ``entities`` (:func:`article_entities`) gives the cross-lingual link canonical entity
     ids beside the name proxy: one id for a name in Cyrillic and in Latin script.
@@ -1358,34 +1363,75 @@ def cluster_new_articles(
     fresh = [a for a in unclustered_articles(store) if is_news(a)]  # non-news: no story
     if not fresh:
         return ClusterRun(0, 0, None)
-    saved = load_cluster_state(store)
-    clusterer = OnlineClusterer(state=ClusterState.from_json(saved) if saved else None)
+    saved = load_cluster_stream(store)
+    state = None
+    if saved is not None:
+        state = ClusterState.from_parts(saved.header, saved.clusters, saved.stories)
+    clusterer = OnlineClusterer(state=state)
     vectors: list[np.ndarray | None] = [None] * len(fresh)
     if embedder is not None and fresh:
         vectors = list(embedder.embed([embedding_text(a.title, a.text) for a in fresh]))
     assignments: dict[int, int] = {}
-    for article, vector in zip(fresh, vectors, strict=True):
-        assert article.id is not None  # stored articles have ids
-        found = entities(article) if entities is not None else None
-        doc = ClusterDoc.from_article(article, vector=vector, entities=found)
-        assignments[article.id] = clusterer.add(doc)
-        if progress:
-            progress(1)
+    for start in range(0, len(fresh), TERM_BATCH):
+        docs = []
+        for article, vector in zip(
+            fresh[start : start + TERM_BATCH], vectors[start : start + TERM_BATCH], strict=True
+        ):
+            found = entities(article) if entities is not None else None
+            docs.append(ClusterDoc.from_article(article, vector=vector, entities=found))
+        if saved is not None:
+            _read_frequencies(store, clusterer, docs)
+        for doc in docs:
+            assignments[doc.id] = clusterer.add(doc)
+            if progress:
+                progress(1)
+    changes = clusterer.state.changes()
     touched = {clusterer.story_of(c) for c in assignments.values()}
-    # every cluster (open or closed) whose story was touched: its members are rebuilt
-    known = set(clusterer.state.parent) | set(clusterer.state.clusters) | set(assignments.values())
-    clusters = {c for c in known if clusterer.story_of(c) in touched}
+    # every cluster (open or closed) whose story was touched: its members are rebuilt; the
+    # stored ones are found by their story as stored (a story merged since, by its old root)
+    stored_roots = touched | {old for old, new in changes.merged.items() if new in touched}
+    in_memory = set(clusterer.state.parent) | set(clusterer.state.clusters)
+    # a closed cluster the state does not hold reaches its story through its stored root
+    root_of = {c: c for c in in_memory | set(assignments.values())}
+    for cluster, stored_root in clusters_of_stories(store, stored_roots).items():
+        root_of.setdefault(cluster, stored_root)
+    story_of = {c: clusterer.story_of(root) for c, root in root_of.items()}
+    clusters = {c for c, story in story_of.items() if story in touched}
     member_cluster = {**articles_in_clusters(store, clusters), **assignments}
     grouped: dict[int, list[int]] = {}
     for article_id, cluster in member_cluster.items():
-        grouped.setdefault(clusterer.story_of(cluster), []).append(article_id)
+        grouped.setdefault(story_of[cluster], []).append(article_id)
     by_id = {**store.get_articles(member_cluster), **{a.id: a for a in fresh if a.id}}
     stories = [build_story(members, by_id) for members in grouped.values()]
     save_cluster_run(
         store,
-        state=clusterer.state.to_json(),
+        header=changes.header,
+        clusters=changes.clusters,
+        closed=changes.closed,
+        terms=changes.terms,
+        cluster_story=changes.stories,
+        merged=changes.merged,
         assignments=assignments,
         stories=stories,
         now=now,
     )
     return ClusterRun(len(fresh), len(stories), clusterer.open_clusters())
+
+
+# Articles whose terms' document frequencies are read from the store in one go before they
+# are clustered (a few queries per batch; the readings wait in memory for their ``add``).
+TERM_BATCH = 1_000
+
+
+def _read_frequencies(store: Store, clusterer: OnlineClusterer, docs: Sequence[ClusterDoc]) -> None:
+    """Read into the clusterer's state the stored frequencies of the terms ``docs`` bring."""
+    wanted: dict[str, set[str]] = {}
+    for doc in docs:
+        lang, brought = clusterer.index_terms(doc)
+        wanted.setdefault(lang, set()).update(brought)
+    df = clusterer.state.df
+    for lang, terms in sorted(wanted.items()):
+        known = df.setdefault(lang, Counter())
+        missing = [t for t in terms if t not in known]
+        for term, count in load_cluster_terms(store, lang, missing).items():
+            known[term] = count

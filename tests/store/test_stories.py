@@ -72,7 +72,7 @@ def _stored(store: Store, shared_data: Path) -> dict[int, Article]:
 
 
 def _save(store: Store, stories: list[Story]) -> None:
-    save_cluster_run(store, state={"v": 1}, assignments={}, stories=stories, now=NOW)
+    save_cluster_run(store, header={"v": 1}, assignments={}, stories=stories, now=NOW)
 
 
 def test_figures_round_trip_and_are_replaced(store_url: str, shared_data: Path) -> None:

@@ -128,6 +128,9 @@ story_articles = Table(
     metadata,
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    # an article's story is looked up by the article (a run rewrites the stories its
+    # articles were in; a review finds its window's stories): without it, a scan
+    Index("ix_story_articles_article_id", "article_id"),
 )
 
 reviews = Table(

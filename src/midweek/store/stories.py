@@ -7,7 +7,8 @@ store class stays the one place that owns connections and transactions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,14 @@ from midweek.errors import MidweekError
 from midweek.models import Article, Story
 from midweek.store import schema
 from midweek.store.db import IN_CHUNK, Store, article_from_row
-from midweek.store.stories_schema import article_clusters, cluster_state, story_figures
+from midweek.store.stories_schema import (
+    article_clusters,
+    cluster_open,
+    cluster_state,
+    cluster_stories,
+    cluster_terms,
+    story_figures,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +34,67 @@ class UnknownStoryError(MidweekError):
     """No stored story has that id or key."""
 
 
-def load_cluster_state(store: Store) -> dict[str, Any] | None:
-    """The clusterer state saved by the last run, or None before the first."""
+@dataclass(frozen=True, slots=True)
+class SavedStream:
+    """The clusterer's state as a run reads it: the header, the open clusters, their stories.
+
+    Document frequencies are not in it: a run reads those of its articles' terms
+    (:func:`load_cluster_terms`).
+    """
+
+    header: dict[str, Any]  # ClusterState.header_json (an older version: the whole state)
+    clusters: list[tuple[dict[str, Any], bytes | None]]  # (fields, dense sum) by cluster id
+    stories: dict[int, int]  # open cluster id -> its story (union-find root)
+
+
+def load_cluster_stream(store: Store) -> SavedStream | None:
+    """The open part of the clusterer state saved by the last run; None before the first.
+
+    Three queries whatever the archive: the header row, the open clusters' rows (a closed
+    cluster's row is deleted when it closes) and their stories (by primary key).
+    """
+    o, cs = cluster_open, cluster_stories
     with store.engine.connect() as conn:
-        value = conn.scalar(select(cluster_state.c.state).where(cluster_state.c.id == 1))
-    return dict(value) if value is not None else None
+        header = conn.scalar(select(cluster_state.c.state).where(cluster_state.c.id == 1))
+        if header is None:
+            return None
+        rows = conn.execute(select(o.c.state, o.c.dense).order_by(o.c.cluster_id)).all()
+        pairs = conn.execute(
+            select(cs.c.cluster_id, cs.c.story_id).join(o, o.c.cluster_id == cs.c.cluster_id)
+        ).all()
+    return SavedStream(
+        header=dict(header),
+        clusters=[(dict(state), None if dense is None else bytes(dense)) for state, dense in rows],
+        stories={int(c): int(story) for c, story in pairs},
+    )
+
+
+def load_cluster_terms(store: Store, lang: str, terms: Iterable[str]) -> dict[str, int]:
+    """Stored document frequencies of ``terms`` in ``lang`` (absent terms are left out)."""
+    wanted = sorted(set(terms))
+    t = cluster_terms
+    out: dict[str, int] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), IN_CHUNK):
+            stmt = select(t.c.term, t.c.df).where(
+                t.c.lang == lang, t.c.term.in_(wanted[start : start + IN_CHUNK])
+            )
+            out.update({str(term): int(df) for term, df in conn.execute(stmt)})
+    return out
+
+
+def clusters_of_stories(store: Store, story_ids: Iterable[int]) -> dict[int, int]:
+    """``cluster id -> story id`` of every stored cluster (open or closed) of ``story_ids``."""
+    wanted = sorted(set(story_ids))
+    cs = cluster_stories
+    out: dict[int, int] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), IN_CHUNK):
+            stmt = select(cs.c.cluster_id, cs.c.story_id).where(
+                cs.c.story_id.in_(wanted[start : start + IN_CHUNK])
+            )
+            out.update({int(c): int(story) for c, story in conn.execute(stmt)})
+    return out
 
 
 def unclustered_articles(store: Store, limit: int | None = None) -> list[Article]:
@@ -65,34 +129,81 @@ def articles_in_clusters(store: Store, cluster_ids: Iterable[int]) -> dict[int, 
 def save_cluster_run(
     store: Store,
     *,
-    state: Mapping[str, Any],
+    header: Mapping[str, Any],
     assignments: Mapping[int, int],
     stories: Sequence[Story],
     now: datetime,
+    clusters: Mapping[int, tuple[Mapping[str, Any], bytes | None]] | None = None,
+    closed: Collection[int] = (),
+    terms: Mapping[str, Mapping[str, int]] | None = None,
+    cluster_story: Mapping[int, int] | None = None,
+    merged: Mapping[int, int] | None = None,
 ) -> None:
-    """Store one run in one transaction: the state, new assignments and rebuilt stories.
+    """Store one run in one transaction: what the state changed, assignments, stories.
 
-    Each story's members move to it from whatever story held them before; a story left
-    without members is deleted. A run killed before this commit leaves the previous state
-    and assignments intact, so the next run clusters the same articles again.
+    Only what the run changed is written (:meth:`midweek.cluster.ClusterState.changes`):
+    the header; the rows of the open clusters it placed into (``clusters``: id ->
+    (fields, dense sum)); the rows of the clusters that closed are deleted; the new
+    document frequencies (``terms``); the story of each cluster it opened
+    (``cluster_story``); and for each story merged into another (``merged``: old root ->
+    new root) its clusters move to the new root. Each story's members move to it from
+    whatever story held them before; a story so left without members is deleted. A run
+    killed before this commit leaves the previous state and assignments intact, so the
+    next run clusters the same articles again.
     """
     s, sa_ = schema.stories, schema.story_articles
+    o, t, cs = cluster_open, cluster_terms, cluster_stories
     with store.write() as conn:
-        upsert = store.insert_for(cluster_state).values(id=1, state=dict(state), updated_at=now)
+        upsert = store.insert_for(cluster_state).values(id=1, state=dict(header), updated_at=now)
         conn.execute(
             upsert.on_conflict_do_update(
                 index_elements=[cluster_state.c.id],
-                set_={"state": dict(state), "updated_at": now},
+                set_={"state": dict(header), "updated_at": now},
             )
         )
+        rows = [
+            {"cluster_id": c, "state": dict(data), "dense": dense, "newest": data.get("newest")}
+            for c, (data, dense) in sorted((clusters or {}).items())
+        ]
+        gone = sorted(set(closed) | set(clusters or {}))
+        for start in range(0, len(gone), IN_CHUNK):
+            conn.execute(o.delete().where(o.c.cluster_id.in_(gone[start : start + IN_CHUNK])))
+        if rows:
+            conn.execute(o.insert(), rows)
+        for lang, counts in sorted((terms or {}).items()):
+            if not counts:
+                continue
+            stmt = store.insert_for(t)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[t.c.lang, t.c.term], set_={"df": stmt.excluded.df}
+                ),
+                [{"lang": lang, "term": term, "df": df} for term, df in sorted(counts.items())],
+            )
+        for old, new in sorted((merged or {}).items()):
+            conn.execute(cs.update().where(cs.c.story_id == old).values(story_id=new))
+        if cluster_story:
+            conn.execute(
+                cs.insert(),
+                [{"cluster_id": c, "story_id": r} for c, r in sorted(cluster_story.items())],
+            )
         if assignments:
             conn.execute(
                 article_clusters.insert(),
                 [{"article_id": a, "cluster_id": c} for a, c in sorted(assignments.items())],
             )
+        # the stories that held these members before: the only ones a run can empty
+        members = sorted({i for story in stories for i in story.article_ids})
+        held: set[int] = set()
+        for start in range(0, len(members), IN_CHUNK):
+            chunk = members[start : start + IN_CHUNK]
+            held.update(conn.scalars(select(sa_.c.story_id).where(sa_.c.article_id.in_(chunk))))
         store.write_stories(conn, stories)
         empty = select(sa_.c.story_id).where(sa_.c.story_id == s.c.id).exists()
-        conn.execute(s.delete().where(~empty))
+        ordered = sorted(held)
+        for start in range(0, len(ordered), IN_CHUNK):
+            chunk = ordered[start : start + IN_CHUNK]
+            conn.execute(s.delete().where(s.c.id.in_(chunk), ~empty))
 
 
 def list_stories(
