@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from midweek.cluster import group_stories
-from midweek.compose import compose_review, format_date_range
+from midweek.compose import compose_review, format_date_range, warn_foreign_sections
 from midweek.errors import ConfigError
 from midweek.models import Article, Review
 from midweek.rank import rank_stories
@@ -139,3 +140,21 @@ def test_continuing_stories_are_marked_and_dropped_ones_kept(wikinews: list[Arti
     assert "From the last review, no longer covered:* An old story" in markdown
     html = render_html(review)
     assert 'class="continuing"' in html and "An old story" in html
+
+
+def test_a_section_quoting_another_language_is_said(
+    wikinews: list[Article], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An English week asked for in Russian: every section quotes English, and each says so;
+    the same week in English says nothing."""
+    english, _ = _review(wikinews, lang="en")
+    russian, _ = _review(wikinews, lang="ru")
+    by_id = {a.id: a for a in wikinews if a.id is not None}
+    assert russian.sections
+    with caplog.at_level(logging.WARNING, logger="midweek.compose"):
+        warn_foreign_sections(english, by_id)
+        assert not caplog.records
+        warn_foreign_sections(russian, by_id)
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == len(russian.sections)
+    assert all("has no article in ru" in m and "en sources" in m for m in said)

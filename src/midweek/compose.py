@@ -60,6 +60,7 @@ __all__ = [
     "shorten_headline",
     "story_heading",
     "story_names",
+    "warn_foreign_sections",
 ]
 
 # Teasers under the title: the model review shows one line for each of its top three.
@@ -746,3 +747,18 @@ def review_tags(
             members.append(replace(group[0], title="", text=text))
     tags = tags_for(members, lang, kb=kb, limit=REVIEW_TAG_LIMIT)
     return tuple(ReviewTag(name=t.name, slug=t.slug, entity_id=t.entity_id) for t in tags)
+
+
+def warn_foreign_sections(review: Review, articles: Mapping[int, Article]) -> None:
+    """Say which sections quote sentences in another language than the review's."""
+    for section in review.sections:
+        cited = [articles.get(c.article_id) for s in section.sentences for c in s.citations[:1]]
+        tags = {a.language_tag for a in cited if a is not None and a.language_tag}
+        if tags and review.lang not in tags and not (review.lang.startswith("uz") and "uz" in tags):
+            logger.warning(
+                "story %s has no article in %s: its section quotes %s sources "
+                "(sentences are never translated)",
+                section.story_key,
+                review.lang,
+                ", ".join(sorted(tags)),
+            )

@@ -32,7 +32,13 @@ from pebble import ProcessExpired, ProcessPool
 
 from midweek import dedupe
 from midweek.cluster import ClusterDoc, ClusterState, OnlineClusterer, group_stories
-from midweek.compose import Summarizer, compose_review, extractive_summarizer, review_tags
+from midweek.compose import (
+    Summarizer,
+    compose_review,
+    extractive_summarizer,
+    review_tags,
+    warn_foreign_sections,
+)
 from midweek.continuity import dropped_stories, remember
 from midweek.embed import Embedder, embedding_text
 from midweek.entities import KnowledgeBase, entity_ids, load_kb
@@ -1209,21 +1215,6 @@ def plan_review(
     )
 
 
-def _warn_foreign(review: Review, articles: Mapping[int, Article]) -> None:
-    """Say which sections quote sentences in another language than the review's."""
-    for section in review.sections:
-        cited = [articles.get(c.article_id) for s in section.sentences for c in s.citations[:1]]
-        tags = {a.language_tag for a in cited if a is not None and a.language_tag}
-        if tags and review.lang not in tags and not (review.lang.startswith("uz") and "uz" in tags):
-            logger.warning(
-                "story %s has no article in %s: its section quotes %s sources "
-                "(sentences are never translated)",
-                section.story_key,
-                review.lang,
-                ", ".join(sorted(tags)),
-            )
-
-
 def build_review(
     store: Store,
     window_start: datetime,
@@ -1278,7 +1269,7 @@ def build_review(
         dropped=plan.dropped,
         previous=plan.previous,
     )
-    _warn_foreign(review, plan.articles)
+    warn_foreign_sections(review, plan.articles)
     written = {s.story_key for s in review.sections}
     unwritten = tuple(
         DroppedStory(was, heading, "no_usable_sentence")
