@@ -243,10 +243,10 @@ def test_state_round_trips_through_json() -> None:
     with pytest.raises(StoreError, match="cannot be read"):
         ClusterState.from_json({"version": STATE_VERSION, "clusters": [{"id": 1}]})
     # states of versions 1 (before the average-linkage counts), 2 (links and handles as
-    # terms) and 3 (Russian surface forms as terms, no newest names) are refused with the
-    # advice
-    for old in (1, 2, 3):
-        with pytest.raises(StoreError, match=rf"version {old}, this midweek reads version 4"):
+    # terms), 3 (Russian surface forms as terms, no newest names) and 4 (Uzbek words split
+    # at their apostrophes) are refused with the advice
+    for old in (1, 2, 3, 4):
+        with pytest.raises(StoreError, match=rf"version {old}, this midweek reads version 5"):
             ClusterState.from_json({**saved, "version": old})
     # a cluster without its member counts is a broken state, not a crash
     broken = json.loads(json.dumps(saved))

@@ -84,7 +84,9 @@ logger = logging.getLogger(__name__)
 # cluster vectors of a stored state hold them).
 # Version 4: the lexical model's Russian terms are lemmas, and clusters keep the names of
 # their newest member (the lexical name support).
-STATE_VERSION = 4
+# Version 5: Uzbek words spelled with an apostrophe are one term ("qozog'iston", not "qozog"
+# and "iston"), and the forms of bo'lmoq are stopwords.
+STATE_VERSION = 5
 
 __all__ = [
     "CROSS_FEATURES",
@@ -862,8 +864,11 @@ class OnlineClusterer:
             stats.empty += 1
         title, text = strip_markup(title), strip_markup(text)
         lead = lead_of(text)
-        title_tokens = tokenize_words(title)
-        body_tokens = tokenize_words(lead)
+        # Uzbek: an apostrophe inside a word is a letter ("Qozog'iston" is one term, not
+        # "qozog" and "iston"; midweek.text.features._UZBEK_WORD_RE)
+        uzbek = lang.split("-")[0] == "uz"
+        title_tokens = tokenize_words(title, uzbek=uzbek)
+        body_tokens = tokenize_words(lead, uzbek=uzbek)
         vector = doc.vector
         if vector is not None:
             vector = np.asarray(vector, dtype=np.float32).ravel()
