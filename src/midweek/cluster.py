@@ -91,7 +91,9 @@ logger = logging.getLogger(__name__)
 # term's document frequency, one per cluster's story: ClusterState.from_parts / changes),
 # so a run reads the open clusters and its articles' terms only and writes what changed.
 # The layout of to_json is that of version 4.
-STATE_VERSION = 5
+# Version 6: Uzbek words spelled with an apostrophe are one term ("qozog'iston", not "qozog"
+# and "iston"), and the forms of bo'lmoq are stopwords.
+STATE_VERSION = 6
 
 __all__ = [
     "CROSS_FEATURES",
@@ -1070,8 +1072,11 @@ class OnlineClusterer:
         empty = not title.strip() and not text.strip()
         title, text = strip_markup(title), strip_markup(text)
         lead = lead_of(text)
-        title_tokens = tokenize_words(title)
-        body_tokens = tokenize_words(lead)
+        # Uzbek: an apostrophe inside a word is a letter ("Qozog'iston" is one term, not
+        # "qozog" and "iston"; midweek.text.features._UZBEK_WORD_RE)
+        uzbek = lang.split("-")[0] == "uz"
+        title_tokens = tokenize_words(title, uzbek=uzbek)
+        body_tokens = tokenize_words(lead, uzbek=uzbek)
         vector = doc.vector
         if vector is not None:
             vector = np.asarray(vector, dtype=np.float32).ravel()

@@ -34,6 +34,27 @@ def test_tokens_drop_single_letters_short_numbers_and_stopwords_of_each_language
     assert tokenize_words("A 7 10 101 ва bu Ёки Toshkent") == ["101", "toshkent"]
 
 
+def test_uzbek_words_run_across_their_apostrophe() -> None:
+    """In Uzbek an apostrophe inside a word is a letter (oʻ, gʻ, the tutuq belgisi)."""
+    text = "Qozog'iston va O‘zbekiston jahon chempionati bo'lib o`tgan ma’lumot"
+    # read as any language, the apostrophe splits: "iston" is every -iston country's
+    split = ["qozog", "iston", "zbekiston", "jahon", "chempionati", "bo", "lib", "tgan"]
+    assert tokenize_words(text) == [*split, "ma", "lumot"]
+    # as Uzbek: one term per word whatever the apostrophe typed; bo'lib ("to be") is a
+    # stopword like the Russian "был"
+    assert tokenize_words(text, uzbek=True) == [
+        "qozog'iston",
+        "o'zbekiston",
+        "jahon",
+        "chempionati",
+        "o'tgan",
+        "ma'lumot",
+    ]
+    assert tokenize_words("Oʻzbekiston", uzbek=True) == tokenize_words("O'zbekiston", uzbek=True)
+    # an English clitic or a French elision still ends a word in Uzbek text
+    assert tokenize_words("McDonald's l'Assemblée", uzbek=True) == ["mcdonald", "assemblée"]
+
+
 def test_the_lead_is_the_first_words_of_the_first_characters() -> None:
     words = " ".join(f"w{i}" for i in range(LEAD_WORDS + 10))
     assert lead_of(f"  {words}\n") == " ".join(words.split()[:LEAD_WORDS])
