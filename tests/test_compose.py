@@ -142,6 +142,7 @@ def test_continuing_stories_are_marked_and_dropped_ones_kept(wikinews: list[Arti
     assert 'class="continuing"' in html and "An old story" in html
 
 
+@pytest.mark.slow
 def test_a_section_quoting_another_language_is_said(
     wikinews: list[Article], caplog: pytest.LogCaptureFixture
 ) -> None:

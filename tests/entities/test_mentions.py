@@ -227,6 +227,7 @@ def test_mixed_script_and_chimeras(kb: KnowledgeBase) -> None:
             } or m.entity_id.startswith("prov:")
 
 
+@pytest.mark.slow
 def test_megabyte_text_is_time_bounded(kb: KnowledgeBase) -> None:
     text = (REVIEW_EN + "\n") * (1_000_000 // len(REVIEW_EN) + 1)
     started = time.perf_counter()
