@@ -26,6 +26,7 @@ from midweek.summarize import (
     pagerank,
     select_sentences,
     summarize_story,
+    usable_sentence,
 )
 from midweek.text.sentences import split_sentences
 
@@ -475,3 +476,23 @@ def test_a_story_of_one_outlet_is_not_reseeded(shared_data: Path) -> None:
         )
     )
     assert len(summarize_story(story, by_id, lang="uz-Latn", max_sentences=1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "usable"),
+    [
+        # W3 of real-weeks-telegram-dev, the Uzbek translation of the Togg post: the rest of
+        # a sentence the source ran on past its full stop
+        (
+            "uning so'zlariga ko'ra, elektr transport vositasi Ozarbayjon prezidenti Ilhom"
+            " Aliyevga yuborilgan.",
+            False,
+        ),
+        ("«унинг сўзларига кўра, машина Ўзбекистон раҳбарига ҳам юборилади.", False),
+        ("Uning so'zlariga ko'ra, elektr transport vositasi Aliyevga yuborilgan.", True),
+        ("iPhone sales rose by a tenth in the third quarter of the year.", True),
+        ("eBay said on Tuesday that the auction site would close in May.", True),
+    ],
+)
+def test_a_sentence_opening_in_lower_case_is_not_quoted(text: str, usable: bool) -> None:
+    assert usable_sentence(text) is usable

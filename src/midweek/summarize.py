@@ -177,6 +177,10 @@ def _is_dateline(text: str) -> bool:
     return bool(_DATE_ONLY_RE.match(text) or _WIRE_DATELINE_RE.match(text))
 
 
+# What may stand before a sentence's first letter: quotes, brackets, dashes.
+_OPENING_PUNCTUATION = "\"'«»“”„‘’([{—–-"
+
+
 def usable_sentence(text: str) -> bool:
     """Whether a sentence may be quoted in a summary at all.
 
@@ -186,10 +190,18 @@ def usable_sentence(text: str) -> bool:
     Returns:
         False for fragments, run-ons, unterminated lines (legends, headings: no
         :data:`~midweek.editorial.TERMINAL_RE` at the end, as "██ Syrian opposition" in
-        Wikinews) and datelines.
+        Wikinews), datelines, and a sentence that opens in lower case: the rest of one
+        the source ran on past a full stop ("…birinchi egasi boʻldi. uning soʻzlariga
+        koʻra, …" in the Uzbek translations of real-weeks-telegram-dev, split where the
+        clause opens, :mod:`midweek.text.sentences`), which a review cannot print as a
+        sentence of its own. A first word with a capital inside ("iPhone", "eBay") is a
+        name, not a lower-case opening.
     """
-    words = len(text.split())
-    if not MIN_WORDS <= words <= MAX_WORDS or not TERMINAL_RE.search(text):
+    words = text.split()
+    if not MIN_WORDS <= len(words) <= MAX_WORDS or not TERMINAL_RE.search(text):
+        return False
+    first = words[0].lstrip(_OPENING_PUNCTUATION)
+    if first[:1].islower() and not any(c.isupper() for c in first):
         return False
     return not _is_dateline(text)
 
