@@ -178,6 +178,28 @@ def test_ids_drawn_out_of_commit_order_are_not_lost(
         store.close()
 
 
+def test_a_row_left_for_a_clustered_article_is_skipped_and_then_deleted(
+    tmp_path: Path, shared_data: Path, store_url: str
+) -> None:
+    """A verdict racing a run's commit can leave a row for an article the run clustered:
+    no run reads that article again, and the next run that saves deletes the row."""
+    posts = _posts(shared_data, 80)
+    store = open_store(store_url)
+    try:
+        _ingest(store, tmp_path, posts[:60], "a")
+        cluster_new_articles(store, NOW)
+        done = min(_clustered(store))
+        with store.write() as conn:
+            conn.execute(cluster_pending.insert().values(article_id=done))
+        assert unclustered_articles(store) == [] and count_unclustered(store) == 0
+        _ingest(store, tmp_path, posts[60:], "b")
+        assert done not in {a.id for a in unclustered_articles(store)}
+        cluster_new_articles(store, NOW)
+        assert _pending(store) == set()
+    finally:
+        store.close()
+
+
 def _migrate(store: Store, revision: str, *, down: bool) -> None:
     config = Config()
     config.set_main_option("script_location", str(resources.files("midweek.store") / "migrations"))
