@@ -76,6 +76,7 @@ from midweek.store.stories import (
     articles_in_clusters,
     clustered_stories,
     clusters_of_stories,
+    forget_set_aside,
     load_cluster_stream,
     load_cluster_terms,
     save_cluster_run,
@@ -1337,7 +1338,11 @@ def cluster_new_articles(
     entities: Callable[[Article], frozenset[str] | None] | None = None,
     progress: Progress | None = None,
 ) -> ClusterRun:
-    """Assign the articles no run has clustered yet to stories, resuming the stream.
+    """Assign the articles no run has looked at yet to stories, resuming the stream.
+
+    The new articles are found by the store's ``cluster_pending`` rows (written with each
+    article), not by a scan of the archive; the non-news ones among them are set aside
+    and not read again by a later run (unless an editor marks one news).
 
     The clusterer's state is read from the store's rows and what the run changed is
     written back with the new assignments and the rebuilt stories in one transaction, so
@@ -1351,8 +1356,15 @@ def cluster_new_articles(
     ``entities`` (:func:`article_entities`) gives the cross-lingual link canonical entity
     ids beside the name proxy: one id for a name in Cyrillic and in Latin script.
     """
-    fresh = [a for a in unclustered_articles(store) if is_news(a)]  # non-news: no story
+    fresh: list[Article] = []
+    set_aside: list[int] = []  # non-news: no story, and no later run reads them again
+    for article in unclustered_articles(store):
+        if is_news(article):
+            fresh.append(article)
+        elif article.id is not None:
+            set_aside.append(article.id)
     if not fresh:
+        forget_set_aside(store, set_aside)
         return ClusterRun(0, 0, None)
     saved = load_cluster_stream(store)
     state = None
@@ -1405,6 +1417,7 @@ def cluster_new_articles(
         assignments=assignments,
         stories=stories,
         now=now,
+        set_aside=set_aside,
     )
     return ClusterRun(len(fresh), len(stories), clusterer.open_clusters())
 

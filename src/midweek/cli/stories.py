@@ -73,7 +73,7 @@ def cluster(
 
     from midweek.entities import load_kb
     from midweek.pipeline import article_entities, cluster_new_articles
-    from midweek.store.stories import unclustered_articles
+    from midweek.store.stories import count_unclustered
 
     opts = global_options(ctx)
     settings = opts.settings()
@@ -98,7 +98,7 @@ def cluster(
                 embedder, batch = open_embedder(settings, backend=workers), workers.batch
             elif embed:
                 embedder = open_embedder(settings)
-            todo = len(unclustered_articles(store)) if not shown.disable else None
+            todo = count_unclustered(store) if not shown.disable else None
             task = shown.add_task("clustering", total=todo)
             timed = None if embedder is None else ProgressEmbedder(embedder, shown, batch=batch)
             run = cluster_new_articles(

@@ -270,6 +270,9 @@ class Store:
     def add_articles(self, rows: Sequence[ArticleRow], now: datetime) -> list[int | None]:
         """Insert a batch in one transaction; an article already there is skipped.
 
+        Each new article is also written to ``cluster_pending`` in the same transaction,
+        so the next ``midweek cluster`` finds it whatever order concurrent ingests commit in.
+
         Returns:
             For each row, the new id, or None when its key or canonical URL was stored.
         """
@@ -308,6 +311,10 @@ class Store:
                     .returning(schema.articles.c.id)
                 )
                 ids.append(conn.execute(stmt).scalar_one_or_none())
+            # the next clustering run's work, committed with the articles themselves
+            pending = [{"article_id": i} for i in ids if i is not None]
+            if pending:
+                conn.execute(stories_schema.cluster_pending.insert(), pending)
         return ids
 
     def count_articles(self) -> int:

@@ -21,12 +21,13 @@ from typing import Final, TypedDict
 from sqlalchemy import Connection, select, update
 
 from midweek.errors import StoreError
-from midweek.kinds import KINDS
+from midweek.kinds import KINDS, SET_ASIDE_KINDS
 from midweek.models import Review
 from midweek.render.jsonout import review_to_dict
 from midweek.store import schema
 from midweek.store.db import Store, StoredReview
 from midweek.store.editor_schema import review_audit, reviews_generated
+from midweek.store.stories_schema import article_clusters, cluster_pending
 
 logger = logging.getLogger(__name__)
 
@@ -285,6 +286,16 @@ def set_article_kind(
         before = str(row.kind or "")
         if before != kind:
             conn.execute(update(a).where(a.c.id == article_id).values(kind=kind))
+            clustered = select(article_clusters.c.article_id).where(
+                article_clusters.c.article_id == article_id
+            )
+            if kind not in SET_ASIDE_KINDS and conn.scalar(clustered) is None:
+                # a run set it aside and forgot it: the next one is to look at it again
+                conn.execute(
+                    store.insert_for(cluster_pending)
+                    .values(article_id=article_id)
+                    .on_conflict_do_nothing()
+                )
             change = {"article": article_id, "before": before or None, "after": kind}
             _audit(conn, review_id, user_name, "article_kind", {"kind": change}, now)
     return before

@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, or_, select
 
 from midweek.errors import MidweekError
+from midweek.kinds import SET_ASIDE_KINDS
 from midweek.models import Article, Story
 from midweek.store import schema
 from midweek.store.db import IN_CHUNK, Store, article_from_row
 from midweek.store.stories_schema import (
     article_clusters,
     cluster_open,
+    cluster_pending,
     cluster_state,
     cluster_stories,
     cluster_terms,
@@ -98,18 +100,71 @@ def clusters_of_stories(store: Store, story_ids: Iterable[int]) -> dict[int, int
 
 
 def unclustered_articles(store: Store, limit: int | None = None) -> list[Article]:
-    """Articles no run has clustered yet, oldest first (undated ones by ingest time)."""
-    a = schema.articles
+    """Articles no run has looked at yet, oldest first (undated ones by ingest time).
+
+    They are read through ``cluster_pending`` (its rows by key, then each article by
+    its own), so the cost follows the articles waiting, not the archive; a run that
+    sets an article aside removes its row (:func:`forget_set_aside`), so a non-news
+    article is read by one run, not by every run. One already clustered is left out.
+    """
+    a, p, c = schema.articles, cluster_pending, article_clusters
+    clustered = select(c.c.article_id).where(c.c.article_id == p.c.article_id).exists()
     stmt = (
         select(a)
-        .outerjoin(article_clusters, article_clusters.c.article_id == a.c.id)
-        .where(article_clusters.c.article_id.is_(None))
+        .select_from(p.join(a, a.c.id == p.c.article_id))
+        .where(~clustered)
         .order_by(func.coalesce(a.c.published, a.c.ingested_at), a.c.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
     with store.engine.connect() as conn:
         return [article_from_row(row) for row in conn.execute(stmt)]
+
+
+def count_unclustered(store: Store) -> int:
+    """How many articles a run has still to look at (news or not), by ``cluster_pending``."""
+    p, c = cluster_pending, article_clusters
+    clustered = select(c.c.article_id).where(c.c.article_id == p.c.article_id).exists()
+    stmt = select(func.count()).select_from(p).where(~clustered)
+    with store.engine.connect() as conn:
+        return int(conn.scalar(stmt) or 0)
+
+
+def forget_set_aside(store: Store, article_ids: Collection[int]) -> None:
+    """Forget the articles a run read and set aside (not news): no later run reads them.
+
+    One transaction; for a run that also clustered articles,
+    :func:`save_cluster_run` does the same in its own (``set_aside``).
+    """
+    if article_ids:
+        with store.write() as conn:
+            _forget_pending(conn, (), article_ids)
+
+
+def _forget_pending(
+    conn: Connection, clustered: Collection[int], set_aside: Collection[int]
+) -> None:
+    """Delete the ``cluster_pending`` rows of the articles a run clustered or set aside.
+
+    A set-aside article's row is deleted only while its stored kind still sets it aside
+    (NULL, classified as it was read, or a set-aside kind): an editor who marked it news
+    while the run went on (:func:`midweek.store.desk.set_article_kind`) keeps it for the
+    next run.
+    """
+    p, a, c = cluster_pending, schema.articles, article_clusters
+    ordered = sorted(set(clustered))
+    for start in range(0, len(ordered), IN_CHUNK):
+        conn.execute(p.delete().where(p.c.article_id.in_(ordered[start : start + IN_CHUNK])))
+    # a row an editor's verdict wrote while a run clustered the article (PostgreSQL lets
+    # both commit): left out by unclustered_articles, deleted here (the table is small)
+    done = select(c.c.article_id).where(c.c.article_id == p.c.article_id).exists()
+    conn.execute(p.delete().where(done))
+    still_aside = or_(a.c.kind.is_(None), a.c.kind.in_(sorted(SET_ASIDE_KINDS)))
+    ordered = sorted(set(set_aside) - set(clustered))
+    for start in range(0, len(ordered), IN_CHUNK):
+        chunk = ordered[start : start + IN_CHUNK]
+        aside = select(a.c.id).where(a.c.id.in_(chunk), still_aside)
+        conn.execute(p.delete().where(p.c.article_id.in_(chunk), p.c.article_id.in_(aside)))
 
 
 def articles_in_clusters(store: Store, cluster_ids: Iterable[int]) -> dict[int, int]:
@@ -138,6 +193,7 @@ def save_cluster_run(
     terms: Mapping[str, Mapping[str, int]] | None = None,
     cluster_story: Mapping[int, int] | None = None,
     merged: Mapping[int, int] | None = None,
+    set_aside: Collection[int] = (),
 ) -> None:
     """Store one run in one transaction: what the state changed, assignments, stories.
 
@@ -146,7 +202,9 @@ def save_cluster_run(
     (fields, dense sum)); the rows of the clusters that closed are deleted; the new
     document frequencies (``terms``); the story of each cluster it opened
     (``cluster_story``); and for each story merged into another (``merged``: old root ->
-    new root) its clusters move to the new root. Each story's members move to it from
+    new root) its clusters move to the new root. The ``cluster_pending`` rows of the
+    articles assigned and of those the run read and ``set_aside`` (not news) are deleted
+    (:func:`forget_set_aside`). Each story's members move to it from
     whatever story held them before; a story so left without members is deleted. A run
     killed before this commit leaves the previous state and assignments intact, so the
     next run clusters the same articles again.
@@ -192,6 +250,7 @@ def save_cluster_run(
                 article_clusters.insert(),
                 [{"article_id": a, "cluster_id": c} for a, c in sorted(assignments.items())],
             )
+        _forget_pending(conn, assignments.keys(), set_aside)
         # the stories that held these members before: the only ones a run can empty
         members = sorted({i for story in stories for i in story.article_ids})
         held: set[int] = set()

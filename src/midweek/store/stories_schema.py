@@ -8,7 +8,10 @@ articles' terms only), ``cluster_stories`` the story (union-find root) of every 
 ever opened (indexed by story, so a story's closed clusters are found without reading the
 others); ``article_clusters`` remembers the monolingual
 cluster of every article ever clustered, so a story can be rebuilt when a later article
-links its clusters across languages. ``story_figures`` holds, one row per story, the
+links its clusters across languages; ``cluster_pending`` names the articles no run has
+looked at yet (one row per article, written in the transaction that stores it, deleted in
+the one that clusters or sets it aside), so a run finds its new articles by that table's
+key instead of scanning the archive. ``story_figures`` holds, one row per story, the
 figures of :class:`~midweek.models.Story` beyond the ``stories`` columns: a representative
 headline per language and the growth series (a row of its own so every writer of
 ``stories`` keeps working; a story without one simply has no figures yet).
@@ -23,6 +26,7 @@ from midweek.store.schema import UTCDateTime, metadata
 __all__ = [
     "article_clusters",
     "cluster_open",
+    "cluster_pending",
     "cluster_state",
     "cluster_stories",
     "cluster_terms",
@@ -66,6 +70,15 @@ article_clusters = Table(
     metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("cluster_id", Integer, nullable=False, index=True),
+)
+
+# The articles a run has still to look at: written with the article (Store.add_articles),
+# again when an editor marks an unclustered article news (store.desk.set_article_kind),
+# deleted by the run that clusters it or sets it aside (migration 0012)
+cluster_pending = Table(
+    "cluster_pending",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
 )
 
 story_figures = Table(
