@@ -105,6 +105,7 @@ def test_batching_and_order_do_not_change_vectors(
     assert np.abs(alone[0] - one[5]).max() < 1e-5
 
 
+@pytest.mark.slow
 def test_empty_and_long_inputs_match_the_engine(
     fast: FastE5, engine: Any, posts: list[dict[str, Any]]
 ) -> None:
