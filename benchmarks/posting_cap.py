@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 import midweek.cluster as cluster_module
-from midweek.cluster import ClusterDoc, OnlineClusterer
+from midweek.cluster import ClusterDoc, OnlineClusterer, best_candidate
 from midweek.evaluate.clustering import load_labelled, stream_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -144,13 +144,7 @@ def probe(clusterer: OnlineClusterer, items: list[Any], cap: int) -> dict[str, A
         started = time.perf_counter()
         for item in items:
             candidates, rows, model = clusterer._candidate_rows(item)
-            target = None
-            if candidates:
-                probabilities = model.probability(rows)
-                top = int(np.argmax(probabilities))
-                if probabilities[top] >= model.threshold:
-                    target = candidates[top]
-            decisions.append((target, candidates))
+            decisions.append((best_candidate(candidates, rows, model), candidates))
         best = min(best, time.perf_counter() - started)
     walked = []
     for item in items:

@@ -103,6 +103,7 @@ __all__ = [
     "ClusterState",
     "OnlineClusterer",
     "StateChanges",
+    "best_candidate",
     "crosslingual_features",
     "days_of",
     "group_stories",
@@ -918,6 +919,19 @@ class _DenseIndex:
             done, batch = order.shape[0], batch * _CROSS_BATCH_FACTOR
 
 
+def best_candidate(candidates: Sequence[int], rows: np.ndarray, model: LinearModel) -> int | None:
+    """The candidate cluster an article joins: the likeliest, if the model's threshold is met.
+
+    ``rows`` are the candidates' feature rows in ``candidates`` order; None opens a new
+    cluster.
+    """
+    if not candidates:
+        return None
+    probabilities = model.probability(rows)
+    best = int(np.argmax(probabilities))
+    return candidates[best] if probabilities[best] >= model.threshold else None
+
+
 class OnlineClusterer:
     """Streams articles into monolingual clusters linked into cross-lingual stories."""
 
@@ -990,16 +1004,9 @@ class OnlineClusterer:
             return cluster_id
         candidates, rows, model = self._candidate_rows(prepared)
         self.last_candidates, self.last_rows = candidates, rows
-        target: int | None
-        if choose is not None:
-            target = choose(candidates)
-        else:
-            target = None
-            if candidates:
-                probabilities = model.probability(rows)
-                best = int(np.argmax(probabilities))
-                if probabilities[best] >= model.threshold:
-                    target = candidates[best]
+        target = (
+            choose(candidates) if choose is not None else best_candidate(candidates, rows, model)
+        )
         cluster_id = self._place(prepared, target)
         self._link_cross(cluster_id, link)
         return cluster_id

@@ -177,10 +177,6 @@ def _is_dateline(text: str) -> bool:
     return bool(_DATE_ONLY_RE.match(text) or _WIRE_DATELINE_RE.match(text))
 
 
-# What may stand before a sentence's first letter: quotes, brackets, dashes.
-_OPENING_PUNCTUATION = "\"'«»“”„‘’([{—–-"
-
-
 def usable_sentence(text: str) -> bool:
     """Whether a sentence may be quoted in a summary at all.
 
@@ -200,8 +196,8 @@ def usable_sentence(text: str) -> bool:
     words = text.split()
     if not MIN_WORDS <= len(words) <= MAX_WORDS or not TERMINAL_RE.search(text):
         return False
-    first = words[0].lstrip(_OPENING_PUNCTUATION)
-    if first[:1].islower() and not any(c.isupper() for c in first):
+    first_letter = next((c for c in words[0] if c.isalpha()), "")
+    if first_letter.islower() and not any(c.isupper() for c in words[0]):
         return False
     return not _is_dateline(text)
 
