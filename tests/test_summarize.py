@@ -492,6 +492,8 @@ def test_a_story_of_one_outlet_is_not_reseeded(shared_data: Path) -> None:
         ("Uning so'zlariga ko'ra, elektr transport vositasi Aliyevga yuborilgan.", True),
         ("iPhone sales rose by a tenth in the third quarter of the year.", True),
         ("eBay said on Tuesday that the auction site would close in May.", True),
+        ("5-year-old twins were found safe in the forest on Sunday.", True),
+        ("$5 million was raised for the hospital by the end of the week.", True),
     ],
 )
 def test_a_sentence_opening_in_lower_case_is_not_quoted(text: str, usable: bool) -> None:

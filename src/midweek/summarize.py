@@ -196,8 +196,8 @@ def usable_sentence(text: str) -> bool:
     words = text.split()
     if not MIN_WORDS <= len(words) <= MAX_WORDS or not TERMINAL_RE.search(text):
         return False
-    first_letter = next((c for c in words[0] if c.isalpha()), "")
-    if first_letter.islower() and not any(c.isupper() for c in words[0]):
+    opening = next((c for c in words[0] if c.isalnum()), "")  # past quotes and brackets
+    if opening.islower() and not any(c.isupper() for c in words[0]):
         return False
     return not _is_dateline(text)
 
